@@ -1,0 +1,3 @@
+module github.com/tobira-commerce/tobira
+
+go 1.24
