@@ -37,13 +37,13 @@ type OrderState string
 
 // Order states.
 const (
-	OrderRecorded    OrderState = "recorded"    // seen, work pending or in progress
-	OrderHeld        OrderState = "held"        // not ready to ship, or held by the host
-	OrderSent        OrderState = "sent"        // every request is at its warehouse
-	OrderShipped     OrderState = "shipped"     // every routed line shipped
-	OrderCancelled   OrderState = "cancelled"   // cancelled and the warehouses agreed
-	OrderQuarantined OrderState = "quarantined" // the last version seen could not be processed
-	OrderNotRouted   OrderState = "not-routed"  // no line goes to a warehouse
+	StateRecorded    OrderState = "recorded"    // seen, work pending or in progress
+	StateHeld        OrderState = "held"        // not ready to ship, or held by the host
+	StateSent        OrderState = "sent"        // every request is at its warehouse
+	StateShipped     OrderState = "shipped"     // every routed line shipped
+	StateCancelled   OrderState = "cancelled"   // cancelled and the warehouses agreed
+	StateQuarantined OrderState = "quarantined" // the last version seen could not be processed
+	StateNotRouted   OrderState = "not-routed"  // no line goes to a warehouse
 )
 
 // OrderRecord is the ledger entry of one channel order. The engine owns its content; a store
@@ -105,7 +105,7 @@ type ShipmentState string
 const (
 	ShipmentPending     ShipmentState = "pending"     // to be confirmed to the channel
 	ShipmentWaiting     ShipmentState = "waiting"     // held until the whole order shipped
-	ShipmentConfirmed   ShipmentState = "confirmed"   // the channel has it
+	ShipmentDone        ShipmentState = "confirmed"   // the channel has it
 	ShipmentQuarantined ShipmentState = "quarantined" // could not be processed
 )
 
