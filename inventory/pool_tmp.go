@@ -3,7 +3,6 @@ package inventory
 import (
 	"errors"
 	"fmt"
-	"time"
 )
 
 // Placeholder pool until the real one lands; same API, naive implementation.
@@ -63,36 +62,31 @@ func skus(items []Item) []string {
 }
 
 func (p *Pool) Reserve(r Reservation) []string {
-	old, ok := p.res[r.Key]
-	if ok {
-		r.Shipped = old.Shipped
+	old := p.res[r.Key]
+	var keep []ShippedItem
+	for _, s := range r.Shipped {
+		if l, ok := p.levels[s.SKU]; ok && !l.AsOf.Before(s.At) {
+			continue
+		}
+		keep = append(keep, s)
 	}
+	r.Shipped = keep
 	p.res[r.Key] = r
-	return append(skus(old.Items), skus(r.Items)...)
+	return append(append(skus(old.Items), skus(r.Items)...), append(shippedSKUs(old.Shipped), shippedSKUs(r.Shipped)...)...)
 }
 
 func (p *Pool) Release(key string) []string {
 	old := p.res[key]
 	delete(p.res, key)
-	return skus(old.Items)
+	return append(skus(old.Items), shippedSKUs(old.Shipped)...)
 }
 
-func (p *Pool) Shipped(key string, items []Item, at time.Time) []string {
-	r := p.res[key]
-	for _, it := range items {
-		for i := range r.Items {
-			if r.Items[i].SKU == it.SKU {
-				r.Items[i].Quantity -= it.Quantity
-			}
-		}
-		if l, ok := p.levels[it.SKU]; ok && !l.AsOf.Before(at) {
-			continue
-		}
-		r.Shipped = append(r.Shipped, ShippedItem{SKU: it.SKU, Quantity: it.Quantity, At: at})
+func shippedSKUs(s []ShippedItem) []string {
+	var out []string
+	for _, i := range s {
+		out = append(out, i.SKU)
 	}
-	r.Key = key
-	p.res[key] = r
-	return skus(items)
+	return out
 }
 
 func (p *Pool) SetChannel(name string, c Channel) { p.channels[name] = c }

@@ -225,10 +225,10 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 		conf.Shipment = shipment.Shipment{ID: "order-" + key("complete", k.String()), RequestKey: s.RequestKey,
 			Channel: s.Channel, OrderID: s.OrderID, At: s.At}
 		conf.IdempotencyKey = key("confirm", k.String())
-		for _, id := range rec.Shipments {
+		for _, entry := range rec.Shipments {
 			other := srec
-			if other.Shipment.ID != id {
-				if other, err = e.store.GetShipment(ctx, shipmentID(m.cfg.ID, srec.Warehouse, id)); err != nil {
+			if other.Shipment.ID != entry.ID {
+				if other, err = e.store.GetShipment(ctx, shipmentID(m.cfg.ID, srec.Warehouse, entry.ID)); err != nil {
 					continue // shipped from another warehouse: its record holds its own parcels
 				}
 				waiting = append(waiting, other)
@@ -261,16 +261,21 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 	return nil
 }
 
-// apply adds a shipment's quantities to its order record and releases them from the stock pool
-// (against the next level). It returns a reason when the shipment cannot belong to the order.
+// apply adds a shipment's quantities to its order record and re-computes its reservation, which
+// keeps the shipped units until a stock level taken after the shipment arrives. It returns a
+// reason when the shipment cannot belong to the order.
 func (e *Engine) apply(ctx context.Context, m *merchant, rec *OrderRecord, s *shipment.Shipment) (string, error) {
 	for attempt := 0; ; attempt++ {
-		if slices.Contains(rec.Shipments, s.ID) {
-			return "", nil
+		if slices.ContainsFunc(rec.Shipments, func(x ShipmentEntry) bool { return x.ID == s.ID }) {
+			// Applied before a crash: the reservation may not have followed, so bring it in line.
+			skus, err := e.reserve(ctx, m, rec)
+			e.pushAffected(ctx, m, skus)
+			return "", err
 		}
 		if rec.Order.Status == order.StatusCancelled {
 			return "shipment for an order cancelled on the channel: the warehouse shipped after the cancellation (never confirmed to the channel)", nil
 		}
+		shipped := rec.Shipped()
 		lines := map[string]int{}
 		for _, sl := range s.Lines {
 			i := slices.IndexFunc(rec.Order.Lines, func(l order.Line) bool {
@@ -280,18 +285,12 @@ func (e *Engine) apply(ctx context.Context, m *merchant, rec *OrderRecord, s *sh
 				return fmt.Sprintf("shipment line %q (SKU %q) is not a line of the order", sl.LineID, sl.SKU), nil
 			}
 			l := rec.Order.Lines[i]
-			if rec.Shipped[l.ID]+lines[l.ID]+sl.Quantity > l.Open() {
-				return fmt.Sprintf("shipment ships %d of line %q, but only %d are open (cancelled lines are never confirmed)", sl.Quantity, l.ID, l.Open()-rec.Shipped[l.ID]-lines[l.ID]), nil
+			if open := l.Open() - shipped[l.ID] - lines[l.ID]; sl.Quantity > open {
+				return fmt.Sprintf("shipment ships %d of line %q, but only %d are open (cancelled lines are never confirmed)", sl.Quantity, l.ID, max(open, 0)), nil
 			}
 			lines[l.ID] += sl.Quantity
 		}
-		if rec.Shipped == nil {
-			rec.Shipped = map[string]int{}
-		}
-		for id, n := range lines {
-			rec.Shipped[id] += n
-		}
-		rec.Shipments = append(rec.Shipments, s.ID)
+		rec.Shipments = append(rec.Shipments, ShipmentEntry{ID: s.ID, At: s.At, Lines: lines})
 		wasShipped := rec.State == StateShipped
 		if shippedAll(m, rec) {
 			rec.State = StateShipped
@@ -306,7 +305,7 @@ func (e *Engine) apply(ctx context.Context, m *merchant, rec *OrderRecord, s *sh
 		if err != nil {
 			return "", err
 		}
-		skus, err := e.shipped(ctx, m, rec, lines, s.At)
+		skus, err := e.reserve(ctx, m, rec)
 		if err != nil {
 			return "", err
 		}
@@ -324,8 +323,9 @@ func shippedAll(m *merchant, rec *OrderRecord) bool {
 		if m.warehouses[d] == nil {
 			continue
 		}
+		shipped := rec.Shipped()
 		for _, l := range lines {
-			if rec.Shipped[l.ID] < l.Open() {
+			if shipped[l.ID] < l.Open() {
 				return false
 			}
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/inventory"
@@ -86,6 +85,7 @@ func reservation(m *merchant, pool *inventory.Pool, rec *OrderRecord) inventory.
 		}
 	}
 	cancelled := rec.Order.Status == order.StatusCancelled
+	shipped := rec.Shipped()
 	qty := map[string]int{}
 	for d, lines := range m.cfg.routes(rec.Key.Channel, &rec.Order) {
 		if m.warehouses[d] == nil {
@@ -96,7 +96,7 @@ func reservation(m *merchant, pool *inventory.Pool, rec *OrderRecord) inventory.
 			if !cancelled {
 				n = max(n, l.Open())
 			}
-			n -= rec.Shipped[l.ID]
+			n -= shipped[l.ID]
 			if n <= 0 {
 				continue
 			}
@@ -106,6 +106,23 @@ func reservation(m *merchant, pool *inventory.Pool, rec *OrderRecord) inventory.
 			}
 			for _, it := range items {
 				qty[it.SKU] += n * it.Quantity
+			}
+		}
+	}
+	// Shipped units stay reserved until a level taken after the shipment counts them; the pool
+	// drops each entry when such a level arrives.
+	for _, s := range rec.Shipments {
+		for _, l := range rec.Order.Lines {
+			n := s.Lines[l.ID]
+			if n <= 0 {
+				continue
+			}
+			items, err := pool.Resolve(rec.Key.Channel, l.SKU)
+			if err != nil {
+				continue
+			}
+			for _, it := range items {
+				r.Shipped = append(r.Shipped, inventory.ShippedItem{SKU: it.SKU, Quantity: n * it.Quantity, At: s.At})
 			}
 		}
 	}
@@ -133,7 +150,7 @@ func (e *Engine) reserve(ctx context.Context, m *merchant, rec *OrderRecord) ([]
 		return nil, err
 	}
 	r := reservation(m, m.pool, rec)
-	if len(r.Items) == 0 {
+	if len(r.Items) == 0 && len(r.Shipped) == 0 {
 		if err := e.store.DeleteReservation(ctx, m.cfg.ID, r.Key); err != nil {
 			return nil, err
 		}
@@ -443,35 +460,4 @@ func (e *Engine) Available(ctx context.Context, merchantID, channel, sku string)
 		return 0, err
 	}
 	return m.pool.Available(channel, sku)
-}
-
-// shipped tells the pool that units of an order left the warehouse at a moment; they stay
-// reserved until a stock level taken after that moment arrives.
-func (e *Engine) shipped(ctx context.Context, m *merchant, rec *OrderRecord, lines map[string]int, at time.Time) ([]string, error) {
-	m.stock.Lock()
-	defer m.stock.Unlock()
-	if err := e.loadPool(ctx, m); err != nil {
-		return nil, err
-	}
-	var items []inventory.Item
-	for _, l := range rec.Order.Lines {
-		n := lines[l.ID]
-		if n <= 0 {
-			continue
-		}
-		comps, err := m.pool.Resolve(rec.Key.Channel, l.SKU)
-		if err != nil {
-			continue
-		}
-		for _, c := range comps {
-			items = append(items, inventory.Item{SKU: c.SKU, Quantity: n * c.Quantity})
-		}
-	}
-	skus := m.pool.Shipped(rec.Key.String(), items, at)
-	for _, r := range m.pool.Reservations() {
-		if r.Key == rec.Key.String() {
-			return skus, e.store.PutReservation(ctx, m.cfg.ID, r)
-		}
-	}
-	return skus, nil
 }
