@@ -1,3 +1,10 @@
 module github.com/tobira-commerce/tobira
 
-go 1.24
+go 1.26.0
+
+require (
+	github.com/hashicorp/go-retryablehttp v0.7.8
+	golang.org/x/time v0.16.0
+)
+
+require github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
