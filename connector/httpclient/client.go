@@ -93,6 +93,10 @@ type Request struct {
 	// Safe marks a non-GET request as free of side effects (a GraphQL query), so it is retried
 	// like a GET.
 	Safe bool
+	// BeforeAttempt, when set, is called before every attempt (0 first, then each retry), after
+	// the rate limiter: a platform's own pacing, such as Shopify's cost bucket, waits here so
+	// that retries are paced like first attempts. An error ends the call with that error.
+	BeforeAttempt func(ctx context.Context, attempt int) error
 }
 
 // Response is a successful (2xx, not throttled) response with its body read.
@@ -168,7 +172,8 @@ const (
 type call struct {
 	key       string
 	retryable bool // GET, idempotency key, or marked safe
-	bodyErr   error
+	before    func(context.Context, int) error
+	attempt   int // touched only by the attempts of one call, which run one after another
 }
 
 func (c *Client) limiter(key string) *rate.Limiter {
@@ -191,7 +196,12 @@ type limitedTransport struct {
 
 func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if cl, ok := req.Context().Value(keyCall).(*call); ok {
-		if err := t.c.limiter(cl.key).Wait(req.Context()); err != nil {
+		err := t.c.limiter(cl.key).Wait(req.Context())
+		if err == nil && cl.before != nil {
+			err = cl.before(req.Context(), cl.attempt)
+		}
+		cl.attempt++
+		if err != nil {
 			if req.Body != nil {
 				req.Body.Close()
 			}
@@ -213,7 +223,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		return nil, fmt.Errorf("httpclient: bad URL: %w", connector.ErrPermanent)
 	}
 	where := method + " " + u.Scheme + "://" + u.Host + u.Path
-	cl := &call{key: r.Key, retryable: method == http.MethodGet || method == http.MethodHead || r.IdempotencyKey != "" || r.Safe}
+	cl := &call{key: r.Key, before: r.BeforeAttempt, retryable: method == http.MethodGet || method == http.MethodHead || r.IdempotencyKey != "" || r.Safe}
 	ctx = context.WithValue(ctx, keyCall, cl)
 	var body any
 	if r.Body != nil {

@@ -370,18 +370,28 @@ func (c *Client) do(ctx context.Context, o op, out any) error {
 		est = learned
 	}
 	c.mu.Unlock()
-	if err := c.bucket.take(ctx, float64(est)); err != nil {
-		return err
-	}
 	body, err := json.Marshal(map[string]any{"query": o.query, "variables": o.vars, "operationName": o.name})
 	if err != nil {
-		c.bucket.done(float64(est), nil)
 		return fmt.Errorf("shopify: %s: %w", o.name, connector.ErrPermanent)
+	}
+	reserved := 0.0
+	// Every attempt, retries included, waits for its cost in the bucket. A failed attempt's
+	// reservation is kept as spent: Shopify may have charged it (a timeout after execution).
+	before := func(ctx context.Context, attempt int) error {
+		if reserved > 0 {
+			c.bucket.done(reserved, nil)
+			reserved = 0
+		}
+		if err := c.bucket.take(ctx, float64(est)); err != nil {
+			return err
+		}
+		reserved = float64(est)
+		return nil
 	}
 	resp, err := c.http.Do(ctx, &httpclient.Request{
 		Method: http.MethodPost, URL: c.endpoint, Key: c.cfg.Shop, Body: body,
 		Header: http.Header{"X-Shopify-Access-Token": {c.cfg.AccessToken}, "Content-Type": {"application/json"}},
-		Safe:   !o.mutation, IdempotencyKey: o.idemKey,
+		Safe:   !o.mutation, IdempotencyKey: o.idemKey, BeforeAttempt: before,
 	})
 	var raw []byte
 	if err != nil {
@@ -395,14 +405,14 @@ func (c *Client) do(ctx context.Context, o op, out any) error {
 	var env envelope
 	decErr := httpclient.Decode(raw, &env, httpclient.DecodeOptions{})
 	if decErr == nil {
-		c.bucket.done(float64(est), env.Extensions.Cost)
+		c.bucket.done(reserved, env.Extensions.Cost)
 		if cost := env.Extensions.Cost; cost != nil && cost.RequestedQueryCost > 0 {
 			c.mu.Lock()
 			c.costs[o.name] = int(cost.RequestedQueryCost)
 			c.mu.Unlock()
 		}
 	} else {
-		c.bucket.done(float64(est), nil)
+		c.bucket.done(reserved, nil)
 	}
 	if err != nil {
 		c.log.DebugContext(ctx, "shopify request failed", "op", o.name, "error", httpclient.Redact(err.Error()))
