@@ -109,14 +109,14 @@ func TestListOrders500UnderCostBucket(t *testing.T) {
 
 func TestListOrdersWithFaults(t *testing.T) {
 	e := setup(t, shopifytest.Options{BucketSize: 100, RestoreRate: 50, Seed: 7}, func(c *shopify.Config) {
-		c.HTTP = httpclient.New(httpclient.Config{Throttle: shopify.Throttled, Timeout: 100 * time.Millisecond,
+		c.HTTP = httpclient.New(httpclient.Config{Throttle: shopify.Throttled, Timeout: 300 * time.Millisecond,
 			RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond})
 	})
 	for i := range 500 {
 		e.fake.CreateOrder(newOrder(i))
 		e.clock.Advance(time.Second)
 	}
-	e.fake.SetFaults(shopifytest.Faults{ServerError: 0.12, Timeout: 0.08, TimeoutDelay: 400 * time.Millisecond})
+	e.fake.SetFaults(shopifytest.Faults{ServerError: 0.12, Timeout: 0.08, TimeoutDelay: time.Second, Malformed: 0.03})
 	seen, _ := drain(t, e.client, start, e.clock.Now().Add(time.Second))
 	if len(seen) != 500 {
 		t.Fatalf("%d orders seen, want 500", len(seen))

@@ -186,14 +186,26 @@ func (e *executor) matches(cond, typ string) bool {
 type conn struct {
 	typ   string // "OrderConnection"
 	nodes []object
-	key   func(object) string
+	keys  map[object]string
 	args  map[string]any
+	page  *connPage
+}
+
+type connPage struct {
+	nodes            []object
+	hasPrev, hasNext bool
 }
 
 func newConn(typ string, nodes []object, key func(object) string, args map[string]any) *conn {
-	sort.SliceStable(nodes, func(i, j int) bool { return key(nodes[i]) < key(nodes[j]) })
-	return &conn{typ: typ, nodes: nodes, key: key, args: args}
+	keys := make(map[object]string, len(nodes))
+	for _, n := range nodes {
+		keys[n] = key(n)
+	}
+	sort.SliceStable(nodes, func(i, j int) bool { return keys[nodes[i]] < keys[nodes[j]] })
+	return &conn{typ: typ, nodes: nodes, keys: keys, args: args}
 }
+
+func (c *conn) key(n object) string { return c.keys[n] }
 
 func encodeCursor(k string) string {
 	b, _ := json.Marshal(map[string]string{"last_value": k})
@@ -277,7 +289,12 @@ func (c *conn) window() (page []object, hasPrev, hasNext bool) {
 func (c *conn) typeName() string { return c.typ }
 
 func (c *conn) field(name string, _ map[string]any) any {
-	page, hasPrev, hasNext := c.window()
+	if c.page == nil {
+		p := &connPage{}
+		p.nodes, p.hasPrev, p.hasNext = c.window()
+		c.page = p
+	}
+	page, hasPrev, hasNext := c.page.nodes, c.page.hasPrev, c.page.hasNext
 	switch name {
 	case "nodes":
 		return page

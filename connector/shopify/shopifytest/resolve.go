@@ -389,6 +389,7 @@ func (s *Server) query(name string, args map[string]any) (any, error) {
 		}}, nil
 	case "orders":
 		var nodes []object
+		byObj := map[object]*fOrder{}
 		for _, o := range s.orders {
 			if matchSearch(search, func(f string) (any, bool) {
 				switch f {
@@ -401,21 +402,17 @@ func (s *Server) query(name string, args map[string]any) (any, error) {
 				}
 				return nil, false
 			}) {
-				nodes = append(nodes, s.orderObj(o))
+				n := &lazy{typ: "Order", build: func() object { return s.orderObj(o) }}
+				byObj[n] = o
+				nodes = append(nodes, n)
 			}
 		}
-		key := func(n object) string { return idKey(n.field("id", nil).(string)) }
+		key := func(n object) string { return idKey(byObj[n].id) }
 		switch strArg(args, "sortKey") {
 		case "UPDATED_AT":
-			key = func(n object) string {
-				o := s.orders[n.field("id", nil).(string)]
-				return sortKey(o.updated, o.id)
-			}
+			key = func(n object) string { return sortKey(byObj[n].updated, byObj[n].id) }
 		case "CREATED_AT", "PROCESSED_AT":
-			key = func(n object) string {
-				o := s.orders[n.field("id", nil).(string)]
-				return sortKey(o.createdAt, o.id)
-			}
+			key = func(n object) string { return sortKey(byObj[n].createdAt, byObj[n].id) }
 		}
 		return newConn("OrderConnection", nodes, key, args), nil
 	case "order":
@@ -802,4 +799,20 @@ func (s *Server) inventorySet(key string, args map[string]any) object {
 	}
 	s.idempotent[key] = struct{}{}
 	return payload(typ, fields{"inventoryAdjustmentGroup": val(&obj{typ: "InventoryAdjustmentGroup", fields: fields{"id": val("gid://shopify/InventoryAdjustmentGroup/" + key), "reason": val(strArg(in, "reason"))}}), "userErrors": val([]object{})})
+}
+
+// lazy builds its object on first use, so a connection over many nodes builds only its page.
+type lazy struct {
+	typ   string
+	build func() object
+	o     object
+}
+
+func (l *lazy) typeName() string { return l.typ }
+
+func (l *lazy) field(name string, args map[string]any) any {
+	if l.o == nil {
+		l.o = l.build()
+	}
+	return l.o.field(name, args)
 }

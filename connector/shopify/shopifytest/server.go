@@ -271,6 +271,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"errors": "Bad Request: query is required"})
 		return
 	}
+	if r.Context().Err() != nil {
+		return // the client gave up before the request was processed
+	}
 	status, body := s.handle(&req)
 	switch {
 	case roll < f.ServerError+f.Timeout:
