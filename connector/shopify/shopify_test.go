@@ -52,7 +52,7 @@ func newOrder(i int) shopifytest.OrderInput {
 	return shopifytest.OrderInput{
 		Email: fmt.Sprintf("buyer%d@example.jp", i), ShipTo: tokyo,
 		Attributes: []shopifytest.Attribute{{Key: "配送希望日", Value: "2026/07/10"}, {Key: "配送希望時間帯", Value: "14時～16時"}},
-		Lines: []shopifytest.LineInput{{SKU: "SKU-A", Quantity: 2, Price: 1200}, {SKU: "SKU-B", Quantity: 1, Price: 800}},
+		Lines:      []shopifytest.LineInput{{SKU: "SKU-A", Quantity: 2, Price: 1200}, {SKU: "SKU-B", Quantity: 1, Price: 800}},
 	}
 }
 
