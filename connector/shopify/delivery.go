@@ -2,7 +2,6 @@ package shopify
 
 import (
 	"strings"
-	"unicode"
 
 	"github.com/tobira-commerce/tobira/order"
 )
@@ -104,8 +103,10 @@ func ParseSlot(s string) order.TimeSlot {
 	}
 	for _, r := range s {
 		switch {
-		case unicode.IsDigit(r):
-			n = n*10 + int(r-'0')
+		case r >= '0' && r <= '9':
+			if n < 100000 { // longer numbers are not hours; stop before they overflow
+				n = n*10 + int(r-'0')
+			}
 			inNum = true
 		case r == ':':
 			flush()
@@ -114,7 +115,7 @@ func ParseSlot(s string) order.TimeSlot {
 		default:
 			flush()
 		}
-		if !unicode.IsDigit(r) {
+		if r < '0' || r > '9' {
 			afterColon = false
 		}
 	}

@@ -269,7 +269,7 @@ func (b *bucket) take(ctx context.Context, cost float64) error {
 			b.mu.Unlock()
 			return nil
 		}
-		wait := time.Duration((need - b.avail) / b.rate * float64(time.Second))
+		wait := time.Duration(min((need-b.avail)/b.rate, maxThrottleWait.Seconds()) * float64(time.Second))
 		b.mu.Unlock()
 		if err := b.clock.Sleep(ctx, wait+time.Millisecond); err != nil {
 			return err
@@ -286,6 +286,9 @@ func (b *bucket) done(reserved float64, c *costExt) {
 		return
 	}
 	t := c.ThrottleStatus
+	if !(t.MaximumAvailable < 1e9) || !(t.CurrentlyAvailable >= 0) {
+		return // not a bucket Shopify would describe
+	}
 	b.max, b.rate = t.MaximumAvailable, max(t.RestoreRate, 1)
 	b.avail = max(0, t.CurrentlyAvailable-b.inflight)
 	b.at = b.clock.Now()
@@ -310,6 +313,9 @@ type costExt struct {
 		RestoreRate        float64 `json:"restoreRate"`
 	} `json:"throttleStatus"`
 }
+
+// maxThrottleWait bounds the wait read from a throttle answer.
+const maxThrottleWait = time.Hour
 
 type envelope struct {
 	Data       json.RawMessage `json:"data"`
@@ -345,10 +351,14 @@ func (e *envelope) throttleWait() time.Duration {
 		return time.Second
 	}
 	need := c.RequestedQueryCost - c.ThrottleStatus.CurrentlyAvailable
-	if need <= 0 {
+	if !(need > 0) {
 		return 0
 	}
-	return time.Duration(need / c.ThrottleStatus.RestoreRate * float64(time.Second)).Round(time.Millisecond)
+	secs := need / c.ThrottleStatus.RestoreRate
+	if !(secs < maxThrottleWait.Seconds()) {
+		return maxThrottleWait // a nonsensical answer must not become a negative or endless wait
+	}
+	return time.Duration(secs * float64(time.Second)).Round(time.Millisecond)
 }
 
 // op is one GraphQL operation the client sends.
@@ -418,11 +428,14 @@ func (c *Client) do(ctx context.Context, o op, out any) error {
 		c.log.DebugContext(ctx, "shopify request failed", "op", o.name, "error", httpclient.Redact(err.Error()))
 		return fmt.Errorf("shopify: %s: %w", o.name, err)
 	}
+	// An unreadable answer is the transport's fault, not the request's: the same request may
+	// well succeed again, so the decode error is reported but not wrapped (it would match
+	// ErrPermanent).
 	if decErr != nil {
 		if o.mutation {
-			return fmt.Errorf("shopify: %s: unreadable answer: %w: %w", o.name, connector.ErrOutcomeUnknown, decErr)
+			return fmt.Errorf("shopify: %s: unreadable answer (%v): %w", o.name, decErr, connector.ErrOutcomeUnknown)
 		}
-		return fmt.Errorf("shopify: %s: unreadable answer: %w", o.name, errors.Join(connector.ErrTemporary, decErr))
+		return fmt.Errorf("shopify: %s: unreadable answer (%v): %w", o.name, decErr, connector.ErrTemporary)
 	}
 	if len(env.Errors) > 0 {
 		return c.graphqlError(o, &env)
@@ -432,7 +445,7 @@ func (c *Client) do(ctx context.Context, o op, out any) error {
 	}
 	if err := httpclient.Decode(env.Data, out, httpclient.DecodeOptions{DisallowUnknownFields: true}); err != nil {
 		if o.mutation {
-			return fmt.Errorf("shopify: %s: %w: %w", o.name, connector.ErrOutcomeUnknown, err)
+			return fmt.Errorf("shopify: %s: unexpected answer (%v): %w", o.name, err, connector.ErrOutcomeUnknown)
 		}
 		return fmt.Errorf("shopify: %s: %w", o.name, err)
 	}

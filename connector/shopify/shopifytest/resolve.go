@@ -517,7 +517,8 @@ func userErrors(typ string, errs []map[string]any) []object {
 
 func payload(typ string, f fields) object { return &obj{typ: typ, fields: f} }
 
-var errIdempotencyRequired = errors.New("The @idempotent directive is required for this mutation.")
+// errIdempotencyRequired is Shopify's wording, kept for fidelity.
+var errIdempotencyRequired = errors.New("the @idempotent directive is required for this mutation")
 
 func (s *Server) mutate(f *ast.Field, args map[string]any, vars map[string]any) (any, error) {
 	id := strArg(args, "id")
@@ -678,9 +679,7 @@ func (s *Server) fulfillmentCreate(args map[string]any) object {
 		if n := strArg(tr, "number"); n != "" {
 			f.numbers = append(f.numbers, n)
 		}
-		for _, n := range asStrings(tr["numbers"]) {
-			f.numbers = append(f.numbers, n)
-		}
+		f.numbers = append(f.numbers, asStrings(tr["numbers"])...)
 		if u := strArg(tr, "url"); u != "" {
 			f.urls = append(f.urls, u)
 		}

@@ -43,6 +43,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 )
 
 // APIVersion is the Admin API version the fake serves; it matches the schema file it is built
@@ -331,7 +332,7 @@ func gqlErrors(list gqlerror.List) []any {
 
 // handle validates, charges the bucket and executes one request.
 func (s *Server) handle(req *gqlRequest) (int, []byte) {
-	doc, errs := gqlparser.LoadQuery(s.schema.ast, req.Query)
+	doc, errs := gqlparser.LoadQueryWithRules(s.schema.ast, req.Query, rules.NewDefaultRules())
 	if len(errs) > 0 {
 		s.count(func(st *Stats) { st.Invalid++ })
 		b, _ := json.Marshal(map[string]any{"errors": gqlErrors(errs)})
