@@ -450,6 +450,7 @@ type StatusError struct {
 	Err error
 }
 
+// Error names the call and the status, never the body.
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("httpclient: %s: status %d: %v", e.Where, e.Status, e.Err)
 }

@@ -21,6 +21,7 @@ type DecodeError struct {
 	Problem string
 }
 
+// Error names the path, the problem and the offset.
 func (e *DecodeError) Error() string {
 	if e.Path == "" {
 		return fmt.Sprintf("httpclient: decode: %s at offset %d", e.Problem, e.Offset)

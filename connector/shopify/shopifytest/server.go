@@ -40,15 +40,17 @@ import (
 	"time"
 
 	"github.com/vektah/gqlparser/v2"
+
+	"github.com/tobira-commerce/tobira/connector/shopify"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 )
 
-// APIVersion is the Admin API version the fake serves; it matches the schema file it is built
-// from.
-const APIVersion = "2026-07"
+// APIVersion is the Admin API version the fake serves: the connector's, so the two move
+// together (see shopify.APIVersion), with the schema file of that version.
+const APIVersion = shopify.APIVersion
 
 // GraphQLPath is where the fake answers GraphQL requests.
 const GraphQLPath = "/admin/api/" + APIVersion + "/graphql.json"
