@@ -173,7 +173,8 @@ type call struct {
 	key       string
 	retryable bool // GET, idempotency key, or marked safe
 	before    func(context.Context, int) error
-	attempt   int // touched only by the attempts of one call, which run one after another
+	attempt   int  // touched only by the attempts of one call, which run one after another
+	sent      bool // an attempt got past the limiter and went out: a write may have landed
 }
 
 func (c *Client) limiter(key string) *rate.Limiter {
@@ -201,6 +202,9 @@ func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 			err = cl.before(req.Context(), cl.attempt)
 		}
 		cl.attempt++
+		if err == nil {
+			cl.sent = true
+		}
 		if err != nil {
 			if req.Body != nil {
 				req.Body.Close()
@@ -308,13 +312,14 @@ func (c *Client) transportError(ctx context.Context, where, method string, cl *c
 	if errors.As(err, &ue) {
 		err = ue.Err // url.Error's text carries the full URL, query string included
 	}
+	write := method != http.MethodGet && method != http.MethodHead && cl.sent
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		if method != http.MethodGet && method != http.MethodHead {
+		if write {
 			return fmt.Errorf("httpclient: %s: %w", where, connector.WriteFailed(ctxErr))
 		}
 		return fmt.Errorf("httpclient: %s: %w", where, ctxErr)
 	}
-	if method != http.MethodGet && method != http.MethodHead {
+	if write {
 		if wf := connector.WriteFailed(err); errors.Is(wf, connector.ErrOutcomeUnknown) {
 			return fmt.Errorf("httpclient: %s: %w", where, wf)
 		}

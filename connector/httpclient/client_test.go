@@ -288,3 +288,15 @@ func TestDecode(t *testing.T) {
 		t.Fatalf("truncated: %v", err)
 	}
 }
+
+func TestWriteNeverSentIsNotOutcomeUnknown(t *testing.T) {
+	srv, n := server(t, []int{200}, nil)
+	c := fast(httpclient.Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	_, err := c.Do(ctx, &httpclient.Request{Method: "POST", URL: srv.URL, Body: []byte(`{}`),
+		BeforeAttempt: func(ctx context.Context, _ int) error { <-ctx.Done(); return ctx.Err() }})
+	if err == nil || errors.Is(err, connector.ErrOutcomeUnknown) || n.Load() != 0 {
+		t.Fatalf("err = %v after %d calls: a write that never left is not of unknown outcome", err, n.Load())
+	}
+}

@@ -1,9 +1,12 @@
 package shopify_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"testing"
 	"time"
 
@@ -429,4 +432,85 @@ func TestSetStockRetriedWithIdempotencyKey(t *testing.T) {
 	if n, _ := e.fake.Available("A"); n != 7 {
 		t.Fatalf("A = %d", n)
 	}
+}
+
+func TestConfirmShipmentTimeoutThenRetry(t *testing.T) {
+	e := setup(t, shopifytest.Options{}, func(c *shopify.Config) {
+		c.HTTP = httpclient.New(httpclient.Config{Throttle: shopify.Throttled, Timeout: 100 * time.Millisecond,
+			RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond})
+	})
+	ctx := context.Background()
+	id := e.fake.CreateOrder(newOrder(1))
+	page, err := e.client.ListOrders(ctx, connector.ListOrdersRequest{From: start, To: start.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := shipment.Shipment{ID: "S1", OrderID: id, Lines: []shipment.Line{{SKU: "SKU-A", Quantity: 2}, {SKU: "SKU-B", Quantity: 1}},
+		Parcels: []shipment.Parcel{{Carrier: shipment.JapanPost, TrackingNumber: "JP-1"}}}
+	// Every answer is late: the fulfillment lands but the client cannot know.
+	e.fake.SetFaults(shopifytest.Faults{Timeout: 1, TimeoutDelay: time.Second})
+	err = e.client.ConfirmShipment(ctx, confirm(page.Orders[0], s))
+	if err == nil {
+		t.Fatal("no error while every answer timed out")
+	}
+	// The state query timed out (a read: retried, then temporary) or the create did (a write:
+	// outcome unknown); either way the engine tries again.
+	if connector.Classify(err) != connector.Retryable {
+		t.Fatalf("err = %v is not retryable", err)
+	}
+	e.fake.SetFaults(shopifytest.Faults{})
+	for range 2 {
+		if err := e.client.ConfirmShipment(ctx, confirm(page.Orders[0], s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fs := e.fake.Fulfillments(id); len(fs) != 1 {
+		t.Fatalf("%d fulfillments, want 1", len(fs))
+	}
+}
+
+func TestConfirmShipmentWriteTimeoutIsOutcomeUnknown(t *testing.T) {
+	var fake *shopifytest.Server
+	// Make only the mutation's answer late: the state query goes through.
+	tr := &peekTransport{peek: func(body []byte) {
+		if bytes.Contains(body, []byte("fulfillmentCreate")) {
+			fake.SetFaults(shopifytest.Faults{Timeout: 1, TimeoutDelay: time.Second})
+		}
+	}}
+	e := setup(t, shopifytest.Options{}, func(c *shopify.Config) {
+		c.HTTP = httpclient.New(httpclient.Config{Throttle: shopify.Throttled, Timeout: 100 * time.Millisecond,
+			RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond, Transport: tr})
+	})
+	fake = e.fake
+	ctx := context.Background()
+	id := e.fake.CreateOrder(newOrder(1))
+	page, err := e.client.ListOrders(ctx, connector.ListOrdersRequest{From: start, To: start.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := shipment.Shipment{ID: "S1", OrderID: id, Lines: []shipment.Line{{SKU: "SKU-A", Quantity: 2}},
+		Parcels: []shipment.Parcel{{Carrier: shipment.Sagawa, TrackingNumber: "SG-1"}}}
+	err = e.client.ConfirmShipment(ctx, confirm(page.Orders[0], s))
+	if !errors.Is(err, connector.ErrOutcomeUnknown) {
+		t.Fatalf("err = %v, want ErrOutcomeUnknown", err)
+	}
+	if n := e.fake.Stats().Operations["fulfillmentCreate"]; n != 1 || len(e.fake.Fulfillments(id)) != 1 {
+		t.Fatalf("the mutation was sent %d times (a write without a key must not be retried)", n)
+	}
+}
+
+// peekTransport shows each request body to peek before sending it.
+type peekTransport struct{ peek func([]byte) }
+
+func (p *peekTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		body, err := io.ReadAll(req.Body)
+		if err != nil {
+			return nil, err
+		}
+		req.Body.Close()
+		p.peek(body)
+		req.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	return http.DefaultTransport.RoundTrip(req)
 }
