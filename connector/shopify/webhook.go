@@ -6,10 +6,10 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -143,29 +143,29 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 type restOrder struct {
-	ID                any        `json:"id"`
-	AdminGraphQLAPIID string     `json:"admin_graphql_api_id"`
-	Name              string     `json:"name"`
-	Email             *string    `json:"email"`
-	CreatedAt         time.Time  `json:"created_at"`
-	UpdatedAt         time.Time  `json:"updated_at"`
-	CancelledAt       *time.Time `json:"cancelled_at"`
-	ClosedAt          *time.Time `json:"closed_at"`
-	Currency          string     `json:"currency"`
-	FulfillmentStatus *string    `json:"fulfillment_status"`
+	ID                json.RawMessage `json:"id"`
+	AdminGraphQLAPIID string          `json:"admin_graphql_api_id"`
+	Name              string          `json:"name"`
+	Email             *string         `json:"email"`
+	CreatedAt         time.Time       `json:"created_at"`
+	UpdatedAt         time.Time       `json:"updated_at"`
+	CancelledAt       *time.Time      `json:"cancelled_at"`
+	ClosedAt          *time.Time      `json:"closed_at"`
+	Currency          string          `json:"currency"`
+	FulfillmentStatus *string         `json:"fulfillment_status"`
 	NoteAttributes    []struct {
 		Name  string  `json:"name"`
 		Value *string `json:"value"`
 	} `json:"note_attributes"`
 	LineItems []struct {
-		ID                any     `json:"id"`
-		AdminGraphQLAPIID string  `json:"admin_graphql_api_id"`
-		SKU               *string `json:"sku"`
-		Name              string  `json:"name"`
-		Title             string  `json:"title"`
-		Quantity          int     `json:"quantity"`
-		CurrentQuantity   *int    `json:"current_quantity"`
-		Price             string  `json:"price"`
+		ID                json.RawMessage `json:"id"`
+		AdminGraphQLAPIID string          `json:"admin_graphql_api_id"`
+		SKU               *string         `json:"sku"`
+		Name              string          `json:"name"`
+		Title             string          `json:"title"`
+		Quantity          int             `json:"quantity"`
+		CurrentQuantity   *int            `json:"current_quantity"`
+		Price             string          `json:"price"`
 	} `json:"line_items"`
 	ShippingAddress *struct {
 		FirstName    *string `json:"first_name"`
@@ -182,19 +182,17 @@ type restOrder struct {
 	} `json:"shipping_address"`
 }
 
-func restID(gid string, id any, kind string) string {
+// restID returns the GraphQL ID of a REST payload's object: admin_graphql_api_id when present,
+// else built from the numeric id, kept as digits (float64 would round IDs above 2^53).
+func restID(gid string, id json.RawMessage, kind string) string {
 	if gid != "" {
 		return gid
 	}
-	switch x := id.(type) {
-	case float64:
-		return "gid://shopify/" + kind + "/" + strconv.FormatFloat(x, 'f', -1, 64)
-	case string:
-		if x != "" {
-			return "gid://shopify/" + kind + "/" + x
-		}
+	digits := strings.Trim(string(id), `"`)
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return ""
 	}
-	return ""
+	return "gid://shopify/" + kind + "/" + digits
 }
 
 // DecodeOrderWebhook turns an orders/* webhook body into an order, with the same IDs (GraphQL
