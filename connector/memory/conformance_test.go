@@ -275,4 +275,3 @@ func TestWarehouseConformance(t *testing.T) {
 	t.Run("ShipmentSource", func(t *testing.T) { conformance.TestShipmentSource(t, shipmentSourceHarness{}) })
 	t.Run("StockSource", func(t *testing.T) { conformance.TestStockSource(t, stockSourceHarness{}) })
 }
-
