@@ -3,6 +3,7 @@ package memory_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	gosync "sync"
 	"testing"
 	"time"
@@ -23,6 +24,9 @@ type throttle struct {
 
 func (th *throttle) install(f *memory.Faults) {
 	f.SetHook(func(op string) error {
+		if strings.HasSuffix(op, ":done") {
+			return nil // the second call of a write that already took effect
+		}
 		th.mu.Lock()
 		defer th.mu.Unlock()
 		th.requests++

@@ -95,7 +95,7 @@ func orderRoundTrip(c *suite.Check, h Harness) {
 		c.Errorf("GetOrder returned\n\t%+v\nwant\n\t%+v", utcOrder(got), want)
 	}
 	// An update must round-trip too, including fields going back to their zero value.
-	rec.State, rec.Pending, rec.Order.Gift, rec.HoldReason, rec.ManualHold = tobirasync.OrderSent, false, nil, "", false
+	rec.State, rec.Pending, rec.Order.Gift, rec.HoldReason, rec.ManualHold = tobirasync.StateSent, false, nil, "", false
 	rec.Requests[0].State = tobirasync.RequestCancelled
 	want = rec.Clone()
 	must(c, "PutOrder update", s.PutOrder(ctx, rec))
@@ -127,12 +127,12 @@ func orderCAS(c *suite.Check, h Harness) {
 		c.Errorf("second insert (Version 0) of an existing order = %v, want ErrConflict", err)
 	}
 	stale := rec.Clone()
-	rec.State = tobirasync.OrderSent
+	rec.State = tobirasync.StateSent
 	must(c, "PutOrder update", s.PutOrder(ctx, rec))
 	if rec.Version == v1 {
 		c.Errorf("PutOrder kept Version %d on update; it must change", v1)
 	}
-	stale.State = tobirasync.OrderCancelled
+	stale.State = tobirasync.StateCancelled
 	if err := s.PutOrder(ctx, stale); !errors.Is(err, tobirasync.ErrConflict) {
 		c.Errorf("PutOrder with the stale version %d = %v, want ErrConflict", stale.Version, err)
 	}
@@ -141,9 +141,9 @@ func orderCAS(c *suite.Check, h Harness) {
 	}
 	got, err := s.GetOrder(ctx, rec.Key)
 	must(c, "GetOrder", err)
-	if got.State != tobirasync.OrderSent || got.Version != rec.Version {
+	if got.State != tobirasync.StateSent || got.Version != rec.Version {
 		c.Errorf("after a refused stale write GetOrder = state %s version %d, want %s version %d",
-			got.State, got.Version, tobirasync.OrderSent, rec.Version)
+			got.State, got.Version, tobirasync.StateSent, rec.Version)
 	}
 }
 
@@ -184,13 +184,15 @@ func orderCopies(c *suite.Check, h Harness) {
 	must(c, "PutOrder", s.PutOrder(ctx, rec))
 	want := rec.Clone()
 	scribble := func(r *tobirasync.OrderRecord) {
-		r.State = tobirasync.OrderCancelled
+		r.State = tobirasync.StateCancelled
 		r.Order.Lines[0].Quantity = 99
 		r.Order.Gift.Message = "changed"
 		r.Requests[0].Lines[0].Quantity = 99
 		r.Requests[0].State = tobirasync.RequestNew
-		r.Shipped["L1"] = 99
-		r.Shipments[0] = "changed"
+		// Entries' Lines maps are never written once appended (see OrderRecord.Clone), so
+		// only the slice itself must be a copy.
+		r.Shipments[0].ID = "changed"
+		r.Shipments = append(r.Shipments, tobirasync.ShipmentEntry{ID: "added"})
 	}
 	scribble(rec)
 	got, err := s.GetOrder(ctx, want.Key)
@@ -254,7 +256,7 @@ func orderPending(c *suite.Check, h Harness) {
 	b.Pending = false
 	must(c, "PutOrder", s.PutOrder(ctx, b))
 	check(10, "A", "C")
-	a.Pending, a.State = false, tobirasync.OrderSent
+	a.Pending, a.State = false, tobirasync.StateSent
 	must(c, "PutOrder", s.PutOrder(ctx, a))
 	check(10, "C")
 	if got, err := s.PendingOrders(ctx, "m2", "shop", 10); err != nil || !reflect.DeepEqual(orderIDs(got), []string{"Y"}) {

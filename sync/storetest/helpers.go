@@ -74,7 +74,7 @@ func sampleOrder(merchant, channel, id string) *tobirasync.OrderRecord {
 		Key:         tobirasync.OrderKey{Merchant: merchant, Channel: channel, OrderID: id},
 		Order:       o,
 		Fingerprint: o.Fingerprint(),
-		State:       tobirasync.OrderHeld,
+		State:       tobirasync.StateHeld,
 		Pending:     true,
 		HoldReason:  "held by the shop",
 		ManualHold:  true,
@@ -84,8 +84,7 @@ func sampleOrder(merchant, channel, id string) *tobirasync.OrderRecord {
 			Lines:      []connector.LineQuantity{{LineID: "L1", SKU: "TEA-01", Quantity: 2}, {LineID: "L2", SKU: "CUP-02", Quantity: 1}},
 			ShippingFP: o.ShippingFingerprint(), Seq: 2, Refused: "digest", RefusedReason: connector.RefusedPicked,
 		}},
-		Shipped:   map[string]int{"L1": 1},
-		Shipments: []string{"m/wh-1/S1"},
+		Shipments: []tobirasync.ShipmentEntry{{ID: "m/wh-1/S1", At: t0.Add(-30 * time.Second), Lines: map[string]int{"L1": 1}}},
 		Reserved:  true,
 		UpdatedAt: t0,
 	}
@@ -112,6 +111,9 @@ func utcOrder(r *tobirasync.OrderRecord) *tobirasync.OrderRecord {
 	r.UpdatedAt = r.UpdatedAt.UTC()
 	r.Order.PlacedAt = r.Order.PlacedAt.UTC()
 	r.Order.UpdatedAt = r.Order.UpdatedAt.UTC()
+	for i := range r.Shipments {
+		r.Shipments[i].At = r.Shipments[i].At.UTC()
+	}
 	return r
 }
 

@@ -57,7 +57,7 @@ func reopen(c *suite.Check, h Harness) {
 	if p, err := s.PendingOrders(ctx, "m1", "shop", 10); err != nil || len(p) != 1 {
 		c.Errorf("after reopen PendingOrders = %d records, %v; want 1", len(p), err)
 	}
-	ord.State = tobirasync.OrderSent
+	ord.State = tobirasync.StateSent
 	if err := s.PutOrder(ctx, ord); err != nil {
 		c.Errorf("after reopen PutOrder with the version read before = %v", err)
 	}
