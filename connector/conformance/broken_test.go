@@ -141,7 +141,9 @@ func (s unknownIsTemporary) ConfirmShipment(ctx context.Context, c connector.Shi
 
 func TestShipmentSinkSuiteCatches(t *testing.T) {
 	suiteOf := func(wrap func(*memChannel) connector.ShipmentSink) func(testing.TB) {
-		return func(t testing.TB) { runShipmentSink(t, sinkHarness{wrap: wrap, f: ShipmentSinkFeatures{Throttles: true}}) }
+		return func(t testing.TB) {
+			runShipmentSink(t, sinkHarness{wrap: wrap, f: ShipmentSinkFeatures{Throttles: true}})
+		}
 	}
 	t.Run("correct", func(t *testing.T) {
 		expect(t, suiteOf(func(s *memChannel) connector.ShipmentSink { return s.ch }))
