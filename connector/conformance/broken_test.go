@@ -436,3 +436,59 @@ func TestWarehouseSourceSuitesCatch(t *testing.T) {
 		expect(t, stockSuite(func(s *memWarehouse) connector.StockSource { return snapshotOnly{s} }), "Changes")
 	})
 }
+
+// lossyWarehouse stands for a warehouse behind a network: StallNext lands the next submit and
+// loses its answer. A correct client reports the outcome as unknown; a naive one calls the
+// timeout temporary, and the engine would take the request for not sent.
+type lossyWarehouse struct {
+	*memWarehouse
+	naive bool
+	mu    gosync.Mutex
+	stall bool
+}
+
+func (l *lossyWarehouse) StallNext() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.stall = true
+}
+
+func (l *lossyWarehouse) Submit(ctx context.Context, r connector.FulfillmentRequest) error {
+	err := l.w.Submit(ctx, r)
+	l.mu.Lock()
+	stall := l.stall
+	l.stall = false
+	l.mu.Unlock()
+	if err != nil || !stall {
+		return err
+	}
+	<-ctx.Done()
+	if l.naive {
+		return fmt.Errorf("%w: %w", connector.ErrTemporary, ctx.Err())
+	}
+	return connector.WriteFailed(ctx.Err())
+}
+
+func (l *lossyWarehouse) Change(ctx context.Context, r connector.ChangeRequest) (connector.Answer, error) {
+	return l.w.Change(ctx, r)
+}
+
+func (l *lossyWarehouse) Cancel(ctx context.Context, r connector.CancelRequest) (connector.Answer, error) {
+	return l.w.Cancel(ctx, r)
+}
+
+func TestLostAnswerCheck(t *testing.T) {
+	suiteOf := func(naive bool) func(testing.TB) {
+		return func(t testing.TB) {
+			runFulfiller(t, fulfillerHarness{
+				wrap: func(s *memWarehouse) (connector.Fulfiller, WarehouseSeeder) {
+					l := &lossyWarehouse{memWarehouse: s, naive: naive}
+					return l, l
+				},
+				f: FulfillerFeatures{PartialCancel: true, Throttles: true, Stalls: true},
+			})
+		}
+	}
+	t.Run("outcome unknown", func(t *testing.T) { expect(t, suiteOf(false)) })
+	t.Run("timeout called temporary", func(t *testing.T) { expect(t, suiteOf(true), "LostAnswer") })
+}

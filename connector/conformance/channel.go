@@ -43,6 +43,8 @@ type Fulfillment struct {
 type ShipmentSinkFeatures struct {
 	// Throttles says the seeder implements Throttler.
 	Throttles bool
+	// Stalls says the seeder implements Staller.
+	Stalls bool
 }
 
 // TestShipmentSink runs the ShipmentSink suite.
@@ -62,6 +64,7 @@ func runShipmentSink(t testing.TB, h ShipmentSinkHarness) {
 		{"Idempotent", "a shipment confirmed twice with the same ID has one effect", k.twice},
 		{"Partial", "two partial shipments of one order are two effects, and repeating either adds none", k.partial},
 		{"UnknownOrder", "confirming a shipment of an order the platform does not know is a permanent error", k.unknown},
+		{"LostAnswer", "a confirmation whose answer is lost to a timeout is connector.ErrOutcomeUnknown, and sending it again has one effect", k.lostAnswer},
 		{"Context", "ConfirmShipment on a cancelled context returns an error promptly", k.context},
 		{"Throttled", "a throttled ConfirmShipment is a *connector.RateLimitError with its wait, after exactly one request", k.throttled},
 	} {
@@ -171,6 +174,14 @@ func (k *sinkChecks) unknown(c *suite.Check) {
 	if connector.Classify(err) != connector.Permanent {
 		c.Errorf("got %v, classified %v; want ErrNotFound or ErrPermanent, so the engine quarantines instead of retrying forever", err, connector.Classify(err))
 	}
+}
+
+func (k *sinkChecks) lostAnswer(c *suite.Check) {
+	sink, s := k.h.New(c.TB)
+	o := k.placed(c, s)
+	conf := confirmation(o, "S1", o.Lines, true)
+	checkStalled(c, k.f.Stalls, s, func(ctx context.Context) error { return sink.ConfirmShipment(ctx, conf) },
+		func() int { return len(k.fulfillments(c, s, o.ID)) })
 }
 
 func (k *sinkChecks) context(c *suite.Check) {

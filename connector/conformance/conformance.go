@@ -20,7 +20,8 @@
 //   - Listings (OrderSource, ShipmentSource, StockSource) page through more than one page with
 //     nothing missed or repeated, and resuming from any cursor they returned leaves no gap.
 //   - Writes (ShipmentSink, Fulfiller) have one effect per idempotency key, however often they
-//     are repeated; a warehouse's refusal is an Answer, not an error.
+//     are repeated; a warehouse's refusal is an Answer, not an error; a write whose answer was
+//     lost to a timeout is connector.ErrOutcomeUnknown, never a plain temporary error.
 //   - StockTarget respects its BatchLimit and, where it compares, reports connector.ErrConflict.
 //   - Every call returns promptly with an error on a cancelled context, and a throttled call is
 //     a *connector.RateLimitError with its wait, after exactly one request (no hidden retries).
@@ -48,6 +49,50 @@ type Throttler interface {
 	ThrottleNext(wait time.Duration)
 	// Requests returns how many requests the platform has received so far, refused ones included.
 	Requests() int
+}
+
+// Staller is implemented by seeders whose platform can lose an answer. A harness whose Features
+// set Stalls must return a seeder that implements it.
+type Staller interface {
+	// StallNext makes the platform apply its next write and then hold the answer back until the
+	// request is abandoned, as a platform whose response is lost to a timeout does.
+	StallNext()
+}
+
+// stallTimeout is how long the suite waits for a stalled write before abandoning it.
+const stallTimeout = 100 * time.Millisecond
+
+// checkStalled proves that a write abandoned after it landed is reported as
+// connector.ErrOutcomeUnknown, promptly, and that sending it again has no second effect.
+func checkStalled(c *suite.Check, enabled bool, seeder any, call func(ctx context.Context) error, effects func() int) {
+	c.Helper()
+	if !enabled {
+		c.Skip("Features.Stalls is false: the harness cannot make the platform hold an answer back")
+	}
+	st, ok := seeder.(Staller)
+	if !ok {
+		c.Fatalf("Features.Stalls is true but the seeder (%T) does not implement conformance.Staller", seeder)
+	}
+	st.StallNext()
+	ctx, cancel := context.WithTimeout(c.Context(), stallTimeout)
+	defer cancel()
+	start := time.Now()
+	err := call(ctx)
+	if d := time.Since(start); d > stallTimeout+promptly {
+		c.Errorf("the stalled write returned after %s; it must give up when its context ends", d)
+	}
+	switch {
+	case err == nil:
+		c.Errorf("a write whose answer never came returned no error")
+	case !errors.Is(err, connector.ErrOutcomeUnknown):
+		c.Errorf("a write that timed out after it was sent returned %v; want an error matching connector.ErrOutcomeUnknown (see connector.WriteFailed), since it may have landed", err)
+	}
+	if err := call(c.Context()); err != nil {
+		c.Fatalf("sending the write again after the unknown outcome: %v", err)
+	}
+	if n := effects(); n != 1 {
+		c.Errorf("after a lost answer and a resend with the same key the platform shows %d effects, want 1", n)
+	}
 }
 
 // promptly is how long a call on a cancelled context may take: long enough for a loaded CI

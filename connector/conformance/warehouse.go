@@ -48,6 +48,8 @@ type FulfillerFeatures struct {
 	PartialCancel bool
 	// Throttles says the seeder implements Throttler.
 	Throttles bool
+	// Stalls says the seeder implements Staller.
+	Stalls bool
 }
 
 // TestFulfiller runs the Fulfiller suite.
@@ -71,6 +73,7 @@ func runFulfiller(t testing.TB, h FulfillerHarness) {
 		{"RefusedShipped", "a change or cancellation after the warehouse shipped is an Answer{Accepted: false} with a reason, not an error", k.refusedShipped},
 		{"CancelBeforeSubmit", "cancelling a key never submitted is accepted, and a later Submit of that key has no effect", k.cancelFirst},
 		{"ChangeUnknown", "changing a key never submitted is a permanent error", k.changeUnknown},
+		{"LostAnswer", "a submit whose answer is lost to a timeout is connector.ErrOutcomeUnknown, and submitting again creates one request", k.lostAnswer},
 		{"Context", "Submit on a cancelled context returns an error promptly", k.context},
 		{"Throttled", "a throttled Submit is a *connector.RateLimitError with its wait, after exactly one request", k.throttled},
 	} {
@@ -282,6 +285,12 @@ func (k *fulfillerChecks) changeUnknown(c *suite.Check) {
 	if connector.Classify(err) != connector.Permanent {
 		c.Errorf("got %v, classified %v; want ErrNotFound or ErrPermanent", err, connector.Classify(err))
 	}
+}
+
+func (k *fulfillerChecks) lostAnswer(c *suite.Check) {
+	f, s := k.h.New(c.TB)
+	checkStalled(c, k.f.Stalls, s, func(ctx context.Context) error { return f.Submit(ctx, request("k1")) },
+		func() int { return k.held(c, s, "k1").Copies })
 }
 
 func (k *fulfillerChecks) context(c *suite.Check) {

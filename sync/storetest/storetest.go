@@ -63,6 +63,10 @@ func run(t testing.TB, h Harness) {
 	if h.Concurrency == 0 {
 		h.Concurrency = 16
 	}
+	if h.Concurrency < 2 {
+		// One writer cannot race; the compare-and-set checks would prove nothing.
+		t.Fatalf("storetest: Harness.Concurrency is %d, want at least 2", h.Concurrency)
+	}
 	for _, c := range checks {
 		suite.Run(t, c.name, c.proves, func(ch *suite.Check) { c.f(ch, h) })
 	}
