@@ -164,14 +164,13 @@ func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *Ord
 			away = append(away, LinesRoutedAway{Key: rec.Key, Destination: d, Lines: wantLines(routes[d])})
 		}
 	}
-	if !rec.Routed {
-		rec.Routed = true
-		if err := e.store.PutOrder(ctx, rec); err != nil {
-			return err
-		}
+	// The routing is reported once, when the first write recording it lands.
+	rec.Routed = true
+	reportRouting := func() {
 		for _, ev := range away {
 			e.emit(ev)
 		}
+		away = nil
 	}
 	shipFP := o.ShippingFingerprint()
 	for i := range rec.Requests {
@@ -206,6 +205,7 @@ func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *Ord
 			if err := e.store.PutOrder(ctx, rec); err != nil {
 				return err
 			}
+			reportRouting()
 		}
 	}
 	rec.State = orderState(rec)
@@ -213,6 +213,7 @@ func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *Ord
 	if err := e.settle(ctx, m, rec); err != nil {
 		return err
 	}
+	reportRouting()
 	if ack, ok := ch.Source.(connector.Acknowledger); ok && rec.State == StateSent && len(rec.Shipments) == 0 {
 		// Best effort: the platform wants to know the warehouse took the order in. A failure is
 		// logged, never a reason to send the order twice.
