@@ -104,9 +104,8 @@ func seed(c *suite.Check, s OrderSeeder, start time.Time, n int) seeded {
 }
 
 type orderPage struct {
-	cursor connector.Cursor // the cursor the page was listed from
-	ids    []string
-	page   *connector.OrderPage
+	ids  []string
+	page *connector.OrderPage
 }
 
 // list lists the window [from, to) from cursor to its end.
@@ -121,7 +120,7 @@ func (o *orderChecks) list(c *suite.Check, src connector.OrderSource, from, to t
 		if p == nil {
 			c.Fatalf("ListOrders returned a nil page and no error")
 		}
-		op := orderPage{cursor: cur, page: p}
+		op := orderPage{page: p}
 		for _, ord := range p.Orders {
 			op.ids = append(op.ids, ord.ID)
 		}

@@ -28,7 +28,9 @@ import (
 
 // Harness creates the stores the suite checks.
 type Harness struct {
-	// New returns an empty store; it is called once per check. Close it with t.Cleanup.
+	// New returns an empty store; it is called once per check. A SQL store gives each check a
+	// fresh schema or truncated tables, since checks count what they list. Close it with
+	// t.Cleanup.
 	New func(t testing.TB) tobirasync.Store
 	// Reopen returns a new store over the same data as old, as a restarted process would open
 	// it (old may be closed first). Nil when the store does not persist; the reopen checks are
