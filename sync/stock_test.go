@@ -147,3 +147,34 @@ func TestStockReconcileReportsAndRepairsDrift(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, drift)
 }
+
+func TestStockSnapshotsAndShipmentsOutOfOrderNeverOverReport(t *testing.T) {
+	r := newRig(t, "shop", "mall")
+	r.setOnHand("TEA", 10)
+	before := r.clock.Now()
+	r.place("shop", newOrder("o1", "TEA", 3))
+	r.syncOrders("shop")
+	require.Equal(t, 7, r.stock("mall", "TEA"))
+	r.ship("wh", "shop", "o1")
+	shippedAt := r.clock.Now()
+	r.syncShipments()
+	require.Equal(t, 7, r.stock("mall", "TEA"), "shipped units stay reserved until a later count")
+
+	// A count taken before the shipment arrives late: it still holds the 3 units.
+	require.NoError(t, r.eng.SetOnHand(r.ctx, "m1", inventory.Level{SKU: "TEA", OnHand: 10, AsOf: before}))
+	require.Equal(t, 7, r.stock("mall", "TEA"))
+	// The count after the shipment releases them against itself.
+	require.NoError(t, r.eng.SetOnHand(r.ctx, "m1", inventory.Level{SKU: "TEA", OnHand: 7, AsOf: shippedAt}))
+	require.Equal(t, 7, r.stock("mall", "TEA"))
+	// An older count arriving after that is ignored.
+	require.NoError(t, r.eng.SetOnHand(r.ctx, "m1", inventory.Level{SKU: "TEA", OnHand: 10, AsOf: before}))
+	require.Equal(t, 7, r.stock("mall", "TEA"))
+
+	// After a restart the pool is rebuilt from the store to the same numbers.
+	r.restart()
+	r.syncStock()
+	require.Equal(t, 7, r.stock("mall", "TEA"))
+	n, err := r.eng.Available(r.ctx, "m1", "mall", "TEA")
+	require.NoError(t, err)
+	require.Equal(t, 7, n)
+}
