@@ -40,6 +40,10 @@ func (e *Engine) loadPool(ctx context.Context, m *merchant) error {
 	}
 	m.pool.SetLevels(levels...)
 	m.acked = map[string]map[string]int{}
+	m.persisted = make(map[string]string, len(res))
+	for _, r := range res {
+		m.persisted[r.Key] = reservationDigest(r)
+	}
 	m.loaded = true
 	return nil
 }
@@ -141,6 +145,21 @@ func reservation(m *merchant, pool *inventory.Pool, rec *OrderRecord) inventory.
 	return r
 }
 
+// reservationDigest is a short form of a reservation's content; "" when it holds nothing.
+func reservationDigest(r inventory.Reservation) string {
+	if len(r.Items) == 0 && len(r.Shipped) == 0 {
+		return ""
+	}
+	var b []byte
+	for _, it := range r.Items {
+		b = fmt.Appendf(b, "%s=%d;", it.SKU, it.Quantity)
+	}
+	for _, s := range r.Shipped {
+		b = fmt.Appendf(b, "%s@%d=%d;", s.SKU, s.At.UnixNano(), s.Quantity)
+	}
+	return string(b)
+}
+
 // reserve brings the order's reservation in line with its record and returns the warehouse SKUs
 // whose availability may have changed.
 func (e *Engine) reserve(ctx context.Context, m *merchant, rec *OrderRecord) ([]string, error) {
@@ -150,16 +169,25 @@ func (e *Engine) reserve(ctx context.Context, m *merchant, rec *OrderRecord) ([]
 		return nil, err
 	}
 	r := reservation(m, m.pool, rec)
-	if len(r.Items) == 0 && len(r.Shipped) == 0 {
+	digest := reservationDigest(r)
+	if m.persisted[r.Key] == digest {
+		return nil, nil // as recorded: nothing to write, nothing changed
+	}
+	var skus []string
+	if digest == "" {
 		if err := e.store.DeleteReservation(ctx, m.cfg.ID, r.Key); err != nil {
 			return nil, err
 		}
-		return m.pool.Release(r.Key), nil
+		skus = m.pool.Release(r.Key)
+		delete(m.persisted, r.Key)
+	} else {
+		if err := e.store.PutReservation(ctx, m.cfg.ID, r); err != nil {
+			return nil, err
+		}
+		skus = m.pool.Reserve(r)
+		m.persisted[r.Key] = digest
 	}
-	if err := e.store.PutReservation(ctx, m.cfg.ID, r); err != nil {
-		return nil, err
-	}
-	return m.pool.Reserve(r), nil
+	return skus, nil
 }
 
 // ReportSale records a sale the engine does not import (a shop that is not connected, a phone
@@ -274,6 +302,11 @@ func (e *Engine) SyncStock(ctx context.Context, merchantID string) (StockResult,
 		return res, err
 	}
 	defer release()
+	// Rebuild the pool from the Store: other replicas record reservations and levels too, and
+	// this run must plan from all of them, not from what this process saw.
+	m.stock.Lock()
+	m.loaded = false
+	m.stock.Unlock()
 	var errs []error
 	for _, w := range m.cfg.Warehouses {
 		if w.Stock == nil {
