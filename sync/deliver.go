@@ -173,6 +173,7 @@ func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *Ord
 		away = nil
 	}
 	shipFP := o.ShippingFingerprint()
+	progressed := false
 	for i := range rec.Requests {
 		r := &rec.Requests[i]
 		wh := m.warehouses[r.Target]
@@ -199,14 +200,17 @@ func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *Ord
 				rec.State, rec.Pending = StateQuarantined, false
 				return e.settle(ctx, m, rec)
 			}
+			if progressed {
+				// Keep what the other warehouses answered; the failed one is tried again later.
+				if perr := e.store.PutOrder(ctx, rec); perr == nil {
+					reportRouting()
+				}
+			}
 			return err
 		}
-		if done {
-			if err := e.store.PutOrder(ctx, rec); err != nil {
-				return err
-			}
-			reportRouting()
-		}
+		// Outcomes are recorded once, at the end: repeating a call after a crash is safe, since
+		// each carries a key derived from the recorded state, and one write per order is cheap.
+		progressed = progressed || done
 	}
 	rec.State = orderState(rec)
 	rec.Pending = false
