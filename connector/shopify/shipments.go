@@ -92,9 +92,11 @@ const fulfillmentCreateMutation = `mutation CreateFulfillment($fulfillment: Fulf
 // cannot be recognised that way; the engine's outbox is then what keeps it to one call.
 func (c *Client) ConfirmShipment(ctx context.Context, sc connector.ShipmentConfirmation) error {
 	s := sc.Shipment
-	orderID := sc.Order.Refs[RefOrderID]
+	// The order's ID is Shopify's (ListOrders and the webhook set it); Refs and the shipment's
+	// echo of it are the fallbacks.
+	orderID := sc.Order.ID
 	if orderID == "" {
-		orderID = sc.Order.ID
+		orderID = sc.Order.Refs[RefOrderID]
 	}
 	if orderID == "" {
 		orderID = s.OrderID

@@ -128,6 +128,24 @@ type Server struct {
 	webhookURL  string
 	callbackURL string
 	client      *http.Client
+	throttleFor time.Duration // answer the next request THROTTLED, asking for this wait
+	stallWrite  bool          // hold the next mutation's answer until the client gives up
+}
+
+// ThrottleNext makes the fake answer its next GraphQL request THROTTLED, with a cost extension
+// from which a client computes a wait of about wait.
+func (s *Server) ThrottleNext(wait time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.throttleFor = max(wait, time.Millisecond)
+}
+
+// StallNext makes the fake apply its next mutation and then hold the answer back until the
+// client abandons the request, as a platform whose answer is lost to a timeout does.
+func (s *Server) StallNext() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stallWrite = true
 }
 
 // New starts a fake shop. Close it when done.
@@ -277,7 +295,17 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Context().Err() != nil {
 		return // the client gave up before the request was processed
 	}
-	status, body := s.handle(&req)
+	status, body, mutation := s.handle(&req)
+	s.mu.Lock()
+	stall := mutation && s.stallWrite
+	if stall {
+		s.stallWrite = false
+	}
+	s.mu.Unlock()
+	if stall {
+		<-r.Context().Done()
+		return
+	}
 	switch {
 	case roll < f.ServerError+f.Timeout:
 		s.count(func(st *Stats) { st.Faults++ })
@@ -333,22 +361,22 @@ func gqlErrors(list gqlerror.List) []any {
 }
 
 // handle validates, charges the bucket and executes one request.
-func (s *Server) handle(req *gqlRequest) (int, []byte) {
+func (s *Server) handle(req *gqlRequest) (status int, body []byte, mutation bool) {
 	doc, errs := gqlparser.LoadQueryWithRules(s.schema.ast, req.Query, rules.NewDefaultRules())
 	if len(errs) > 0 {
 		s.count(func(st *Stats) { st.Invalid++ })
 		b, _ := json.Marshal(map[string]any{"errors": gqlErrors(errs)})
-		return http.StatusOK, b
+		return http.StatusOK, b, false
 	}
 	op := doc.Operations.ForName(req.OperationName)
 	if op == nil {
 		b, _ := json.Marshal(map[string]any{"errors": []any{map[string]any{"message": "An operation name is required", "extensions": map[string]any{"code": "OPERATION_NAME_REQUIRED"}}}})
-		return http.StatusOK, b
+		return http.StatusOK, b, op != nil && op.Operation == ast.Mutation
 	}
 	vars, err := validator.VariableValues(s.schema.ast, op, normalizeNumbers(req.Variables).(map[string]any))
 	if err != nil {
 		b, _ := json.Marshal(map[string]any{"errors": []any{map[string]any{"message": err.Error(), "extensions": map[string]any{"code": "INVALID_VARIABLE"}}}})
-		return http.StatusOK, b
+		return http.StatusOK, b, op != nil && op.Operation == ast.Mutation
 	}
 	root := s.schema.ast.Query
 	if op.Operation == ast.Mutation {
@@ -368,7 +396,15 @@ func (s *Server) handle(req *gqlRequest) (int, []byte) {
 			"errors":     []any{map[string]any{"message": fmt.Sprintf("Query cost is %d, which exceeds the single query max cost limit (%g).", requested, s.opts.BucketSize), "extensions": map[string]any{"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": s.opts.BucketSize}}},
 			"extensions": s.costExt(requested, nil),
 		})
-		return http.StatusOK, b
+		return http.StatusOK, b, op != nil && op.Operation == ast.Mutation
+	}
+	if s.throttleFor > 0 {
+		// Report a bucket that needs throttleFor to hold this request's cost.
+		s.available = max(0, float64(requested)-s.throttleFor.Seconds()*s.opts.RestoreRate)
+		s.throttleFor = 0
+		if float64(requested) <= s.available {
+			s.available = float64(requested) - 1
+		}
 	}
 	if float64(requested) > s.available {
 		s.stats.Throttled++
@@ -376,7 +412,7 @@ func (s *Server) handle(req *gqlRequest) (int, []byte) {
 			"errors":     []any{map[string]any{"message": "Throttled", "extensions": map[string]any{"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}},
 			"extensions": s.costExt(requested, nil),
 		})
-		return http.StatusOK, b
+		return http.StatusOK, b, op != nil && op.Operation == ast.Mutation
 	}
 	s.available -= float64(requested)
 
@@ -421,9 +457,9 @@ func (s *Server) handle(req *gqlRequest) (int, []byte) {
 	b, err := json.Marshal(resp)
 	if err != nil {
 		b, _ = json.Marshal(map[string]any{"errors": []any{map[string]any{"message": "Internal error"}}})
-		return http.StatusInternalServerError, b
+		return http.StatusInternalServerError, b, true
 	}
-	return http.StatusOK, b
+	return http.StatusOK, b, op != nil && op.Operation == ast.Mutation
 }
 
 func (s *Server) costExt(requested int, actual *int) map[string]any {

@@ -184,6 +184,15 @@ func (s *Server) TouchOrder(orderID string) {
 	}
 }
 
+// ChangeAddress replaces the order's shipping address, as an edit in the admin would.
+func (s *Server) ChangeAddress(orderID string, a Address) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o := s.orders[orderID]; o != nil {
+		o.addr, o.updated = a, s.stamp()
+	}
+}
+
 // CancelOrder cancels the order, as the merchant would in the admin.
 func (s *Server) CancelOrder(orderID, reason string) {
 	s.mu.Lock()
