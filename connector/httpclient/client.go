@@ -85,7 +85,8 @@ type Request struct {
 	Header http.Header
 	Body   []byte
 	// Key names the credential the call is made with (a shop domain, a seller ID): calls with the
-	// same Key share one rate limiter. It is an identifier, never the secret itself.
+	// same Key share one rate limiter, kept as long as the Client. It is an identifier, never the
+	// secret itself.
 	Key string
 	// IdempotencyKey, when set, is sent in IdempotencyKeyHeader (unless Header already carries
 	// it) and makes a non-GET request retryable: the platform applies it once.

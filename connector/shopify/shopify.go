@@ -24,6 +24,12 @@
 //
 // The client speaks APIVersion. See its doc comment for how to move it.
 //
+// # Stability
+//
+// Config may gain fields (their zero value keeps today's behaviour). The fulfillment-service
+// methods (FulfillmentRequests … ReleaseHold) may still change as the engine grows a flow for
+// them; the connector interfaces the Client implements are the connector package's and stable.
+//
 // # Errors
 //
 // Methods return errors matching connector.ErrUnauthorized (bad or revoked token, missing

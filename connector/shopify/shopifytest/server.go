@@ -18,7 +18,14 @@
 // signed with the app secret, sent to a URL the host registers.
 //
 // The schema is passed in by the host (Options.Schema or Options.SchemaPath): the fake carries
-// no copy of it.
+// no copy of it. In tests, NewTest finds it (TOBIRA_SHOPIFY_SCHEMA, or the project's shared
+// specs beside the repository) and skips with the reason when it is missing, failing instead
+// when the CI environment variable is set.
+//
+// # Stability
+//
+// The fake grows with the connector: new methods and Options fields may appear, and fields it
+// does not model today may start to resolve. Existing methods keep their meaning.
 package shopifytest
 
 import (
