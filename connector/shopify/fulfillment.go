@@ -297,3 +297,48 @@ func nilIfEmpty(s string) any {
 	}
 	return s
 }
+
+const pendingRequestsQuery = `query PendingRequests($id: ID!) {
+  order(id: $id) { fulfillmentOrders(first: 10) { nodes { id requestStatus assignedLocation { location { id } } } } }
+}`
+
+// AcknowledgeOrder implements connector.Acknowledger for the fulfillment-service role: with
+// Config.AcceptOnAcknowledge, once the engine has handed the order to the warehouse, the
+// order's fulfillment requests awaiting an answer at Config.LocationID are accepted. A request
+// the merchant sends later is not seen here; list those with FulfillmentRequests.
+func (c *Client) AcknowledgeOrder(ctx context.Context, o order.Order) error {
+	if !c.cfg.AcceptOnAcknowledge {
+		return nil
+	}
+	var data struct {
+		Order *struct {
+			FulfillmentOrders struct {
+				Nodes []struct {
+					ID               string `json:"id"`
+					RequestStatus    string `json:"requestStatus"`
+					AssignedLocation struct {
+						Location *struct {
+							ID string `json:"id"`
+						} `json:"location"`
+					} `json:"assignedLocation"`
+				} `json:"nodes"`
+			} `json:"fulfillmentOrders"`
+		} `json:"order"`
+	}
+	if err := c.do(ctx, op{name: "PendingRequests", query: pendingRequestsQuery, vars: map[string]any{"id": o.ID}, estimate: 1 + 2 + 10*3}, &data); err != nil {
+		return err
+	}
+	if data.Order == nil {
+		return fmt.Errorf("shopify: acknowledge: %w", connector.ErrNotFound)
+	}
+	for _, fo := range data.Order.FulfillmentOrders.Nodes {
+		loc := fo.AssignedLocation.Location
+		if fo.RequestStatus != "SUBMITTED" || c.cfg.LocationID != "" && (loc == nil || loc.ID != c.cfg.LocationID) {
+			continue
+		}
+		if err := c.AcceptFulfillment(ctx, fo.ID, "", c.clock.Now().Add(c.cfg.ShipWithin)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -126,6 +126,11 @@ type Config struct {
 	Delivery DeliveryKeys
 	// StockReason is the reason inventorySetQuantities records; default "correction".
 	StockReason string
+	// AcceptOnAcknowledge makes AcknowledgeOrder (called by the engine once an order reached the
+	// warehouse) accept the order's pending fulfillment requests at LocationID, promising to
+	// ship within ShipWithin (default 24 hours). Off, AcknowledgeOrder does nothing.
+	AcceptOnAcknowledge bool
+	ShipWithin          time.Duration
 	// WebhookMaxBody caps a webhook body (default 1 MiB); WebhookDedup is how many webhook IDs
 	// are remembered to drop duplicates (default 10,000).
 	WebhookMaxBody int64
@@ -166,6 +171,7 @@ var (
 	_ connector.StockReader     = (*Client)(nil)
 	_ connector.ComparingTarget = (*Client)(nil)
 	_ connector.WebhookReceiver = (*Client)(nil)
+	_ connector.Acknowledger    = (*Client)(nil)
 )
 
 // New returns a Client for cfg.
@@ -203,6 +209,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.WebhookMaxBody <= 0 {
 		cfg.WebhookMaxBody = 1 << 20
+	}
+	if cfg.ShipWithin <= 0 {
+		cfg.ShipWithin = 24 * time.Hour
 	}
 	if cfg.WebhookDedup <= 0 {
 		cfg.WebhookDedup = 10000

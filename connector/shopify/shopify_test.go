@@ -514,3 +514,26 @@ func (p *peekTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return http.DefaultTransport.RoundTrip(req)
 }
+
+func TestAcknowledgeAcceptsPendingRequests(t *testing.T) {
+	e := setup(t, shopifytest.Options{}, func(c *shopify.Config) { c.AcceptOnAcknowledge = true })
+	ctx := context.Background()
+	id := e.fake.CreateOrder(newOrder(1))
+	fo := e.fake.FulfillmentOrderIDs(id)[0]
+	if err := e.fake.RequestFulfillment(fo, ""); err != nil {
+		t.Fatal(err)
+	}
+	page, err := e.client.ListOrders(ctx, connector.ListOrdersRequest{From: start, To: start.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second acknowledgement finds nothing pending and does nothing
+		if err := e.client.AcknowledgeOrder(ctx, page.Orders[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, _ := e.fake.FulfillmentOrder(fo)
+	if st.RequestStatus != "ACCEPTED" || st.EstimatedShippedAt == nil || !st.EstimatedShippedAt.Equal(start.Add(24*time.Hour)) {
+		t.Fatalf("state %+v", st)
+	}
+}
