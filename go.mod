@@ -1,12 +1,12 @@
 module github.com/tobira-commerce/tobira
 
-go 1.26.0
+go 1.24.0
 
 require (
 	github.com/hashicorp/go-retryablehttp v0.7.8
 	github.com/stretchr/testify v1.12.1
-	github.com/vektah/gqlparser/v2 v2.5.64
-	golang.org/x/time v0.16.0
+	github.com/vektah/gqlparser/v2 v2.5.58
+	golang.org/x/time v0.14.0
 )
 
 require (

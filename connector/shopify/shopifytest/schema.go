@@ -10,6 +10,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator"
 )
 
@@ -147,7 +148,12 @@ func (r introRef) String() string {
 // gqlparser prelude already declares (built-in scalars, introspection types and directives).
 func (s *introSchema) sdl() string {
 	builtin := map[string]bool{}
-	prelude := validator.PreludeDocument()
+	// The prelude ships with gqlparser and always parses; were it not to, the duplicate
+	// built-ins would make loading the schema fail with a clear error.
+	prelude, _ := parser.ParseSchema(validator.Prelude)
+	if prelude == nil {
+		prelude = &ast.SchemaDocument{}
+	}
 	for _, d := range prelude.Definitions {
 		builtin[d.Name] = true
 	}
