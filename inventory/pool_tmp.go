@@ -24,10 +24,23 @@ type Pool struct {
 	levels   map[string]Level
 	res      map[string]Reservation
 	channels map[string]Channel
+	// held totals reserved and shipped units per SKU, so Available does not scan every
+	// reservation (the flash-sale simulator holds thousands).
+	held map[string]int
 }
 
 func NewPool() *Pool {
-	return &Pool{levels: map[string]Level{}, res: map[string]Reservation{}, channels: map[string]Channel{}}
+	return &Pool{levels: map[string]Level{}, res: map[string]Reservation{}, channels: map[string]Channel{}, held: map[string]int{}}
+}
+
+// count adds (sign 1) or removes (sign -1) a reservation's units from held.
+func (p *Pool) count(r Reservation, sign int) {
+	for _, it := range r.Items {
+		p.held[it.SKU] += sign * it.Quantity
+	}
+	for _, it := range r.Shipped {
+		p.held[it.SKU] += sign * it.Quantity
+	}
 }
 
 func (p *Pool) SetLevels(levels ...Level) []string {
@@ -39,6 +52,10 @@ func (p *Pool) SetLevels(levels ...Level) []string {
 		p.levels[l.SKU] = l
 		out = append(out, l.SKU)
 		for k, r := range p.res {
+			if len(r.Shipped) == 0 {
+				continue
+			}
+			p.count(r, -1)
 			var keep []ShippedItem
 			for _, s := range r.Shipped {
 				if s.SKU == l.SKU && !s.At.After(l.AsOf) {
@@ -48,6 +65,7 @@ func (p *Pool) SetLevels(levels ...Level) []string {
 			}
 			r.Shipped = keep
 			p.res[k] = r
+			p.count(r, 1)
 		}
 	}
 	return out
@@ -71,12 +89,15 @@ func (p *Pool) Reserve(r Reservation) []string {
 		keep = append(keep, s)
 	}
 	r.Shipped = keep
+	p.count(old, -1)
 	p.res[r.Key] = r
+	p.count(r, 1)
 	return append(append(skus(old.Items), skus(r.Items)...), append(shippedSKUs(old.Shipped), shippedSKUs(r.Shipped)...)...)
 }
 
 func (p *Pool) Release(key string) []string {
 	old := p.res[key]
+	p.count(old, -1)
 	delete(p.res, key)
 	return append(skus(old.Items), shippedSKUs(old.Shipped)...)
 }
@@ -117,19 +138,7 @@ func (p *Pool) Available(channel, sku string) (int, error) {
 		if !ok {
 			return 0, fmt.Errorf("%w: no level for %s", ErrUnknownSKU, it.SKU)
 		}
-		free := l.OnHand
-		for _, r := range p.res {
-			for _, ri := range r.Items {
-				if ri.SKU == it.SKU {
-					free -= ri.Quantity
-				}
-			}
-			for _, ri := range r.Shipped {
-				if ri.SKU == it.SKU {
-					free -= ri.Quantity
-				}
-			}
-		}
+		free := l.OnHand - p.held[it.SKU]
 		if n := free / it.Quantity; best < 0 || n < best {
 			best = n
 		}

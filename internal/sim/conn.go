@@ -67,6 +67,7 @@ var (
 	_ connector.ShipmentSink    = (*channel)(nil)
 	_ connector.StockTarget     = (*channel)(nil)
 	_ connector.ComparingTarget = (*channel)(nil)
+	_ connector.StockReader     = (*channel)(nil)
 )
 
 func (c *channel) ListOrders(ctx context.Context, req connector.ListOrdersRequest) (*connector.OrderPage, error) {
@@ -88,6 +89,14 @@ func (c *channel) SetStock(ctx context.Context, updates []connector.StockUpdate)
 		return nil, err
 	}
 	return c.Channel.SetStock(ctx, updates)
+}
+
+// ReadStock reads back what the platform shows, through the stock API's limits.
+func (c *channel) ReadStock(ctx context.Context, skus []string) (map[string]int, error) {
+	if err := c.api.call(c.api.p.Stock, c.api.p.StockCost); err != nil {
+		return nil, err
+	}
+	return c.Channel.ReadStock(ctx, skus)
 }
 
 // warehouse is the 3PL's WMS as the engine's host sees it: in the same system (DESIGN.md, "Who

@@ -8,11 +8,13 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"maps"
 	"math"
 	"slices"
+	gosync "sync"
 	"time"
 
 	"github.com/tobira-commerce/tobira/connector"
@@ -161,15 +163,23 @@ func Run(cfg Config) (*Report, error) {
 	rep := &Report{Config: cfg, Start: time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC), Channels: names, Platforms: plats,
 		Sale: sale, Catalogue: cat, Intents: len(intents), Chart: "SKU-00"}
 	rep.Buffers = recommend(cfg, plats, names, cat, intents, sale)
-	for _, s := range cfg.Strategies {
-		w := newWorld(rep, s, intents)
-		res, err := w.run()
-		if err != nil {
-			return rep, fmt.Errorf("sim: %s: %w", s, err)
-		}
-		rep.Results = append(rep.Results, res)
+	// Worlds share nothing but read-only inputs, so they run side by side.
+	rep.Results = make([]Result, len(cfg.Strategies))
+	errs := make([]error, len(cfg.Strategies))
+	var wg gosync.WaitGroup
+	for i, s := range cfg.Strategies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := newWorld(rep, s, intents).run()
+			if err != nil {
+				err = fmt.Errorf("sim: %s: %w", s, err)
+			}
+			rep.Results[i], errs[i] = res, err
+		}()
 	}
-	return rep, nil
+	wg.Wait()
+	return rep, errors.Join(errs...)
 }
 
 // recommend computes each channel's safety stock: the units of the hottest warehouse SKU that
