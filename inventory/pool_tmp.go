@@ -51,22 +51,25 @@ func (p *Pool) SetLevels(levels ...Level) []string {
 		}
 		p.levels[l.SKU] = l
 		out = append(out, l.SKU)
-		for k, r := range p.res {
-			if len(r.Shipped) == 0 {
+	}
+	if len(out) == 0 {
+		return out
+	}
+	// One pass over the reservations for all levels: shipped units a level counts leave them.
+	for k, r := range p.res {
+		if len(r.Shipped) == 0 {
+			continue
+		}
+		var keep []ShippedItem
+		for _, s := range r.Shipped {
+			if l, ok := p.levels[s.SKU]; ok && !s.At.After(l.AsOf) {
+				p.held[s.SKU] -= s.Quantity
 				continue
 			}
-			p.count(r, -1)
-			var keep []ShippedItem
-			for _, s := range r.Shipped {
-				if s.SKU == l.SKU && !s.At.After(l.AsOf) {
-					continue
-				}
-				keep = append(keep, s)
-			}
-			r.Shipped = keep
-			p.res[k] = r
-			p.count(r, 1)
+			keep = append(keep, s)
 		}
+		r.Shipped = keep
+		p.res[k] = r
 	}
 	return out
 }
@@ -132,15 +135,17 @@ func (p *Pool) Available(channel, sku string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	best := -1
+	best, first := 0, true
 	for _, it := range items {
 		l, ok := p.levels[it.SKU]
 		if !ok {
 			return 0, fmt.Errorf("%w: no level for %s", ErrUnknownSKU, it.SKU)
 		}
 		free := l.OnHand - p.held[it.SKU]
-		if n := free / it.Quantity; best < 0 || n < best {
-			best = n
+		// A component can be over-reserved (negative free stock) while a shipment and the level
+		// that counts it cross; it must still bound the bundle, so -1 cannot mean "unset".
+		if n := free / it.Quantity; first || n < best {
+			best, first = n, false
 		}
 	}
 	c := p.channels[channel]

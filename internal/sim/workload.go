@@ -3,9 +3,9 @@ package sim
 import (
 	"cmp"
 	"fmt"
-	"slices"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/tobira-commerce/tobira/inventory"
