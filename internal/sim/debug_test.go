@@ -9,7 +9,7 @@ import (
 func TestDebugSeries(t *testing.T) {
 	debugOversold = true
 	debugChart = "SET-4"
-	rep, err := Run(Config{Seed: 1, Duration: 24 * time.Hour, Strategies: []Strategy{Ideal}})
+	rep, err := Run(Config{Seed: 1, Duration: 24 * time.Hour, Strategies: []Strategy{Webhook}})
 	if err != nil {
 		t.Fatal(err)
 	}
