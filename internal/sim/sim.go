@@ -51,11 +51,6 @@ var Strategies = []Strategy{Baseline, Poll, Webhook, Buffered, Ideal}
 // Tobira reports whether the strategy runs the engine.
 func (s Strategy) Tobira() bool { return s != Baseline }
 
-var (
-	debugOversold = false
-	debugChart    = "SKU-00"
-)
-
 const (
 	merchantID  = "flash"
 	warehouseID = "wh"
@@ -166,7 +161,7 @@ func Run(cfg Config) (*Report, error) {
 	}
 	cat, intents, sale := workload(cfg, plats)
 	rep := &Report{Config: cfg, Start: time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC), Channels: names, Platforms: plats,
-		Sale: sale, Catalogue: cat, Intents: len(intents), Chart: debugChart}
+		Sale: sale, Catalogue: cat, Intents: len(intents), Chart: "SKU-00"}
 	rep.Buffers = recommend(cfg, plats, names, cat, intents, sale)
 	// Worlds share nothing but read-only inputs, so they run side by side.
 	rep.Results = make([]Result, len(cfg.Strategies))
@@ -708,9 +703,6 @@ func (w *world) finish() {
 	}
 	for sku, n := range demand {
 		r.Oversold += max(0, n-w.supply[sku])
-		if debugOversold && n > w.supply[sku] {
-			fmt.Println("oversold", w.strat, sku, n-w.supply[sku], "supply", w.supply[sku])
-		}
 	}
 	slices.Sort(r.Latencies)
 	r.P50, r.P95 = pct(r.Latencies, 0.5), pct(r.Latencies, 0.95)
