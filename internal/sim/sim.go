@@ -69,7 +69,7 @@ type Config struct {
 	Channels int
 	// Duration is the sale's length in virtual time; default 24 hours.
 	Duration time.Duration
-	// OrdersPerDay is the average number of buyer visits per channel per day; default 2,000.
+	// OrdersPerDay is the average number of buyer visits per channel per day; default 1,500.
 	OrdersPerDay int
 	// Settle is the engine's Options.Settle; 0 keeps the engine's default.
 	Settle time.Duration
@@ -85,7 +85,7 @@ func (c *Config) setDefaults() {
 		c.Duration = 24 * time.Hour
 	}
 	if c.OrdersPerDay <= 0 {
-		c.OrdersPerDay = 2000
+		c.OrdersPerDay = 1500
 	}
 	if c.Strategies == nil {
 		c.Strategies = Strategies
