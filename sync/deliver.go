@@ -139,7 +139,7 @@ func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *Ord
 	if reason, timed := e.holdReason(ch, rec); reason != "" && !cancelled && (!sent || rec.ManualHold) {
 		wasHeld := rec.State == StateHeld && rec.HoldReason == reason
 		rec.State, rec.HoldReason, rec.Pending = StateHeld, reason, timed
-		if err := e.store.PutOrder(ctx, rec); err != nil {
+		if err := e.settle(ctx, m, rec); err != nil {
 			return err
 		}
 		if !wasHeld {
@@ -194,11 +194,11 @@ func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *Ord
 				e.stop(ctx, m, r.Target, err)
 				return fmt.Errorf("%w: %w", ErrStopped, err)
 			case connector.Permanent:
-				rec.State, rec.Pending = StateQuarantined, false
-				if perr := e.store.PutOrder(ctx, rec); perr != nil {
-					return perr
+				if qerr := e.quarantineOrder(ctx, rec.Key, o, "warehouse "+r.Target+" refused the request: "+err.Error()); qerr != nil {
+					return qerr
 				}
-				return e.quarantineOrder(ctx, rec.Key, o, "warehouse "+r.Target+" refused the request: "+err.Error())
+				rec.State, rec.Pending = StateQuarantined, false
+				return e.settle(ctx, m, rec)
 			}
 			return err
 		}
@@ -206,14 +206,11 @@ func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *Ord
 			if err := e.store.PutOrder(ctx, rec); err != nil {
 				return err
 			}
-			if _, err := e.reserve(ctx, m, rec); err != nil {
-				return err
-			}
 		}
 	}
 	rec.State = orderState(rec)
 	rec.Pending = false
-	if err := e.store.PutOrder(ctx, rec); err != nil {
+	if err := e.settle(ctx, m, rec); err != nil {
 		return err
 	}
 	if ack, ok := ch.Source.(connector.Acknowledger); ok && rec.State == StateSent && len(rec.Shipments) == 0 {
@@ -223,6 +220,20 @@ func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *Ord
 			e.opt.Logger.WarnContext(ctx, "tobira: acknowledging order failed", "order", rec.Key.String(), "err", err)
 		}
 	}
+	return nil
+}
+
+// settle records the end of a delivery: the reservation is brought in line with the record
+// first, so that a crash between the two leaves the record pending and the next run redoes both.
+func (e *Engine) settle(ctx context.Context, m *merchant, rec *OrderRecord) error {
+	skus, err := e.reserve(ctx, m, rec)
+	if err != nil {
+		return err
+	}
+	if err := e.store.PutOrder(ctx, rec); err != nil {
+		return err
+	}
+	e.pushAffected(ctx, m, skus)
 	return nil
 }
 

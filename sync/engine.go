@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -136,6 +137,8 @@ func (e *Engine) PutMerchant(m Merchant) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
+	// The engine keeps its own copies: PauseChannel must not write into the host's slices.
+	m.Channels, m.Warehouses = slices.Clone(m.Channels), slices.Clone(m.Warehouses)
 	rt := &merchant{cfg: m, channels: map[string]*Channel{}, warehouses: map[string]*Warehouse{}}
 	for i := range m.Channels {
 		rt.channels[m.Channels[i].ID] = &m.Channels[i]

@@ -271,12 +271,14 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 			res.Unchanged++
 			return nil, nil
 		}
-		rec.Order, rec.State, rec.Pending, rec.UpdatedAt = *o, StateQuarantined, false, e.opt.Clock.Now()
-		if err := e.store.PutOrder(ctx, rec); err != nil {
+		// The quarantine entry first: the record is what makes a repeat of this version
+		// "unchanged", so it must not exist without the entry.
+		if err := e.quarantineOrder(ctx, k, o, reason); err != nil {
 			return nil, err
 		}
+		rec.Order, rec.State, rec.Pending, rec.UpdatedAt = *o, StateQuarantined, false, e.opt.Clock.Now()
 		res.Quarantined++
-		return nil, e.quarantineOrder(ctx, k, o, reason)
+		return nil, e.store.PutOrder(ctx, rec)
 	}
 	fp := o.Fingerprint()
 	if rec != nil && rec.State != StateQuarantined && rec.Fingerprint == fp && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
@@ -293,14 +295,16 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 			rec.State = StateRecorded
 		}
 	}
-	rec.Order, rec.Fingerprint, rec.Pending, rec.UpdatedAt = *o, fp, true, e.opt.Clock.Now()
-	if err := e.store.PutOrder(ctx, rec); err != nil {
-		return nil, err
-	}
 	if wasQuarantined {
+		// Before the record: a crash in between leaves the record quarantined, and the next
+		// listing processes this version again.
 		if err := e.store.DeleteQuarantine(ctx, quarantineID("order", k)); err != nil {
 			return nil, err
 		}
+	}
+	rec.Order, rec.Fingerprint, rec.Pending, rec.UpdatedAt = *o, fp, true, e.opt.Clock.Now()
+	if err := e.store.PutOrder(ctx, rec); err != nil {
+		return nil, err
 	}
 	return e.reserve(ctx, m, rec)
 }
