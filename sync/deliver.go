@@ -112,7 +112,7 @@ func (e *Engine) holdReason(ch *Channel, rec *OrderRecord) (reason string, timed
 	o := &rec.Order
 	switch {
 	case rec.ManualHold:
-		return rec.HoldReason, false
+		return "held by host: " + rec.ManualReason, false
 	case o.Status == order.StatusPending && !ch.Hold.SendPending:
 		return "order is pending on the channel (unpaid or under review)", false
 	case slices.Contains(ch.Hold.Statuses, o.ChannelStatus):

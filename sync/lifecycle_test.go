@@ -684,14 +684,30 @@ func TestLifecycle(t *testing.T) {
 		// A1 cancelled whole, A2 loses one line; both cancellations land and their answers are lost.
 		r.chans["shop"].Cancel("A1")
 		r.change("shop", "A2", func(o *order.Order) { o.Lines[1].Cancelled = 2 })
-		r.whs["wh"].FailAfter(2, nil)
+		// A retryable failure ends a run, so the first run stops at A1. In the second, A1's retry
+		// (same key, no new effect) is answered, then A2's cancellation lands and loses its answer.
+		r.whs["wh"].FailAfter(1, nil)
 		r.clock.Advance(2 * time.Second)
 		_, err := r.eng.SyncOrders(r.ctx, "m1", "shop")
-		require.Error(t, err)
+		require.ErrorIs(t, err, connector.ErrOutcomeUnknown)
+		require.Equal(t, memory.Cancelled, r.request("wh", "shop", "A1").State)
+		require.Equal(t, 0, r.request("wh", "shop", "A2").Changes)
+		require.Empty(t, eventsOf[tobirasync.OrderCancelled](r), "no answer, no event yet")
+		done := 0
+		r.whs["wh"].SetHook(func(op string) error {
+			if op == "Cancel:done" {
+				if done++; done == 2 {
+					return connector.ErrOutcomeUnknown
+				}
+			}
+			return nil
+		})
 		_, err = r.eng.SyncOrders(r.ctx, "m1", "shop")
-		require.Error(t, err)
+		require.ErrorIs(t, err, connector.ErrOutcomeUnknown)
+		r.whs["wh"].SetHook(nil)
 		require.Equal(t, memory.Cancelled, r.request("wh", "shop", "A1").State)
 		require.Equal(t, 1, r.request("wh", "shop", "A2").Changes)
+		require.Len(t, eventsOf[tobirasync.OrderCancelled](r), 1)
 
 		// The process dies and starts again on the same store.
 		r.restart()

@@ -378,10 +378,8 @@ func (e *Engine) setHold(ctx context.Context, k OrderKey, hold bool, reason stri
 		if err != nil {
 			return err
 		}
-		rec.ManualHold = hold
-		if hold {
-			rec.HoldReason = "held by host: " + reason
-		}
+		// Only the hold is recorded here; delivery decides and reports (OrderHeld) what follows.
+		rec.ManualHold, rec.ManualReason = hold, reason
 		rec.Pending = true
 		err = e.store.PutOrder(ctx, rec)
 		if errors.Is(err, ErrConflict) && attempt < 3 {

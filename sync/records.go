@@ -57,9 +57,12 @@ type OrderRecord struct {
 	State       OrderState  `json:"state"`
 	// Pending is set while the engine has work to do for the order; stores index it.
 	Pending bool `json:"pending"`
-	// HoldReason is set while the order is held; ManualHold when the host held it.
+	// HoldReason is set while the order is held: the reason last reported with OrderHeld.
 	HoldReason string `json:"hold_reason,omitempty"`
-	ManualHold bool   `json:"manual_hold,omitempty"`
+	// ManualHold is set while the host holds the order, with the host's ManualReason. They are
+	// apart from HoldReason so that delivery sees a new hand-placed hold as not yet reported.
+	ManualHold   bool   `json:"manual_hold,omitempty"`
+	ManualReason string `json:"manual_reason,omitempty"`
 	// Routed records that the routing of the order was reported (lines sent elsewhere).
 	Routed   bool      `json:"routed,omitempty"`
 	Requests []Request `json:"requests,omitempty"`
