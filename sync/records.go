@@ -76,9 +76,18 @@ type OrderRecord struct {
 // ShipmentEntry is one shipment as applied to its order: when it left and how many units of
 // each line it carried.
 type ShipmentEntry struct {
-	ID    string         `json:"id"`
-	At    time.Time      `json:"at"`
-	Lines map[string]int `json:"lines"`
+	// ID is the warehouse's shipment ID, unique only within Warehouse: two warehouses may both
+	// number their shipments from 1.
+	ID        string         `json:"id"`
+	Warehouse string         `json:"warehouse,omitempty"`
+	At        time.Time      `json:"at"`
+	Lines     map[string]int `json:"lines"`
+}
+
+// is reports whether the entry records shipment id of warehouse wh. Entries recorded before
+// Warehouse existed match any warehouse.
+func (x ShipmentEntry) is(wh, id string) bool {
+	return x.ID == id && (x.Warehouse == "" || x.Warehouse == wh)
 }
 
 // Shipped returns how many units of each line have shipped.

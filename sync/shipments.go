@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -193,7 +194,7 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 		return err
 	}
 	if !srec.Applied {
-		if reason, err := e.apply(ctx, m, rec, s); err != nil {
+		if reason, err := e.apply(ctx, m, rec, srec.Warehouse, s); err != nil {
 			return err
 		} else if reason != "" {
 			return park(reason)
@@ -227,9 +228,12 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 		conf.IdempotencyKey = key("confirm", k.String())
 		for _, entry := range rec.Shipments {
 			other := srec
-			if other.Shipment.ID != entry.ID {
-				if other, err = e.store.GetShipment(ctx, shipmentID(m.cfg.ID, srec.Warehouse, entry.ID)); err != nil {
-					continue // shipped from another warehouse: its record holds its own parcels
+			if !entry.is(srec.Warehouse, srec.Shipment.ID) {
+				wh := cmp.Or(entry.Warehouse, srec.Warehouse)
+				if other, err = e.store.GetShipment(ctx, shipmentID(m.cfg.ID, wh, entry.ID)); errors.Is(err, ErrNotFound) {
+					continue // an entry recorded without its warehouse, shipped from another one
+				} else if err != nil {
+					return err
 				}
 				waiting = append(waiting, other)
 			}
@@ -264,9 +268,9 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 // apply adds a shipment's quantities to its order record and re-computes its reservation, which
 // keeps the shipped units until a stock level taken after the shipment arrives. It returns a
 // reason when the shipment cannot belong to the order.
-func (e *Engine) apply(ctx context.Context, m *merchant, rec *OrderRecord, s *shipment.Shipment) (string, error) {
+func (e *Engine) apply(ctx context.Context, m *merchant, rec *OrderRecord, warehouse string, s *shipment.Shipment) (string, error) {
 	for attempt := 0; ; attempt++ {
-		if slices.ContainsFunc(rec.Shipments, func(x ShipmentEntry) bool { return x.ID == s.ID }) {
+		if slices.ContainsFunc(rec.Shipments, func(x ShipmentEntry) bool { return x.is(warehouse, s.ID) }) {
 			// Applied before a crash: the reservation may not have followed, so bring it in line.
 			skus, err := e.reserve(ctx, m, rec)
 			e.pushAffected(ctx, m, skus)
@@ -290,7 +294,7 @@ func (e *Engine) apply(ctx context.Context, m *merchant, rec *OrderRecord, s *sh
 			}
 			lines[l.ID] += sl.Quantity
 		}
-		rec.Shipments = append(rec.Shipments, ShipmentEntry{ID: s.ID, At: s.At, Lines: lines})
+		rec.Shipments = append(rec.Shipments, ShipmentEntry{ID: s.ID, Warehouse: warehouse, At: s.At, Lines: lines})
 		wasShipped := rec.State == StateShipped
 		if shippedAll(m, rec) {
 			rec.State = StateShipped

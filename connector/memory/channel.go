@@ -33,8 +33,9 @@ type Channel struct {
 
 	mu        gosync.Mutex
 	orders    map[string]order.Order
-	confirmed map[string]connector.ShipmentConfirmation
-	effects   int // distinct confirmations
+	confirmed map[string]connector.ShipmentConfirmation // by IdempotencyKey, else shipment ID
+	log       []connector.ShipmentConfirmation          // distinct confirmations, in order
+	effects   int                                       // distinct confirmations
 	stock     map[string]int
 	stockSets int
 	calls     map[string]int
@@ -201,7 +202,9 @@ func parsePos(p connector.Cursor) (time.Time, string, error) {
 	return time.Unix(0, n).UTC(), id, nil
 }
 
-// ConfirmShipment implements connector.ShipmentSink, idempotent on the shipment ID.
+// ConfirmShipment implements connector.ShipmentSink, idempotent on the confirmation's
+// IdempotencyKey (on the shipment ID when it has none): shipment IDs are unique only within one
+// warehouse, so two warehouses' shipments may share one.
 func (c *Channel) ConfirmShipment(ctx context.Context, s connector.ShipmentConfirmation) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -216,8 +219,13 @@ func (c *Channel) ConfirmShipment(ctx context.Context, s connector.ShipmentConfi
 		c.mu.Unlock()
 		return fmt.Errorf("memory: ConfirmShipment: order %s: %w", s.Order.ID, connector.ErrNotFound)
 	}
-	if _, dup := c.confirmed[s.Shipment.ID]; !dup {
-		c.confirmed[s.Shipment.ID] = s
+	k := s.IdempotencyKey
+	if k == "" {
+		k = s.Shipment.ID
+	}
+	if _, dup := c.confirmed[k]; !dup {
+		c.confirmed[k] = s
+		c.log = append(c.log, s)
 		c.effects++
 		if s.Complete {
 			o := c.orders[s.Order.ID]
@@ -235,15 +243,23 @@ func (c *Channel) ConfirmShipment(ctx context.Context, s connector.ShipmentConfi
 // SupportsPartialShipments implements connector.PartialShipper.
 func (c *Channel) SupportsPartialShipments() bool { return !c.NoPartial }
 
-// Confirmations returns the shipments confirmed, by shipment ID.
+// Confirmations returns the shipments confirmed, by shipment ID. Shipments of two warehouses
+// may share an ID; ConfirmationLog lists every confirmation.
 func (c *Channel) Confirmations() map[string]connector.ShipmentConfirmation {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make(map[string]connector.ShipmentConfirmation, len(c.confirmed))
-	for k, v := range c.confirmed {
-		out[k] = v
+	out := make(map[string]connector.ShipmentConfirmation, len(c.log))
+	for _, v := range c.log {
+		out[v.Shipment.ID] = v
 	}
 	return out
+}
+
+// ConfirmationLog returns every distinct confirmation, in the order the channel received them.
+func (c *Channel) ConfirmationLog() []connector.ShipmentConfirmation {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.log)
 }
 
 // BatchLimit implements connector.StockTarget.
