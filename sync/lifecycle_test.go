@@ -760,6 +760,202 @@ func TestLifecycle(t *testing.T) {
 		require.Equal(t, 9, r.stock("mall", "TEA"))
 		require.Len(t, eventsOf[tobirasync.OrderCancelled](r), 3)
 	})
+
+	// Gaps beyond the list.
+
+	t.Run("change_then_cancel", func(t *testing.T) {
+		r := newRig(t, "shop", "mall")
+		r.setOnHand("TEA", 10)
+		r.place("shop", newOrder("A1", "TEA", 2))
+		r.syncOrders("shop")
+		r.change("shop", "A1", func(o *order.Order) { o.Lines[0].Quantity = 4 })
+		r.syncOrders("shop")
+		require.Equal(t, 6, r.stock("mall", "TEA"))
+		r.chans["shop"].Cancel("A1")
+		r.syncOrders("shop")
+
+		q := r.request("wh", "shop", "A1")
+		require.Equal(t, memory.Cancelled, q.State)
+		require.Equal(t, 1, q.Changes)
+		require.Len(t, eventsOf[tobirasync.OrderChanged](r), 1)
+		require.Len(t, eventsOf[tobirasync.OrderCancelled](r), 1)
+		require.Equal(t, 10, r.stock("mall", "TEA"))
+		require.Equal(t, tobirasync.StateCancelled, r.ledger("shop", "A1").State)
+	})
+
+	t.Run("cancel_before_sent", func(t *testing.T) {
+		r := newRig(t, "shop", "mall")
+		r.setOnHand("TEA", 10)
+		calls := countCalls(&r.whs["wh"].Faults)
+		// Cancelled before the engine first saw it.
+		r.place("shop", newOrder("A1", "TEA", 2))
+		r.chans["shop"].Cancel("A1")
+		// Seen while held (unpaid), cancelled later.
+		unpaid := newOrder("A2", "TEA", 3)
+		unpaid.Status = order.StatusPending
+		r.place("shop", unpaid)
+		r.syncOrders("shop")
+		require.Equal(t, 7, r.stock("mall", "TEA"))
+		r.chans["shop"].Cancel("A2")
+		r.syncOrders("shop")
+
+		require.Empty(t, r.whs["wh"].Requests())
+		require.Equal(t, 0, calls.get("Submit"))
+		require.Equal(t, 10, r.stock("mall", "TEA"))
+		for _, id := range []string{"A1", "A2"} {
+			rec := r.ledger("shop", id)
+			require.Equal(t, tobirasync.StateCancelled, rec.State, id)
+			require.Empty(t, rec.Requests, id)
+			require.False(t, rec.Pending, id)
+		}
+		require.Empty(t, eventsOf[tobirasync.OrderSent](r))
+		require.Empty(t, eventsOf[tobirasync.CancelRefused](r))
+	})
+
+	t.Run("change_delivery_slot", func(t *testing.T) {
+		r := newRig(t, "shop")
+		r.setOnHand("TEA", 10)
+		o := newOrder("A1", "TEA", 1)
+		o.Delivery = order.DeliveryRequest{Date: order.Date{Year: 2026, Month: 11, Day: 5}, Slot: order.SlotMorning}
+		r.place("shop", o)
+		r.syncOrders("shop")
+		r.change("shop", "A1", func(o *order.Order) { o.Delivery.Slot = order.Slot1921 })
+		r.syncOrders("shop")
+		q := r.request("wh", "shop", "A1")
+		require.Equal(t, order.Slot1921, q.Order.Delivery.Slot)
+		require.Equal(t, 1, q.Changes)
+		require.Len(t, eventsOf[tobirasync.OrderChanged](r), 1)
+
+		// A change the warehouse need not hear about (a product name) sends nothing.
+		r.change("shop", "A1", func(o *order.Order) { o.Lines[0].Name = "Green tea" })
+		r.syncOrders("shop")
+		require.Equal(t, 1, r.request("wh", "shop", "A1").Changes)
+		require.Len(t, eventsOf[tobirasync.OrderChanged](r), 1)
+	})
+
+	t.Run("partial_cancel_after_pick_refused", func(t *testing.T) {
+		r := newRig(t, "shop")
+		r.setOnHand("TEA", 10)
+		r.place("shop", newOrder("A1", "TEA", 3))
+		r.syncOrders("shop")
+		require.NoError(t, r.whs["wh"].Pick(reqKey("wh", "shop", "A1")))
+		r.change("shop", "A1", func(o *order.Order) { o.Lines[0].Cancelled = 1 })
+		r.syncOrders("shop")
+		r.syncOrders("shop")
+
+		require.Equal(t, []tobirasync.CancelRefused{{Key: okey("shop", "A1"), Warehouse: "wh",
+			Lines: []connector.LineQuantity{lq("L1", "TEA", 1)}, Reason: connector.RefusedPicked}}, eventsOf[tobirasync.CancelRefused](r))
+		q := r.request("wh", "shop", "A1")
+		require.Equal(t, map[string]int{"L1": 3}, open(q))
+		require.Equal(t, 0, q.Changes)
+		require.Equal(t, connector.RefusedPicked, r.ledger("shop", "A1").Requests[0].RefusedReason)
+
+		// The picked parcel leaves with 3 units; the channel is told of the 2 it still wants.
+		r.ship("wh", "shop", "A1")
+		r.syncShipments()
+		r.syncStock()
+		c := r.chans["shop"].ConfirmationLog()
+		require.Len(t, c, 1)
+		require.True(t, c[0].Complete)
+		require.Equal(t, []shipment.Line{{LineID: "L1", SKU: "TEA", Quantity: 2}}, c[0].Shipment.Lines)
+		rec := r.ledger("shop", "A1")
+		require.Equal(t, tobirasync.StateShipped, rec.State)
+		require.Equal(t, map[string]int{"L1": 3}, rec.Shipped())
+		require.Equal(t, 7, r.whs["wh"].OnHand("TEA"))
+		require.Equal(t, 7, r.stock("shop", "TEA"))
+		parked, err := r.eng.Quarantined(r.ctx, "m1")
+		require.NoError(t, err)
+		require.Empty(t, parked)
+	})
+
+	t.Run("cancel_refused_then_shipped", func(t *testing.T) {
+		r := newRig(t, "shop", "mall")
+		r.setOnHand("TEA", 10)
+		r.place("shop", newOrder("A1", "TEA", 2))
+		r.syncOrders("shop")
+		require.NoError(t, r.whs["wh"].Pick(reqKey("wh", "shop", "A1")))
+		r.chans["shop"].Cancel("A1")
+		r.syncOrders("shop")
+		require.Equal(t, []tobirasync.CancelRefused{{Key: okey("shop", "A1"), Warehouse: "wh", Reason: connector.RefusedPicked}},
+			eventsOf[tobirasync.CancelRefused](r))
+		require.Equal(t, 8, r.stock("mall", "TEA"), "the parcel will leave: its units stay taken")
+
+		r.ship("wh", "shop", "A1")
+		r.syncShipments()
+		r.syncStock()
+		require.Empty(t, r.chans["shop"].ConfirmationLog(), "never confirmed for a cancelled order")
+		o, _ := r.chans["shop"].Order("A1")
+		require.Equal(t, order.StatusCancelled, o.Status)
+		require.Equal(t, 8, r.whs["wh"].OnHand("TEA"))
+		require.Equal(t, 8, r.stock("mall", "TEA"), "the shipped units are counted once")
+		require.Equal(t, map[string]int{"L1": 2}, r.ledger("shop", "A1").Shipped())
+		q, err := r.eng.Quarantined(r.ctx, "m1")
+		require.NoError(t, err)
+		require.Empty(t, q, "a shipment the host was warned of (CancelRefused) is recorded, not parked")
+		require.Len(t, eventsOf[tobirasync.CancelRefused](r), 1)
+		require.Empty(t, eventsOf[tobirasync.ShipmentConfirmed](r))
+	})
+
+	t.Run("change_refused_then_shipped", func(t *testing.T) {
+		r := newRig(t, "shop", "mall")
+		r.setOnHand("TEA", 10)
+		r.place("shop", newOrder("A1", "TEA", 2))
+		r.syncOrders("shop")
+		require.NoError(t, r.whs["wh"].Pick(reqKey("wh", "shop", "A1")))
+		r.change("shop", "A1", func(o *order.Order) { o.Lines[0].Quantity = 3 })
+		r.syncOrders("shop")
+		require.Len(t, eventsOf[tobirasync.ChangeRefused](r), 1)
+		require.Equal(t, 8, r.stock("mall", "TEA"), "the refused unit is not taken")
+
+		r.ship("wh", "shop", "A1")
+		r.syncShipments()
+		r.syncStock()
+		rec := r.ledger("shop", "A1")
+		require.Equal(t, tobirasync.StateShipped, rec.State, "what the warehouse agreed to ship has shipped")
+		require.Len(t, eventsOf[tobirasync.OrderShipped](r), 1)
+		require.Equal(t, 8, r.stock("mall", "TEA"))
+	})
+
+	t.Run("split_ship_when_complete", func(t *testing.T) {
+		r := newRig(t, "shop", "mall")
+		r.addWarehouse("wh2")
+		r.m.Routing = tobirasync.Routing{SKU: map[string]string{"CAKE": "wh2"}}
+		r.channel("mall").Shipments = tobirasync.ShipWhenComplete
+		r.apply()
+		r.setOnHand("TEA", 10)
+		r.whs["wh2"].SetOnHand("CAKE", 10)
+		r.syncStock()
+		r.place("mall", newOrder("B1", "TEA", 1, "CAKE", 1))
+		r.syncOrders("mall")
+		r.shipLines("wh", "mall", "B1", nil, parcel("400000000011"))
+		r.syncShipments()
+		require.Empty(t, r.chans["mall"].ConfirmationLog())
+		r.shipLines("wh2", "mall", "B1", nil, parcel("400000000012"))
+		r.syncShipments()
+		r.syncShipments()
+
+		c := r.chans["mall"].ConfirmationLog()
+		require.Len(t, c, 1)
+		require.True(t, c[0].Complete)
+		require.ElementsMatch(t, []shipment.Parcel{parcel("400000000011"), parcel("400000000012")}, c[0].Shipment.Parcels)
+		require.ElementsMatch(t, []shipment.Line{{LineID: "L1", SKU: "TEA", Quantity: 1}, {LineID: "L2", SKU: "CAKE", Quantity: 1}}, c[0].Shipment.Lines)
+		require.Equal(t, tobirasync.StateShipped, r.ledger("mall", "B1").State)
+		require.Len(t, eventsOf[tobirasync.ShipmentConfirmed](r), 1)
+	})
+
+	t.Run("hold_then_cancel", func(t *testing.T) {
+		r := newRig(t, "shop", "mall")
+		r.setOnHand("TEA", 10)
+		r.place("shop", newOrder("A1", "TEA", 2))
+		r.syncOrders("shop")
+		require.NoError(t, r.eng.Hold(r.ctx, okey("shop", "A1"), "check"))
+		r.syncOrders("shop")
+		r.chans["shop"].Cancel("A1")
+		r.syncOrders("shop")
+		require.Equal(t, memory.Cancelled, r.request("wh", "shop", "A1").State, "a hold never keeps a cancellation from the warehouse")
+		require.Equal(t, 10, r.stock("mall", "TEA"))
+		require.Len(t, eventsOf[tobirasync.OrderCancelled](r), 1)
+	})
 }
 
 // mustOrder returns an order as its channel holds it now.
