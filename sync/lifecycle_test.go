@@ -335,6 +335,9 @@ func TestLifecycle(t *testing.T) {
 		r.syncOrders("shop")
 		r.syncOrders("shop")
 		require.NoError(t, r.eng.IngestOrder(r.ctx, "m1", "shop", first), "the same content pushed by a webhook")
+		again := first
+		again.UpdatedAt = again.UpdatedAt.Add(time.Minute)
+		require.NoError(t, r.eng.IngestOrder(r.ctx, "m1", "shop", again), "the same content with a newer timestamp")
 		q := r.request("wh", "shop", "A1")
 		require.Equal(t, 1, q.Changes)
 		require.Equal(t, "3F", q.Order.ShipTo.Line2)
@@ -955,6 +958,94 @@ func TestLifecycle(t *testing.T) {
 		require.Equal(t, memory.Cancelled, r.request("wh", "shop", "A1").State, "a hold never keeps a cancellation from the warehouse")
 		require.Equal(t, 10, r.stock("mall", "TEA"))
 		require.Len(t, eventsOf[tobirasync.OrderCancelled](r), 1)
+	})
+
+	t.Run("split_cancel_one_warehouse_refuses", func(t *testing.T) {
+		r := newRig(t, "shop", "mall")
+		r.addWarehouse("wh2")
+		r.m.Routing = tobirasync.Routing{SKU: map[string]string{"CAKE": "wh2"}}
+		r.apply()
+		r.setOnHand("TEA", 10)
+		r.whs["wh2"].SetOnHand("CAKE", 10)
+		r.syncStock()
+		r.place("shop", newOrder("A1", "TEA", 1, "CAKE", 2))
+		r.syncOrders("shop")
+		require.NoError(t, r.whs["wh2"].Pick(reqKey("wh2", "shop", "A1")))
+		r.chans["shop"].Cancel("A1")
+		r.syncOrders("shop")
+
+		require.Equal(t, memory.Cancelled, r.request("wh", "shop", "A1").State)
+		require.Equal(t, memory.Picked, r.request("wh2", "shop", "A1").State)
+		require.Equal(t, []tobirasync.OrderCancelled{{Key: okey("shop", "A1"), Warehouse: "wh"}}, eventsOf[tobirasync.OrderCancelled](r))
+		require.Equal(t, []tobirasync.CancelRefused{{Key: okey("shop", "A1"), Warehouse: "wh2", Reason: connector.RefusedPicked}}, eventsOf[tobirasync.CancelRefused](r))
+		require.Equal(t, 10, r.stock("mall", "TEA"), "the accepted part is released at once")
+		require.Equal(t, 8, r.stock("mall", "CAKE"), "the refused part will leave")
+		rec := r.ledger("shop", "A1")
+		require.NotEqual(t, tobirasync.StateCancelled, rec.State, "one warehouse still ships")
+		require.False(t, rec.Pending)
+
+		r.ship("wh2", "shop", "A1")
+		r.syncShipments()
+		r.syncStock()
+		require.Empty(t, r.chans["shop"].ConfirmationLog())
+		require.Equal(t, 8, r.stock("mall", "CAKE"))
+		require.Equal(t, 10, r.stock("mall", "TEA"))
+	})
+
+	t.Run("change_moves_lines_between_warehouses", func(t *testing.T) {
+		r := newRig(t, "shop")
+		r.addWarehouse("wh2")
+		r.m.Routing = tobirasync.Routing{SKU: map[string]string{"CAKE": "wh2"}}
+		r.apply()
+		r.setOnHand("TEA", 10)
+		r.whs["wh2"].SetOnHand("CAKE", 10)
+		r.syncStock()
+		r.place("shop", newOrder("A1", "TEA", 1))
+		r.syncOrders("shop")
+		_, ok := r.requestFor("wh2", "shop", "A1")
+		require.False(t, ok)
+
+		// A line for the second warehouse is added: it gets its own request.
+		r.change("shop", "A1", func(o *order.Order) {
+			o.Lines = append(o.Lines, order.Line{ID: "L2", SKU: "CAKE", Quantity: 1, UnitPrice: order.Yen(1000)})
+		})
+		r.syncOrders("shop")
+		require.Equal(t, map[string]int{"L2": 1}, open(r.request("wh2", "shop", "A1")))
+		q := r.request("wh", "shop", "A1")
+		require.Equal(t, 0, q.Changes, "the first warehouse's part did not change")
+		require.Equal(t, 9, r.stock("shop", "CAKE"))
+
+		// The line is removed again: the second request is cancelled, the first left alone.
+		r.change("shop", "A1", func(o *order.Order) { o.Lines = o.Lines[:1] })
+		r.syncOrders("shop")
+		require.Equal(t, memory.Cancelled, r.request("wh2", "shop", "A1").State)
+		require.Equal(t, memory.Received, r.request("wh", "shop", "A1").State)
+		require.Equal(t, 10, r.stock("shop", "CAKE"))
+		require.Equal(t, []tobirasync.OrderCancelled{{Key: okey("shop", "A1"), Warehouse: "wh2"}}, eventsOf[tobirasync.OrderCancelled](r))
+		r.ship("wh", "shop", "A1")
+		r.syncShipments()
+		require.Equal(t, tobirasync.StateShipped, r.ledger("shop", "A1").State)
+	})
+
+	t.Run("hold_delivery_date_far_ahead", func(t *testing.T) {
+		r := newRig(t, "shop")
+		r.channel("shop").Hold = tobirasync.HoldPolicy{DeliveryBeyond: 7 * 24 * time.Hour}
+		r.apply()
+		r.setOnHand("TEA", 10)
+		o := newOrder("A1", "TEA", 1)
+		o.Delivery = order.DeliveryRequest{Date: order.Date{Year: 2026, Month: 11, Day: 20}}
+		r.place("shop", o)
+		r.syncOrders("shop")
+		r.syncOrders("shop")
+		_, ok := r.requestFor("wh", "shop", "A1")
+		require.False(t, ok, "sent too early the warehouse would ship too early")
+		require.Equal(t, tobirasync.StateHeld, r.ledger("shop", "A1").State)
+		require.Len(t, eventsOf[tobirasync.OrderHeld](r), 1)
+
+		r.clock.Advance(13 * 24 * time.Hour)
+		r.syncOrders("shop")
+		r.request("wh", "shop", "A1")
+		require.Equal(t, tobirasync.StateSent, r.ledger("shop", "A1").State)
 	})
 }
 
