@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -154,18 +155,13 @@ func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *Ord
 		dests = append(dests, d)
 	}
 	sort.Strings(dests)
-	var away []LinesRoutedAway
 	for _, d := range dests {
-		if m.warehouses[d] != nil {
-			if !cancelled && !slices.ContainsFunc(rec.Requests, func(r Request) bool { return r.Target == d }) && len(wantLines(routes[d])) > 0 {
-				rec.Requests = append(rec.Requests, Request{Target: d, Key: RequestKey(rec.Key, d), State: RequestNew})
-			}
-		} else if !rec.Routed {
-			away = append(away, LinesRoutedAway{Key: rec.Key, Destination: d, Lines: wantLines(routes[d])})
+		if m.warehouses[d] != nil && !cancelled && len(wantLines(routes[d])) > 0 &&
+			!slices.ContainsFunc(rec.Requests, func(r Request) bool { return r.Target == d }) {
+			rec.Requests = append(rec.Requests, Request{Target: d, Key: RequestKey(rec.Key, d), State: RequestNew})
 		}
 	}
-	if !rec.Routed {
-		rec.Routed = true
+	if away := routedAway(m, rec, routes, cancelled); len(away) > 0 {
 		if err := e.store.PutOrder(ctx, rec); err != nil {
 			return err
 		}
@@ -235,6 +231,44 @@ func (e *Engine) settle(ctx context.Context, m *merchant, rec *OrderRecord) erro
 	}
 	e.pushAffected(ctx, m, skus)
 	return nil
+}
+
+// routedAway returns the LinesRoutedAway events to emit, and records them in rec.Away: one for
+// each destination other than a warehouse whose lines differ from what was last reported, with
+// every line now going there (none when the lines were cancelled or removed since).
+func routedAway(m *merchant, rec *OrderRecord, routes map[string][]order.Line, cancelled bool) []LinesRoutedAway {
+	dests := map[string]bool{}
+	for d := range routes {
+		dests[d] = true
+	}
+	for d := range rec.Away {
+		dests[d] = true
+	}
+	var out []LinesRoutedAway
+	for _, d := range slices.Sorted(maps.Keys(dests)) {
+		if m.warehouses[d] != nil {
+			continue
+		}
+		var lines []connector.LineQuantity
+		if !cancelled {
+			lines = wantLines(routes[d])
+		}
+		digest := linesDigest(lines)
+		prev, reported := rec.Away[d]
+		if (reported && prev == digest) || (!reported && len(lines) == 0) {
+			continue
+		}
+		out = append(out, LinesRoutedAway{Key: rec.Key, Destination: d, Lines: lines})
+		if len(lines) == 0 {
+			delete(rec.Away, d)
+			continue
+		}
+		if rec.Away == nil {
+			rec.Away = map[string]string{}
+		}
+		rec.Away[d] = digest
+	}
+	return out
 }
 
 // step makes one warehouse call for one request if its content differs from what is wanted, and

@@ -1047,6 +1047,38 @@ func TestLifecycle(t *testing.T) {
 		r.request("wh", "shop", "A1")
 		require.Equal(t, tobirasync.StateSent, r.ledger("shop", "A1").State)
 	})
+
+	t.Run("routed_away_lines_changed_later", func(t *testing.T) {
+		r := newRig(t, "shop")
+		r.m.Routing = tobirasync.Routing{SKU: map[string]string{"POSTER": tobirasync.RouteMerchant}}
+		r.apply()
+		r.setOnHand("TEA", 10)
+		calls := countCalls(&r.whs["wh"].Faults)
+		r.place("shop", newOrder("A1", "TEA", 1))
+		r.syncOrders("shop")
+		require.Empty(t, eventsOf[tobirasync.LinesRoutedAway](r))
+
+		// A line for the merchant's own shelf is added after the order was sent: the merchant
+		// hears of it, the warehouse does not.
+		r.change("shop", "A1", func(o *order.Order) {
+			o.Lines = append(o.Lines, order.Line{ID: "L2", SKU: "POSTER", Quantity: 1, UnitPrice: order.Yen(500)})
+		})
+		r.syncOrders("shop")
+		r.change("shop", "A1", func(o *order.Order) { o.Lines[1].Quantity = 2 })
+		r.syncOrders("shop")
+		r.syncOrders("shop")
+		r.chans["shop"].Cancel("A1")
+		r.syncOrders("shop")
+
+		require.Equal(t, []tobirasync.LinesRoutedAway{
+			{Key: okey("shop", "A1"), Destination: tobirasync.RouteMerchant, Lines: []connector.LineQuantity{lq("L2", "POSTER", 1)}},
+			{Key: okey("shop", "A1"), Destination: tobirasync.RouteMerchant, Lines: []connector.LineQuantity{lq("L2", "POSTER", 2)}},
+			{Key: okey("shop", "A1"), Destination: tobirasync.RouteMerchant},
+		}, eventsOf[tobirasync.LinesRoutedAway](r), "each change of the merchant's lines, then nothing left after the cancellation")
+		require.Equal(t, 0, calls.get("Change"), "the warehouse's part never changed")
+		require.Equal(t, 1, calls.get("Cancel"))
+		require.Len(t, r.request("wh", "shop", "A1").Order.Lines, 1)
+	})
 }
 
 // mustOrder returns an order as its channel holds it now.

@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"maps"
 	"strings"
 	"time"
 
@@ -63,9 +64,10 @@ type OrderRecord struct {
 	// apart from HoldReason so that delivery sees a new hand-placed hold as not yet reported.
 	ManualHold   bool   `json:"manual_hold,omitempty"`
 	ManualReason string `json:"manual_reason,omitempty"`
-	// Routed records that the routing of the order was reported (lines sent elsewhere).
-	Routed   bool      `json:"routed,omitempty"`
-	Requests []Request `json:"requests,omitempty"`
+	// Away records, per destination other than a warehouse, a digest of the lines last reported
+	// going there (LinesRoutedAway), so that a change to them is reported again.
+	Away     map[string]string `json:"away,omitempty"`
+	Requests []Request         `json:"requests,omitempty"`
 	// Shipments lists the shipments applied to the order, oldest first.
 	Shipments []ShipmentEntry `json:"shipments,omitempty"`
 	// Reserved records that the order holds a stock reservation.
@@ -174,6 +176,7 @@ type Quarantined struct {
 func (rec *OrderRecord) Clone() *OrderRecord {
 	c := *rec
 	c.Order = cloneOrder(rec.Order)
+	c.Away = maps.Clone(rec.Away)
 	c.Requests = make([]Request, len(rec.Requests))
 	for i, r := range rec.Requests {
 		r.Lines = append([]connector.LineQuantity(nil), r.Lines...)
