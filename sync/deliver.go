@@ -209,12 +209,29 @@ func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *Ord
 		// each carries a key derived from the recorded state, and one write per order is cheap.
 		progressed = progressed || done
 	}
-	rec.State = orderState(rec)
-	rec.Pending = false
+	wasShipped := rec.State == StateShipped
+	rec.State = orderState(m, rec)
+	// A shipped order may have become complete here (its last open units were cancelled) with
+	// shipments waiting for completion: it stays pending until they are woken, so that a crash in
+	// between wakes them at the next run.
+	wake := rec.State == StateShipped && len(rec.Shipments) > 0
+	rec.Pending = wake
 	if err := e.settle(ctx, m, rec); err != nil {
 		return err
 	}
 	reportRouting()
+	if !wasShipped && rec.State == StateShipped {
+		e.emit(OrderShipped{Key: rec.Key})
+	}
+	if wake {
+		if err := e.wakeWaiting(ctx, m, rec); err != nil {
+			return err
+		}
+		rec.Pending = false
+		if err := e.store.PutOrder(ctx, rec); err != nil {
+			return err
+		}
+	}
 	if ack, ok := ch.Source.(connector.Acknowledger); ok && rec.State == StateSent && len(rec.Shipments) == 0 {
 		// Best effort: the platform wants to know the warehouse took the order in. A failure is
 		// logged, never a reason to send the order twice.
@@ -349,15 +366,44 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 	return true, nil
 }
 
-// orderState summarizes the requests.
-func orderState(rec *OrderRecord) OrderState {
+// wakeWaiting puts the order's shipments that wait for its completion back in the outbox: the
+// next SyncShipments confirms them, now that the order is complete.
+func (e *Engine) wakeWaiting(ctx context.Context, m *merchant, rec *OrderRecord) error {
+	for _, entry := range rec.Shipments {
+		whs := []string{entry.Warehouse}
+		if entry.Warehouse == "" {
+			whs = slices.Collect(maps.Keys(m.warehouses))
+		}
+		for _, wh := range whs {
+			srec, err := e.store.GetShipment(ctx, shipmentID(m.cfg.ID, wh, entry.ID))
+			if errors.Is(err, ErrNotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if srec.State != ShipmentWaiting || srec.Shipment.Channel != rec.Key.Channel || srec.Shipment.OrderID != rec.Key.OrderID {
+				continue
+			}
+			srec.State = ShipmentPending
+			if err := e.store.PutShipment(ctx, srec); err != nil && !errors.Is(err, ErrConflict) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// orderState summarizes the requests: the order is shipped once every unit due from its
+// warehouses has shipped, which a cancellation of the last open units can also bring about.
+func orderState(m *merchant, rec *OrderRecord) OrderState {
 	if len(rec.Requests) == 0 {
 		if rec.Order.Status == order.StatusCancelled {
 			return StateCancelled
 		}
 		return StateNotRouted
 	}
-	cancelled, shipped := true, rec.State == StateShipped
+	cancelled := true
+	shipped := rec.State == StateShipped || (len(rec.Shipments) > 0 && shippedAll(m, rec))
 	for _, r := range rec.Requests {
 		if r.State != RequestCancelled {
 			cancelled = false

@@ -1079,6 +1079,45 @@ func TestLifecycle(t *testing.T) {
 		require.Equal(t, 1, calls.get("Cancel"))
 		require.Len(t, r.request("wh", "shop", "A1").Order.Lines, 1)
 	})
+
+	t.Run("cancel_rest_after_partial_shipment_completes", func(t *testing.T) {
+		r := newRig(t, "shop", "mall")
+		r.channel("mall").Shipments = tobirasync.ShipWhenComplete
+		r.apply()
+		r.setOnHand("TEA", 10)
+		for _, ch := range []string{"shop", "mall"} {
+			r.place(ch, newOrder("A1", "TEA", 3))
+			r.syncOrders(ch)
+		}
+		// The host's WMS reports that 2 of 3 left; the buyer then cancels the third.
+		for _, ch := range []string{"shop", "mall"} {
+			require.NoError(t, r.eng.RecordShipment(r.ctx, "m1", "wh", shipment.Shipment{ID: "P-" + ch, RequestKey: reqKey("wh", ch, "A1"),
+				Channel: ch, OrderID: "A1", At: r.clock.Now(), Lines: []shipment.Line{{LineID: "L1", SKU: "TEA", Quantity: 2}},
+				Parcels: []shipment.Parcel{parcel("400000000021")}}))
+		}
+		require.Len(t, r.chans["shop"].ConfirmationLog(), 1)
+		require.Empty(t, r.chans["mall"].ConfirmationLog())
+		for _, ch := range []string{"shop", "mall"} {
+			r.change(ch, "A1", func(o *order.Order) { o.Lines[0].Cancelled = 1 })
+			r.syncOrders(ch)
+			require.Equal(t, map[string]int{"L1": 2}, open(r.request("wh", ch, "A1")))
+		}
+		r.syncShipments()
+
+		for _, ch := range []string{"shop", "mall"} {
+			require.Equal(t, tobirasync.StateShipped, r.ledger(ch, "A1").State, ch)
+		}
+		require.Len(t, eventsOf[tobirasync.OrderShipped](r), 2)
+		c := r.chans["mall"].ConfirmationLog()
+		require.Len(t, c, 1, "the waiting shipment reaches the channel once the order is complete")
+		require.True(t, c[0].Complete)
+		require.Equal(t, []shipment.Line{{LineID: "L1", SKU: "TEA", Quantity: 2}}, c[0].Shipment.Lines)
+		require.Len(t, r.chans["shop"].ConfirmationLog(), 1)
+		r.syncShipments()
+		r.syncOrders("mall")
+		require.Len(t, r.chans["mall"].ConfirmationLog(), 1)
+		require.Len(t, eventsOf[tobirasync.OrderShipped](r), 2)
+	})
 }
 
 // mustOrder returns an order as its channel holds it now.
