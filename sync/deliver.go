@@ -298,6 +298,7 @@ func routedAway(m *merchant, rec *OrderRecord, routes map[string][]order.Line, c
 // updates r from the answer. It reports whether r changed and must be recorded.
 func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *OrderRecord, r *Request, sub order.Order, want []connector.LineQuantity, shipFP string) (bool, error) {
 	f := wh.Fulfiller
+	resubmitted := false
 	switch {
 	case r.State == RequestCancelled:
 		return false, nil
@@ -324,12 +325,18 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 		if err := f.Submit(ctx, connector.FulfillmentRequest{Key: r.Key, Merchant: rec.Key.Merchant, Channel: rec.Key.Channel, Order: sub}); err != nil {
 			return false, err
 		}
-		r.State, r.Lines, r.ShippingFP = RequestSent, want, shipFP
-		e.emit(OrderSent{Key: rec.Key, Warehouse: r.Target, Request: r.Key})
-		return true, nil
+		if r.ShippingFP == "" {
+			r.State, r.Lines, r.ShippingFP = RequestSent, want, shipFP
+			e.emit(OrderSent{Key: rec.Key, Warehouse: r.Target, Request: r.Key})
+			return true, nil
+		}
+		// An earlier content may have been submitted under this key (intake recorded it in
+		// r.Lines and r.ShippingFP), its answer lost: Submit then had no effect, and the warehouse
+		// holds that content or this one. The whole content goes again, as a change.
+		resubmitted = true
 	}
 	digest := linesDigest(want) + "|" + shipFP
-	if r.ShippingFP == shipFP && linesDigest(r.Lines) == linesDigest(want) || r.Refused == digest {
+	if !resubmitted && (r.ShippingFP == shipFP && linesDigest(r.Lines) == linesDigest(want) || r.Refused == digest) {
 		return false, nil
 	}
 	seq := strconv.Itoa(r.Seq)
@@ -338,7 +345,8 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 		err error
 	)
 	cut, onlyFewer := decreases(r.Lines, want)
-	partial := onlyFewer && r.ShippingFP == shipFP
+	// A partial cancellation is relative to what the warehouse holds, so only when that is known.
+	partial := onlyFewer && r.ShippingFP == shipFP && !resubmitted
 	if partial {
 		a, err = f.Cancel(ctx, connector.CancelRequest{Key: r.Key, IdempotencyKey: key(r.Key, "cancel", seq, digest), Lines: cut, Reason: "lines cancelled on channel " + rec.Key.Channel})
 	} else {
@@ -347,13 +355,18 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 	if err != nil {
 		return false, err
 	}
+	if resubmitted {
+		r.State = RequestSent
+		e.emit(OrderSent{Key: rec.Key, Warehouse: r.Target, Request: r.Key})
+	}
 	r.Seq++
 	switch {
 	case a.Accepted:
 		r.Lines, r.ShippingFP, r.Refused, r.RefusedReason = want, shipFP, "", ""
-		if partial {
+		switch {
+		case partial:
 			e.emit(OrderCancelled{Key: rec.Key, Warehouse: r.Target, Lines: cut})
-		} else {
+		case !resubmitted:
 			e.emit(OrderChanged{Key: rec.Key, Warehouse: r.Target})
 		}
 	case partial:

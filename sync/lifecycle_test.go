@@ -1118,6 +1118,46 @@ func TestLifecycle(t *testing.T) {
 		require.Len(t, r.chans["mall"].ConfirmationLog(), 1)
 		require.Len(t, eventsOf[tobirasync.OrderShipped](r), 2)
 	})
+
+	t.Run("change_while_submit_outcome_unknown", func(t *testing.T) {
+		r := newRig(t, "shop", "mall")
+		r.setOnHand("TEA", 10)
+		r.place("shop", newOrder("A1", "TEA", 3))
+		r.place("mall", newOrder("B1", "TEA", 1))
+		// Both submissions land and their answers are lost; the buyers change the orders before
+		// the engine tries again, and B1 is picked meanwhile.
+		for _, ch := range []string{"shop", "mall"} {
+			r.whs["wh"].FailAfter(1, nil)
+			r.clock.Advance(2 * time.Second)
+			_, err := r.eng.SyncOrders(r.ctx, "m1", ch)
+			require.ErrorIs(t, err, connector.ErrOutcomeUnknown)
+		}
+		require.Len(t, r.whs["wh"].Requests(), 2)
+		require.NoError(t, r.whs["wh"].Pick(reqKey("wh", "mall", "B1")))
+		r.change("shop", "A1", func(o *order.Order) {
+			o.ShipTo.Line1 = "神宮前2-2-2"
+			o.Lines[0].Cancelled = 1
+		})
+		r.change("mall", "B1", func(o *order.Order) { o.ShipTo.Line1 = "神宮前3-3-3" })
+		for range 2 {
+			r.syncOrders("shop")
+			r.syncOrders("mall")
+		}
+
+		q := r.request("wh", "shop", "A1")
+		require.Equal(t, "神宮前2-2-2", q.Order.ShipTo.Line1, "the change reaches the warehouse")
+		require.Equal(t, map[string]int{"L1": 2}, open(q))
+		require.Equal(t, 2, r.whs["wh"].Submissions())
+		require.Equal(t, 7, r.stock("mall", "TEA"), "2 units of A1 and B1's one")
+		require.Equal(t, []tobirasync.ChangeRefused{{Key: okey("mall", "B1"), Warehouse: "wh", Reason: connector.RefusedPicked}},
+			eventsOf[tobirasync.ChangeRefused](r), "the picked one reports the refusal")
+		require.Equal(t, "神宮前1-1-1", r.request("wh", "mall", "B1").Order.ShipTo.Line1)
+		for _, k := range []tobirasync.OrderKey{okey("shop", "A1"), okey("mall", "B1")} {
+			rec := r.ledger(k.Channel, k.OrderID)
+			require.False(t, rec.Pending, k.OrderID)
+			require.Equal(t, tobirasync.StateSent, rec.State, k.OrderID)
+		}
+	})
 }
 
 // mustOrder returns an order as its channel holds it now.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/tobira-commerce/tobira/connector"
@@ -286,6 +288,8 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 		return nil, nil
 	}
 	wasQuarantined := rec != nil && rec.State == StateQuarantined
+	// A delivery of the recorded content may have begun and not finished.
+	attempted := rec != nil && rec.State == StateRecorded
 	if rec == nil {
 		rec = &OrderRecord{Key: k, State: StateRecorded}
 		res.New++
@@ -302,11 +306,40 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 			return nil, err
 		}
 	}
+	if rec.Fingerprint != fp {
+		markUnacknowledged(m, ch.ID, rec, attempted)
+	}
 	rec.Order, rec.Fingerprint, rec.Pending, rec.UpdatedAt = *o, fp, true, e.opt.Clock.Now()
 	if err := e.store.PutOrder(ctx, rec); err != nil {
 		return nil, err
 	}
 	return e.reserve(ctx, m, rec)
+}
+
+// markUnacknowledged is called when the content of a recorded order changes. A delivery that
+// has not finished (the order is only recorded, or a request is still new) may have submitted
+// the recorded content and lost the answer; a Submit with the same key then has no further
+// effect. So each such request notes that content as what its warehouse may hold (the first
+// time only), and delivery follows its Submit with a change carrying the whole new content.
+func markUnacknowledged(m *merchant, channel string, rec *OrderRecord, attempted bool) {
+	if rec.Order.Status == order.StatusCancelled {
+		return // a cancelled order is never submitted
+	}
+	routes := m.cfg.routes(channel, &rec.Order)
+	fp := rec.Order.ShippingFingerprint()
+	for _, d := range slices.Sorted(maps.Keys(routes)) {
+		lines := wantLines(routes[d])
+		if m.warehouses[d] == nil || len(lines) == 0 {
+			continue
+		}
+		i := slices.IndexFunc(rec.Requests, func(r Request) bool { return r.Target == d })
+		switch {
+		case i < 0 && attempted:
+			rec.Requests = append(rec.Requests, Request{Target: d, Key: RequestKey(rec.Key, d), State: RequestNew, Lines: lines, ShippingFP: fp})
+		case i >= 0 && rec.Requests[i].State == RequestNew && rec.Requests[i].ShippingFP == "":
+			rec.Requests[i].Lines, rec.Requests[i].ShippingFP = lines, fp
+		}
+	}
 }
 
 func quarantineID(kind string, k OrderKey) string { return kind + ":" + k.String() }
