@@ -105,6 +105,8 @@ func (c *Channel) Place(o order.Order) order.Order {
 	o.UpdatedAt = now
 	o.Lines = slices.Clone(o.Lines)
 	c.put(o)
+	// The caller's copy must not share lines with the channel's, or editing it edits the shop.
+	o.Lines = slices.Clone(o.Lines)
 	return o
 }
 
@@ -135,6 +137,7 @@ func (c *Channel) Order(id string) (order.Order, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	o, ok := c.orders[id]
+	o.Lines = slices.Clone(o.Lines)
 	return o, ok
 }
 
@@ -144,6 +147,7 @@ func (c *Channel) Orders() []order.Order {
 	defer c.mu.Unlock()
 	out := make([]order.Order, 0, len(c.orders))
 	for _, o := range c.orders {
+		o.Lines = slices.Clone(o.Lines)
 		out = append(out, o)
 	}
 	slices.SortFunc(out, func(a, b order.Order) int { return cmp.Compare(a.ID, b.ID) })
