@@ -448,6 +448,7 @@ func TestLifecycle(t *testing.T) {
 		// Both warehouses number their shipments from 1: each shipment still reaches the channel.
 		c := r.chans["shop"].ConfirmationLog()
 		require.Len(t, c, 2, "one confirmation per warehouse shipment")
+		require.Len(t, r.chans["shop"].Confirmations(), 2, "under distinct shipment IDs, which sinks are idempotent on")
 		complete := 0
 		var lines []shipment.Line
 		for _, conf := range c {

@@ -231,6 +231,7 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 			before[id] += n
 		}
 	}
+	conf.Shipment.ID = channelShipmentID(rec, srec.Warehouse, s.ID)
 	conf.Shipment.Lines = channelLines(&rec.Order, s.Lines, before)
 	var waiting []*ShipmentRecord
 	if mode == ShipWhenComplete {
@@ -360,6 +361,23 @@ func shippedAll(m *merchant, rec *OrderRecord) bool {
 		}
 	}
 	return true
+}
+
+// channelShipmentID is the ID a channel is told for a shipment. Sinks are idempotent on it, and
+// shipment IDs are unique only within one warehouse, so a shipment whose ID an earlier shipment
+// of the order from another warehouse already carries is told apart by its warehouse. The
+// choice depends only on the order's entries, which are appended and never reordered, so every
+// retry of a confirmation carries the same ID.
+func channelShipmentID(rec *OrderRecord, warehouse, id string) string {
+	for _, x := range rec.Shipments {
+		if x.ID == id {
+			if x.is(warehouse, id) {
+				return id
+			}
+			return id + "@" + warehouse
+		}
+	}
+	return id
 }
 
 // lineIndex finds the order line a shipment line names, by line ID or else by SKU; -1 if none.

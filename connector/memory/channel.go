@@ -35,9 +35,9 @@ type Channel struct {
 	orders    map[string]order.Order
 	index     []pos // orders by (UpdatedAt, ID); rebuilt when stale
 	stale     bool
-	confirmed map[string]connector.ShipmentConfirmation // by IdempotencyKey, else shipment ID
-	log       []connector.ShipmentConfirmation          // distinct confirmations, in order
-	effects   int                                       // distinct confirmations
+	confirmed map[string]connector.ShipmentConfirmation
+	log       []connector.ShipmentConfirmation // distinct confirmations, in order
+	effects   int                              // distinct confirmations
 	stock     map[string]int
 	stockSets int
 	calls     map[string]int
@@ -243,9 +243,7 @@ func parsePos(p connector.Cursor) (time.Time, string, error) {
 	return time.Unix(0, n).UTC(), id, nil
 }
 
-// ConfirmShipment implements connector.ShipmentSink, idempotent on the confirmation's
-// IdempotencyKey (on the shipment ID when it has none): shipment IDs are unique only within one
-// warehouse, so two warehouses' shipments may share one.
+// ConfirmShipment implements connector.ShipmentSink, idempotent on the shipment ID.
 func (c *Channel) ConfirmShipment(ctx context.Context, s connector.ShipmentConfirmation) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -260,12 +258,8 @@ func (c *Channel) ConfirmShipment(ctx context.Context, s connector.ShipmentConfi
 		c.mu.Unlock()
 		return fmt.Errorf("memory: ConfirmShipment: order %s: %w", s.Order.ID, connector.ErrNotFound)
 	}
-	k := s.IdempotencyKey
-	if k == "" {
-		k = s.Shipment.ID
-	}
-	if _, dup := c.confirmed[k]; !dup {
-		c.confirmed[k] = s
+	if _, dup := c.confirmed[s.Shipment.ID]; !dup {
+		c.confirmed[s.Shipment.ID] = s
 		c.log = append(c.log, s)
 		c.effects++
 		if s.Complete {
@@ -285,8 +279,7 @@ func (c *Channel) ConfirmShipment(ctx context.Context, s connector.ShipmentConfi
 // SupportsPartialShipments implements connector.PartialShipper.
 func (c *Channel) SupportsPartialShipments() bool { return !c.NoPartial }
 
-// Confirmations returns the shipments confirmed, by shipment ID. Shipments of two warehouses
-// may share an ID; ConfirmationLog lists every confirmation.
+// Confirmations returns the shipments confirmed, by shipment ID.
 func (c *Channel) Confirmations() map[string]connector.ShipmentConfirmation {
 	c.mu.Lock()
 	defer c.mu.Unlock()
