@@ -336,7 +336,8 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 		resubmitted = true
 	}
 	digest := linesDigest(want) + "|" + shipFP
-	if !resubmitted && (r.ShippingFP == shipFP && linesDigest(r.Lines) == linesDigest(want) || r.Refused == digest) {
+	same := r.ShippingFP == shipFP && linesDigest(r.Lines) == linesDigest(want)
+	if !resubmitted && (same && !r.Unsure || r.Refused == digest) {
 		return false, nil
 	}
 	seq := strconv.Itoa(r.Seq)
@@ -345,8 +346,10 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 		err error
 	)
 	cut, onlyFewer := decreases(r.Lines, want)
-	// A partial cancellation is relative to what the warehouse holds, so only when that is known.
-	partial := onlyFewer && r.ShippingFP == shipFP && !resubmitted
+	cancelOnly := onlyFewer && r.ShippingFP == shipFP && !same
+	// A partial cancellation is relative to what the warehouse holds, so it is sent only when
+	// that is known; otherwise a change carries the whole content.
+	partial := cancelOnly && !resubmitted && !r.Unsure
 	if partial {
 		a, err = f.Cancel(ctx, connector.CancelRequest{Key: r.Key, IdempotencyKey: key(r.Key, "cancel", seq, digest), Lines: cut, Reason: "lines cancelled on channel " + rec.Key.Channel})
 	} else {
@@ -362,14 +365,17 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 	r.Seq++
 	switch {
 	case a.Accepted:
-		r.Lines, r.ShippingFP, r.Refused, r.RefusedReason = want, shipFP, "", ""
+		r.Lines, r.ShippingFP, r.Refused, r.RefusedReason, r.Unsure = want, shipFP, "", "", false
 		switch {
-		case partial:
+		case resubmitted || same:
+			// Nothing the host has not heard: the content is what OrderSent or an earlier
+			// event reported.
+		case cancelOnly:
 			e.emit(OrderCancelled{Key: rec.Key, Warehouse: r.Target, Lines: cut})
-		case !resubmitted:
+		default:
 			e.emit(OrderChanged{Key: rec.Key, Warehouse: r.Target})
 		}
-	case partial:
+	case cancelOnly:
 		r.Refused, r.RefusedReason = digest, a.Reason
 		e.emit(CancelRefused{Key: rec.Key, Warehouse: r.Target, Lines: cut, Reason: a.Reason})
 	default:

@@ -1159,6 +1159,32 @@ func TestLifecycle(t *testing.T) {
 			require.Equal(t, tobirasync.StateSent, rec.State, k.OrderID)
 		}
 	})
+
+	t.Run("partial_cancel_outcome_unknown_then_more_cancelled", func(t *testing.T) {
+		r := newRig(t, "shop", "mall")
+		r.setOnHand("TEA", 10)
+		r.place("shop", newOrder("A1", "TEA", 3, "CAKE", 1))
+		r.syncOrders("shop")
+		// One unit is cancelled; the warehouse takes the cut and the answer is lost. Before the
+		// engine tries again, a second unit is cancelled.
+		r.change("shop", "A1", func(o *order.Order) { o.Lines[0].Cancelled = 1 })
+		r.whs["wh"].FailAfter(1, nil)
+		r.clock.Advance(2 * time.Second)
+		_, err := r.eng.SyncOrders(r.ctx, "m1", "shop")
+		require.ErrorIs(t, err, connector.ErrOutcomeUnknown)
+		require.Equal(t, map[string]int{"L1": 2, "L2": 1}, open(r.request("wh", "shop", "A1")))
+		r.change("shop", "A1", func(o *order.Order) { o.Lines[0].Cancelled = 2 })
+		r.syncOrders("shop")
+		r.syncOrders("shop")
+
+		q := r.request("wh", "shop", "A1")
+		require.Equal(t, map[string]int{"L1": 1, "L2": 1}, open(q), "the warehouse holds what the buyer still wants, not less")
+		require.Equal(t, memory.Received, q.State)
+		require.Equal(t, []connector.LineQuantity{lq("L1", "TEA", 1), lq("L2", "CAKE", 1)}, r.ledger("shop", "A1").Requests[0].Lines)
+		require.Equal(t, 9, r.stock("mall", "TEA"))
+		require.Empty(t, eventsOf[tobirasync.CancelRefused](r))
+		require.Empty(t, eventsOf[tobirasync.ChangeRefused](r))
+	})
 }
 
 // mustOrder returns an order as its channel holds it now.

@@ -288,8 +288,6 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 		return nil, nil
 	}
 	wasQuarantined := rec != nil && rec.State == StateQuarantined
-	// A delivery of the recorded content may have begun and not finished.
-	attempted := rec != nil && rec.State == StateRecorded
 	if rec == nil {
 		rec = &OrderRecord{Key: k, State: StateRecorded}
 		res.New++
@@ -307,7 +305,7 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 		}
 	}
 	if rec.Fingerprint != fp {
-		markUnacknowledged(m, ch.ID, rec, attempted)
+		markUnacknowledged(m, ch.ID, rec)
 	}
 	rec.Order, rec.Fingerprint, rec.Pending, rec.UpdatedAt = *o, fp, true, e.opt.Clock.Now()
 	if err := e.store.PutOrder(ctx, rec); err != nil {
@@ -316,14 +314,16 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 	return e.reserve(ctx, m, rec)
 }
 
-// markUnacknowledged is called when the content of a recorded order changes. A delivery that
-// has not finished (the order is only recorded, or a request is still new) may have submitted
-// the recorded content and lost the answer; a Submit with the same key then has no further
-// effect. So each such request notes that content as what its warehouse may hold (the first
-// time only), and delivery follows its Submit with a change carrying the whole new content.
-func markUnacknowledged(m *merchant, channel string, rec *OrderRecord, attempted bool) {
-	if rec.Order.Status == order.StatusCancelled {
-		return // a cancelled order is never submitted
+// markUnacknowledged is called when the content of a recorded order changes while its last
+// delivery has not finished (the record is still pending): a call for the recorded content may
+// have landed with its answer lost. A Submit with the same key then has no further effect, so a
+// request still new notes that content as what its warehouse may hold (the first time only) and
+// delivery follows its Submit with a change carrying the whole new content; a request already
+// sent is marked Unsure, so its next call is a change of the whole content too, never a line
+// cancellation relative to what the warehouse may no longer hold.
+func markUnacknowledged(m *merchant, channel string, rec *OrderRecord) {
+	if !rec.Pending || rec.Order.Status == order.StatusCancelled {
+		return // the last delivery finished, or it only cancelled (absolute, keyed by its turn)
 	}
 	routes := m.cfg.routes(channel, &rec.Order)
 	fp := rec.Order.ShippingFingerprint()
@@ -334,10 +334,14 @@ func markUnacknowledged(m *merchant, channel string, rec *OrderRecord, attempted
 		}
 		i := slices.IndexFunc(rec.Requests, func(r Request) bool { return r.Target == d })
 		switch {
-		case i < 0 && attempted:
+		case i < 0 && rec.State == StateRecorded:
 			rec.Requests = append(rec.Requests, Request{Target: d, Key: RequestKey(rec.Key, d), State: RequestNew, Lines: lines, ShippingFP: fp})
-		case i >= 0 && rec.Requests[i].State == RequestNew && rec.Requests[i].ShippingFP == "":
+		case i < 0:
+		case rec.Requests[i].State == RequestNew && rec.Requests[i].ShippingFP == "":
 			rec.Requests[i].Lines, rec.Requests[i].ShippingFP = lines, fp
+		case rec.Requests[i].State == RequestSent && (rec.Requests[i].ShippingFP != fp || linesDigest(rec.Requests[i].Lines) != linesDigest(lines)):
+			// The recorded content was to be sent as a change or a cancellation.
+			rec.Requests[i].Unsure = true
 		}
 	}
 }

@@ -122,6 +122,10 @@ type Request struct {
 	// Lines and ShippingFP are what the warehouse holds (as last accepted).
 	Lines      []connector.LineQuantity `json:"lines"`
 	ShippingFP string                   `json:"shipping_fp"`
+	// Unsure is set when the warehouse may hold other content than Lines and ShippingFP: a change
+	// or cancellation may have landed with its answer lost before the order changed again. The
+	// next call then carries the whole content (a change), never a relative line cancellation.
+	Unsure bool `json:"unsure,omitempty"`
 	// Seq counts changes and cancellations sent; it makes each one's idempotency key distinct.
 	Seq int `json:"seq"`
 	// Refused is the digest of the last content the warehouse refused, so it is not asked again;

@@ -83,7 +83,7 @@ func sampleOrder(merchant, channel, id string) *tobirasync.OrderRecord {
 		Requests: []tobirasync.Request{{
 			Target: "wh-1", Key: merchant + "/" + channel + "/" + id + "/wh-1", State: tobirasync.RequestSent,
 			Lines:      []connector.LineQuantity{{LineID: "L1", SKU: "TEA-01", Quantity: 2}, {LineID: "L2", SKU: "CUP-02", Quantity: 1}},
-			ShippingFP: o.ShippingFingerprint(), Seq: 2, Refused: "digest", RefusedReason: connector.RefusedPicked,
+			ShippingFP: o.ShippingFingerprint(), Seq: 2, Refused: "digest", RefusedReason: connector.RefusedPicked, Unsure: true,
 		}},
 		Shipments: []tobirasync.ShipmentEntry{{ID: "m/wh-1/S1", Warehouse: "wh-1", At: t0.Add(-30 * time.Second), Lines: map[string]int{"L1": 1}}},
 		Reserved:  true,
