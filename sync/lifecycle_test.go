@@ -1185,6 +1185,25 @@ func TestLifecycle(t *testing.T) {
 		require.Empty(t, eventsOf[tobirasync.CancelRefused](r))
 		require.Empty(t, eventsOf[tobirasync.ChangeRefused](r))
 	})
+
+	t.Run("cancel_by_webhook", func(t *testing.T) {
+		r := newRig(t, "shop", "mall")
+		r.setOnHand("TEA", 10)
+		calls := countCalls(&r.whs["wh"].Faults)
+		r.place("shop", newOrder("A1", "TEA", 4))
+		r.syncOrders("shop")
+		require.Equal(t, 6, r.stock("mall", "TEA"))
+		r.chans["shop"].Cancel("A1")
+		pushed := mustOrder(t, r, "shop", "A1")
+		require.NoError(t, r.eng.IngestOrder(r.ctx, "m1", "shop", pushed))
+		require.Equal(t, memory.Cancelled, r.request("wh", "shop", "A1").State, "a push is handled at once")
+		require.Equal(t, 10, r.stock("mall", "TEA"))
+		require.NoError(t, r.eng.IngestOrder(r.ctx, "m1", "shop", pushed))
+		r.syncOrders("shop")
+		require.Equal(t, 1, calls.get("Cancel"), "the same cancellation polled or pushed again sends nothing")
+		require.Len(t, eventsOf[tobirasync.OrderCancelled](r), 1)
+		require.Equal(t, tobirasync.StateCancelled, r.ledger("shop", "A1").State)
+	})
 }
 
 // mustOrder returns an order as its channel holds it now.
