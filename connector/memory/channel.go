@@ -36,7 +36,8 @@ type Channel struct {
 	index     []pos // orders by (UpdatedAt, ID); rebuilt when stale
 	stale     bool
 	confirmed map[string]connector.ShipmentConfirmation
-	effects   int // distinct confirmations
+	log       []connector.ShipmentConfirmation // distinct confirmations, in order
+	effects   int                              // distinct confirmations
 	stock     map[string]int
 	stockSets int
 	calls     map[string]int
@@ -259,6 +260,7 @@ func (c *Channel) ConfirmShipment(ctx context.Context, s connector.ShipmentConfi
 	}
 	if _, dup := c.confirmed[s.Shipment.ID]; !dup {
 		c.confirmed[s.Shipment.ID] = s
+		c.log = append(c.log, s)
 		c.effects++
 		if s.Complete {
 			o := c.orders[s.Order.ID]
@@ -281,11 +283,18 @@ func (c *Channel) SupportsPartialShipments() bool { return !c.NoPartial }
 func (c *Channel) Confirmations() map[string]connector.ShipmentConfirmation {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make(map[string]connector.ShipmentConfirmation, len(c.confirmed))
-	for k, v := range c.confirmed {
-		out[k] = v
+	out := make(map[string]connector.ShipmentConfirmation, len(c.log))
+	for _, v := range c.log {
+		out[v.Shipment.ID] = v
 	}
 	return out
+}
+
+// ConfirmationLog returns every distinct confirmation, in the order the channel received them.
+func (c *Channel) ConfirmationLog() []connector.ShipmentConfirmation {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.log)
 }
 
 // BatchLimit implements connector.StockTarget.
