@@ -1,0 +1,455 @@
+package inventory
+
+import (
+	"slices"
+	"sort"
+	"time"
+)
+
+// Reservation holds stock for an order (or any sale) the warehouse has not yet counted.
+type Reservation struct {
+	// Key identifies the order; reserving the same key again replaces the reservation.
+	Key string `json:"key"`
+	// Channel is where the sale came from. It is shown by Explain and does not change the math:
+	// a reservation lowers every channel alike.
+	Channel string `json:"channel,omitempty"`
+	// Items are the warehouse SKUs and quantities the order holds. Reservations returns what is
+	// still held: a cancelled order keeps only its shipped quantities.
+	Items []Item `json:"items"`
+	// Shipped lists shipments of this order that the pool knows of, counted by the warehouse or
+	// not. It lets Reservations and Reserve carry shipments across a restart; when reserving a
+	// changed order, leave it nil to keep the shipments the pool already holds.
+	Shipped []ShippedItem `json:"shipped,omitempty"`
+}
+
+// ShippedItem is a quantity of one warehouse SKU that left the warehouse at a moment.
+type ShippedItem struct {
+	SKU      string    `json:"sku"`
+	Quantity int       `json:"quantity"`
+	At       time.Time `json:"at"`
+}
+
+// Pool is one merchant's stock, shared by all of the merchant's channels. The zero Pool is empty
+// and ready to use. A Pool is not safe for concurrent use: the engine serialises the calls for a
+// merchant, and other callers must do the same.
+type Pool struct {
+	index    map[string]int32
+	whs      []warehouseSKU
+	res      map[string]*reservation
+	pending  map[int32][]*reservation // reservations with shipments of that SKU not yet counted
+	channels map[string]*channelState
+}
+
+// warehouseSKU is everything the pool knows of one warehouse SKU.
+type warehouseSKU struct {
+	name     string
+	onHand   int
+	reserved int // outstanding quantity over all reservations
+	asOf     time.Time
+	has      bool // a level has arrived
+}
+
+// free is what the warehouse holds that no reservation claims, or -1 while there is no level.
+func (w *warehouseSKU) free() int {
+	if !w.has {
+		return -1
+	}
+	return max(0, w.onHand-w.reserved)
+}
+
+type reservation struct {
+	key, channel string
+	lines        []resLine
+	ships        []shipment
+}
+
+// resLine is one SKU of a reservation. qty ≥ shipped ≥ counted ≥ 0 always holds, and the line
+// holds qty − counted: shipped goods stay held until a level counts them.
+type resLine struct {
+	wh      int32
+	qty     int
+	shipped int
+	counted int
+}
+
+type shipment struct {
+	wh      int32
+	qty     int
+	at      time.Time
+	counted bool // a level with AsOf ≥ at has arrived for wh
+}
+
+func (r *reservation) line(wh int32) *resLine {
+	for i := range r.lines {
+		if r.lines[i].wh == wh {
+			return &r.lines[i]
+		}
+	}
+	return nil
+}
+
+// done reports whether the reservation holds nothing any more, so the pool can forget it.
+func (r *reservation) done() bool {
+	for _, l := range r.lines {
+		if l.qty > l.counted {
+			return false
+		}
+	}
+	return true
+}
+
+// NewPool returns an empty pool. It is the same as new(Pool).
+func NewPool() *Pool {
+	p := &Pool{}
+	p.init()
+	return p
+}
+
+func (p *Pool) init() {
+	if p.index == nil {
+		p.index = make(map[string]int32)
+		p.res = make(map[string]*reservation)
+		p.pending = make(map[int32][]*reservation)
+		p.channels = make(map[string]*channelState)
+	}
+}
+
+func (p *Pool) intern(sku string) int32 {
+	if i, ok := p.index[sku]; ok {
+		return i
+	}
+	i := int32(len(p.whs))
+	p.whs = append(p.whs, warehouseSKU{name: sku})
+	p.index[sku] = i
+	return i
+}
+
+func clampQty(q int) int {
+	return min(max(q, 0), MaxQuantity)
+}
+
+// changes collects the warehouse SKUs touched by one call and reports those whose free stock
+// moved.
+type changes struct {
+	wh     []int32
+	before []int
+}
+
+func (c *changes) touch(p *Pool, wh int32) {
+	if slices.Contains(c.wh, wh) {
+		return
+	}
+	c.wh = append(c.wh, wh)
+	c.before = append(c.before, p.whs[wh].free())
+}
+
+func (c *changes) result(p *Pool) []string {
+	var out []string
+	for i, wh := range c.wh {
+		if p.whs[wh].free() != c.before[i] {
+			out = append(out, p.whs[wh].name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// SetLevels records what the warehouse holds and returns, in ascending order, the warehouse SKUs
+// whose free stock (on hand − reserved) changed, including those that had no level before. A level
+// older than the one held for its SKU is ignored; one of the same age replaces it. A level releases
+// every shipment of its SKU made at or before its AsOf, since the warehouse's figure already
+// counts it.
+func (p *Pool) SetLevels(levels ...Level) (changed []string) {
+	p.init()
+	type before struct {
+		wh   int32
+		free int
+	}
+	// A full snapshot touches 100,000 SKUs, too many for the linear de-duplication of changes.
+	seen := make(map[int32]struct{}, len(levels))
+	var touched []before
+	for _, lv := range levels {
+		if lv.SKU == "" {
+			continue
+		}
+		wh := p.intern(lv.SKU)
+		w := &p.whs[wh]
+		if w.has && lv.AsOf.Before(w.asOf) {
+			continue
+		}
+		if _, ok := seen[wh]; !ok {
+			seen[wh] = struct{}{}
+			touched = append(touched, before{wh, w.free()})
+		}
+		w.onHand, w.asOf, w.has = clampQty(lv.OnHand), lv.AsOf, true
+		p.countShipments(wh)
+	}
+	for _, t := range touched {
+		if p.whs[t.wh].free() != t.free {
+			changed = append(changed, p.whs[t.wh].name)
+		}
+	}
+	sort.Strings(changed)
+	return changed
+}
+
+// countShipments releases the shipments of wh that the level now held includes.
+func (p *Pool) countShipments(wh int32) {
+	list := p.pending[wh]
+	if len(list) == 0 {
+		return
+	}
+	w := &p.whs[wh]
+	keep := list[:0]
+	for _, r := range list {
+		uncounted := false
+		for i := range r.ships {
+			s := &r.ships[i]
+			if s.wh != wh || s.counted {
+				continue
+			}
+			if s.at.After(w.asOf) {
+				uncounted = true
+				continue
+			}
+			s.counted = true
+			r.line(wh).counted += s.qty
+			w.reserved -= s.qty
+		}
+		if uncounted {
+			keep = append(keep, r)
+		} else if r.done() {
+			delete(p.res, r.key)
+		}
+	}
+	clear(list[len(keep):])
+	if len(keep) == 0 {
+		delete(p.pending, wh)
+	} else {
+		p.pending[wh] = keep
+	}
+}
+
+// Reserve holds stock for r and returns, in ascending order, the warehouse SKUs whose free stock
+// changed. It replaces any reservation with the same key, so a changed order re-reserves with its
+// new lines. Items are added up per SKU; empty SKUs and non-positive quantities are ignored.
+//
+// Shipments: if r.Shipped is nil, the shipments already recorded for the key are kept, and a
+// changed order never holds less of a SKU than has shipped of it (shipped goods stay held until a
+// level counts them). If r.Shipped is set, it replaces them (this is how a restart restores
+// Reservations), each capped at what the items leave unshipped. A reservation that holds nothing,
+// such as one whose every item has shipped and been counted, is forgotten at once.
+func (p *Pool) Reserve(r Reservation) (changed []string) {
+	if r.Key == "" {
+		return nil
+	}
+	p.init()
+	old := p.res[r.Key]
+	nr := &reservation{key: r.Key, channel: r.Channel}
+	for _, it := range r.Items {
+		if it.SKU == "" || it.Quantity <= 0 {
+			continue
+		}
+		wh := p.intern(it.SKU)
+		if l := nr.line(wh); l != nil {
+			l.qty = clampQty(l.qty + it.Quantity)
+		} else {
+			nr.lines = append(nr.lines, resLine{wh: wh, qty: clampQty(it.Quantity)})
+		}
+	}
+	if r.Shipped != nil {
+		for _, s := range r.Shipped {
+			if s.SKU == "" || s.Quantity <= 0 {
+				continue
+			}
+			wh, ok := p.index[s.SKU]
+			if !ok {
+				continue
+			}
+			l := nr.line(wh)
+			if l == nil {
+				continue
+			}
+			q := min(clampQty(s.Quantity), l.qty-l.shipped)
+			if q <= 0 {
+				continue
+			}
+			w := &p.whs[wh]
+			counted := w.has && !s.At.After(w.asOf)
+			nr.ships = append(nr.ships, shipment{wh: wh, qty: q, at: s.At, counted: counted})
+			l.shipped += q
+			if counted {
+				l.counted += q
+			}
+		}
+	} else if old != nil {
+		for _, s := range old.ships {
+			l := nr.line(s.wh)
+			if l == nil {
+				nr.lines = append(nr.lines, resLine{wh: s.wh})
+				l = &nr.lines[len(nr.lines)-1]
+			}
+			nr.ships = append(nr.ships, s)
+			l.shipped += s.qty
+			if s.counted {
+				l.counted += s.qty
+			}
+			l.qty = max(l.qty, l.shipped)
+		}
+	}
+	var ch changes
+	if old != nil {
+		for _, l := range old.lines {
+			ch.touch(p, l.wh)
+		}
+		p.unlink(old)
+	}
+	for _, l := range nr.lines {
+		ch.touch(p, l.wh)
+	}
+	if nr.done() {
+		delete(p.res, r.Key)
+	} else {
+		p.link(nr)
+	}
+	return ch.result(p)
+}
+
+// link adds r's holdings to the pool.
+func (p *Pool) link(r *reservation) {
+	p.res[r.key] = r
+	for _, l := range r.lines {
+		p.whs[l.wh].reserved += l.qty - l.counted
+	}
+	for _, s := range r.ships {
+		if !s.counted && !slices.Contains(p.pending[s.wh], r) {
+			p.pending[s.wh] = append(p.pending[s.wh], r)
+		}
+	}
+}
+
+// unlink removes r's holdings from the pool.
+func (p *Pool) unlink(r *reservation) {
+	delete(p.res, r.key)
+	for _, l := range r.lines {
+		p.whs[l.wh].reserved -= l.qty - l.counted
+	}
+	for _, s := range r.ships {
+		p.unpend(s.wh, r)
+	}
+}
+
+func (p *Pool) unpend(wh int32, r *reservation) {
+	list := p.pending[wh]
+	if i := slices.Index(list, r); i >= 0 {
+		list = slices.Delete(list, i, i+1)
+		if len(list) == 0 {
+			delete(p.pending, wh)
+		} else {
+			p.pending[wh] = list
+		}
+	}
+}
+
+// Release cancels the reservation for key and returns, in ascending order, the warehouse SKUs whose
+// free stock changed. The unshipped quantities come back at once; quantities already shipped stay
+// held until a level counts them, because they have left the warehouse whatever happened to the
+// order. An unknown key changes nothing.
+func (p *Pool) Release(key string) []string {
+	r, ok := p.res[key]
+	if !ok {
+		return nil
+	}
+	var ch changes
+	for i := range r.lines {
+		l := &r.lines[i]
+		if l.qty > l.shipped {
+			ch.touch(p, l.wh)
+			p.whs[l.wh].reserved -= l.qty - l.shipped
+			l.qty = l.shipped
+		}
+	}
+	if r.done() {
+		delete(p.res, key)
+	}
+	return ch.result(p)
+}
+
+// Shipped records that the given quantities of the order key left the warehouse at at, and returns,
+// in ascending order, the warehouse SKUs whose free stock changed. The quantities stay held until a
+// level for their SKU with AsOf at or after at arrives; if one already has, they are released now.
+// Partial shipments add up. Quantities beyond what the order has left unshipped of a SKU, SKUs the
+// order does not hold, non-positive quantities and unknown keys are ignored.
+func (p *Pool) Shipped(key string, items []Item, at time.Time) []string {
+	r, ok := p.res[key]
+	if !ok {
+		return nil
+	}
+	var ch changes
+	for _, it := range items {
+		if it.SKU == "" || it.Quantity <= 0 {
+			continue
+		}
+		wh, ok := p.index[it.SKU]
+		if !ok {
+			continue
+		}
+		l := r.line(wh)
+		if l == nil {
+			continue
+		}
+		q := min(clampQty(it.Quantity), l.qty-l.shipped)
+		if q <= 0 {
+			continue
+		}
+		w := &p.whs[wh]
+		counted := w.has && !at.After(w.asOf)
+		r.ships = append(r.ships, shipment{wh: wh, qty: q, at: at, counted: counted})
+		l.shipped += q
+		if counted {
+			ch.touch(p, wh)
+			l.counted += q
+			w.reserved -= q
+		} else if !slices.Contains(p.pending[wh], r) {
+			p.pending[wh] = append(p.pending[wh], r)
+		}
+	}
+	if r.done() {
+		delete(p.res, key)
+	}
+	return ch.result(p)
+}
+
+// Levels returns every level the pool holds, ordered by SKU.
+func (p *Pool) Levels() []Level {
+	var out []Level
+	for i := range p.whs {
+		w := &p.whs[i]
+		if w.has {
+			out = append(out, Level{SKU: w.name, OnHand: w.onHand, AsOf: w.asOf})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].SKU < out[j].SKU })
+	return out
+}
+
+// Reservations returns every reservation the pool holds, ordered by key, with items ordered by SKU
+// and shipments in the order they were recorded. Reserving each of them on a new pool (before or
+// after SetLevels with Levels) restores the same state.
+func (p *Pool) Reservations() []Reservation {
+	keys := sortedKeys(p.res)
+	out := make([]Reservation, 0, len(keys))
+	for _, k := range keys {
+		r := p.res[k]
+		rv := Reservation{Key: r.key, Channel: r.channel, Items: make([]Item, 0, len(r.lines))}
+		for _, l := range r.lines {
+			rv.Items = append(rv.Items, Item{SKU: p.whs[l.wh].name, Quantity: l.qty})
+		}
+		sort.Slice(rv.Items, func(i, j int) bool { return rv.Items[i].SKU < rv.Items[j].SKU })
+		for _, s := range r.ships {
+			rv.Shipped = append(rv.Shipped, ShippedItem{SKU: p.whs[s.wh].name, Quantity: s.qty, At: s.at})
+		}
+		out = append(out, rv)
+	}
+	return out
+}
