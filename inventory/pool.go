@@ -238,7 +238,8 @@ func (p *Pool) countShipments(wh int32) {
 // changed order never holds less of a SKU than has shipped of it (shipped goods stay held until a
 // level counts them). If r.Shipped is set, it replaces them (this is how a restart restores
 // Reservations), each capped at what the items leave unshipped. A reservation that holds nothing,
-// such as one whose every item has shipped and been counted, is forgotten at once.
+// such as one whose every item has shipped and been counted, is forgotten at once: reserving its key
+// again holds stock afresh, so an order that has shipped in full must not be re-reserved.
 func (p *Pool) Reserve(r Reservation) (changed []string) {
 	if r.Key == "" {
 		return nil
@@ -443,7 +444,9 @@ func (p *Pool) Reservations() []Reservation {
 		r := p.res[k]
 		rv := Reservation{Key: r.key, Channel: r.channel, Items: make([]Item, 0, len(r.lines))}
 		for _, l := range r.lines {
-			rv.Items = append(rv.Items, Item{SKU: p.whs[l.wh].name, Quantity: l.qty})
+			if l.qty > 0 { // a cancelled line that never shipped holds nothing
+				rv.Items = append(rv.Items, Item{SKU: p.whs[l.wh].name, Quantity: l.qty})
+			}
 		}
 		sort.Slice(rv.Items, func(i, j int) bool { return rv.Items[i].SKU < rv.Items[j].SKU })
 		for _, s := range r.ships {
