@@ -3,7 +3,9 @@ package inventory
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 )
 
 // MaxQuantity bounds every quantity the pool takes in; larger ones count as MaxQuantity. It is far
@@ -143,10 +145,16 @@ type channelState struct {
 	policy    Policy
 	overrides map[string]Policy // normalized; nil when there are none
 	skus      map[string]*channelSKU
-	list      []*channelSKU
-	// rev lists, per warehouse SKU, the channel SKUs that contain it, so that a change to one
-	// warehouse SKU finds what it affects without scanning the catalogue.
-	rev map[int32][]*channelSKU
+	// list holds the channel SKUs ordered by name, so plans come out ordered without a sort, and
+	// catalogues whose channel names follow the warehouse's read the stock nearly in sequence.
+	list []channelSKU
+	// revNames[revStart[wh]:revStart[wh+1]] names the channel SKUs that contain warehouse SKU wh,
+	// so that a change to one warehouse SKU finds what it affects without scanning the catalogue.
+	// Names rather than positions, and offsets rather than slices, because Affected is bound by
+	// cache misses: this costs two per warehouse SKU. Warehouse SKUs interned after the channel
+	// was set lie beyond revStart and are in none of its SKUs.
+	revStart []int32
+	revNames []string
 	// raw is the Channel as given, so that Explain can show whether an override applied.
 	raw Channel
 }
@@ -177,16 +185,13 @@ func (p *Pool) SetChannel(channel string, c Channel) {
 		p.channels[channel] = cs
 		return
 	}
-	cs.skus = make(map[string]*channelSKU, len(c.SKUs))
-	cs.list = make([]*channelSKU, 0, len(c.SKUs))
-	cs.rev = make(map[int32][]*channelSKU, len(c.SKUs))
 	// One backing array for all components keeps a 100,000-SKU channel to a few allocations.
 	total := 0
 	for _, items := range c.SKUs {
 		total += len(items)
 	}
 	backing := make([]component, 0, total)
-	entries := make([]channelSKU, 0, len(c.SKUs))
+	cs.list = make([]channelSKU, 0, len(c.SKUs))
 	for name, items := range c.SKUs {
 		start := len(backing)
 		for _, it := range items {
@@ -211,16 +216,29 @@ func (p *Pool) SetChannel(channel string, c Channel) {
 			continue
 		}
 		pol, over := cs.policyFor(name)
-		entries = append(entries, channelSKU{
+		cs.list = append(cs.list, channelSKU{
 			name: name, comps: backing[start:len(backing):len(backing)], policy: pol, override: over,
 		})
 	}
-	for i := range entries {
-		e := &entries[i]
+	slices.SortFunc(cs.list, func(a, b channelSKU) int { return strings.Compare(a.name, b.name) })
+	cs.skus = make(map[string]*channelSKU, len(cs.list))
+	cs.revStart = make([]int32, len(p.whs)+1)
+	for i := range cs.list {
+		e := &cs.list[i]
 		cs.skus[e.name] = e
-		cs.list = append(cs.list, e)
 		for _, c := range e.comps {
-			cs.rev[c.wh] = append(cs.rev[c.wh], e)
+			cs.revStart[c.wh+1]++
+		}
+	}
+	for wh := range p.whs {
+		cs.revStart[wh+1] += cs.revStart[wh]
+	}
+	cs.revNames = make([]string, len(backing))
+	next := slices.Clone(cs.revStart[:len(p.whs)])
+	for i := range cs.list {
+		for _, c := range cs.list[i].comps {
+			cs.revNames[next[c.wh]] = cs.list[i].name
+			next[c.wh]++
 		}
 	}
 	p.channels[channel] = cs

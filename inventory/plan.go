@@ -1,7 +1,9 @@
 package inventory
 
 import (
+	"slices"
 	"sort"
+	"strings"
 )
 
 // stock is a channel SKU's stock before policy: the fewest units its components allow. ok is false
@@ -65,7 +67,8 @@ func (p *Pool) Plan(channel string) map[string]int {
 		return plan
 	}
 	plan := make(map[string]int, len(cs.list))
-	for _, e := range cs.list {
+	for i := range cs.list {
+		e := &cs.list[i]
 		if n, ok, _ := p.stock(e.comps); ok {
 			plan[e.name] = e.policy.apply(n)
 		}
@@ -95,14 +98,20 @@ func Diff(plan, acked map[string]int) []Change {
 		}
 		out = append(out, Change{SKU: sku, Available: n, Previous: prev, HadPrevious: had})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].SKU < out[j].SKU })
+	sortChanges(out)
 	return out
+}
+
+func sortChanges(c []Change) {
+	slices.SortFunc(c, func(a, b Change) int { return strings.Compare(a.SKU, b.SKU) })
 }
 
 // PlanChanges computes the given channel SKUs (all planned ones when skus is nil) and returns, in
 // the order of skus (ordered by SKU when nil), those whose value differs from what acked reports.
 // acked looks up the value the channel last acknowledged, so the engine can read its stock ledger
-// without building a map. SKUs without a number (unknown, or no level yet) are left out.
+// without building a map; nil means nothing was acknowledged. SKUs without a number (unknown, or
+// no level yet) are left out. It gives the same answer as Diff(Plan(channel), acked) without
+// building the plan, which makes it the cheaper way to sync a whole catalogue.
 func (p *Pool) PlanChanges(channel string, skus []string, acked func(sku string) (int, bool)) []Change {
 	var out []Change
 	add := func(sku string, n int) {
@@ -111,21 +120,35 @@ func (p *Pool) PlanChanges(channel string, skus []string, acked func(sku string)
 		if acked != nil {
 			prev, had = acked(sku)
 		}
-		if had && prev == n {
-			return
+		if !had || prev != n {
+			out = append(out, Change{SKU: sku, Available: n, Previous: prev, HadPrevious: had})
 		}
-		out = append(out, Change{SKU: sku, Available: n, Previous: prev, HadPrevious: had})
 	}
-	if skus == nil {
-		plan := p.Plan(channel)
-		for _, sku := range sortedKeys(plan) {
-			add(sku, plan[sku])
+	if skus != nil {
+		for _, sku := range skus {
+			if n, err := p.Available(channel, sku); err == nil {
+				add(sku, n)
+			}
 		}
 		return out
 	}
-	for _, sku := range skus {
-		if n, err := p.Available(channel, sku); err == nil {
-			add(sku, n)
+	cs, ok := p.channels[channel]
+	switch {
+	case !ok:
+	case cs.identity:
+		for i := range p.whs {
+			if w := &p.whs[i]; w.has {
+				pol, _ := cs.policyFor(w.name)
+				add(w.name, pol.apply(w.free()))
+			}
+		}
+		sortChanges(out)
+	default:
+		for i := range cs.list {
+			e := &cs.list[i]
+			if n, ok, _ := p.stock(e.comps); ok {
+				add(e.name, e.policy.apply(n))
+			}
 		}
 	}
 	return out
@@ -141,6 +164,7 @@ func (p *Pool) Affected(warehouseSKUs []string) map[string][]string {
 	}
 	var out map[string][]string
 	var identity []string // built once; each identity channel gets its own copy
+	var whs []int32       // looked up once for all mapped channels
 	for name, cs := range p.channels {
 		var list []string
 		if cs.identity {
@@ -151,13 +175,17 @@ func (p *Pool) Affected(warehouseSKUs []string) map[string][]string {
 				list = append(make([]string, 0, len(identity)), identity...)
 			}
 		} else {
-			for _, sku := range warehouseSKUs {
-				wh, ok := p.index[sku]
-				if !ok {
-					continue
+			if whs == nil {
+				whs = make([]int32, 0, len(warehouseSKUs))
+				for _, sku := range warehouseSKUs {
+					if wh, ok := p.index[sku]; ok {
+						whs = append(whs, wh)
+					}
 				}
-				for _, e := range cs.rev[wh] {
-					list = append(list, e.name)
+			}
+			for _, wh := range whs {
+				if int(wh)+1 < len(cs.revStart) {
+					list = append(list, cs.revNames[cs.revStart[wh]:cs.revStart[wh+1]]...)
 				}
 			}
 			list = uniqueSorted(list)
