@@ -155,8 +155,6 @@ type channelState struct {
 	// was set lie beyond revStart and are in none of its SKUs.
 	revStart []int32
 	revNames []string
-	// raw is the Channel as given, so that Explain can show whether an override applied.
-	raw Channel
 }
 
 // policyFor returns the normalized policy for a channel SKU and whether an override applied.
@@ -173,7 +171,7 @@ func (c *channelState) policyFor(sku string) (Policy, bool) {
 // later changes to c's maps do not reach it.
 func (p *Pool) SetChannel(channel string, c Channel) {
 	p.init()
-	cs := &channelState{policy: c.Policy.normalize(), raw: c}
+	cs := &channelState{policy: c.Policy.normalize()}
 	if len(c.Overrides) > 0 {
 		cs.overrides = make(map[string]Policy, len(c.Overrides))
 		for sku, pol := range c.Overrides {
