@@ -12,7 +12,8 @@ import (
 type Explanation struct {
 	Channel string
 	SKU     string
-	// Components are the warehouse SKUs the channel SKU is made of, in the channel's map order.
+	// Components are the warehouse SKUs the channel SKU is made of, in the order the channel's
+	// map lists them.
 	Components []ComponentExplanation
 	// Known is false when some component has no level yet; the SKU then has no number and is left
 	// out of plans, and Stock, AfterBuffer, AfterShare and Available are zero.

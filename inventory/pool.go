@@ -13,8 +13,9 @@ type Reservation struct {
 	// Channel is where the sale came from. It is shown by Explain and does not change the math:
 	// a reservation lowers every channel alike.
 	Channel string `json:"channel,omitempty"`
-	// Items are the warehouse SKUs and quantities the order holds. Reservations returns what is
-	// still held: a cancelled order keeps only its shipped quantities.
+	// Items are the quantities of each warehouse SKU the order takes, shipped or not; the
+	// reservation holds them less the shipments a level has counted. After a cancellation,
+	// Reservations reports only the quantities that had shipped.
 	Items []Item `json:"items"`
 	// Shipped lists shipments of this order that the pool knows of, counted by the warehouse or
 	// not. It lets Reservations and Reserve carry shipments across a restart; when reserving a
@@ -38,6 +39,9 @@ type Pool struct {
 	res      map[string]*reservation
 	pending  map[int32][]*reservation // reservations with shipments of that SKU not yet counted
 	channels map[string]*channelState
+	// stamp and epoch de-duplicate the SKUs of one SetLevels call without allocating.
+	stamp []uint32
+	epoch uint32
 }
 
 // warehouseSKU is everything the pool knows of one warehouse SKU.
@@ -165,9 +169,14 @@ func (p *Pool) SetLevels(levels ...Level) (changed []string) {
 		wh   int32
 		free int
 	}
-	// A full snapshot touches 100,000 SKUs, too many for the linear de-duplication of changes.
-	seen := make(map[int32]struct{}, len(levels))
-	var touched []before
+	// A full snapshot touches 100,000 SKUs, too many for the linear de-duplication of changes:
+	// a SKU counts as seen in this call when its stamp equals the call's epoch.
+	p.epoch++
+	if p.epoch == 0 { // wrapped: old stamps could collide
+		clear(p.stamp)
+		p.epoch = 1
+	}
+	touched := make([]before, 0, len(levels))
 	for _, lv := range levels {
 		if lv.SKU == "" {
 			continue
@@ -177,8 +186,11 @@ func (p *Pool) SetLevels(levels ...Level) (changed []string) {
 		if w.has && lv.AsOf.Before(w.asOf) {
 			continue
 		}
-		if _, ok := seen[wh]; !ok {
-			seen[wh] = struct{}{}
+		if int(wh) >= len(p.stamp) {
+			p.stamp = append(p.stamp, make([]uint32, len(p.whs)-len(p.stamp))...)
+		}
+		if p.stamp[wh] != p.epoch {
+			p.stamp[wh] = p.epoch
 			touched = append(touched, before{wh, w.free()})
 		}
 		w.onHand, w.asOf, w.has = clampQty(lv.OnHand), lv.AsOf, true
@@ -189,7 +201,9 @@ func (p *Pool) SetLevels(levels ...Level) (changed []string) {
 			changed = append(changed, p.whs[t.wh].name)
 		}
 	}
-	sort.Strings(changed)
+	if !sort.StringsAreSorted(changed) { // snapshots often come sorted already
+		sort.Strings(changed)
+	}
 	return changed
 }
 
