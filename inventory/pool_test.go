@@ -359,3 +359,21 @@ func TestInventoryRoundTrip(t *testing.T) {
 		p = restore(true) // undo the levels just set, for the next round
 	}
 }
+
+func TestInventoryZeroPool(t *testing.T) {
+	var p inventory.Pool
+	assert.Empty(t, p.Release("k"))
+	assert.Empty(t, p.Shipped("k", []inventory.Item{{SKU: "A", Quantity: 1}}, at(0)))
+	assert.Empty(t, p.Affected([]string{"A"}))
+	assert.Nil(t, p.Plan("c"))
+	assert.Empty(t, p.PlanChanges("c", nil, nil))
+	assert.Empty(t, p.Levels())
+	assert.Empty(t, p.Reservations())
+	_, err := p.Available("c", "A")
+	assert.ErrorIs(t, err, inventory.ErrUnknownChannel)
+	_, err = p.Explain("c", "A")
+	assert.ErrorIs(t, err, inventory.ErrUnknownChannel)
+	p.RemoveChannel("c")
+	assert.Equal(t, []string{"A"}, p.SetLevels(inventory.Level{SKU: "A", OnHand: -3, AsOf: at(0)}, inventory.Level{OnHand: 5}))
+	assert.Equal(t, []inventory.Level{{SKU: "A", OnHand: 0, AsOf: at(0)}}, p.Levels(), "negative on hand counts as zero")
+}
