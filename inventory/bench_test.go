@@ -111,7 +111,8 @@ func BenchmarkPlan(b *testing.B) {
 }
 
 // BenchmarkFanOut reserves one order of 3 lines on the catalogue, finds the channel SKUs it
-// affects and computes their new values on all 5 channels.
+// affects and computes their new values on all 5 channels: through Affected and Available, and
+// through AffectedPlan.
 func BenchmarkFanOut(b *testing.B) {
 	c := newCatalogue(b)
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -122,30 +123,43 @@ func BenchmarkFanOut(b *testing.B) {
 			orders[i].Items = append(orders[i].Items, inventory.Item{SKU: c.skus[rng.IntN(benchSKUs)], Quantity: 1})
 		}
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	i, values := 0, 0
-	for b.Loop() {
+	i := 0
+	// next alternates between reserving and cancelling each order so the pool does not drain.
+	next := func() []string {
 		o := orders[i%len(orders)]
 		i++
-		// Alternate between reserving and cancelling so the pool does not drain.
-		var changed []string
 		if (i/len(orders))%2 == 0 {
-			changed = c.pool.Reserve(o)
-		} else {
-			changed = c.pool.Release(o.Key)
+			return c.pool.Reserve(o)
 		}
-		values = 0
-		for ch, skus := range c.pool.Affected(changed) {
-			for _, sku := range skus {
-				if _, err := c.pool.Available(ch, sku); err != nil {
-					b.Fatal(err)
+		return c.pool.Release(o.Key)
+	}
+	b.Run("Affected+Available", func(b *testing.B) {
+		b.ReportAllocs()
+		values := 0
+		for b.Loop() {
+			values = 0
+			for ch, skus := range c.pool.Affected(next()) {
+				for _, sku := range skus {
+					if _, err := c.pool.Available(ch, sku); err != nil {
+						b.Fatal(err)
+					}
+					values++
 				}
-				values++
 			}
 		}
-	}
-	b.ReportMetric(float64(values), "values/op")
+		b.ReportMetric(float64(values), "values/op")
+	})
+	b.Run("AffectedPlan", func(b *testing.B) {
+		b.ReportAllocs()
+		values := 0
+		for b.Loop() {
+			values = 0
+			for _, plan := range c.pool.AffectedPlan(next()) {
+				values += len(plan)
+			}
+		}
+		b.ReportMetric(float64(values), "values/op")
+	})
 }
 
 // BenchmarkSetLevels applies a full 100,000-SKU snapshot.

@@ -155,6 +155,7 @@ type channelState struct {
 	// was set lie beyond revStart and are in none of its SKUs.
 	revStart []int32
 	revNames []string
+	revIndex []int32 // positions in list, parallel to revNames, for AffectedPlan
 }
 
 // policyFor returns the normalized policy for a channel SKU and whether an override applied.
@@ -232,10 +233,12 @@ func (p *Pool) SetChannel(channel string, c Channel) {
 		cs.revStart[wh+1] += cs.revStart[wh]
 	}
 	cs.revNames = make([]string, len(backing))
+	cs.revIndex = make([]int32, len(backing))
 	next := slices.Clone(cs.revStart[:len(p.whs)])
 	for i := range cs.list {
 		for _, c := range cs.list[i].comps {
 			cs.revNames[next[c.wh]] = cs.list[i].name
+			cs.revIndex[next[c.wh]] = int32(i)
 			next[c.wh]++
 		}
 	}

@@ -200,6 +200,58 @@ func (p *Pool) Affected(warehouseSKUs []string) map[string][]string {
 	return out
 }
 
+// AffectedPlan returns, for each channel, the new availability of every channel SKU that depends
+// on any of the given warehouse SKUs and has a number: the part of each channel's Plan that they
+// affect. It answers what Affected followed by Available answers, in one pass that reaches the
+// channel SKUs through the reverse index instead of looking each up by name, which is what an
+// order's fan-out to every channel needs. Channels with nothing to report are absent.
+func (p *Pool) AffectedPlan(warehouseSKUs []string) map[string]map[string]int {
+	if len(warehouseSKUs) == 0 || len(p.channels) == 0 {
+		return nil
+	}
+	whs := make([]int32, 0, len(warehouseSKUs))
+	for _, sku := range warehouseSKUs {
+		if wh, ok := p.index[sku]; ok {
+			whs = append(whs, wh)
+		}
+	}
+	var out map[string]map[string]int
+	for name, cs := range p.channels {
+		var plan map[string]int
+		set := func(sku string, n int) {
+			if plan == nil {
+				plan = make(map[string]int)
+			}
+			plan[sku] = n
+		}
+		for _, wh := range whs {
+			if cs.identity {
+				if w := &p.whs[wh]; w.has {
+					pol, _ := cs.policyFor(w.name)
+					set(w.name, pol.apply(w.free()))
+				}
+				continue
+			}
+			if int(wh)+1 >= len(cs.revStart) {
+				continue
+			}
+			for _, i := range cs.revIndex[cs.revStart[wh]:cs.revStart[wh+1]] {
+				e := &cs.list[i]
+				if n, ok, _ := p.stock(e.comps); ok {
+					set(e.name, e.policy.apply(n))
+				}
+			}
+		}
+		if plan != nil {
+			if out == nil {
+				out = make(map[string]map[string]int, len(p.channels))
+			}
+			out[name] = plan
+		}
+	}
+	return out
+}
+
 func nonEmpty(s []string) []string {
 	out := s[:0:0]
 	for _, v := range s {

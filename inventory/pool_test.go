@@ -46,6 +46,9 @@ func TestInventorySaleOnOneChannelLowersTheOthers(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 4, avail(t, p, "yahoo", "y-mug"), "other SKUs are untouched")
+	assert.Equal(t, map[string]map[string]int{
+		"shopify": {"TEE": 7}, "rakuten": {"rk-tee": 6}, "yahoo": {"y-tee": 7}, "amazon": {"TEE": 3},
+	}, p.AffectedPlan(changed), "AffectedPlan gives the same in one call")
 }
 
 func TestInventoryBundlesAndSharedComponents(t *testing.T) {

@@ -282,6 +282,27 @@ func (w *world) check(what string, changed []string) {
 			}
 		}
 	}
+	// AffectedPlan is Affected followed by Available, in one pass.
+	ap := w.pool.AffectedPlan(changed)
+	for channel, skus := range affected {
+		numbered := 0
+		for _, sku := range skus {
+			n, err := w.pool.Available(channel, sku)
+			if err != nil {
+				continue
+			}
+			numbered++
+			if got, ok := ap[channel][sku]; !ok || got != n {
+				t.Fatalf("%s: AffectedPlan gives %s/%s = %d (%v), Available %d", what, channel, sku, got, ok, n)
+			}
+		}
+		if len(ap[channel]) != numbered {
+			t.Fatalf("%s: AffectedPlan for %s has %v, Affected %v", what, channel, ap[channel], skus)
+		}
+	}
+	if len(ap) > len(affected) {
+		t.Fatalf("%s: AffectedPlan has channels %v beyond Affected %v", what, ap, affected)
+	}
 	w.plans = plans
 }
 
