@@ -28,6 +28,15 @@
 // connected — are reservations too: the host reserves them under a key of its own choosing (for
 // example "pos:2026-11-28:0042") and reports their shipment or release like any other order.
 //
+// # Telling the channels
+//
+// Every method that changes stock returns the warehouse SKUs whose free stock changed. For an
+// order's fan-out, [Pool.AffectedPlan] turns them into the new numbers of every channel SKU they
+// reach, on every channel ([Pool.Affected] and [Pool.Available] do the same in two steps). For a
+// full sync, [Pool.PlanChanges] compares a channel's whole plan with what the channel last
+// acknowledged, read from the engine's ledger through a function; [Pool.Plan] and [Diff] do the
+// same with maps, at roughly twice the cost on a large catalogue.
+//
 // # Unknown is not zero
 //
 // A channel SKU whose components the warehouse has not reported yet has no availability: [Pool.Plan]
