@@ -124,13 +124,13 @@ func (p *Pool) Explain(channel, channelSKU string) (Explanation, error) {
 func (p *Pool) holders(wh int32) []ReservationLine {
 	var out []ReservationLine
 	for _, r := range p.res {
-		l := r.line(wh)
-		if l == nil || l.qty == l.counted {
+		n := r.held(wh)
+		if n == 0 {
 			continue
 		}
-		h := ReservationLine{Key: r.key, Channel: r.channel, Quantity: l.qty - l.counted}
+		h := ReservationLine{Key: r.key, Channel: r.channel, Quantity: n}
 		for _, s := range r.ships {
-			if s.wh == wh && !s.counted {
+			if s.wh == wh {
 				h.Shipped = append(h.Shipped, ShippedItem{SKU: p.whs[wh].name, Quantity: s.qty, At: s.at})
 			}
 		}

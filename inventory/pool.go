@@ -6,20 +6,21 @@ import (
 	"time"
 )
 
-// Reservation holds stock for an order (or any sale) the warehouse has not yet counted.
+// Reservation holds stock for an order (or any sale) the warehouse has not yet counted. It holds
+// Items and Shipped together: the quantities still to ship, and those shipped but not yet
+// included in a level.
 type Reservation struct {
 	// Key identifies the order; reserving the same key again replaces the reservation.
 	Key string `json:"key"`
 	// Channel is where the sale came from. It is shown by Explain and does not change the math:
 	// a reservation lowers every channel alike.
 	Channel string `json:"channel,omitempty"`
-	// Items are the quantities of each warehouse SKU the order takes, shipped or not; the
-	// reservation holds them less the shipments a level has counted. After a cancellation,
-	// Reservations reports only the quantities that had shipped.
+	// Items are the quantities of each warehouse SKU the order still takes from the warehouse,
+	// not counting what has shipped.
 	Items []Item `json:"items"`
-	// Shipped lists shipments of this order that the pool knows of, counted by the warehouse or
-	// not. It lets Reservations and Reserve carry shipments across a restart; when reserving a
-	// changed order, leave it nil to keep the shipments the pool already holds.
+	// Shipped are the order's shipments, each held until a level for its SKU with AsOf at or after
+	// its time arrives. The pool drops the ones a level already includes, so a caller may pass
+	// every shipment of the order each time.
 	Shipped []ShippedItem `json:"shipped,omitempty"`
 }
 
@@ -63,43 +64,53 @@ func (w *warehouseSKU) free() int {
 
 type reservation struct {
 	key, channel string
-	lines        []resLine
-	ships        []shipment
+	items        []resItem  // still to ship
+	ships        []shipment // shipped, not yet included in a level
 }
 
-// resLine is one SKU of a reservation. qty ≥ shipped ≥ counted ≥ 0 always holds, and the line
-// holds qty − counted: shipped goods stay held until a level counts them.
-type resLine struct {
-	wh      int32
-	qty     int
-	shipped int
-	counted int
+type resItem struct {
+	wh  int32
+	qty int
 }
 
 type shipment struct {
-	wh      int32
-	qty     int
-	at      time.Time
-	counted bool // a level with AsOf ≥ at has arrived for wh
+	wh  int32
+	qty int
+	at  time.Time
 }
 
-func (r *reservation) line(wh int32) *resLine {
-	for i := range r.lines {
-		if r.lines[i].wh == wh {
-			return &r.lines[i]
+func (r *reservation) item(wh int32) *resItem {
+	for i := range r.items {
+		if r.items[i].wh == wh {
+			return &r.items[i]
 		}
 	}
 	return nil
 }
 
-// done reports whether the reservation holds nothing any more, so the pool can forget it.
-func (r *reservation) done() bool {
-	for _, l := range r.lines {
-		if l.qty > l.counted {
-			return false
+// held is what r holds of wh.
+func (r *reservation) held(wh int32) int {
+	n := 0
+	if it := r.item(wh); it != nil {
+		n = it.qty
+	}
+	for _, s := range r.ships {
+		if s.wh == wh {
+			n += s.qty
 		}
 	}
-	return true
+	return n
+}
+
+// done reports whether the reservation holds nothing any more, so the pool can forget it.
+func (r *reservation) done() bool {
+	return len(r.items) == 0 && len(r.ships) == 0
+}
+
+// counted reports whether the level held for wh already includes a shipment made at at.
+func (p *Pool) counted(wh int32, at time.Time) bool {
+	w := &p.whs[wh]
+	return w.has && !at.After(w.asOf)
 }
 
 // NewPool returns an empty pool. It is the same as new(Pool).
@@ -217,19 +228,20 @@ func (p *Pool) countShipments(wh int32) {
 	keep := list[:0]
 	for _, r := range list {
 		uncounted := false
-		for i := range r.ships {
-			s := &r.ships[i]
-			if s.wh != wh || s.counted {
-				continue
-			}
-			if s.at.After(w.asOf) {
+		ships := r.ships[:0]
+		for _, s := range r.ships {
+			switch {
+			case s.wh != wh:
+			case s.at.After(w.asOf):
 				uncounted = true
+			default:
+				w.reserved -= s.qty
 				continue
 			}
-			s.counted = true
-			r.line(wh).counted += s.qty
-			w.reserved -= s.qty
+			ships = append(ships, s)
 		}
+		clear(r.ships[len(ships):])
+		r.ships = ships
 		if uncounted {
 			keep = append(keep, r)
 		} else if r.done() {
@@ -245,86 +257,53 @@ func (p *Pool) countShipments(wh int32) {
 }
 
 // Reserve holds stock for r and returns, in ascending order, the warehouse SKUs whose free stock
-// changed. It replaces any reservation with the same key, so a changed order re-reserves with its
-// new lines. Items are added up per SKU; empty SKUs and non-positive quantities are ignored.
-//
-// Shipments: if r.Shipped is nil, the shipments already recorded for the key are kept, and a
-// changed order never holds less of a SKU than has shipped of it (shipped goods stay held until a
-// level counts them). If r.Shipped is set, it replaces them (this is how a restart restores
-// Reservations), each capped at what the items leave unshipped. A reservation that holds nothing,
-// such as one whose every item has shipped and been counted, is forgotten at once: reserving its key
-// again holds stock afresh, so an order that has shipped in full must not be re-reserved.
+// changed. It replaces any reservation with the same key, items and shipments alike, so a changed
+// order re-reserves with what it now takes, and a restart restores Reservations with it. Items are
+// added up per SKU; shipments a level already includes are dropped; empty SKUs and non-positive
+// quantities are ignored. A reservation that holds nothing is forgotten.
 func (p *Pool) Reserve(r Reservation) (changed []string) {
 	if r.Key == "" {
 		return nil
 	}
 	p.init()
-	old := p.res[r.Key]
 	nr := &reservation{key: r.Key, channel: r.Channel}
 	for _, it := range r.Items {
 		if it.SKU == "" || it.Quantity <= 0 {
 			continue
 		}
 		wh := p.intern(it.SKU)
-		if l := nr.line(wh); l != nil {
-			l.qty = clampQty(l.qty + it.Quantity)
+		if ri := nr.item(wh); ri != nil {
+			ri.qty = clampQty(ri.qty + it.Quantity)
 		} else {
-			nr.lines = append(nr.lines, resLine{wh: wh, qty: clampQty(it.Quantity)})
+			nr.items = append(nr.items, resItem{wh: wh, qty: clampQty(it.Quantity)})
 		}
 	}
-	if r.Shipped != nil {
-		for _, s := range r.Shipped {
-			if s.SKU == "" || s.Quantity <= 0 {
-				continue
-			}
-			wh, ok := p.index[s.SKU]
-			if !ok {
-				continue
-			}
-			l := nr.line(wh)
-			if l == nil {
-				continue
-			}
-			q := min(clampQty(s.Quantity), l.qty-l.shipped)
-			if q <= 0 {
-				continue
-			}
-			w := &p.whs[wh]
-			counted := w.has && !s.At.After(w.asOf)
-			nr.ships = append(nr.ships, shipment{wh: wh, qty: q, at: s.At, counted: counted})
-			l.shipped += q
-			if counted {
-				l.counted += q
-			}
+	for _, sh := range r.Shipped {
+		if sh.SKU == "" || sh.Quantity <= 0 {
+			continue
 		}
-	} else if old != nil {
-		for _, s := range old.ships {
-			l := nr.line(s.wh)
-			if l == nil {
-				nr.lines = append(nr.lines, resLine{wh: s.wh})
-				l = &nr.lines[len(nr.lines)-1]
-			}
-			nr.ships = append(nr.ships, s)
-			l.shipped += s.qty
-			if s.counted {
-				l.counted += s.qty
-			}
-			l.qty = max(l.qty, l.shipped)
+		wh := p.intern(sh.SKU)
+		if !p.counted(wh, sh.At) {
+			nr.ships = append(nr.ships, shipment{wh: wh, qty: clampQty(sh.Quantity), at: sh.At})
 		}
 	}
 	var ch changes
-	if old != nil {
-		for _, l := range old.lines {
-			ch.touch(p, l.wh)
+	if old := p.res[r.Key]; old != nil {
+		for _, it := range old.items {
+			ch.touch(p, it.wh)
+		}
+		for _, s := range old.ships {
+			ch.touch(p, s.wh)
 		}
 		p.unlink(old)
 	}
-	for _, l := range nr.lines {
-		ch.touch(p, l.wh)
+	for _, it := range nr.items {
+		ch.touch(p, it.wh)
 	}
-	if nr.done() {
-		delete(p.res, r.Key)
-	} else {
+	for _, s := range nr.ships {
+		ch.touch(p, s.wh)
+	}
+	if !nr.done() {
 		p.link(nr)
 	}
 	return ch.result(p)
@@ -333,24 +312,30 @@ func (p *Pool) Reserve(r Reservation) (changed []string) {
 // link adds r's holdings to the pool.
 func (p *Pool) link(r *reservation) {
 	p.res[r.key] = r
-	for _, l := range r.lines {
-		p.whs[l.wh].reserved += l.qty - l.counted
+	for _, it := range r.items {
+		p.whs[it.wh].reserved += it.qty
 	}
 	for _, s := range r.ships {
-		if !s.counted && !slices.Contains(p.pending[s.wh], r) {
-			p.pending[s.wh] = append(p.pending[s.wh], r)
-		}
+		p.whs[s.wh].reserved += s.qty
+		p.pend(s.wh, r)
 	}
 }
 
 // unlink removes r's holdings from the pool.
 func (p *Pool) unlink(r *reservation) {
 	delete(p.res, r.key)
-	for _, l := range r.lines {
-		p.whs[l.wh].reserved -= l.qty - l.counted
+	for _, it := range r.items {
+		p.whs[it.wh].reserved -= it.qty
 	}
 	for _, s := range r.ships {
+		p.whs[s.wh].reserved -= s.qty
 		p.unpend(s.wh, r)
+	}
+}
+
+func (p *Pool) pend(wh int32, r *reservation) {
+	if !slices.Contains(p.pending[wh], r) {
+		p.pending[wh] = append(p.pending[wh], r)
 	}
 }
 
@@ -367,23 +352,20 @@ func (p *Pool) unpend(wh int32, r *reservation) {
 }
 
 // Release cancels the reservation for key and returns, in ascending order, the warehouse SKUs whose
-// free stock changed. The unshipped quantities come back at once; quantities already shipped stay
-// held until a level counts them, because they have left the warehouse whatever happened to the
-// order. An unknown key changes nothing.
+// free stock changed. The unshipped quantities come back at once; shipped ones stay held until a
+// level includes them, because they have left the warehouse whatever happened to the order. An
+// unknown key changes nothing.
 func (p *Pool) Release(key string) []string {
 	r, ok := p.res[key]
 	if !ok {
 		return nil
 	}
 	var ch changes
-	for i := range r.lines {
-		l := &r.lines[i]
-		if l.qty > l.shipped {
-			ch.touch(p, l.wh)
-			p.whs[l.wh].reserved -= l.qty - l.shipped
-			l.qty = l.shipped
-		}
+	for _, it := range r.items {
+		ch.touch(p, it.wh)
+		p.whs[it.wh].reserved -= it.qty
 	}
+	r.items = nil
 	if r.done() {
 		delete(p.res, key)
 	}
@@ -391,10 +373,11 @@ func (p *Pool) Release(key string) []string {
 }
 
 // Shipped records that the given quantities of the order key left the warehouse at at, and returns,
-// in ascending order, the warehouse SKUs whose free stock changed. The quantities stay held until a
-// level for their SKU with AsOf at or after at arrives; if one already has, they are released now.
-// Partial shipments add up. Quantities beyond what the order has left unshipped of a SKU, SKUs the
-// order does not hold, non-positive quantities and unknown keys are ignored.
+// in ascending order, the warehouse SKUs whose free stock changed. The quantities move from the
+// reservation's items to its shipments, held until a level for their SKU with AsOf at or after at
+// arrives; if one already has, they are released now. Partial shipments add up. Quantities beyond
+// what the order still takes of a SKU, SKUs it does not take, non-positive quantities and unknown
+// keys are ignored.
 func (p *Pool) Shipped(key string, items []Item, at time.Time) []string {
 	r, ok := p.res[key]
 	if !ok {
@@ -409,24 +392,21 @@ func (p *Pool) Shipped(key string, items []Item, at time.Time) []string {
 		if !ok {
 			continue
 		}
-		l := r.line(wh)
-		if l == nil {
+		ri := r.item(wh)
+		if ri == nil {
 			continue
 		}
-		q := min(clampQty(it.Quantity), l.qty-l.shipped)
-		if q <= 0 {
-			continue
+		q := min(clampQty(it.Quantity), ri.qty)
+		ri.qty -= q
+		if ri.qty == 0 {
+			r.items = slices.DeleteFunc(r.items, func(x resItem) bool { return x.qty == 0 })
 		}
-		w := &p.whs[wh]
-		counted := w.has && !at.After(w.asOf)
-		r.ships = append(r.ships, shipment{wh: wh, qty: q, at: at, counted: counted})
-		l.shipped += q
-		if counted {
+		if p.counted(wh, at) {
 			ch.touch(p, wh)
-			l.counted += q
-			w.reserved -= q
-		} else if !slices.Contains(p.pending[wh], r) {
-			p.pending[wh] = append(p.pending[wh], r)
+			p.whs[wh].reserved -= q
+		} else {
+			r.ships = append(r.ships, shipment{wh: wh, qty: q, at: at})
+			p.pend(wh, r)
 		}
 	}
 	if r.done() {
@@ -456,11 +436,9 @@ func (p *Pool) Reservations() []Reservation {
 	out := make([]Reservation, 0, len(keys))
 	for _, k := range keys {
 		r := p.res[k]
-		rv := Reservation{Key: r.key, Channel: r.channel, Items: make([]Item, 0, len(r.lines))}
-		for _, l := range r.lines {
-			if l.qty > 0 { // a cancelled line that never shipped holds nothing
-				rv.Items = append(rv.Items, Item{SKU: p.whs[l.wh].name, Quantity: l.qty})
-			}
+		rv := Reservation{Key: r.key, Channel: r.channel, Items: make([]Item, 0, len(r.items))}
+		for _, it := range r.items {
+			rv.Items = append(rv.Items, Item{SKU: p.whs[it.wh].name, Quantity: it.qty})
 		}
 		sort.Slice(rv.Items, func(i, j int) bool { return rv.Items[i].SKU < rv.Items[j].SKU })
 		for _, s := range r.ships {

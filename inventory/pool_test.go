@@ -190,14 +190,14 @@ func TestInventoryReleaseKeepsShippedGoodsHeld(t *testing.T) {
 	p.Shipped("o1", []inventory.Item{{SKU: "A", Quantity: 2}}, at(1))
 	assert.Equal(t, []string{"A"}, p.Release("o1"))
 	assert.Equal(t, 8, avail(t, p, "c", "A"), "the 2 shipped stay held until counted")
-	assert.Equal(t, []inventory.Reservation{{Key: "o1", Items: []inventory.Item{{SKU: "A", Quantity: 2}},
+	assert.Equal(t, []inventory.Reservation{{Key: "o1", Items: []inventory.Item{},
 		Shipped: []inventory.ShippedItem{{SKU: "A", Quantity: 2, At: at(1)}}}}, p.Reservations())
 	p.SetLevels(inventory.Level{SKU: "A", OnHand: 8, AsOf: at(2)})
 	assert.Equal(t, 8, avail(t, p, "c", "A"))
 	assert.Empty(t, p.Reservations())
 }
 
-func TestInventoryReserveReplacesAndKeepsShipments(t *testing.T) {
+func TestInventoryReserveReplaces(t *testing.T) {
 	p := inventory.NewPool()
 	p.SetChannel("c", inventory.Channel{})
 	p.SetLevels(inventory.Level{SKU: "A", OnHand: 10, AsOf: at(0)}, inventory.Level{SKU: "B", OnHand: 10, AsOf: at(0)})
@@ -211,13 +211,28 @@ func TestInventoryReserveReplacesAndKeepsShipments(t *testing.T) {
 	// Same again: nothing changes.
 	assert.Empty(t, p.Reserve(inventory.Reservation{Key: "o1", Items: []inventory.Item{{SKU: "B", Quantity: 2}}}))
 
-	// One B ships, then the order is cut to zero: the shipped one stays held.
-	p.Shipped("o1", []inventory.Item{{SKU: "B", Quantity: 1}}, at(5))
-	p.Reserve(inventory.Reservation{Key: "o1", Items: []inventory.Item{{SKU: "B", Quantity: 0}, {SKU: "", Quantity: 3}}})
+	// One B ships at minute 5; the engine re-reserves the order from its own record: one B still to
+	// ship and the shipment, which stays held until a level includes it.
+	assert.Empty(t, p.Shipped("o1", []inventory.Item{{SKU: "B", Quantity: 1}}, at(5)))
+	r := inventory.Reservation{Key: "o1", Items: []inventory.Item{{SKU: "B", Quantity: 1}},
+		Shipped: []inventory.ShippedItem{{SKU: "B", Quantity: 1, At: at(5)}}}
+	assert.Equal(t, []inventory.Reservation{r}, p.Reservations())
+	assert.Empty(t, p.Reserve(r))
+	assert.Equal(t, 8, avail(t, p, "c", "B"))
+
+	// The rest is cut from the order: the shipped one stays held.
+	assert.Equal(t, []string{"B"}, p.Reserve(inventory.Reservation{Key: "o1", Items: []inventory.Item{{SKU: "B", Quantity: 0}, {SKU: "", Quantity: 3}},
+		Shipped: r.Shipped}))
 	assert.Equal(t, 9, avail(t, p, "c", "B"))
 	p.SetLevels(inventory.Level{SKU: "B", OnHand: 9, AsOf: at(6)})
 	assert.Equal(t, 9, avail(t, p, "c", "B"))
 	assert.Empty(t, p.Reservations())
+
+	// Passing every shipment of an order is safe: those a level already includes are dropped.
+	p.Reserve(inventory.Reservation{Key: "o1", Items: []inventory.Item{{SKU: "B", Quantity: 2}}, Shipped: r.Shipped})
+	assert.Equal(t, 7, avail(t, p, "c", "B"))
+	assert.Equal(t, []inventory.Reservation{{Key: "o1", Items: []inventory.Item{{SKU: "B", Quantity: 2}}}}, p.Reservations())
+	p.Release("o1")
 
 	// Non-positive quantities and empty keys are ignored.
 	assert.Empty(t, p.Reserve(inventory.Reservation{Key: "", Items: []inventory.Item{{SKU: "A", Quantity: 1}}}))

@@ -33,6 +33,7 @@ type worldOrder struct {
 	key        string
 	qty        map[string]int
 	shipped    map[string]int
+	reported   []inventory.ShippedItem // shipments the pool has been told of
 	cancelled  bool
 	unreported int
 }
@@ -180,7 +181,9 @@ func (w *world) step() (string, []string) {
 		i := r.IntN(len(w.reports))
 		sh := w.reports[i]
 		w.reports = slices.Delete(w.reports, i, i+1)
-		w.orders[sh.key].unreported--
+		o := w.orders[sh.key]
+		o.unreported--
+		o.reported = append(o.reported, inventory.ShippedItem{SKU: sh.sku, Quantity: sh.qty, At: at(sh.at)})
 		return fmt.Sprintf("shipped %s %s×%d@%d", sh.key, sh.sku, sh.qty, sh.at),
 			w.pool.Shipped(sh.key, []inventory.Item{{SKU: sh.sku, Quantity: sh.qty}}, at(sh.at))
 	case op < 67: // the warehouse takes a snapshot of some SKUs
@@ -215,26 +218,22 @@ func (w *world) step() (string, []string) {
 		}
 		o.cancelled = true
 		return "release " + o.key, w.pool.Release(o.key)
-	case op < 98: // the order changes; the warehouse refuses once it has shipped in full
+	case op < 98: // the order changes; the engine re-reserves it from its record, as it does
 		if len(w.keys) == 0 {
 			return "noop", nil
 		}
 		o := w.orders[w.keys[r.IntN(len(w.keys))]]
-		open := false
-		for s, q := range o.qty {
-			open = open || q > o.shipped[s]
-		}
-		if o.cancelled || o.unreported > 0 || !open {
+		if o.cancelled || o.unreported > 0 {
 			return "noop", nil
 		}
 		var items []inventory.Item
 		for _, s := range w.skus {
 			if _, ok := o.qty[s]; ok || r.IntN(6) == 0 {
 				o.qty[s] = r.IntN(4)
-				items = append(items, inventory.Item{SKU: s, Quantity: o.qty[s]})
+				items = append(items, inventory.Item{SKU: s, Quantity: o.qty[s] - o.shipped[s]})
 			}
 		}
-		return "change " + o.key, w.pool.Reserve(inventory.Reservation{Key: o.key, Channel: "B", Items: items})
+		return "change " + o.key, w.pool.Reserve(inventory.Reservation{Key: o.key, Channel: "B", Items: items, Shipped: o.reported})
 	default: // the engine restarts and rebuilds the pool from what it persisted
 		q := inventory.NewPool()
 		for name, c := range w.channels {
@@ -349,7 +348,7 @@ func (w *world) settle() {
 			held[it.SKU] += it.Quantity
 		}
 		for _, sh := range rv.Shipped {
-			held[sh.SKU] -= sh.Quantity
+			held[sh.SKU] += sh.Quantity
 		}
 	}
 	for _, s := range w.skus {
