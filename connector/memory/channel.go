@@ -1,0 +1,397 @@
+package memory
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"github.com/tobira-commerce/tobira/connector"
+	"github.com/tobira-commerce/tobira/order"
+)
+
+// Channel is an in-memory sales channel: it implements connector.OrderSource,
+// connector.ShipmentSink and connector.StockTarget, and lets a test place, change and cancel
+// orders. It is safe for concurrent use.
+type Channel struct {
+	// Faults injects failures into every call.
+	Faults
+	// Now is the channel's clock; nil means time.Now. Orders get UpdatedAt from it.
+	Now func() time.Time
+	// PageSize is how many orders a page holds; 0 means 50.
+	PageSize int
+	// Limit is the StockTarget batch limit; 0 means 100.
+	Limit int
+	// NoPartial makes the channel unable to express partial shipments (SupportsPartialShipments).
+	NoPartial bool
+	// CompareStock makes SetStock honour StockUpdate.Compare.
+	CompareStock bool
+
+	mu        gosync.Mutex
+	orders    map[string]order.Order
+	index     []pos // orders by (UpdatedAt, ID); rebuilt when stale
+	stale     bool
+	confirmed map[string]connector.ShipmentConfirmation
+	effects   int // distinct confirmations
+	stock     map[string]int
+	stockSets int
+	calls     map[string]int
+}
+
+var (
+	_ connector.OrderSource     = (*Channel)(nil)
+	_ connector.ShipmentSink    = (*Channel)(nil)
+	_ connector.StockTarget     = (*Channel)(nil)
+	_ connector.StockReader     = (*Channel)(nil)
+	_ connector.PartialShipper  = (*Channel)(nil)
+	_ connector.ComparingTarget = (*Channel)(nil)
+)
+
+func (c *Channel) now() time.Time {
+	if c.Now != nil {
+		return c.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (c *Channel) init() {
+	if c.orders == nil {
+		c.orders = map[string]order.Order{}
+		c.confirmed = map[string]connector.ShipmentConfirmation{}
+		c.stock = map[string]int{}
+		c.calls = map[string]int{}
+	}
+}
+
+// pos is an order's place in the listing order.
+type pos struct {
+	t  time.Time
+	id string
+}
+
+func (p pos) less(q pos) bool { return p.t.Before(q.t) || (p.t.Equal(q.t) && p.id < q.id) }
+
+// put stores o and keeps the index: appending in time order (the common case of new orders)
+// keeps it sorted; anything else marks it stale.
+func (c *Channel) put(o order.Order) {
+	_, existed := c.orders[o.ID]
+	c.orders[o.ID] = o
+	p := pos{o.UpdatedAt, o.ID}
+	if !existed && !c.stale && (len(c.index) == 0 || c.index[len(c.index)-1].less(p)) {
+		c.index = append(c.index, p)
+		return
+	}
+	c.stale = true
+}
+
+// Place adds an order as a buyer would, stamping PlacedAt (if unset) and UpdatedAt with the
+// channel's clock. It returns the order as stored.
+func (c *Channel) Place(o order.Order) order.Order {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.init()
+	now := c.now()
+	if o.PlacedAt.IsZero() {
+		o.PlacedAt = now
+	}
+	if o.Status == "" {
+		o.Status = order.StatusOpen
+	}
+	o.UpdatedAt = now
+	o.Lines = slices.Clone(o.Lines)
+	c.put(o)
+	// The caller's copy must not share lines with the channel's, or editing it edits the shop.
+	o.Lines = slices.Clone(o.Lines)
+	return o
+}
+
+// Change edits an order as a buyer or the shop would and stamps UpdatedAt. It reports whether
+// the order exists.
+func (c *Channel) Change(id string, edit func(o *order.Order)) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.init()
+	o, ok := c.orders[id]
+	if !ok {
+		return false
+	}
+	o.Lines = slices.Clone(o.Lines)
+	edit(&o)
+	o.UpdatedAt = c.now()
+	c.put(o)
+	return true
+}
+
+// Cancel cancels a whole order.
+func (c *Channel) Cancel(id string) bool {
+	return c.Change(id, func(o *order.Order) { o.Status = order.StatusCancelled })
+}
+
+// Order returns an order as the channel holds it.
+func (c *Channel) Order(id string) (order.Order, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o, ok := c.orders[id]
+	o.Lines = slices.Clone(o.Lines)
+	return o, ok
+}
+
+// Orders returns every order, sorted by ID.
+func (c *Channel) Orders() []order.Order {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]order.Order, 0, len(c.orders))
+	for _, o := range c.orders {
+		o.Lines = slices.Clone(o.Lines)
+		out = append(out, o)
+	}
+	slices.SortFunc(out, func(a, b order.Order) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+// ListOrders implements connector.OrderSource. Orders are listed by (UpdatedAt, ID); the page
+// cursor is the last position handed out, so orders updated meanwhile move past the cursor and
+// are listed in a later window, never skipped.
+func (c *Channel) ListOrders(ctx context.Context, req connector.ListOrdersRequest) (*connector.OrderPage, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := c.before("ListOrders"); err != nil {
+		return nil, err
+	}
+	afterT, afterID, err := parsePos(req.Page)
+	if err != nil {
+		return nil, fmt.Errorf("memory: ListOrders: %w: %v", connector.ErrPermanent, err)
+	}
+	size := req.Limit
+	if size <= 0 || (c.PageSize > 0 && size > c.PageSize) {
+		size = c.PageSize
+	}
+	if size <= 0 {
+		size = 50
+	}
+	c.mu.Lock()
+	c.init()
+	c.calls["ListOrders"]++
+	if c.stale {
+		c.index = c.index[:0]
+		for _, o := range c.orders {
+			c.index = append(c.index, pos{o.UpdatedAt, o.ID})
+		}
+		slices.SortFunc(c.index, func(a, b pos) int {
+			if a.less(b) {
+				return -1
+			} else if b.less(a) {
+				return 1
+			}
+			return 0
+		})
+		c.stale = false
+	}
+	start := pos{req.From, ""}
+	if req.Page != "" && !(pos{afterT, afterID}).less(start) {
+		start = pos{afterT, afterID + "\x00"}
+	}
+	i, _ := slices.BinarySearchFunc(c.index, start, func(e, t pos) int {
+		if e.less(t) {
+			return -1
+		} else if t.less(e) {
+			return 1
+		}
+		return 0
+	})
+	var match []order.Order
+	for ; i < len(c.index) && c.index[i].t.Before(req.To) && len(match) <= size; i++ {
+		match = append(match, c.orders[c.index[i].id])
+	}
+	c.mu.Unlock()
+	page := &connector.OrderPage{}
+	if len(match) > size {
+		match = match[:size]
+		last := match[size-1]
+		page.Next = connector.Cursor(strconv.FormatInt(last.UpdatedAt.UnixNano(), 10) + ":" + last.ID)
+	}
+	for _, o := range match {
+		o.Lines = slices.Clone(o.Lines)
+		page.Orders = append(page.Orders, o)
+	}
+	if c.repeat() {
+		page.Next = req.Page
+		if page.Next == "" && len(match) > 0 {
+			// A repeated first page must still be fetched again: hand out a cursor before it.
+			first := match[0]
+			page.Next = connector.Cursor(strconv.FormatInt(first.UpdatedAt.UnixNano()-1, 10) + ":")
+		}
+	}
+	return page, nil
+}
+
+func parsePos(p connector.Cursor) (time.Time, string, error) {
+	if p == "" {
+		return time.Time{}, "", nil
+	}
+	ns, id, ok := strings.Cut(string(p), ":")
+	n, err := strconv.ParseInt(ns, 10, 64)
+	if !ok || err != nil {
+		return time.Time{}, "", fmt.Errorf("malformed page cursor")
+	}
+	return time.Unix(0, n).UTC(), id, nil
+}
+
+// ConfirmShipment implements connector.ShipmentSink, idempotent on the shipment ID.
+func (c *Channel) ConfirmShipment(ctx context.Context, s connector.ShipmentConfirmation) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := c.before("ConfirmShipment"); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.init()
+	c.calls["ConfirmShipment"]++
+	if _, ok := c.orders[s.Order.ID]; !ok {
+		c.mu.Unlock()
+		return fmt.Errorf("memory: ConfirmShipment: order %s: %w", s.Order.ID, connector.ErrNotFound)
+	}
+	if _, dup := c.confirmed[s.Shipment.ID]; !dup {
+		c.confirmed[s.Shipment.ID] = s
+		c.effects++
+		if s.Complete {
+			o := c.orders[s.Order.ID]
+			if o.Status != order.StatusCancelled {
+				o.Status = order.StatusClosed
+				o.ChannelStatus = "shipped"
+				o.UpdatedAt = c.now()
+				c.put(o)
+			}
+		}
+	}
+	c.mu.Unlock()
+	return c.after("ConfirmShipment")
+}
+
+// SupportsPartialShipments implements connector.PartialShipper.
+func (c *Channel) SupportsPartialShipments() bool { return !c.NoPartial }
+
+// Confirmations returns the shipments confirmed, by shipment ID.
+func (c *Channel) Confirmations() map[string]connector.ShipmentConfirmation {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]connector.ShipmentConfirmation, len(c.confirmed))
+	for k, v := range c.confirmed {
+		out[k] = v
+	}
+	return out
+}
+
+// BatchLimit implements connector.StockTarget.
+func (c *Channel) BatchLimit() int {
+	if c.Limit > 0 {
+		return c.Limit
+	}
+	return 100
+}
+
+// ComparesStock implements connector.ComparingTarget.
+func (c *Channel) ComparesStock() bool { return c.CompareStock }
+
+// SetStock implements connector.StockTarget.
+func (c *Channel) SetStock(ctx context.Context, updates []connector.StockUpdate) ([]connector.StockResult, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if len(updates) > c.BatchLimit() {
+		return nil, fmt.Errorf("memory: SetStock: %d updates exceed the limit of %d: %w", len(updates), c.BatchLimit(), connector.ErrPermanent)
+	}
+	if err := c.before("SetStock"); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.init()
+	c.calls["SetStock"]++
+	res := make([]connector.StockResult, len(updates))
+	for i, u := range updates {
+		res[i].SKU = u.SKU
+		switch {
+		case u.Available < 0:
+			res[i].Err = fmt.Errorf("memory: SetStock %s: negative quantity: %w", u.SKU, connector.ErrPermanent)
+		case c.CompareStock && u.Compare != nil && *u.Compare != c.stock[u.SKU]:
+			res[i].Err = fmt.Errorf("memory: SetStock %s: %w", u.SKU, connector.ErrConflict)
+		default:
+			c.stock[u.SKU] = u.Available
+			c.stockSets++
+		}
+	}
+	c.mu.Unlock()
+	if err := c.after("SetStock"); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// ReadStock implements connector.StockReader.
+func (c *Channel) ReadStock(ctx context.Context, skus []string) (map[string]int, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := c.before("ReadStock"); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.init()
+	out := make(map[string]int, len(skus))
+	for _, s := range skus {
+		if v, ok := c.stock[s]; ok {
+			out[s] = v
+		}
+	}
+	return out, nil
+}
+
+// Stock returns what the channel shows for a SKU, as a buyer would see it.
+func (c *Channel) Stock(sku string) (int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.stock[sku]
+	return v, ok
+}
+
+// SetStockByHand changes a SKU's stock as a merchant editing it on the channel would.
+func (c *Channel) SetStockByHand(sku string, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.init()
+	c.stock[sku] = n
+}
+
+// Calls returns how many calls of each operation the channel served.
+func (c *Channel) Calls(op string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.calls[op]
+}
+
+// StockWrites returns how many SKU values SetStock wrote.
+func (c *Channel) StockWrites() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stockSets
+}
+
+// Backdate sets an order's UpdatedAt to t, as a platform that indexes an update late shows it:
+// the order appears in a window the engine may already have listed.
+func (c *Channel) Backdate(id string, t time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o, ok := c.orders[id]
+	if ok {
+		o.UpdatedAt = t.UTC()
+		c.put(o)
+	}
+	return ok
+}

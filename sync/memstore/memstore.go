@@ -1,0 +1,422 @@
+// Package memstore is an in-memory sync.Store: the engine's default for tests, examples, cart
+// plugins that keep nothing across restarts, and anyone trying Tobira out. Everything is lost when
+// the process ends; hosts that must survive a restart use sync/sqlstore or their own Store.
+package memstore
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	gosync "sync"
+	"time"
+
+	"github.com/tobira-commerce/tobira/inventory"
+	tobirasync "github.com/tobira-commerce/tobira/sync"
+)
+
+// Store is an in-memory sync.Store, safe for concurrent use. Its zero value is not usable; call New.
+type Store struct {
+	mu         gosync.Mutex
+	seq        uint64
+	cursors    map[string]versioned[string]
+	orders     map[tobirasync.OrderKey]*tobirasync.OrderRecord
+	pendingOrd map[string]map[tobirasync.OrderKey]uint64 // merchant/channel -> key -> seq
+	shipments  map[string]*tobirasync.ShipmentRecord
+	pendingShp map[string]map[string]uint64 // merchant -> id -> seq
+	levels     map[string]map[string]inventory.Level
+	reserved   map[string]map[string]inventory.Reservation
+	acked      map[string]map[string]int
+	quarantine map[string]quarantined
+	leases     map[string]lease
+}
+
+type versioned[T any] struct {
+	v   T
+	ver int64
+}
+
+type quarantined struct {
+	q   tobirasync.Quarantined
+	seq uint64
+}
+
+type lease struct {
+	owner string
+	until time.Time
+}
+
+var _ tobirasync.Store = (*Store)(nil)
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{
+		cursors:    map[string]versioned[string]{},
+		orders:     map[tobirasync.OrderKey]*tobirasync.OrderRecord{},
+		pendingOrd: map[string]map[tobirasync.OrderKey]uint64{},
+		shipments:  map[string]*tobirasync.ShipmentRecord{},
+		pendingShp: map[string]map[string]uint64{},
+		levels:     map[string]map[string]inventory.Level{},
+		reserved:   map[string]map[string]inventory.Reservation{},
+		acked:      map[string]map[string]int{},
+		quarantine: map[string]quarantined{},
+		leases:     map[string]lease{},
+	}
+}
+
+// GetCursor implements sync.CursorStore.
+func (s *Store) GetCursor(ctx context.Context, name string) (string, int64, error) {
+	if err := ctx.Err(); err != nil {
+		return "", 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.cursors[name]
+	return c.v, c.ver, nil
+}
+
+// PutCursor implements sync.CursorStore.
+func (s *Store) PutCursor(ctx context.Context, name, value string, version int64) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cursors[name].ver != version {
+		return 0, tobirasync.ErrConflict
+	}
+	s.cursors[name] = versioned[string]{value, version + 1}
+	return version + 1, nil
+}
+
+// GetOrder implements sync.OrderLedger.
+func (s *Store) GetOrder(ctx context.Context, key tobirasync.OrderKey) (*tobirasync.OrderRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.orders[key]
+	if !ok {
+		return nil, tobirasync.ErrNotFound
+	}
+	return rec.Clone(), nil
+}
+
+// PutOrder implements sync.OrderLedger.
+func (s *Store) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.orders[rec.Key]
+	if ok != (rec.Version != 0) || (ok && old.Version != rec.Version) {
+		return tobirasync.ErrConflict
+	}
+	rec.Version++
+	s.orders[rec.Key] = rec.Clone()
+	part := rec.Key.Merchant + "\x00" + rec.Key.Channel
+	if rec.Pending {
+		p := s.pendingOrd[part]
+		if p == nil {
+			p = map[tobirasync.OrderKey]uint64{}
+			s.pendingOrd[part] = p
+		}
+		if _, ok := p[rec.Key]; !ok {
+			s.seq++
+			p[rec.Key] = s.seq
+		}
+	} else {
+		delete(s.pendingOrd[part], rec.Key)
+	}
+	return nil
+}
+
+// PendingOrders implements sync.OrderLedger.
+func (s *Store) PendingOrders(ctx context.Context, merchant, channel string, limit int) ([]*tobirasync.OrderRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	keys := oldest(s.pendingOrd[merchant+"\x00"+channel], limit)
+	out := make([]*tobirasync.OrderRecord, len(keys))
+	for i, k := range keys {
+		out[i] = s.orders[k].Clone()
+	}
+	return out, nil
+}
+
+func oldest[K comparable](m map[K]uint64, limit int) []K {
+	type ks struct {
+		k   K
+		seq uint64
+	}
+	all := make([]ks, 0, len(m))
+	for k, seq := range m {
+		all = append(all, ks{k, seq})
+	}
+	slices.SortFunc(all, func(a, b ks) int { return cmp.Compare(a.seq, b.seq) })
+	if limit > 0 && len(all) > limit {
+		all = all[:limit]
+	}
+	out := make([]K, len(all))
+	for i, e := range all {
+		out[i] = e.k
+	}
+	return out
+}
+
+// GetShipment implements sync.ShipmentOutbox.
+func (s *Store) GetShipment(ctx context.Context, id string) (*tobirasync.ShipmentRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.shipments[id]
+	if !ok {
+		return nil, tobirasync.ErrNotFound
+	}
+	return rec.Clone(), nil
+}
+
+// PutShipment implements sync.ShipmentOutbox.
+func (s *Store) PutShipment(ctx context.Context, rec *tobirasync.ShipmentRecord) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.shipments[rec.ID]
+	if ok != (rec.Version != 0) || (ok && old.Version != rec.Version) {
+		return tobirasync.ErrConflict
+	}
+	rec.Version++
+	s.shipments[rec.ID] = rec.Clone()
+	p := s.pendingShp[rec.Merchant]
+	if p == nil {
+		p = map[string]uint64{}
+		s.pendingShp[rec.Merchant] = p
+	}
+	if rec.State == tobirasync.ShipmentPending {
+		if _, ok := p[rec.ID]; !ok {
+			s.seq++
+			p[rec.ID] = s.seq
+		}
+	} else {
+		delete(p, rec.ID)
+	}
+	return nil
+}
+
+// PendingShipments implements sync.ShipmentOutbox.
+func (s *Store) PendingShipments(ctx context.Context, merchant string, limit int) ([]*tobirasync.ShipmentRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := oldest(s.pendingShp[merchant], limit)
+	out := make([]*tobirasync.ShipmentRecord, len(ids))
+	for i, id := range ids {
+		out[i] = s.shipments[id].Clone()
+	}
+	return out, nil
+}
+
+// Levels implements sync.StockLedger.
+func (s *Store) Levels(ctx context.Context, merchant string) ([]inventory.Level, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]inventory.Level, 0, len(s.levels[merchant]))
+	for _, l := range s.levels[merchant] {
+		out = append(out, l)
+	}
+	slices.SortFunc(out, func(a, b inventory.Level) int { return cmp.Compare(a.SKU, b.SKU) })
+	return out, nil
+}
+
+// PutLevels implements sync.StockLedger.
+func (s *Store) PutLevels(ctx context.Context, merchant string, levels []inventory.Level) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.levels[merchant]
+	if m == nil {
+		m = map[string]inventory.Level{}
+		s.levels[merchant] = m
+	}
+	for _, l := range levels {
+		if old, ok := m[l.SKU]; ok && old.AsOf.After(l.AsOf) {
+			continue
+		}
+		m[l.SKU] = l
+	}
+	return nil
+}
+
+// Reservations implements sync.StockLedger.
+func (s *Store) Reservations(ctx context.Context, merchant string) ([]inventory.Reservation, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]inventory.Reservation, 0, len(s.reserved[merchant]))
+	for _, r := range s.reserved[merchant] {
+		out = append(out, cloneReservation(r))
+	}
+	slices.SortFunc(out, func(a, b inventory.Reservation) int { return cmp.Compare(a.Key, b.Key) })
+	return out, nil
+}
+
+func cloneReservation(r inventory.Reservation) inventory.Reservation {
+	r.Items = slices.Clone(r.Items)
+	r.Shipped = slices.Clone(r.Shipped)
+	return r
+}
+
+// PutReservation implements sync.StockLedger.
+func (s *Store) PutReservation(ctx context.Context, merchant string, r inventory.Reservation) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.reserved[merchant]
+	if m == nil {
+		m = map[string]inventory.Reservation{}
+		s.reserved[merchant] = m
+	}
+	m[r.Key] = cloneReservation(r)
+	return nil
+}
+
+// DeleteReservation implements sync.StockLedger.
+func (s *Store) DeleteReservation(ctx context.Context, merchant, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.reserved[merchant], key)
+	return nil
+}
+
+// Acked implements sync.StockLedger.
+func (s *Store) Acked(ctx context.Context, merchant, channel string) (map[string]int, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	src := s.acked[merchant+"\x00"+channel]
+	out := make(map[string]int, len(src))
+	for k, v := range src {
+		out[k] = v
+	}
+	return out, nil
+}
+
+// PutAcked implements sync.StockLedger.
+func (s *Store) PutAcked(ctx context.Context, merchant, channel string, values map[string]int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := merchant + "\x00" + channel
+	m := s.acked[k]
+	if m == nil {
+		m = map[string]int{}
+		s.acked[k] = m
+	}
+	for sku, v := range values {
+		m[sku] = v
+	}
+	return nil
+}
+
+// PutQuarantine implements sync.QuarantineStore.
+func (s *Store) PutQuarantine(ctx context.Context, q tobirasync.Quarantined) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seq := s.quarantine[q.ID].seq
+	if seq == 0 {
+		s.seq++
+		seq = s.seq
+	}
+	q.Payload = slices.Clone(q.Payload)
+	s.quarantine[q.ID] = quarantined{q, seq}
+	return nil
+}
+
+// ListQuarantine implements sync.QuarantineStore.
+func (s *Store) ListQuarantine(ctx context.Context, merchant string) ([]tobirasync.Quarantined, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var all []quarantined
+	for _, q := range s.quarantine {
+		if merchant == "" || q.q.Merchant == merchant {
+			all = append(all, q)
+		}
+	}
+	slices.SortFunc(all, func(a, b quarantined) int { return cmp.Compare(a.seq, b.seq) })
+	out := make([]tobirasync.Quarantined, len(all))
+	for i, q := range all {
+		out[i] = q.q
+		out[i].Payload = slices.Clone(q.q.Payload)
+	}
+	return out, nil
+}
+
+// DeleteQuarantine implements sync.QuarantineStore.
+func (s *Store) DeleteQuarantine(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.quarantine, id)
+	return nil
+}
+
+// AcquireLease implements sync.LeaseStore.
+func (s *Store) AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, ok := s.leases[name]
+	if ok && l.owner != owner && now.Before(l.until) {
+		return false, nil
+	}
+	s.leases[name] = lease{owner, now.Add(ttl)}
+	return true, nil
+}
+
+// ReleaseLease implements sync.LeaseStore.
+func (s *Store) ReleaseLease(ctx context.Context, name, owner string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if l, ok := s.leases[name]; ok && l.owner == owner {
+		delete(s.leases, name)
+	}
+	return nil
+}

@@ -1,0 +1,195 @@
+package sync
+
+import (
+	"strings"
+	"time"
+
+	"github.com/tobira-commerce/tobira/connector"
+	"github.com/tobira-commerce/tobira/order"
+	"github.com/tobira-commerce/tobira/shipment"
+)
+
+// OrderKey names a channel order. Order IDs are unique only within one channel account (two shops
+// both start at #1001), so every key carries the merchant and the channel.
+type OrderKey struct {
+	Merchant string `json:"merchant"`
+	Channel  string `json:"channel"`
+	OrderID  string `json:"order_id"`
+}
+
+// String returns "merchant/channel/order", escaping "/" and "%" in each part so that distinct
+// keys never print alike.
+func (k OrderKey) String() string {
+	return escape(k.Merchant) + "/" + escape(k.Channel) + "/" + escape(k.OrderID)
+}
+
+var keyEscaper = strings.NewReplacer("%", "%25", "/", "%2F")
+
+func escape(s string) string {
+	if strings.ContainsAny(s, "%/") {
+		return keyEscaper.Replace(s)
+	}
+	return s
+}
+
+// OrderState summarizes where an order is.
+type OrderState string
+
+// Order states.
+const (
+	StateRecorded    OrderState = "recorded"    // seen, work pending or in progress
+	StateHeld        OrderState = "held"        // not ready to ship, or held by the host
+	StateSent        OrderState = "sent"        // every request is at its warehouse
+	StateShipped     OrderState = "shipped"     // every routed line shipped
+	StateCancelled   OrderState = "cancelled"   // cancelled and the warehouses agreed
+	StateQuarantined OrderState = "quarantined" // the last version seen could not be processed
+	StateNotRouted   OrderState = "not-routed"  // no line goes to a warehouse
+)
+
+// OrderRecord is the ledger entry of one channel order. The engine owns its content; a store
+// persists it whole and keys it by Key.
+type OrderRecord struct {
+	Key     OrderKey `json:"key"`
+	Version int64    `json:"version"`
+	// Order is the latest version seen; Fingerprint its Fingerprint.
+	Order       order.Order `json:"order"`
+	Fingerprint string      `json:"fingerprint"`
+	State       OrderState  `json:"state"`
+	// Pending is set while the engine has work to do for the order; stores index it.
+	Pending bool `json:"pending"`
+	// HoldReason is set while the order is held; ManualHold when the host held it.
+	HoldReason string `json:"hold_reason,omitempty"`
+	ManualHold bool   `json:"manual_hold,omitempty"`
+	// Routed records that the routing of the order was reported (lines sent elsewhere).
+	Routed   bool      `json:"routed,omitempty"`
+	Requests []Request `json:"requests,omitempty"`
+	// Shipments lists the shipments applied to the order, oldest first.
+	Shipments []ShipmentEntry `json:"shipments,omitempty"`
+	// Reserved records that the order holds a stock reservation.
+	Reserved  bool      `json:"reserved,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// ShipmentEntry is one shipment as applied to its order: when it left and how many units of
+// each line it carried.
+type ShipmentEntry struct {
+	ID    string         `json:"id"`
+	At    time.Time      `json:"at"`
+	Lines map[string]int `json:"lines"`
+}
+
+// Shipped returns how many units of each line have shipped.
+func (rec *OrderRecord) Shipped() map[string]int {
+	out := map[string]int{}
+	for _, s := range rec.Shipments {
+		for id, n := range s.Lines {
+			out[id] += n
+		}
+	}
+	return out
+}
+
+// RequestState is where one fulfillment request stands at its warehouse.
+type RequestState string
+
+// Request states.
+const (
+	RequestNew       RequestState = "new"       // decided, not yet acknowledged by the warehouse
+	RequestSent      RequestState = "sent"      // the warehouse has it
+	RequestCancelled RequestState = "cancelled" // the warehouse cancelled it
+)
+
+// Request is what one warehouse was asked to do for an order.
+type Request struct {
+	// Target is the warehouse's ID; Key the request's idempotency key.
+	Target string       `json:"target"`
+	Key    string       `json:"key"`
+	State  RequestState `json:"state"`
+	// Lines and ShippingFP are what the warehouse holds (as last accepted).
+	Lines      []connector.LineQuantity `json:"lines"`
+	ShippingFP string                   `json:"shipping_fp"`
+	// Seq counts changes and cancellations sent; it makes each one's idempotency key distinct.
+	Seq int `json:"seq"`
+	// Refused is the digest of the last content the warehouse refused, so it is not asked again;
+	// RefusedReason is its answer.
+	Refused       string `json:"refused,omitempty"`
+	RefusedReason string `json:"refused_reason,omitempty"`
+}
+
+// ShipmentState is where a shipment stands on its way to the channel.
+type ShipmentState string
+
+// Shipment states.
+const (
+	ShipmentPending     ShipmentState = "pending"     // to be confirmed to the channel
+	ShipmentWaiting     ShipmentState = "waiting"     // held until the whole order shipped
+	ShipmentDone        ShipmentState = "confirmed"   // the channel has it
+	ShipmentQuarantined ShipmentState = "quarantined" // could not be processed
+)
+
+// ShipmentRecord is one shipment in the outbox.
+type ShipmentRecord struct {
+	// ID is "merchant/warehouse/shipment", unique per warehouse shipment.
+	ID        string            `json:"id"`
+	Version   int64             `json:"version"`
+	Merchant  string            `json:"merchant"`
+	Warehouse string            `json:"warehouse"`
+	Shipment  shipment.Shipment `json:"shipment"`
+	State     ShipmentState     `json:"state"`
+	// Applied records that the shipment's quantities were added to its order record.
+	Applied   bool      `json:"applied,omitempty"`
+	Reason    string    `json:"reason,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Quarantined is an item the engine set aside with a reason the host can read.
+type Quarantined struct {
+	// ID is unique per item: kind, merchant, channel or warehouse, and the item's own ID.
+	ID       string `json:"id"`
+	Kind     string `json:"kind"` // "order", "shipment", "stock"
+	Merchant string `json:"merchant"`
+	// Source is the channel or warehouse the item came from.
+	Source string `json:"source"`
+	ItemID string `json:"item_id"`
+	Reason string `json:"reason"`
+	// Payload is the item as JSON when the engine could read it, so that Retry can replay it.
+	Payload []byte    `json:"payload,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// Clone returns a copy of rec that shares no mutable memory with it. Stores use it to keep their
+// copy apart from the engine's.
+func (rec *OrderRecord) Clone() *OrderRecord {
+	c := *rec
+	c.Order = cloneOrder(rec.Order)
+	c.Requests = make([]Request, len(rec.Requests))
+	for i, r := range rec.Requests {
+		r.Lines = append([]connector.LineQuantity(nil), r.Lines...)
+		c.Requests[i] = r
+	}
+	if rec.Requests == nil {
+		c.Requests = nil
+	}
+	// Entries are never modified once appended, so their Lines maps are shared.
+	c.Shipments = append([]ShipmentEntry(nil), rec.Shipments...)
+	return &c
+}
+
+func cloneOrder(o order.Order) order.Order {
+	o.Lines = append([]order.Line(nil), o.Lines...)
+	if o.Gift != nil {
+		g := *o.Gift
+		o.Gift = &g
+	}
+	// Refs maps are never written after decoding, by the engine or the connectors, so they are
+	// shared rather than copied.
+	return o
+}
+
+// Clone returns a copy of rec that shares no mutable memory with it.
+func (rec *ShipmentRecord) Clone() *ShipmentRecord {
+	c := *rec
+	c.Shipment.Lines = append([]shipment.Line(nil), rec.Shipment.Lines...)
+	c.Shipment.Parcels = append([]shipment.Parcel(nil), rec.Shipment.Parcels...)
+	return &c
+}

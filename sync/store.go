@@ -1,0 +1,108 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/tobira-commerce/tobira/inventory"
+)
+
+// Store is everything the engine keeps. A host backs it with its own database (sync/sqlstore) or
+// uses sync/memstore. It is composed of small interfaces a host may implement separately.
+//
+// Every mutation is an insert-if-absent or a compare-and-set on a version, so it maps to one SQL
+// statement; the engine never needs a transaction spanning calls. Implementations must be safe for
+// concurrent use and pass sync/storetest.
+//
+// # Stability
+//
+// Hosts may implement Store. Methods are added only with a major version; new needs arrive as new
+// optional interfaces.
+type Store interface {
+	CursorStore
+	OrderLedger
+	ShipmentOutbox
+	StockLedger
+	QuarantineStore
+	LeaseStore
+}
+
+// Errors a Store returns; the engine tests them with errors.Is.
+var (
+	// ErrNotFound: no such record.
+	ErrNotFound = errors.New("tobira/sync: not found")
+	// ErrConflict: a compare-and-set found another version (another replica wrote first), or an
+	// insert found the record present.
+	ErrConflict = errors.New("tobira/sync: version conflict")
+)
+
+// CursorStore keeps the engine's position in each listing. Values are opaque to the store.
+type CursorStore interface {
+	// GetCursor returns the cursor and its version; a cursor never written is "", 0, nil.
+	GetCursor(ctx context.Context, name string) (value string, version int64, err error)
+	// PutCursor writes value if the stored version is still version (0: not yet written) and
+	// returns the new version; otherwise it returns ErrConflict.
+	PutCursor(ctx context.Context, name, value string, version int64) (int64, error)
+}
+
+// OrderLedger holds one record per channel order: what was seen, what was sent where.
+type OrderLedger interface {
+	// GetOrder returns the record, or ErrNotFound.
+	GetOrder(ctx context.Context, key OrderKey) (*OrderRecord, error)
+	// PutOrder inserts rec when rec.Version is 0 (ErrConflict if it exists) or replaces it if the
+	// stored version equals rec.Version (ErrConflict otherwise). On success it increments
+	// rec.Version. The store keeps its own copy: later changes to rec do not reach it.
+	PutOrder(ctx context.Context, rec *OrderRecord) error
+	// PendingOrders returns up to limit records of one channel with Pending set, oldest first.
+	PendingOrders(ctx context.Context, merchant, channel string, limit int) ([]*OrderRecord, error)
+}
+
+// ShipmentOutbox holds shipments on their way to channels.
+type ShipmentOutbox interface {
+	// GetShipment returns the record, or ErrNotFound.
+	GetShipment(ctx context.Context, id string) (*ShipmentRecord, error)
+	// PutShipment has PutOrder's insert and compare-and-set semantics, keyed by rec.ID.
+	PutShipment(ctx context.Context, rec *ShipmentRecord) error
+	// PendingShipments returns up to limit records of one merchant in state ShipmentPending,
+	// oldest first.
+	PendingShipments(ctx context.Context, merchant string, limit int) ([]*ShipmentRecord, error)
+}
+
+// StockLedger holds the stock pool of each merchant and what each channel acknowledged.
+type StockLedger interface {
+	// Levels returns every level recorded for the merchant.
+	Levels(ctx context.Context, merchant string) ([]inventory.Level, error)
+	// PutLevels records levels, each replacing the one of its SKU unless that one has a later AsOf.
+	PutLevels(ctx context.Context, merchant string, levels []inventory.Level) error
+	// Reservations returns every reservation of the merchant.
+	Reservations(ctx context.Context, merchant string) ([]inventory.Reservation, error)
+	// PutReservation inserts or replaces the reservation with r.Key.
+	PutReservation(ctx context.Context, merchant string, r inventory.Reservation) error
+	// DeleteReservation removes it; removing a missing one is not an error.
+	DeleteReservation(ctx context.Context, merchant, key string) error
+	// Acked returns what the channel last acknowledged for each SKU it has acknowledged.
+	Acked(ctx context.Context, merchant, channel string) (map[string]int, error)
+	// PutAcked records acknowledged values.
+	PutAcked(ctx context.Context, merchant, channel string, values map[string]int) error
+}
+
+// QuarantineStore keeps items the engine could not process, for the host to see and act on.
+type QuarantineStore interface {
+	// PutQuarantine inserts or replaces the item with q.ID.
+	PutQuarantine(ctx context.Context, q Quarantined) error
+	// ListQuarantine returns the merchant's items ("" for all merchants), oldest first.
+	ListQuarantine(ctx context.Context, merchant string) ([]Quarantined, error)
+	// DeleteQuarantine removes an item; removing a missing one is not an error.
+	DeleteQuarantine(ctx context.Context, id string) error
+}
+
+// LeaseStore lets several engine replicas share work: one holder per name at a time.
+type LeaseStore interface {
+	// AcquireLease takes or renews the lease name for owner until now+ttl. It succeeds when the
+	// lease is free, expired at now, or already owner's, and reports whether owner holds it.
+	// Time comes from the caller so that virtual clocks work.
+	AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error)
+	// ReleaseLease gives the lease up if owner holds it.
+	ReleaseLease(ctx context.Context, name, owner string) error
+}
