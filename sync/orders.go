@@ -255,6 +255,13 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 		res.Unchanged++ // an older version than the one recorded: a late webhook or a stale page
 		return nil, nil
 	}
+	// Most orders a listing returns are unchanged (the overlap, the sweep, duplicate pushes):
+	// decide that before anything costlier.
+	fp := o.Fingerprint()
+	if rec != nil && rec.State != StateQuarantined && rec.Fingerprint == fp && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
+		res.Unchanged++
+		return nil, nil
+	}
 	reason := ""
 	if err := o.Validate(); err != nil {
 		reason = err.Error()
@@ -281,11 +288,6 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 		rec.Order, rec.State, rec.Pending, rec.UpdatedAt = *o, StateQuarantined, false, e.opt.Clock.Now()
 		res.Quarantined++
 		return nil, e.store.PutOrder(ctx, rec)
-	}
-	fp := o.Fingerprint()
-	if rec != nil && rec.State != StateQuarantined && rec.Fingerprint == fp && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
-		res.Unchanged++
-		return nil, nil
 	}
 	wasQuarantined := rec != nil && rec.State == StateQuarantined
 	if rec == nil {

@@ -655,3 +655,19 @@ func (e *Engine) Reconcile(ctx context.Context, merchantID, channel string, repa
 	_, err = e.push(ctx, m, c, fix)
 	return drift, err
 }
+
+// Explain returns the breakdown behind the number a channel shows for one of its SKUs: on hand
+// and its AsOf, each reservation with its order, buffer, share, cap and bundle components.
+// Explanation.String answers a merchant's "why does Rakuten show 3?".
+func (e *Engine) Explain(ctx context.Context, merchantID, channel, sku string) (inventory.Explanation, error) {
+	m, err := e.merchant(merchantID)
+	if err != nil {
+		return inventory.Explanation{}, err
+	}
+	m.stock.Lock()
+	defer m.stock.Unlock()
+	if err := e.loadPool(ctx, m); err != nil {
+		return inventory.Explanation{}, err
+	}
+	return m.pool.Explain(channel, sku)
+}

@@ -205,9 +205,11 @@ func (c *Channel) ListOrders(ctx context.Context, req connector.ListOrdersReques
 		}
 		return 0
 	})
-	var match []order.Order
+	match := make([]order.Order, 0, min(size+1, len(c.index)-i))
 	for ; i < len(c.index) && c.index[i].t.Before(req.To) && len(match) <= size; i++ {
-		match = append(match, c.orders[c.index[i].id])
+		o := c.orders[c.index[i].id]
+		o.Lines = slices.Clone(o.Lines) // a copy: the caller may edit what it is handed
+		match = append(match, o)
 	}
 	c.mu.Unlock()
 	page := &connector.OrderPage{}
@@ -216,10 +218,7 @@ func (c *Channel) ListOrders(ctx context.Context, req connector.ListOrdersReques
 		last := match[size-1]
 		page.Next = connector.Cursor(strconv.FormatInt(last.UpdatedAt.UnixNano(), 10) + ":" + last.ID)
 	}
-	for _, o := range match {
-		o.Lines = slices.Clone(o.Lines)
-		page.Orders = append(page.Orders, o)
-	}
+	page.Orders = match
 	if c.repeat() {
 		page.Next = req.Page
 		if page.Next == "" && len(match) > 0 {
