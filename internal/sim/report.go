@@ -31,9 +31,11 @@ func Round(d time.Duration) time.Duration {
 
 // WriteTable prints the comparison: one row per strategy, then per-channel figures.
 func (r *Report) WriteTable(out io.Writer) {
-	fmt.Fprintf(out, "Flash sale: seed %d, %d channels (%s), %s, %d buyer visits; sale %s-%s at %gx; buffers %v\n\n",
+	fmt.Fprintf(out, "Flash sale: seed %d, %d channels (%s), %s, %d buyer visits; sale %s-%s at %gx\n",
 		r.Config.Seed, len(r.Channels), strings.Join(r.Channels, ", "), r.Config.Duration, r.Intents,
-		r.Sale.Start, r.Sale.End, r.Sale.Factor, r.Buffers)
+		r.Sale.Start, r.Sale.End, r.Sale.Factor)
+	fmt.Fprintf(out, "recommended safety stock (units held back per channel): with pushes %s; polling only %s\n\n",
+		buffers(r.Channels, r.Buffers), buffers(r.Channels, r.PollBuffers))
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "strategy\toversold\taccepted\treached WH\tp50\tp95\tmax\tcancels stopped\tAPI calls\tbusiest limit\tthrottled\tlost\t")
 	for _, x := range r.Results {
@@ -62,4 +64,12 @@ func (r *Report) WriteTable(out io.Writer) {
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
+}
+
+func buffers(names []string, b map[string]int) string {
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s=%d", n, b[n])
+	}
+	return strings.Join(parts, " ")
 }

@@ -40,13 +40,15 @@ const (
 	Webhook Strategy = "tobira-webhook"
 	// Buffered is Webhook with the per-channel safety stock the simulator recommends.
 	Buffered Strategy = "buffered"
+	// BufferedPoll is Poll with the safety stock recommended for polling (a longer blind window).
+	BufferedPoll Strategy = "buffered-poll"
 	// Ideal: the engine hears of every sale the instant it happens, on every channel; only the
 	// platforms' rate limits and batch sizes hold it back.
 	Ideal Strategy = "ideal"
 )
 
 // Strategies lists every strategy in the order the report shows them.
-var Strategies = []Strategy{Baseline, Poll, Webhook, Buffered, Ideal}
+var Strategies = []Strategy{Baseline, Poll, Webhook, Buffered, BufferedPoll, Ideal}
 
 // Tobira reports whether the strategy runs the engine.
 func (s Strategy) Tobira() bool { return s != Baseline }
@@ -101,8 +103,9 @@ type Report struct {
 	Sale      Sale
 	Catalogue Catalogue
 	Intents   int
-	// Buffers is the recommended safety stock per channel, used by Buffered.
-	Buffers map[string]int
+	// Buffers is the recommended safety stock per channel for Buffered (pushes where offered);
+	// PollBuffers for BufferedPoll (every channel polled).
+	Buffers, PollBuffers map[string]int
 	// Chart is the product whose displayed stock the chart follows.
 	Chart   string
 	Results []Result
@@ -162,7 +165,8 @@ func Run(cfg Config) (*Report, error) {
 	cat, intents, sale := workload(cfg, plats)
 	rep := &Report{Config: cfg, Start: time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC), Channels: names, Platforms: plats,
 		Sale: sale, Catalogue: cat, Intents: len(intents), Chart: "SKU-00"}
-	rep.Buffers = recommend(cfg, plats, names, cat, intents, sale)
+	rep.Buffers = recommend(cfg, plats, names, cat, intents, sale, true)
+	rep.PollBuffers = recommend(cfg, plats, names, cat, intents, sale, false)
 	// Worlds share nothing but read-only inputs, so they run side by side.
 	rep.Results = make([]Result, len(cfg.Strategies))
 	errs := make([]error, len(cfg.Strategies))
@@ -187,7 +191,7 @@ func Run(cfg Config) (*Report, error) {
 // plus two standard deviations (sales are Poisson). The blind window of a sale on channel d is
 // its intake delay under Webhook (the push delay, or the settle delay plus a poll interval)
 // plus the round trip of the stock call that reaches this channel.
-func recommend(cfg Config, plats []Platform, names []string, cat Catalogue, intents []Intent, sale Sale) map[string]int {
+func recommend(cfg Config, plats []Platform, names []string, cat Catalogue, intents []Intent, sale Sale, push bool) map[string]int {
 	settle := cfg.Settle
 	if settle <= 0 {
 		settle = 30 * time.Second // the engine's default Options.Settle
@@ -222,7 +226,7 @@ func recommend(cfg Config, plats []Platform, names []string, cat Catalogue, inte
 					continue // the channel's own sales lower its shown stock on the platform itself
 				}
 				blind := settle + pollEvery + p.Latency
-				if p.Push {
+				if push && p.Push {
 					blind = time.Duration(1.5*float64(p.PushDelay)) + p.Latency
 				}
 				blind += plats[c].Latency + 100*time.Millisecond // the warehouse round trip before fan-out completes
@@ -297,8 +301,11 @@ func newWorld(rep *Report, s Strategy, intents []Intent) *world {
 		c := &channel{Channel: m, api: a}
 		w.mems, w.apis, w.chans = append(w.mems, m), append(w.apis, a), append(w.chans, c)
 		pol := inventory.Policy{}
-		if s == Buffered {
+		switch s {
+		case Buffered:
 			pol.Buffer = rep.Buffers[w.names[i]]
+		case BufferedPoll:
+			pol.Buffer = rep.PollBuffers[w.names[i]]
 		}
 		merchant.Channels = append(merchant.Channels, tobirasync.Channel{ID: w.names[i], Source: c, Sink: c, Target: c,
 			Stock: inventory.Channel{Policy: pol, SKUs: skus}})
@@ -365,7 +372,7 @@ func (w *world) run() (Result, error) {
 			switch {
 			case w.strat == Ideal:
 				continue
-			case w.strat != Poll && p.Push:
+			case (w.strat == Webhook || w.strat == Buffered) && p.Push:
 				every = backstop
 			}
 			w.s.every(w.start.Add(every), every, end, func() {
@@ -610,8 +617,11 @@ func (w *world) expected(c int, sku string) int {
 	for _, it := range w.items[sku] {
 		best = min(best, w.free[it.SKU]/it.Quantity)
 	}
-	if w.strat == Buffered {
+	switch w.strat {
+	case Buffered:
 		best -= w.rep.Buffers[w.names[c]]
+	case BufferedPoll:
+		best -= w.rep.PollBuffers[w.names[c]]
 	}
 	return max(best, 0)
 }
