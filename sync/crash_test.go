@@ -249,3 +249,24 @@ func TestCrashAtEveryStep(t *testing.T) {
 	}
 	t.Logf("%d crash points, each converged to the no-crash outcome", steps)
 }
+
+// A warehouse that ships a request whose Submit answer was lost: the ledger does not know the
+// request yet, and the shipment must wait for the order's delivery to be recorded, not be
+// quarantined for good.
+func TestShipmentBeforeLedgerRecordsTheRequestWaits(t *testing.T) {
+	r := newRig(t, "shop")
+	r.place("shop", newOrder("o1", "TEA", 1))
+	r.whs["wh"].FailAfter(1, nil) // Submit lands, its answer is lost
+	_, err := r.eng.SyncOrders(r.ctx, "m1", "shop")
+	require.Error(t, err)
+	r.ship("wh", "shop", "o1")
+	r.syncShipments()
+	q, err := r.eng.Quarantined(r.ctx, "m1")
+	require.NoError(t, err)
+	require.Empty(t, q)
+	require.Empty(t, r.chans["shop"].Confirmations())
+	r.syncOrders("shop")
+	r.syncShipments()
+	require.Len(t, r.chans["shop"].Confirmations(), 1)
+	require.Equal(t, 1, r.whs["wh"].Submissions())
+}

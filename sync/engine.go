@@ -116,6 +116,8 @@ type merchant struct {
 	warehouses map[string]*Warehouse
 	// stopped holds the reason each channel or warehouse stopped, until PutMerchant renews it.
 	stopped sync.Map
+	// pushing holds a mutex per channel that serializes its stock pushes.
+	pushing sync.Map
 
 	// stock guards pool and acked: one merchant's stock is computed by one goroutine at a time.
 	stock sync.Mutex

@@ -185,6 +185,11 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 		return err
 	}
 	if s.RequestKey != "" && !slices.ContainsFunc(rec.Requests, func(r Request) bool { return r.Key == s.RequestKey }) {
+		if rec.Pending {
+			// The order's delivery is under way: its Submit may have landed (and shipped) before
+			// the ledger recorded it. The shipment waits in the outbox for the next run.
+			return nil
+		}
 		return park("shipment names request " + s.RequestKey + ", which the order never had")
 	}
 	ch := m.channels[s.Channel]

@@ -5,11 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/inventory"
 	"github.com/tobira-commerce/tobira/order"
 )
+
+// lockPush serializes pushes to one channel.
+func (m *merchant) lockPush(channel string) func() {
+	v, _ := m.pushing.LoadOrStore(channel, new(sync.Mutex))
+	mu := v.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
+}
 
 // configurePool applies every channel's stock policy and SKU map to the pool. Callers hold m.stock.
 func (m *merchant) configurePool() {
@@ -394,6 +403,10 @@ func (e *Engine) pullStock(ctx context.Context, m *merchant, w *Warehouse, res *
 // push sends a channel the values of skus (all planned SKUs when nil) that differ from what it
 // last acknowledged, in batches of at most its limit. It returns how many were acknowledged.
 func (e *Engine) push(ctx context.Context, m *merchant, c *Channel, skus []string) (int, error) {
+	// One push per channel at a time, planned when it starts: two pushes planned from different
+	// moments could land out of order, and the older, higher value would win on the channel.
+	unlock := m.lockPush(c.ID)
+	defer unlock()
 	m.stock.Lock()
 	if err := e.loadPool(ctx, m); err != nil {
 		m.stock.Unlock()
