@@ -37,13 +37,13 @@ type OrderState string
 
 // Order states.
 const (
-	OrderRecorded    OrderState = "recorded"    // seen, work pending or in progress
-	OrderHeld        OrderState = "held"        // not ready to ship, or held by the host
-	OrderSent        OrderState = "sent"        // every request is at its warehouse
-	OrderShipped     OrderState = "shipped"     // every routed line shipped
-	OrderCancelled   OrderState = "cancelled"   // cancelled and the warehouses agreed
-	OrderQuarantined OrderState = "quarantined" // the last version seen could not be processed
-	OrderNotRouted   OrderState = "not-routed"  // no line goes to a warehouse
+	StateRecorded    OrderState = "recorded"    // seen, work pending or in progress
+	StateHeld        OrderState = "held"        // not ready to ship, or held by the host
+	StateSent        OrderState = "sent"        // every request is at its warehouse
+	StateShipped     OrderState = "shipped"     // every routed line shipped
+	StateCancelled   OrderState = "cancelled"   // cancelled and the warehouses agreed
+	StateQuarantined OrderState = "quarantined" // the last version seen could not be processed
+	StateNotRouted   OrderState = "not-routed"  // no line goes to a warehouse
 )
 
 // OrderRecord is the ledger entry of one channel order. The engine owns its content; a store
@@ -63,12 +63,30 @@ type OrderRecord struct {
 	// Routed records that the routing of the order was reported (lines sent elsewhere).
 	Routed   bool      `json:"routed,omitempty"`
 	Requests []Request `json:"requests,omitempty"`
-	// Shipped counts shipped units per line; Shipments lists the shipment IDs applied.
-	Shipped   map[string]int `json:"shipped,omitempty"`
-	Shipments []string       `json:"shipments,omitempty"`
+	// Shipments lists the shipments applied to the order, oldest first.
+	Shipments []ShipmentEntry `json:"shipments,omitempty"`
 	// Reserved records that the order holds a stock reservation.
 	Reserved  bool      `json:"reserved,omitempty"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// ShipmentEntry is one shipment as applied to its order: when it left and how many units of
+// each line it carried.
+type ShipmentEntry struct {
+	ID    string         `json:"id"`
+	At    time.Time      `json:"at"`
+	Lines map[string]int `json:"lines"`
+}
+
+// Shipped returns how many units of each line have shipped.
+func (rec *OrderRecord) Shipped() map[string]int {
+	out := map[string]int{}
+	for _, s := range rec.Shipments {
+		for id, n := range s.Lines {
+			out[id] += n
+		}
+	}
+	return out
 }
 
 // RequestState is where one fulfillment request stands at its warehouse.
@@ -105,7 +123,7 @@ type ShipmentState string
 const (
 	ShipmentPending     ShipmentState = "pending"     // to be confirmed to the channel
 	ShipmentWaiting     ShipmentState = "waiting"     // held until the whole order shipped
-	ShipmentConfirmed   ShipmentState = "confirmed"   // the channel has it
+	ShipmentDone        ShipmentState = "confirmed"   // the channel has it
 	ShipmentQuarantined ShipmentState = "quarantined" // could not be processed
 )
 
@@ -152,13 +170,8 @@ func (rec *OrderRecord) Clone() *OrderRecord {
 	if rec.Requests == nil {
 		c.Requests = nil
 	}
-	if rec.Shipped != nil {
-		c.Shipped = make(map[string]int, len(rec.Shipped))
-		for k, v := range rec.Shipped {
-			c.Shipped[k] = v
-		}
-	}
-	c.Shipments = append([]string(nil), rec.Shipments...)
+	// Entries are never modified once appended, so their Lines maps are shared.
+	c.Shipments = append([]ShipmentEntry(nil), rec.Shipments...)
 	return &c
 }
 

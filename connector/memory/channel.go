@@ -340,3 +340,16 @@ func (c *Channel) StockWrites() int {
 	defer c.mu.Unlock()
 	return c.stockSets
 }
+
+// Backdate sets an order's UpdatedAt to t, as a platform that indexes an update late shows it:
+// the order appears in a window the engine may already have listed.
+func (c *Channel) Backdate(id string, t time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o, ok := c.orders[id]
+	if ok {
+		o.UpdatedAt = t.UTC()
+		c.orders[id] = o
+	}
+	return ok
+}

@@ -53,7 +53,9 @@ func (f *Faults) RepeatPage(n int) {
 }
 
 // SetHook installs a function called before every operation with its name ("ListOrders",
-// "Submit", ...); a non-nil error fails the call before it has any effect. Crash tests use it.
+// "Submit", ...) and, for writes, again once the write took effect, with ":done" appended
+// ("Submit:done"). A non-nil error fails the call at that point: before it has any effect, or
+// after, as a write whose answer was lost. Crash tests use it to stop at every step.
 func (f *Faults) SetHook(h func(op string) error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -89,10 +91,18 @@ func (f *Faults) before(op string) error {
 // after is called once a write took effect; it returns the error to report instead of success.
 func (f *Faults) after(op string) error {
 	f.mu.Lock()
-	defer f.mu.Unlock()
+	h := f.hook
+	var err error
 	if f.failAfter > 0 {
 		f.failAfter--
-		return fmt.Errorf("memory: %s: %w", op, f.failAfterE)
+		err = fmt.Errorf("memory: %s: %w", op, f.failAfterE)
+	}
+	f.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if h != nil {
+		return h(op + ":done")
 	}
 	return nil
 }

@@ -1,0 +1,177 @@
+package sync
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tobira-commerce/tobira/connector"
+	"github.com/tobira-commerce/tobira/inventory"
+	"github.com/tobira-commerce/tobira/order"
+)
+
+// Merchant is one tenant: its channel accounts, the warehouses that ship for it, how its order
+// lines are routed, and its stock pool. Everything the engine records belongs to one merchant.
+type Merchant struct {
+	ID         string
+	Channels   []Channel
+	Warehouses []Warehouse
+	Routing    Routing
+}
+
+// Channel is one channel account (a Shopify shop, a Rakuten store) of a merchant. Any of Source,
+// Sink and Target may be nil when the channel does not take part in that flow.
+type Channel struct {
+	// ID names the account; it is unique within the merchant and part of every key.
+	ID     string
+	Source connector.OrderSource
+	Sink   connector.ShipmentSink
+	Target connector.StockTarget
+	// Stock is the channel's stock policy and SKU map.
+	Stock inventory.Channel
+	// Hold says which orders wait before they are sent.
+	Hold HoldPolicy
+	// Shipments says when to tell the channel about shipments.
+	Shipments ShipmentMode
+	// Paused stops every flow of the channel without forgetting where it was.
+	Paused bool
+}
+
+// HoldPolicy decides which orders are not yet ready to ship.
+type HoldPolicy struct {
+	// Statuses are channel statuses (Order.ChannelStatus) that hold an order, such as Rakuten's
+	// 100 (注文確認待ち) or "pending_review".
+	Statuses []string
+	// SendPending sends orders in order.StatusPending; by default they are held (unpaid).
+	SendPending bool
+	// DeliveryBeyond holds an order whose requested delivery date is further ahead than this
+	// (the warehouse would ship it too early); 0 disables the rule. It is judged in Asia/Tokyo.
+	DeliveryBeyond time.Duration
+}
+
+// ShipmentMode says when a channel is told about shipments.
+type ShipmentMode int
+
+// Shipment modes.
+const (
+	// ShipEach confirms each shipment as it happens (the default).
+	ShipEach ShipmentMode = iota
+	// ShipWhenComplete waits until every line shipped and confirms once, with every parcel: for
+	// marketplaces that mark the whole order shipped on the first notice. Sinks that cannot
+	// express partial shipments get this mode whatever is set.
+	ShipWhenComplete
+)
+
+// Warehouse is a fulfillment location serving the merchant. Fulfiller is required; Shipments and
+// Stock may be nil when the host reports them with RecordShipment and SetOnHand instead.
+type Warehouse struct {
+	ID        string
+	Fulfiller connector.Fulfiller
+	Shipments connector.ShipmentSource
+	Stock     connector.StockSource
+}
+
+// Destinations other than a warehouse ID.
+const (
+	// RouteMerchant: the merchant ships the line from its own shelf.
+	RouteMerchant = "merchant"
+	// RouteIgnore: nothing to ship (digital goods, services, fees).
+	RouteIgnore = "ignore"
+	// RouteDropshipPrefix: "dropship:<supplier>" ships straight from a supplier or factory.
+	RouteDropshipPrefix = "dropship:"
+)
+
+// Routing says where each line is fulfilled: a warehouse ID, RouteMerchant, RouteIgnore or
+// "dropship:<supplier>". The most specific rule wins: channel and SKU, then SKU, then the
+// channel's default, then Default, then the merchant's first warehouse.
+type Routing struct {
+	Default string
+	SKU     map[string]string
+	// Channel maps a channel ID to its rules: SKU to destination, with "*" as the channel default.
+	Channel map[string]map[string]string
+}
+
+func (r *Routing) route(channel, sku, fallback string) string {
+	if rules, ok := r.Channel[channel]; ok {
+		if d, ok := rules[sku]; ok {
+			return d
+		}
+	}
+	if d, ok := r.SKU[sku]; ok {
+		return d
+	}
+	if d, ok := r.Channel[channel]["*"]; ok {
+		return d
+	}
+	if r.Default != "" {
+		return r.Default
+	}
+	return fallback
+}
+
+// Validate reports configuration mistakes: missing IDs, duplicates, routes to unknown warehouses.
+func (m *Merchant) Validate() error {
+	var errs []error
+	if m.ID == "" {
+		errs = append(errs, errors.New("merchant: empty ID"))
+	}
+	wh := map[string]bool{}
+	for _, w := range m.Warehouses {
+		switch {
+		case w.ID == "" || wh[w.ID]:
+			errs = append(errs, fmt.Errorf("merchant %s: warehouse ID %q empty or repeated", m.ID, w.ID))
+		case w.Fulfiller == nil:
+			errs = append(errs, fmt.Errorf("merchant %s: warehouse %s has no Fulfiller", m.ID, w.ID))
+		case isSpecialRoute(w.ID):
+			errs = append(errs, fmt.Errorf("merchant %s: warehouse ID %q is a reserved destination", m.ID, w.ID))
+		}
+		wh[w.ID] = true
+	}
+	ch := map[string]bool{}
+	for _, c := range m.Channels {
+		if c.ID == "" || ch[c.ID] {
+			errs = append(errs, fmt.Errorf("merchant %s: channel ID %q empty or repeated", m.ID, c.ID))
+		}
+		ch[c.ID] = true
+	}
+	check := func(where, d string) {
+		if !isSpecialRoute(d) && !wh[d] {
+			errs = append(errs, fmt.Errorf("merchant %s: routing %s: unknown destination %q", m.ID, where, d))
+		}
+	}
+	if m.Routing.Default != "" {
+		check("default", m.Routing.Default)
+	}
+	for sku, d := range m.Routing.SKU {
+		check("sku "+sku, d)
+	}
+	for c, rules := range m.Routing.Channel {
+		for sku, d := range rules {
+			check("channel "+c+" sku "+sku, d)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func isSpecialRoute(d string) bool {
+	return d == RouteMerchant || d == RouteIgnore || (strings.HasPrefix(d, RouteDropshipPrefix) && len(d) > len(RouteDropshipPrefix))
+}
+
+// routes splits an order's lines by destination, keeping lines whose units were all cancelled so
+// that a cancellation still reaches the warehouse that holds them.
+func (m *Merchant) routes(channel string, o *order.Order) map[string][]order.Line {
+	fallback := ""
+	if len(m.Warehouses) > 0 {
+		fallback = m.Warehouses[0].ID
+	}
+	out := make(map[string][]order.Line, 1)
+	for _, l := range o.Lines {
+		d := m.Routing.route(channel, l.SKU, fallback)
+		if d == "" {
+			d = RouteMerchant
+		}
+		out[d] = append(out[d], l)
+	}
+	return out
+}

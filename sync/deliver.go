@@ -1,0 +1,333 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tobira-commerce/tobira/connector"
+	"github.com/tobira-commerce/tobira/order"
+)
+
+var tokyo = func() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Tokyo"); err == nil {
+		return loc
+	}
+	return time.FixedZone("JST", 9*60*60)
+}()
+
+// deliverPending drives every pending order of a channel to its warehouses. One order's
+// permanent failure quarantines that order; a retryable failure ends the run (the warehouse is
+// struggling) and leaves the rest pending.
+func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, res *OrdersResult) error {
+	seen := map[OrderKey]bool{}
+	for {
+		recs, err := e.store.PendingOrders(ctx, m.cfg.ID, ch.ID, e.opt.PageLimit)
+		if err != nil {
+			return err
+		}
+		progressed := false
+		for _, rec := range recs {
+			if seen[rec.Key] {
+				continue
+			}
+			seen[rec.Key] = true
+			progressed = true
+			if err := e.deliver(ctx, m, ch, rec); err != nil {
+				res.Remaining++
+				if errors.Is(err, ErrConflict) {
+					continue // another replica is on it
+				}
+				return err
+			}
+			if rec.Pending {
+				res.Remaining++
+			} else {
+				res.Delivered++
+			}
+		}
+		if !progressed || len(recs) < e.opt.PageLimit {
+			return nil
+		}
+	}
+}
+
+// lineQty is what a request holds of one line.
+func wantLines(lines []order.Line) []connector.LineQuantity {
+	out := make([]connector.LineQuantity, 0, len(lines))
+	for _, l := range lines {
+		if n := l.Open(); n > 0 {
+			out = append(out, connector.LineQuantity{LineID: l.ID, SKU: l.SKU, Quantity: n})
+		}
+	}
+	return out
+}
+
+func linesDigest(ls []connector.LineQuantity) string {
+	c := slices.Clone(ls)
+	slices.SortFunc(c, func(a, b connector.LineQuantity) int { return strings.Compare(a.LineID, b.LineID) })
+	var b strings.Builder
+	for _, l := range c {
+		b.WriteString(l.LineID + "\x00" + l.SKU + "\x00" + strconv.Itoa(l.Quantity) + "\x00")
+	}
+	return b.String()
+}
+
+// decreases returns what to cancel to go from have to want, if want only lowers quantities.
+func decreases(have, want []connector.LineQuantity) ([]connector.LineQuantity, bool) {
+	w := map[string]connector.LineQuantity{}
+	for _, l := range want {
+		w[l.LineID] = l
+	}
+	var cut []connector.LineQuantity
+	for _, h := range have {
+		n, ok := w[h.LineID]
+		switch {
+		case ok && n.SKU != h.SKU:
+			return nil, false
+		case ok && n.Quantity > h.Quantity:
+			return nil, false
+		case !ok || n.Quantity < h.Quantity:
+			cut = append(cut, connector.LineQuantity{LineID: h.LineID, SKU: h.SKU, Quantity: h.Quantity - n.Quantity})
+		}
+		delete(w, h.LineID)
+	}
+	return cut, len(w) == 0
+}
+
+// subset is the order with only the given lines: what one warehouse is asked to ship.
+func subset(o *order.Order, lines []order.Line) order.Order {
+	c := *o
+	c.Lines = slices.Clone(lines)
+	return c
+}
+
+// holdReason says why an order must wait, or "".
+func (e *Engine) holdReason(ch *Channel, rec *OrderRecord) (reason string, timed bool) {
+	o := &rec.Order
+	switch {
+	case rec.ManualHold:
+		return rec.HoldReason, false
+	case o.Status == order.StatusPending && !ch.Hold.SendPending:
+		return "order is pending on the channel (unpaid or under review)", false
+	case slices.Contains(ch.Hold.Statuses, o.ChannelStatus):
+		return "channel status " + o.ChannelStatus + " holds the order", false
+	case ch.Hold.DeliveryBeyond > 0 && !o.Delivery.Date.IsZero():
+		if o.Delivery.Date.In(tokyo).Sub(e.opt.Clock.Now()) > ch.Hold.DeliveryBeyond {
+			return "requested delivery date " + o.Delivery.Date.String() + " is too far ahead", true
+		}
+	}
+	return "", false
+}
+
+// deliver moves one order toward its desired state at every warehouse: submit, change, cancel.
+// After each warehouse call it records the outcome, so a crash re-sends at most the last call,
+// with the same idempotency key.
+func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *OrderRecord) error {
+	o := &rec.Order
+	cancelled := o.Status == order.StatusCancelled
+	sent := slices.ContainsFunc(rec.Requests, func(r Request) bool { return r.State != RequestNew })
+	if rec.State == StateQuarantined {
+		rec.Pending = false
+		return e.store.PutOrder(ctx, rec)
+	}
+	if reason, timed := e.holdReason(ch, rec); reason != "" && !cancelled && (!sent || rec.ManualHold) {
+		wasHeld := rec.State == StateHeld && rec.HoldReason == reason
+		rec.State, rec.HoldReason, rec.Pending = StateHeld, reason, timed
+		if err := e.settle(ctx, m, rec); err != nil {
+			return err
+		}
+		if !wasHeld {
+			e.emit(OrderHeld{Key: rec.Key, Reason: reason})
+		}
+		return nil
+	}
+	rec.HoldReason = ""
+	routes := m.cfg.routes(ch.ID, o)
+	dests := make([]string, 0, len(routes))
+	for d := range routes {
+		dests = append(dests, d)
+	}
+	sort.Strings(dests)
+	var away []LinesRoutedAway
+	for _, d := range dests {
+		if m.warehouses[d] != nil {
+			if !cancelled && !slices.ContainsFunc(rec.Requests, func(r Request) bool { return r.Target == d }) && len(wantLines(routes[d])) > 0 {
+				rec.Requests = append(rec.Requests, Request{Target: d, Key: RequestKey(rec.Key, d), State: RequestNew})
+			}
+		} else if !rec.Routed {
+			away = append(away, LinesRoutedAway{Key: rec.Key, Destination: d, Lines: wantLines(routes[d])})
+		}
+	}
+	if !rec.Routed {
+		rec.Routed = true
+		if err := e.store.PutOrder(ctx, rec); err != nil {
+			return err
+		}
+		for _, ev := range away {
+			e.emit(ev)
+		}
+	}
+	shipFP := o.ShippingFingerprint()
+	for i := range rec.Requests {
+		r := &rec.Requests[i]
+		wh := m.warehouses[r.Target]
+		if wh == nil {
+			continue // the warehouse was removed from the configuration; the request stays as it was
+		}
+		if err := m.stoppedErr(r.Target); err != nil {
+			return err
+		}
+		var want []connector.LineQuantity
+		if !cancelled {
+			want = wantLines(routes[r.Target])
+		}
+		done, err := e.step(ctx, m, wh, rec, r, subset(o, routes[r.Target]), want, shipFP)
+		if err != nil {
+			switch connector.Classify(err) {
+			case connector.Unauthorized:
+				e.stop(ctx, m, r.Target, err)
+				return fmt.Errorf("%w: %w", ErrStopped, err)
+			case connector.Permanent:
+				if qerr := e.quarantineOrder(ctx, rec.Key, o, "warehouse "+r.Target+" refused the request: "+err.Error()); qerr != nil {
+					return qerr
+				}
+				rec.State, rec.Pending = StateQuarantined, false
+				return e.settle(ctx, m, rec)
+			}
+			return err
+		}
+		if done {
+			if err := e.store.PutOrder(ctx, rec); err != nil {
+				return err
+			}
+		}
+	}
+	rec.State = orderState(rec)
+	rec.Pending = false
+	if err := e.settle(ctx, m, rec); err != nil {
+		return err
+	}
+	if ack, ok := ch.Source.(connector.Acknowledger); ok && rec.State == StateSent && len(rec.Shipments) == 0 {
+		// Best effort: the platform wants to know the warehouse took the order in. A failure is
+		// logged, never a reason to send the order twice.
+		if err := ack.AcknowledgeOrder(ctx, rec.Order); err != nil {
+			e.opt.Logger.WarnContext(ctx, "tobira: acknowledging order failed", "order", rec.Key.String(), "err", err)
+		}
+	}
+	return nil
+}
+
+// settle records the end of a delivery: the reservation is brought in line with the record
+// first, so that a crash between the two leaves the record pending and the next run redoes both.
+func (e *Engine) settle(ctx context.Context, m *merchant, rec *OrderRecord) error {
+	skus, err := e.reserve(ctx, m, rec)
+	if err != nil {
+		return err
+	}
+	if err := e.store.PutOrder(ctx, rec); err != nil {
+		return err
+	}
+	e.pushAffected(ctx, m, skus)
+	return nil
+}
+
+// step makes one warehouse call for one request if its content differs from what is wanted, and
+// updates r from the answer. It reports whether r changed and must be recorded.
+func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *OrderRecord, r *Request, sub order.Order, want []connector.LineQuantity, shipFP string) (bool, error) {
+	f := wh.Fulfiller
+	switch {
+	case r.State == RequestCancelled:
+		return false, nil
+	case len(want) == 0:
+		// Whole cancellation, also of a request never acknowledged: its Submit may have landed
+		// before a crash, and the warehouse must not ship it.
+		if r.Refused == "cancel" {
+			return false, nil
+		}
+		a, err := f.Cancel(ctx, connector.CancelRequest{Key: r.Key, IdempotencyKey: key(r.Key, "cancel", strconv.Itoa(r.Seq)), Reason: "cancelled on channel " + rec.Key.Channel})
+		if err != nil {
+			return false, err
+		}
+		r.Seq++
+		if a.Accepted {
+			r.State, r.Lines, r.Refused, r.RefusedReason = RequestCancelled, nil, "", ""
+			e.emit(OrderCancelled{Key: rec.Key, Warehouse: r.Target})
+		} else {
+			r.Refused, r.RefusedReason = "cancel", a.Reason
+			e.emit(CancelRefused{Key: rec.Key, Warehouse: r.Target, Reason: a.Reason})
+		}
+		return true, nil
+	case r.State == RequestNew:
+		if err := f.Submit(ctx, connector.FulfillmentRequest{Key: r.Key, Merchant: rec.Key.Merchant, Channel: rec.Key.Channel, Order: sub}); err != nil {
+			return false, err
+		}
+		r.State, r.Lines, r.ShippingFP = RequestSent, want, shipFP
+		e.emit(OrderSent{Key: rec.Key, Warehouse: r.Target, Request: r.Key})
+		return true, nil
+	}
+	digest := linesDigest(want) + "|" + shipFP
+	if r.ShippingFP == shipFP && linesDigest(r.Lines) == linesDigest(want) || r.Refused == digest {
+		return false, nil
+	}
+	seq := strconv.Itoa(r.Seq)
+	var (
+		a   connector.Answer
+		err error
+	)
+	cut, onlyFewer := decreases(r.Lines, want)
+	partial := onlyFewer && r.ShippingFP == shipFP
+	if partial {
+		a, err = f.Cancel(ctx, connector.CancelRequest{Key: r.Key, IdempotencyKey: key(r.Key, "cancel", seq, digest), Lines: cut, Reason: "lines cancelled on channel " + rec.Key.Channel})
+	} else {
+		a, err = f.Change(ctx, connector.ChangeRequest{Key: r.Key, IdempotencyKey: key(r.Key, "change", seq, digest), Order: sub})
+	}
+	if err != nil {
+		return false, err
+	}
+	r.Seq++
+	switch {
+	case a.Accepted:
+		r.Lines, r.ShippingFP, r.Refused, r.RefusedReason = want, shipFP, "", ""
+		if partial {
+			e.emit(OrderCancelled{Key: rec.Key, Warehouse: r.Target, Lines: cut})
+		} else {
+			e.emit(OrderChanged{Key: rec.Key, Warehouse: r.Target})
+		}
+	case partial:
+		r.Refused, r.RefusedReason = digest, a.Reason
+		e.emit(CancelRefused{Key: rec.Key, Warehouse: r.Target, Lines: cut, Reason: a.Reason})
+	default:
+		r.Refused, r.RefusedReason = digest, a.Reason
+		e.emit(ChangeRefused{Key: rec.Key, Warehouse: r.Target, Reason: a.Reason})
+	}
+	return true, nil
+}
+
+// orderState summarizes the requests.
+func orderState(rec *OrderRecord) OrderState {
+	if len(rec.Requests) == 0 {
+		if rec.Order.Status == order.StatusCancelled {
+			return StateCancelled
+		}
+		return StateNotRouted
+	}
+	cancelled, shipped := true, rec.State == StateShipped
+	for _, r := range rec.Requests {
+		if r.State != RequestCancelled {
+			cancelled = false
+		}
+	}
+	switch {
+	case cancelled:
+		return StateCancelled
+	case shipped:
+		return StateShipped
+	}
+	return StateSent
+}

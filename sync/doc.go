@@ -1,0 +1,36 @@
+// Package sync is Tobira's engine: it moves orders from channels to warehouses, shipments from
+// warehouses to channels, and stock from warehouses to channels, for any number of merchants.
+//
+// The package is named sync because the design card says so; import it under an alias, as the
+// examples do:
+//
+//	import tobirasync "github.com/tobira-commerce/tobira/sync"
+//
+// # Flows
+//
+// The host calls the flows on its own schedule, or calls Run:
+//
+//   - SyncOrders(ctx, merchant, channel) lists a channel's orders in UTC windows of update time
+//     (with a settle delay, an overlap and a periodic wider gap sweep), records each in the order
+//     ledger, moves the cursor only after the page is recorded, then delivers pending work to the
+//     warehouses: submit, change, cancel, each with an idempotency key derived from the order.
+//     IngestOrder takes a pushed order (a webhook) through the same path.
+//   - SyncShipments(ctx, merchant, warehouse) lists shipments into an outbox and confirms each to
+//     its channel once; RecordShipment does the same for a shipment the host reports.
+//   - SyncStock(ctx, merchant) reads warehouse levels and pushes every channel's availability
+//     that differs from what the channel acknowledged; SetOnHand and ReportSale feed the pool.
+//     Every imported order lowers every channel's availability at once.
+//
+// # Storage, replicas, time
+//
+// Everything the engine knows is in a Store the host supplies (sync/memstore, sync/sqlstore or
+// its own). Each partition (merchant, channel or warehouse, flow) runs one at a time in this
+// process and, through a lease in the Store, across replicas. All time comes from Options.Clock.
+//
+// # Errors
+//
+// ErrUnknownMerchant, ErrStopped (credentials refused: the channel waits for PutMerchant),
+// ErrPaused and ErrBusy (another replica holds the lease) from the flows; ErrNotFound and
+// ErrConflict from stores. Errors of connectors pass through wrapped and keep their
+// connector error values.
+package sync

@@ -1,0 +1,323 @@
+package sync
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/tobira-commerce/tobira/inventory"
+)
+
+// Options configure an Engine. The zero value works: system clock, no logging, no observer,
+// and the defaults below.
+type Options struct {
+	Clock    Clock
+	Logger   *slog.Logger
+	Observer Observer
+
+	// Owner names this replica in leases; empty means a random name.
+	Owner string
+	// LeaseTTL is how long a replica owns a partition (merchant, channel or warehouse, flow)
+	// without renewing; default 1 minute. A replica that dies loses its partitions after it.
+	LeaseTTL time.Duration
+
+	// Settle: orders updated less than Settle ago wait for the next run, so that orders a
+	// platform indexes late are not skipped; default 30 s.
+	Settle time.Duration
+	// Overlap: each window starts Overlap before the previous one ended; the ledger removes the
+	// duplicates; default 5 minutes.
+	Overlap time.Duration
+	// SweepEvery and SweepSpan: every SweepEvery, the orders of the last SweepSpan are listed
+	// again, catching anything a platform indexed later than Overlap; defaults 1 hour and 24 hours.
+	SweepEvery, SweepSpan time.Duration
+	// Lookback is how far back the first window of a new channel starts; default 7 days.
+	Lookback time.Duration
+	// PageLimit is the page size asked of sources, and the batch of pending work per run;
+	// default 100.
+	PageLimit int
+	// MaxWindow bounds one window's length so a long catch-up advances in steps; default 24 hours.
+	MaxWindow time.Duration
+
+	// OrdersEvery, ShipmentsEvery and StockEvery are Run's intervals; defaults 1 minute,
+	// 1 minute and 5 minutes.
+	OrdersEvery, ShipmentsEvery, StockEvery time.Duration
+}
+
+func (o *Options) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if o.Clock == nil {
+		o.Clock = SystemClock{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Owner == "" {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		o.Owner = "engine-" + hex.EncodeToString(b[:])
+	}
+	def(&o.LeaseTTL, time.Minute)
+	def(&o.Settle, 30*time.Second)
+	def(&o.Overlap, 5*time.Minute)
+	def(&o.SweepEvery, time.Hour)
+	def(&o.SweepSpan, 24*time.Hour)
+	def(&o.Lookback, 7*24*time.Hour)
+	def(&o.MaxWindow, 24*time.Hour)
+	def(&o.OrdersEvery, time.Minute)
+	def(&o.ShipmentsEvery, time.Minute)
+	def(&o.StockEvery, 5*time.Minute)
+	if o.PageLimit <= 0 {
+		o.PageLimit = 100
+	}
+}
+
+// Errors the engine returns.
+var (
+	// ErrUnknownMerchant: no merchant, channel or warehouse with that ID is configured.
+	ErrUnknownMerchant = errors.New("tobira/sync: unknown merchant, channel or warehouse")
+	// ErrStopped: the channel or warehouse refused its credentials and is stopped until the host
+	// renews them with PutMerchant.
+	ErrStopped = errors.New("tobira/sync: stopped until credentials are renewed")
+	// ErrPaused: the host paused the channel.
+	ErrPaused = errors.New("tobira/sync: paused")
+	// ErrBusy: another replica holds the partition's lease; the run was skipped.
+	ErrBusy = errors.New("tobira/sync: partition leased by another replica")
+)
+
+// Engine runs the three flows for every merchant it is given. It is safe for concurrent use;
+// each (merchant, channel or warehouse, flow) partition runs one at a time, in this process
+// (single-flight) and across replicas (a lease in the Store).
+type Engine struct {
+	store Store
+	opt   Options
+
+	mu        sync.RWMutex
+	merchants map[string]*merchant
+	flights   map[string]chan struct{}
+}
+
+// merchant is the engine's runtime view of one Merchant.
+type merchant struct {
+	cfg        Merchant
+	channels   map[string]*Channel
+	warehouses map[string]*Warehouse
+	// stopped holds the reason each channel or warehouse stopped, until PutMerchant renews it.
+	stopped sync.Map
+
+	// stock guards pool and acked: one merchant's stock is computed by one goroutine at a time.
+	stock  sync.Mutex
+	pool   *inventory.Pool
+	acked  map[string]map[string]int
+	loaded bool
+}
+
+// New returns an engine over store.
+func New(store Store, opt Options) *Engine {
+	opt.setDefaults()
+	return &Engine{store: store, opt: opt, merchants: map[string]*merchant{}, flights: map[string]chan struct{}{}}
+}
+
+// PutMerchant adds a merchant or replaces its configuration while the engine runs. Cursors,
+// ledgers and stock are kept: they live in the Store under the merchant's and channels' IDs.
+// Replacing a merchant also clears stopped channels, which is how a host renews credentials.
+func (e *Engine) PutMerchant(m Merchant) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	// The engine keeps its own copies: PauseChannel must not write into the host's slices.
+	m.Channels, m.Warehouses = slices.Clone(m.Channels), slices.Clone(m.Warehouses)
+	rt := &merchant{cfg: m, channels: map[string]*Channel{}, warehouses: map[string]*Warehouse{}}
+	for i := range m.Channels {
+		rt.channels[m.Channels[i].ID] = &m.Channels[i]
+	}
+	for i := range m.Warehouses {
+		rt.warehouses[m.Warehouses[i].ID] = &m.Warehouses[i]
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if old := e.merchants[m.ID]; old != nil {
+		// The stock pool survives: channels' policies are re-applied to it at the next use.
+		old.stock.Lock()
+		rt.pool, rt.acked, rt.loaded = old.pool, old.acked, old.loaded
+		old.stock.Unlock()
+		if rt.pool != nil {
+			rt.configurePool()
+		}
+	}
+	e.merchants[m.ID] = rt
+	return nil
+}
+
+// RemoveMerchant stops serving a merchant. Its records stay in the Store; putting it back resumes
+// where it was.
+func (e *Engine) RemoveMerchant(id string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.merchants, id)
+}
+
+// PauseChannel pauses or resumes every flow of one channel.
+func (e *Engine) PauseChannel(merchantID, channel string, paused bool) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	m := e.merchants[merchantID]
+	if m == nil || m.channels[channel] == nil {
+		return fmt.Errorf("%w: %s/%s", ErrUnknownMerchant, merchantID, channel)
+	}
+	m.channels[channel].Paused = paused
+	return nil
+}
+
+// Merchants returns the IDs of the merchants configured.
+func (e *Engine) Merchants() []string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := make([]string, 0, len(e.merchants))
+	for id := range e.merchants {
+		out = append(out, id)
+	}
+	return out
+}
+
+func (e *Engine) merchant(id string) (*merchant, error) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	m := e.merchants[id]
+	if m == nil {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownMerchant, id)
+	}
+	return m, nil
+}
+
+func (e *Engine) channel(merchantID, channel string) (*merchant, *Channel, error) {
+	m, err := e.merchant(merchantID)
+	if err != nil {
+		return nil, nil, err
+	}
+	e.mu.RLock()
+	c := m.channels[channel]
+	paused := c != nil && c.Paused
+	e.mu.RUnlock()
+	if c == nil {
+		return nil, nil, fmt.Errorf("%w: channel %s/%s", ErrUnknownMerchant, merchantID, channel)
+	}
+	if paused {
+		return nil, nil, fmt.Errorf("%w: channel %s/%s", ErrPaused, merchantID, channel)
+	}
+	if err := m.stoppedErr(channel); err != nil {
+		return nil, nil, err
+	}
+	return m, c, nil
+}
+
+func (m *merchant) stoppedErr(id string) error {
+	if why, ok := m.stopped.Load(id); ok {
+		return fmt.Errorf("%w: %s/%s: %s", ErrStopped, m.cfg.ID, id, why)
+	}
+	return nil
+}
+
+// acquire runs the partition single-flight in this process and leased across replicas. The
+// returned function releases both.
+func (e *Engine) acquire(ctx context.Context, partition string) (func(), error) {
+	e.mu.Lock()
+	ch := e.flights[partition]
+	if ch == nil {
+		ch = make(chan struct{}, 1)
+		e.flights[partition] = ch
+	}
+	e.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	ok, err := e.store.AcquireLease(ctx, partition, e.opt.Owner, e.opt.Clock.Now(), e.opt.LeaseTTL)
+	if err != nil || !ok {
+		<-ch
+		if err == nil {
+			err = fmt.Errorf("%w: %s", ErrBusy, partition)
+		}
+		return nil, err
+	}
+	return func() {
+		// Released with a fresh context: the caller's may be cancelled, and a lease left behind
+		// would idle the partition for LeaseTTL.
+		_ = e.store.ReleaseLease(context.WithoutCancel(ctx), partition, e.opt.Owner)
+		<-ch
+	}, nil
+}
+
+// renew extends a lease during a long run; false means another replica took it over.
+func (e *Engine) renew(ctx context.Context, partition string) error {
+	ok, err := e.store.AcquireLease(ctx, partition, e.opt.Owner, e.opt.Clock.Now(), e.opt.LeaseTTL)
+	if err == nil && !ok {
+		err = fmt.Errorf("%w: %s (lost)", ErrBusy, partition)
+	}
+	return err
+}
+
+func (e *Engine) emit(ev Event) {
+	if e.opt.Observer != nil {
+		e.opt.Observer.Observe(ev)
+	}
+}
+
+// quarantine parks an item and tells the host.
+func (e *Engine) quarantine(ctx context.Context, q Quarantined) error {
+	q.At = e.opt.Clock.Now()
+	if q.ID == "" {
+		q.ID = q.Kind + ":" + escape(q.Merchant) + "/" + escape(q.Source) + "/" + escape(q.ItemID)
+	}
+	if err := e.store.PutQuarantine(ctx, q); err != nil {
+		return err
+	}
+	e.opt.Logger.WarnContext(ctx, "tobira: quarantined", "kind", q.Kind, "merchant", q.Merchant,
+		"source", q.Source, "item", q.ItemID, "reason", q.Reason)
+	e.emit(ItemQuarantined{Item: q})
+	return nil
+}
+
+// Quarantined lists the items set aside for a merchant ("" for all).
+func (e *Engine) Quarantined(ctx context.Context, merchantID string) ([]Quarantined, error) {
+	return e.store.ListQuarantine(ctx, merchantID)
+}
+
+// stop marks a channel or warehouse stopped after it refused credentials.
+func (e *Engine) stop(ctx context.Context, m *merchant, id string, err error) {
+	if _, loaded := m.stopped.LoadOrStore(id, err.Error()); !loaded {
+		e.opt.Logger.ErrorContext(ctx, "tobira: stopped: credentials refused", "merchant", m.cfg.ID, "channel", id, "err", err)
+		e.emit(ChannelStopped{Merchant: m.cfg.ID, Channel: id, Reason: err.Error()})
+	}
+}
+
+// key derives an idempotency key from its parts. Keys are stable across processes and
+// restarts: the same request always carries the same key, a different one never does.
+func key(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(strconv.Itoa(len(p))))
+		h.Write([]byte{':'})
+		h.Write([]byte(p))
+	}
+	return "tb1-" + hex.EncodeToString(h.Sum(nil)[:15])
+}
+
+// RequestKey is the idempotency key of the fulfillment request of one order at one warehouse.
+// Hosts whose warehouses report shipments by request can use it to find the order.
+func RequestKey(k OrderKey, warehouse string) string {
+	return key("request", k.Merchant, k.Channel, k.OrderID, warehouse)
+}

@@ -1,0 +1,397 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tobira-commerce/tobira/connector"
+	"github.com/tobira-commerce/tobira/order"
+)
+
+// OrdersResult counts what one SyncOrders run did.
+type OrdersResult struct {
+	Pages       int
+	Seen        int // orders listed, duplicates included
+	New         int
+	Changed     int
+	Unchanged   int
+	Quarantined int
+	// Delivered counts orders whose pending work finished in this run.
+	Delivered int
+	// Remaining counts orders still pending (held by date, or waiting on a failing warehouse).
+	Remaining int
+}
+
+// windowCursor is the engine's position in a channel's order listing, kept in the Store as
+// JSON. Times are UTC; a window in progress keeps its bounds so a restart resumes the same page.
+type windowCursor struct {
+	// Mark: every order updated before Mark has been recorded.
+	Mark time.Time `json:"mark"`
+	// From, To and Page describe the window being listed, if any.
+	From time.Time        `json:"from,omitzero"`
+	To   time.Time        `json:"to,omitzero"`
+	Page connector.Cursor `json:"page,omitempty"`
+	// Sweep is when the last gap sweep started; SweepFrom/To/Page the sweep in progress.
+	Sweep     time.Time        `json:"sweep,omitzero"`
+	SweepFrom time.Time        `json:"sweep_from,omitzero"`
+	SweepTo   time.Time        `json:"sweep_to,omitzero"`
+	SweepPage connector.Cursor `json:"sweep_page,omitempty"`
+}
+
+// SyncOrders pulls a channel's new, changed and cancelled orders and delivers pending work to the
+// warehouses. It returns when the channel is caught up to now minus Options.Settle, or at the
+// first error that is not about one order (which it returns; the cursor keeps what was recorded).
+func (e *Engine) SyncOrders(ctx context.Context, merchantID, channel string) (OrdersResult, error) {
+	var res OrdersResult
+	m, ch, err := e.channel(merchantID, channel)
+	if err != nil {
+		return res, err
+	}
+	part := "orders/" + escape(merchantID) + "/" + escape(channel)
+	release, err := e.acquire(ctx, part)
+	if err != nil {
+		return res, err
+	}
+	defer release()
+	if ch.Source != nil {
+		if err := e.pull(ctx, m, ch, part, &res); err != nil {
+			e.deliverPending(ctx, m, ch, &res)
+			return res, err
+		}
+	}
+	return res, e.deliverPending(ctx, m, ch, &res)
+}
+
+// pull lists windows until the channel is caught up, recording every order before moving the cursor.
+func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string, res *OrdersResult) error {
+	name := "orders/" + escape(m.cfg.ID) + "/" + escape(ch.ID)
+	raw, ver, err := e.store.GetCursor(ctx, name)
+	if err != nil {
+		return err
+	}
+	var cur windowCursor
+	if raw != "" {
+		if err := json.Unmarshal([]byte(raw), &cur); err != nil {
+			return fmt.Errorf("tobira/sync: cursor %s is corrupt: %w", name, err)
+		}
+	}
+	save := func() error {
+		b, _ := json.Marshal(cur)
+		v, err := e.store.PutCursor(ctx, name, string(b), ver)
+		if err == nil {
+			ver = v
+		}
+		return err
+	}
+	now := e.opt.Clock.Now().UTC()
+	until := now.Add(-e.opt.Settle)
+	for {
+		if cur.To.IsZero() {
+			from := cur.Mark.Add(-e.opt.Overlap)
+			if cur.Mark.IsZero() {
+				from = now.Add(-e.opt.Lookback)
+			}
+			to := until
+			if to.Sub(from) > e.opt.MaxWindow {
+				to = from.Add(e.opt.MaxWindow)
+			}
+			if !to.After(cur.Mark) {
+				break
+			}
+			cur.From, cur.To, cur.Page = from, to, ""
+		}
+		next, err := e.listPage(ctx, m, ch, cur.From, cur.To, cur.Page, res)
+		if err != nil {
+			return err
+		}
+		if next == "" {
+			cur.Mark, cur.From, cur.To, cur.Page = cur.To, time.Time{}, time.Time{}, ""
+		} else {
+			cur.Page = next
+		}
+		if err := save(); err != nil {
+			return err
+		}
+		if err := e.renew(ctx, part); err != nil {
+			return err
+		}
+	}
+	// The gap sweep re-lists a wide window now and then, for orders a platform indexed later than
+	// the overlap allows for. It never moves Mark.
+	if cur.SweepTo.IsZero() && now.Sub(cur.Sweep) >= e.opt.SweepEvery && !cur.Mark.IsZero() {
+		cur.Sweep, cur.SweepFrom, cur.SweepTo, cur.SweepPage = now, until.Add(-e.opt.SweepSpan), until, ""
+		if err := save(); err != nil {
+			return err
+		}
+	}
+	for !cur.SweepTo.IsZero() {
+		next, err := e.listPage(ctx, m, ch, cur.SweepFrom, cur.SweepTo, cur.SweepPage, res)
+		if err != nil {
+			return err
+		}
+		if next == "" {
+			cur.SweepFrom, cur.SweepTo = time.Time{}, time.Time{}
+		}
+		cur.SweepPage = next
+		if err := save(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listPage lists and records one page, returning the next page's cursor.
+func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, to time.Time, page connector.Cursor, res *OrdersResult) (connector.Cursor, error) {
+	p, err := ch.Source.ListOrders(ctx, connector.ListOrdersRequest{From: from, To: to, Page: page, Limit: e.opt.PageLimit})
+	if err != nil {
+		return "", e.channelErr(ctx, m, ch.ID, err)
+	}
+	res.Pages++
+	for _, r := range p.Rejects {
+		res.Quarantined++
+		if err := e.quarantine(ctx, Quarantined{Kind: "order", Merchant: m.cfg.ID, Source: ch.ID, ItemID: r.ID, Reason: errString(r.Err)}); err != nil {
+			return "", err
+		}
+	}
+	var touched []string
+	for i := range p.Orders {
+		skus, err := e.intake(ctx, m, ch, &p.Orders[i], res)
+		if err != nil {
+			return "", err
+		}
+		touched = append(touched, skus...)
+	}
+	if len(touched) > 0 {
+		e.pushAffected(ctx, m, touched)
+	}
+	if p.Next == page && page != "" {
+		// A source that hands back the cursor it was given would loop forever; the page's orders
+		// are recorded, so ending the window here loses nothing the overlap and sweep won't see.
+		e.opt.Logger.WarnContext(ctx, "tobira: source returned the same page cursor; ending window", "merchant", m.cfg.ID, "channel", ch.ID)
+		return "", nil
+	}
+	return p.Next, nil
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "rejected by the connector"
+	}
+	return err.Error()
+}
+
+// channelErr classifies a channel's error: credentials refused stop the channel.
+func (e *Engine) channelErr(ctx context.Context, m *merchant, id string, err error) error {
+	if connector.Classify(err) == connector.Unauthorized {
+		e.stop(ctx, m, id, err)
+		return fmt.Errorf("%w: %w", ErrStopped, err)
+	}
+	return err
+}
+
+// IngestOrder records an order a platform pushed (a webhook) exactly as if it had been polled,
+// then delivers it. A duplicate or out-of-date push changes nothing.
+func (e *Engine) IngestOrder(ctx context.Context, merchantID, channel string, o order.Order) error {
+	m, ch, err := e.channel(merchantID, channel)
+	if err != nil {
+		return err
+	}
+	var res OrdersResult
+	skus, err := e.intake(ctx, m, ch, &o, &res)
+	if err != nil {
+		return err
+	}
+	e.pushAffected(ctx, m, skus)
+	rec, err := e.store.GetOrder(ctx, OrderKey{merchantID, channel, o.ID})
+	if errors.Is(err, ErrNotFound) {
+		return nil // quarantined before it was recorded
+	} else if err != nil {
+		return err
+	}
+	if !rec.Pending {
+		return nil
+	}
+	return e.deliver(ctx, m, ch, rec)
+}
+
+// Intake returns a connector.Intake that feeds one channel's pushes into the engine, for
+// connectors' webhook handlers.
+func (e *Engine) Intake(merchantID, channel string) connector.Intake {
+	return intakeFunc(func(ctx context.Context, o order.Order) error { return e.IngestOrder(ctx, merchantID, channel, o) })
+}
+
+type intakeFunc func(ctx context.Context, o order.Order) error
+
+func (f intakeFunc) IngestOrder(ctx context.Context, o order.Order) error { return f(ctx, o) }
+
+// intake records one order in the ledger: new, changed, cancelled or unchanged. It returns the
+// warehouse SKUs whose reservations changed.
+func (e *Engine) intake(ctx context.Context, m *merchant, ch *Channel, o *order.Order, res *OrdersResult) ([]string, error) {
+	res.Seen++
+	k := OrderKey{Merchant: m.cfg.ID, Channel: ch.ID, OrderID: o.ID}
+	for attempt := 0; ; attempt++ {
+		rec, err := e.store.GetOrder(ctx, k)
+		if errors.Is(err, ErrNotFound) {
+			rec, err = nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		skus, err := e.record(ctx, m, ch, k, rec, o, res)
+		if errors.Is(err, ErrConflict) && attempt < 3 {
+			continue // another replica or a webhook wrote first: decide again on its version
+		}
+		return skus, err
+	}
+}
+
+func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, o *order.Order, res *OrdersResult) ([]string, error) {
+	if rec != nil && !o.UpdatedAt.IsZero() && o.UpdatedAt.Before(rec.Order.UpdatedAt) {
+		res.Unchanged++ // an older version than the one recorded: a late webhook or a stale page
+		return nil, nil
+	}
+	reason := ""
+	if err := o.Validate(); err != nil {
+		reason = err.Error()
+	} else if sku, err := e.checkSKUs(m, ch.ID, o); err != nil {
+		reason = fmt.Sprintf("line with SKU %q: %v", sku, err)
+	}
+	if reason != "" {
+		if rec != nil && rec.State != StateQuarantined {
+			// A broken new version of a good order: park the version, keep the order as it was.
+			res.Quarantined++
+			return nil, e.quarantineOrder(ctx, k, o, reason)
+		}
+		if rec == nil {
+			rec = &OrderRecord{Key: k}
+		} else if rec.Order.UpdatedAt.Equal(o.UpdatedAt) && rec.State == StateQuarantined {
+			res.Unchanged++
+			return nil, nil
+		}
+		// The quarantine entry first: the record is what makes a repeat of this version
+		// "unchanged", so it must not exist without the entry.
+		if err := e.quarantineOrder(ctx, k, o, reason); err != nil {
+			return nil, err
+		}
+		rec.Order, rec.State, rec.Pending, rec.UpdatedAt = *o, StateQuarantined, false, e.opt.Clock.Now()
+		res.Quarantined++
+		return nil, e.store.PutOrder(ctx, rec)
+	}
+	fp := o.Fingerprint()
+	if rec != nil && rec.State != StateQuarantined && rec.Fingerprint == fp && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
+		res.Unchanged++
+		return nil, nil
+	}
+	wasQuarantined := rec != nil && rec.State == StateQuarantined
+	if rec == nil {
+		rec = &OrderRecord{Key: k, State: StateRecorded}
+		res.New++
+	} else {
+		res.Changed++
+		if rec.State == StateQuarantined {
+			rec.State = StateRecorded
+		}
+	}
+	if wasQuarantined {
+		// Before the record: a crash in between leaves the record quarantined, and the next
+		// listing processes this version again.
+		if err := e.store.DeleteQuarantine(ctx, quarantineID("order", k)); err != nil {
+			return nil, err
+		}
+	}
+	rec.Order, rec.Fingerprint, rec.Pending, rec.UpdatedAt = *o, fp, true, e.opt.Clock.Now()
+	if err := e.store.PutOrder(ctx, rec); err != nil {
+		return nil, err
+	}
+	return e.reserve(ctx, m, rec)
+}
+
+func quarantineID(kind string, k OrderKey) string { return kind + ":" + k.String() }
+
+func (e *Engine) quarantineOrder(ctx context.Context, k OrderKey, o *order.Order, reason string) error {
+	payload, _ := json.Marshal(o)
+	return e.quarantine(ctx, Quarantined{ID: quarantineID("order", k), Kind: "order", Merchant: k.Merchant,
+		Source: k.Channel, ItemID: k.OrderID, Reason: reason, Payload: payload})
+}
+
+// Retry takes an item out of quarantine and processes it again: an order is ingested from its
+// recorded payload, a shipment is re-queued.
+func (e *Engine) Retry(ctx context.Context, id string) error {
+	items, err := e.store.ListQuarantine(ctx, "")
+	if err != nil {
+		return err
+	}
+	for _, q := range items {
+		if q.ID != id {
+			continue
+		}
+		switch q.Kind {
+		case "order":
+			var o order.Order
+			if err := json.Unmarshal(q.Payload, &o); err != nil {
+				return fmt.Errorf("tobira/sync: quarantined order %s has no readable payload; it is retried when the channel changes it", q.ItemID)
+			}
+			if err := e.store.DeleteQuarantine(ctx, id); err != nil {
+				return err
+			}
+			k := OrderKey{q.Merchant, q.Source, q.ItemID}
+			if rec, err := e.store.GetOrder(ctx, k); err == nil && rec.State == StateQuarantined {
+				rec.Fingerprint = "" // let the same content through again
+				if err := e.store.PutOrder(ctx, rec); err != nil {
+					return err
+				}
+			}
+			return e.IngestOrder(ctx, q.Merchant, q.Source, o)
+		case "shipment":
+			rec, err := e.store.GetShipment(ctx, q.ItemID)
+			if err != nil {
+				return err
+			}
+			rec.State, rec.Reason = ShipmentPending, ""
+			if err := e.store.PutShipment(ctx, rec); err != nil {
+				return err
+			}
+			return e.store.DeleteQuarantine(ctx, id)
+		default:
+			return e.store.DeleteQuarantine(ctx, id)
+		}
+	}
+	return fmt.Errorf("%w: quarantine item %s", ErrNotFound, id)
+}
+
+// Hold holds an order by hand: it is not sent (or, if already sent, not changed) until Release.
+func (e *Engine) Hold(ctx context.Context, k OrderKey, reason string) error {
+	return e.setHold(ctx, k, true, reason)
+}
+
+// Release lifts a hand-placed hold; the order is delivered at the next run of its channel.
+func (e *Engine) Release(ctx context.Context, k OrderKey) error {
+	return e.setHold(ctx, k, false, "")
+}
+
+func (e *Engine) setHold(ctx context.Context, k OrderKey, hold bool, reason string) error {
+	for attempt := 0; ; attempt++ {
+		rec, err := e.store.GetOrder(ctx, k)
+		if err != nil {
+			return err
+		}
+		rec.ManualHold = hold
+		if hold {
+			rec.HoldReason = "held by host: " + reason
+		}
+		rec.Pending = true
+		err = e.store.PutOrder(ctx, rec)
+		if errors.Is(err, ErrConflict) && attempt < 3 {
+			continue
+		}
+		return err
+	}
+}
+
+// Order returns the ledger record of one order.
+func (e *Engine) Order(ctx context.Context, k OrderKey) (*OrderRecord, error) {
+	return e.store.GetOrder(ctx, k)
+}

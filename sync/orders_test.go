@@ -1,0 +1,350 @@
+package sync_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	gosync "sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tobira-commerce/tobira/connector"
+	"github.com/tobira-commerce/tobira/connector/memory"
+	"github.com/tobira-commerce/tobira/order"
+	tobirasync "github.com/tobira-commerce/tobira/sync"
+)
+
+// requestsPerOrder counts the warehouse's distinct requests per channel order.
+func requestsPerOrder(w *memory.Warehouse) map[string]int {
+	out := map[string]int{}
+	for _, r := range w.Requests() {
+		out[r.Channel+"/"+r.Order.ID]++
+	}
+	return out
+}
+
+func TestOrdersPageReturnedTwiceImportsOnce(t *testing.T) {
+	r := newRig(t, "shop")
+	for i := range 7 {
+		r.place("shop", newOrder(fmt.Sprintf("o%d", i), "TEA", 1))
+	}
+	r.chans["shop"].RepeatPage(2)
+	res := r.syncOrders("shop")
+	require.Greater(t, res.Seen, 7, "pages were handed out twice")
+	require.Equal(t, 7, res.New)
+	require.Equal(t, 7, r.whs["wh"].Submissions())
+	for k, n := range requestsPerOrder(r.whs["wh"]) {
+		require.Equal(t, 1, n, k)
+	}
+}
+
+func TestOrdersSecondPollSameContentSendsNothing(t *testing.T) {
+	r := newRig(t, "shop")
+	r.place("shop", newOrder("o1", "TEA", 1))
+	require.Equal(t, 1, r.syncOrders("shop").New)
+	// The overlap makes the next window list o1 again; the ledger sees the same content.
+	r.clock.Advance(10 * time.Second)
+	res := r.syncOrders("shop")
+	require.Equal(t, 1, res.Seen)
+	require.Equal(t, 1, res.Unchanged)
+	// A push of the same order changes nothing either.
+	o, _ := r.chans["shop"].Order("o1")
+	require.NoError(t, r.eng.IngestOrder(r.ctx, "m1", "shop", o))
+	require.Equal(t, 1, r.whs["wh"].Submissions())
+	req, _ := r.requestFor("wh", "shop", "o1")
+	require.Zero(t, req.Changes)
+}
+
+func TestOrdersBadOrderInMiddleOfPageIsQuarantined(t *testing.T) {
+	r := newRig(t, "shop")
+	r.place("shop", newOrder("o1", "TEA", 1))
+	bad := newOrder("o2", "TEA", 1)
+	bad.Lines[0].Quantity = -3
+	r.place("shop", bad)
+	r.place("shop", newOrder("o3", "TEA", 1))
+	res := r.syncOrders("shop")
+	require.Equal(t, 1, res.Quarantined)
+	require.Equal(t, 2, r.whs["wh"].Submissions(), "the rest of the page is delivered")
+	q, err := r.eng.Quarantined(r.ctx, "m1")
+	require.NoError(t, err)
+	require.Len(t, q, 1)
+	require.Equal(t, "o2", q[0].ItemID)
+	require.Contains(t, q[0].Reason, "lines[0].quantity")
+	require.NotContains(t, q[0].Reason, "神宮前", "no personal data in reasons")
+
+	// The cursor moved on: the next run lists nothing new and the bad order stays parked.
+	r.clock.Advance(10 * time.Minute)
+	res = r.syncOrders("shop")
+	require.Zero(t, res.New)
+
+	// When the shop fixes it, it is delivered and leaves quarantine.
+	r.chans["shop"].Change("o2", func(o *order.Order) { o.Lines[0].Quantity = 3 })
+	res = r.syncOrders("shop")
+	require.Equal(t, 1, res.Changed)
+	require.Equal(t, 3, r.whs["wh"].Submissions())
+	q, _ = r.eng.Quarantined(r.ctx, "m1")
+	require.Empty(t, q)
+}
+
+func TestOrdersBrokenPayloadFromPlatformIsQuarantined(t *testing.T) {
+	r := newRig(t, "shop")
+	src := rejectingSource{OrderSource: r.chans["shop"], reject: connector.Reject{ID: "x9", Err: errors.New("line_items[0].quantity: not a number")}, once: new(gosync.Once)}
+	r.channel("shop").Source = src
+	r.apply()
+	r.place("shop", newOrder("o1", "TEA", 1))
+	res := r.syncOrders("shop")
+	require.Equal(t, 1, res.Quarantined)
+	require.Equal(t, 1, r.whs["wh"].Submissions())
+}
+
+// rejectingSource adds a payload it could not decode to its first page.
+type rejectingSource struct {
+	connector.OrderSource
+	reject connector.Reject
+	once   *gosync.Once
+}
+
+func (s rejectingSource) ListOrders(ctx context.Context, req connector.ListOrdersRequest) (*connector.OrderPage, error) {
+	p, err := s.OrderSource.ListOrders(ctx, req)
+	if err == nil {
+		s.once.Do(func() { p.Rejects = append(p.Rejects, s.reject) })
+	}
+	return p, err
+}
+
+func TestOrdersSettleDelayWaitsForYoungOrders(t *testing.T) {
+	r := newRig(t, "shop")
+	r.chans["shop"].Place(newOrder("o1", "TEA", 1))
+	res, err := r.eng.SyncOrders(r.ctx, "m1", "shop") // the order is younger than Settle
+	require.NoError(t, err)
+	require.Zero(t, res.New)
+	r.clock.Advance(2 * time.Second)
+	res, err = r.eng.SyncOrders(r.ctx, "m1", "shop")
+	require.NoError(t, err)
+	require.Equal(t, 1, res.New)
+}
+
+func TestOrdersGapSweepFindsLateIndexedOrder(t *testing.T) {
+	r := newRig(t, "shop")
+	r.place("shop", newOrder("o1", "TEA", 1))
+	r.syncOrders("shop")
+	r.clock.Advance(30 * time.Minute)
+	r.syncOrders("shop")
+	// An order the platform indexed late: its update time lies in a window already listed,
+	// beyond the overlap.
+	r.chans["shop"].Place(newOrder("late", "TEA", 1))
+	r.chans["shop"].Backdate("late", r.clock.Now().Add(-20*time.Minute))
+	res := r.syncOrders("shop")
+	require.Zero(t, res.New, "the overlap (1 minute here) does not reach it")
+	r.clock.Advance(time.Hour)
+	res = r.syncOrders("shop")
+	require.Equal(t, 1, res.New, "the hourly gap sweep does")
+	require.Equal(t, 1, requestsPerOrder(r.whs["wh"])["shop/late"])
+}
+
+func TestOrdersTimesInAnyZoneAreHandledInUTC(t *testing.T) {
+	r := newRig(t, "shop")
+	jst := time.FixedZone("JST", 9*3600)
+	o := newOrder("o1", "TEA", 1)
+	o.PlacedAt = r.clock.Now().In(jst)
+	r.place("shop", o)
+	r.chans["shop"].Backdate("o1", r.clock.Now().Add(-time.Second).In(jst))
+	require.Equal(t, 1, r.syncOrders("shop").New)
+}
+
+func TestOrdersKeysNamespacedByChannel(t *testing.T) {
+	r := newRig(t, "shop-a", "shop-b")
+	r.place("shop-a", newOrder("1001", "TEA", 1))
+	r.place("shop-b", newOrder("1001", "TEA", 2))
+	r.syncOrders("shop-a")
+	r.syncOrders("shop-b")
+	per := requestsPerOrder(r.whs["wh"])
+	require.Equal(t, 1, per["shop-a/1001"])
+	require.Equal(t, 1, per["shop-b/1001"])
+	a, _ := r.requestFor("wh", "shop-a", "1001")
+	b, _ := r.requestFor("wh", "shop-b", "1001")
+	require.NotEqual(t, a.Key, b.Key)
+	require.Equal(t, 2, b.Order.Lines[0].Quantity)
+}
+
+func TestOrdersRevokedCredentialsStopOnlyThatChannel(t *testing.T) {
+	r := newRig(t, "shop", "mall")
+	r.place("shop", newOrder("s1", "TEA", 1))
+	r.place("mall", newOrder("m1", "TEA", 1))
+	r.syncOrders("shop")
+	r.syncOrders("mall")
+
+	// The shop's token is revoked; orders keep coming on both channels.
+	var attempts atomic.Int32
+	r.chans["shop"].SetHook(func(string) error {
+		attempts.Add(1)
+		return fmt.Errorf("token revoked: %w", connector.ErrUnauthorized)
+	})
+	r.place("shop", newOrder("s2", "TEA", 1))
+	r.place("mall", newOrder("m2", "TEA", 1))
+	_, err := r.eng.SyncOrders(r.ctx, "m1", "shop")
+	require.ErrorIs(t, err, tobirasync.ErrStopped)
+	stops := eventsOf[tobirasync.ChannelStopped](r)
+	require.Len(t, stops, 1)
+	require.Equal(t, "shop", stops[0].Channel)
+	_, err = r.eng.SyncOrders(r.ctx, "m1", "shop")
+	require.ErrorIs(t, err, tobirasync.ErrStopped, "a stopped channel is not retried in a loop")
+	require.EqualValues(t, 1, attempts.Load(), "a stopped channel's platform is not called again")
+	r.syncOrders("mall")
+	require.Equal(t, 1, requestsPerOrder(r.whs["wh"])["mall/m2"], "the other channel goes on")
+
+	// The host renews the credentials: the shop resumes from its cursor and back-fills the gap.
+	r.chans["shop"].SetHook(nil)
+	r.clock.Advance(3 * time.Hour)
+	r.apply()
+	r.syncOrders("shop")
+	require.Equal(t, 1, requestsPerOrder(r.whs["wh"])["shop/s2"])
+	require.Equal(t, 4, r.whs["wh"].Submissions())
+}
+
+func TestOrdersThrottledChannelDoesNotStopOthers(t *testing.T) {
+	r := newRig(t, "shop", "mall")
+	r.chans["shop"].FailNext(1, &connector.RateLimitError{Wait: 2 * time.Second, Reason: "429"})
+	r.place("shop", newOrder("s1", "TEA", 1))
+	r.place("mall", newOrder("m1", "TEA", 1))
+	_, err := r.eng.SyncOrders(r.ctx, "m1", "shop")
+	wait, ok := connector.RetryAfter(err)
+	require.True(t, ok, "the rate-limit wait reaches the host: %v", err)
+	require.Equal(t, 2*time.Second, wait)
+	r.syncOrders("mall")
+	require.Equal(t, 1, r.whs["wh"].Submissions())
+	r.syncOrders("shop")
+	require.Equal(t, 2, r.whs["wh"].Submissions(), "the schedule goes on; the next run catches up")
+}
+
+func TestOrdersWarehouseDownKeepsOrdersPending(t *testing.T) {
+	r := newRig(t, "shop")
+	r.whs["wh"].FailNext(2, nil)
+	r.place("shop", newOrder("s1", "TEA", 1))
+	r.place("shop", newOrder("s2", "TEA", 1))
+	_, err := r.eng.SyncOrders(r.ctx, "m1", "shop")
+	require.ErrorIs(t, err, connector.ErrTemporary)
+	_, err = r.eng.SyncOrders(r.ctx, "m1", "shop")
+	require.Error(t, err)
+	res := r.syncOrders("shop")
+	require.Equal(t, 2, res.Delivered, "recorded orders are re-driven with the same keys")
+	require.Equal(t, 2, r.whs["wh"].Submissions())
+}
+
+// singleFlightSource fails the test if two listings of one channel overlap.
+type singleFlightSource struct {
+	connector.OrderSource
+	active, overlaps atomic.Int32
+}
+
+func (s *singleFlightSource) ListOrders(ctx context.Context, req connector.ListOrdersRequest) (*connector.OrderPage, error) {
+	if s.active.Add(1) > 1 {
+		s.overlaps.Add(1)
+	}
+	defer s.active.Add(-1)
+	time.Sleep(100 * time.Microsecond)
+	return s.OrderSource.ListOrders(ctx, req)
+}
+
+func TestOrdersSingleFlightPerChannel(t *testing.T) {
+	r := newRig(t, "shop")
+	src := &singleFlightSource{OrderSource: r.chans["shop"]}
+	r.channel("shop").Source = src
+	r.apply()
+	for i := range 30 {
+		r.place("shop", newOrder(fmt.Sprintf("o%d", i), "TEA", 1))
+	}
+	var wg gosync.WaitGroup
+	for range 8 { // a catch-up run and scheduled runs at once
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := r.eng.SyncOrders(r.ctx, "m1", "shop")
+			require.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+	require.Zero(t, src.overlaps.Load())
+	require.Equal(t, 30, r.whs["wh"].Submissions())
+}
+
+func TestOrdersReplicaLeaseKeepsOthersOut(t *testing.T) {
+	r := newRig(t, "shop")
+	other := tobirasync.New(r.store, tobirasync.Options{Clock: r.clock, Owner: "other"})
+	require.NoError(t, other.PutMerchant(r.m))
+	ok, err := r.store.AcquireLease(r.ctx, "orders/m1/shop", "other", r.clock.Now(), time.Minute)
+	require.NoError(t, err)
+	require.True(t, ok)
+	_, err = r.eng.SyncOrders(r.ctx, "m1", "shop")
+	require.ErrorIs(t, err, tobirasync.ErrBusy)
+	r.clock.Advance(2 * time.Minute) // the other replica died: its lease expires
+	r.place("shop", newOrder("o1", "TEA", 1))
+	require.Equal(t, 1, r.syncOrders("shop").New)
+}
+
+func TestMerchantsChangeWhileRunning(t *testing.T) {
+	r := newRig(t, "shop")
+	// A second merchant with the same SKU and the same order number: nothing is shared.
+	shopB := &memory.Channel{Now: r.clock.Now}
+	whB := &memory.Warehouse{Now: r.clock.Now}
+	mB := tobirasync.Merchant{ID: "m2", Channels: []tobirasync.Channel{{ID: "shop", Source: shopB, Sink: shopB, Target: shopB}},
+		Warehouses: []tobirasync.Warehouse{{ID: "wh", Fulfiller: whB, Shipments: whB, Stock: whB}}}
+	require.NoError(t, r.eng.PutMerchant(mB))
+	r.whs["wh"].SetOnHand("TEA-1", 10)
+	whB.SetOnHand("TEA-1", 3)
+	r.syncStock()
+	_, err := r.eng.SyncStock(r.ctx, "m2")
+	require.NoError(t, err)
+	r.place("shop", newOrder("1001", "TEA-1", 2))
+	shopB.Place(newOrder("1001", "TEA-1", 1))
+	r.syncOrders("shop")
+	_, err = r.eng.SyncOrders(r.ctx, "m2", "shop")
+	require.NoError(t, err)
+	require.Equal(t, 8, r.stock("shop", "TEA-1"))
+	b, _ := shopB.Stock("TEA-1")
+	require.Equal(t, 2, b)
+
+	// Pause m1's shop, add a channel, remove m2: no restart, no cursor lost.
+	require.NoError(t, r.eng.PauseChannel("m1", "shop", true))
+	_, err = r.eng.SyncOrders(r.ctx, "m1", "shop")
+	require.ErrorIs(t, err, tobirasync.ErrPaused)
+	mall := &memory.Channel{Now: r.clock.Now}
+	r.chans["mall"] = mall
+	r.m.Channels = append(r.m.Channels, tobirasync.Channel{ID: "mall", Source: mall, Sink: mall, Target: mall})
+	r.apply() // also un-pauses: the configuration says Paused=false
+	r.eng.RemoveMerchant("m2")
+	_, err = r.eng.SyncOrders(r.ctx, "m2", "shop")
+	require.ErrorIs(t, err, tobirasync.ErrUnknownMerchant)
+	r.place("shop", newOrder("1002", "TEA-1", 1))
+	res := r.syncOrders("shop")
+	require.Equal(t, 1, res.New, "the cursor survived: only the new order is new")
+	r.syncStock()
+	require.Equal(t, 7, r.stock("mall", "TEA-1"), "the new channel gets the shared pool")
+}
+
+func TestRunDrivesFlowsOnIntervals(t *testing.T) {
+	r := newRig(t, "shop")
+	r.whs["wh"].SetOnHand("TEA", 5)
+	clock := tobirasync.SystemClock{}
+	shop := &memory.Channel{}
+	w := &memory.Warehouse{}
+	w.SetOnHand("TEA", 5)
+	eng := tobirasync.New(r.store, tobirasync.Options{Clock: clock, Settle: time.Millisecond,
+		OrdersEvery: 20 * time.Millisecond, ShipmentsEvery: 20 * time.Millisecond, StockEvery: 20 * time.Millisecond})
+	require.NoError(t, eng.PutMerchant(tobirasync.Merchant{ID: "run", Channels: []tobirasync.Channel{{ID: "shop", Source: shop, Sink: shop, Target: shop}},
+		Warehouses: []tobirasync.Warehouse{{ID: "wh", Fulfiller: w, Shipments: w, Stock: w}}}))
+	shop.Place(newOrder("o1", "TEA", 2))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	done := make(chan error)
+	go func() { done <- eng.Run(ctx) }()
+	require.Eventually(t, func() bool {
+		n, _ := shop.Stock("TEA")
+		return w.Submissions() == 1 && n == 3
+	}, 4*time.Second, 10*time.Millisecond)
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+}

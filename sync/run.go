@@ -1,0 +1,75 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// Run drives every flow of every merchant on Options' intervals until ctx ends, for hosts without
+// a scheduler of their own. Merchants added, changed or removed while it runs are picked up at
+// the next tick. A failing or throttled flow is logged and tried again at its next interval; it
+// never stops the others. Run returns ctx's error.
+func (e *Engine) Run(ctx context.Context) error {
+	tick := min(e.opt.OrdersEvery, e.opt.ShipmentsEvery, e.opt.StockEvery) / 2
+	tick = max(tick, 10*time.Millisecond)
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		next    = map[string]time.Time{}
+		running = map[string]bool{}
+	)
+	defer wg.Wait()
+	start := func(part string, every time.Duration, flow func(context.Context) error) {
+		now := e.opt.Clock.Now()
+		mu.Lock()
+		defer mu.Unlock()
+		if running[part] || now.Before(next[part]) {
+			return
+		}
+		running[part], next[part] = true, now.Add(every)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := flow(ctx)
+			if err != nil && !errors.Is(err, ErrBusy) && !errors.Is(err, ErrPaused) && ctx.Err() == nil {
+				e.opt.Logger.WarnContext(ctx, "tobira: flow failed; retried at its next interval", "flow", part, "err", err)
+			}
+			mu.Lock()
+			running[part] = false
+			mu.Unlock()
+		}()
+	}
+	for {
+		for _, id := range e.Merchants() {
+			m, err := e.merchant(id)
+			if err != nil {
+				continue
+			}
+			for _, c := range m.cfg.Channels {
+				c := c
+				start("orders/"+id+"/"+c.ID, e.opt.OrdersEvery, func(ctx context.Context) error {
+					_, err := e.SyncOrders(ctx, id, c.ID)
+					return err
+				})
+			}
+			for _, w := range m.cfg.Warehouses {
+				w := w
+				start("shipments/"+id+"/"+w.ID, e.opt.ShipmentsEvery, func(ctx context.Context) error {
+					_, err := e.SyncShipments(ctx, id, w.ID)
+					return err
+				})
+			}
+			start("stock/"+id, e.opt.StockEvery, func(ctx context.Context) error {
+				_, err := e.SyncStock(ctx, id)
+				return err
+			})
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-e.opt.Clock.After(tick):
+		}
+	}
+}

@@ -1,0 +1,334 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/tobira-commerce/tobira/connector"
+	"github.com/tobira-commerce/tobira/order"
+	"github.com/tobira-commerce/tobira/shipment"
+)
+
+// ShipmentsResult counts what one SyncShipments run did.
+type ShipmentsResult struct {
+	Listed      int
+	Confirmed   int
+	Waiting     int
+	Quarantined int
+}
+
+// SyncShipments lists a warehouse's new shipments into the outbox, then confirms every pending
+// shipment of the merchant to its channel.
+func (e *Engine) SyncShipments(ctx context.Context, merchantID, warehouse string) (ShipmentsResult, error) {
+	var res ShipmentsResult
+	m, err := e.merchant(merchantID)
+	if err != nil {
+		return res, err
+	}
+	w := m.warehouses[warehouse]
+	if w == nil {
+		return res, fmt.Errorf("%w: warehouse %s/%s", ErrUnknownMerchant, merchantID, warehouse)
+	}
+	if err := m.stoppedErr(warehouse); err != nil {
+		return res, err
+	}
+	part := "shipments/" + escape(merchantID) + "/" + escape(warehouse)
+	release, err := e.acquire(ctx, part)
+	if err != nil {
+		return res, err
+	}
+	defer release()
+	if w.Shipments != nil {
+		if err := e.pullShipments(ctx, m, w, part, &res); err != nil {
+			_ = e.deliverShipments(ctx, m, &res)
+			return res, err
+		}
+	}
+	return res, e.deliverShipments(ctx, m, &res)
+}
+
+func (e *Engine) pullShipments(ctx context.Context, m *merchant, w *Warehouse, part string, res *ShipmentsResult) error {
+	name := "shipments/" + escape(m.cfg.ID) + "/" + escape(w.ID)
+	cur, ver, err := e.store.GetCursor(ctx, name)
+	if err != nil {
+		return err
+	}
+	for {
+		p, err := w.Shipments.ListShipments(ctx, connector.Cursor(cur))
+		if err != nil {
+			return e.channelErr(ctx, m, w.ID, err)
+		}
+		for _, r := range p.Rejects {
+			res.Quarantined++
+			if err := e.quarantine(ctx, Quarantined{Kind: "shipment", Merchant: m.cfg.ID, Source: w.ID, ItemID: r.ID, Reason: errString(r.Err)}); err != nil {
+				return err
+			}
+		}
+		for _, s := range p.Shipments {
+			res.Listed++
+			if err := e.enqueueShipment(ctx, m, w.ID, s); err != nil {
+				return err
+			}
+		}
+		if ver, err = e.store.PutCursor(ctx, name, string(p.Next), ver); err != nil {
+			return err
+		}
+		if err := e.renew(ctx, part); err != nil {
+			return err
+		}
+		if !p.More || string(p.Next) == cur {
+			return nil
+		}
+		cur = string(p.Next)
+	}
+}
+
+// RecordShipment puts a shipment the host's warehouse made into the outbox and confirms it to its
+// channel. Recording the same shipment ID again has no effect.
+func (e *Engine) RecordShipment(ctx context.Context, merchantID, warehouse string, s shipment.Shipment) error {
+	m, err := e.merchant(merchantID)
+	if err != nil {
+		return err
+	}
+	if err := e.enqueueShipment(ctx, m, warehouse, s); err != nil {
+		return err
+	}
+	rec, err := e.store.GetShipment(ctx, shipmentID(merchantID, warehouse, s.ID))
+	if err != nil || rec.State != ShipmentPending {
+		return err
+	}
+	var res ShipmentsResult
+	return e.confirm(ctx, m, rec, &res)
+}
+
+func shipmentID(merchantID, warehouse, id string) string {
+	return escape(merchantID) + "/" + escape(warehouse) + "/" + escape(id)
+}
+
+// enqueueShipment inserts a shipment into the outbox unless it is there already.
+func (e *Engine) enqueueShipment(ctx context.Context, m *merchant, warehouse string, s shipment.Shipment) error {
+	rec := &ShipmentRecord{ID: shipmentID(m.cfg.ID, warehouse, s.ID), Merchant: m.cfg.ID, Warehouse: warehouse,
+		Shipment: s, State: ShipmentPending, CreatedAt: e.opt.Clock.Now()}
+	if err := s.Validate(); err != nil {
+		rec.State, rec.Reason = ShipmentQuarantined, err.Error()
+	}
+	err := e.store.PutShipment(ctx, rec)
+	if errors.Is(err, ErrConflict) {
+		return nil // listed before: the outbox holds it
+	}
+	if err != nil {
+		return err
+	}
+	if rec.State == ShipmentQuarantined {
+		return e.quarantineShipment(ctx, rec)
+	}
+	return nil
+}
+
+func (e *Engine) quarantineShipment(ctx context.Context, rec *ShipmentRecord) error {
+	payload, _ := json.Marshal(rec.Shipment)
+	return e.quarantine(ctx, Quarantined{ID: "shipment:" + rec.ID, Kind: "shipment", Merchant: rec.Merchant,
+		Source: rec.Warehouse, ItemID: rec.ID, Reason: rec.Reason, Payload: payload})
+}
+
+// deliverShipments confirms every pending shipment of the merchant.
+func (e *Engine) deliverShipments(ctx context.Context, m *merchant, res *ShipmentsResult) error {
+	seen := map[string]bool{}
+	for {
+		recs, err := e.store.PendingShipments(ctx, m.cfg.ID, e.opt.PageLimit)
+		if err != nil {
+			return err
+		}
+		progressed := false
+		var firstErr error
+		for _, rec := range recs {
+			if seen[rec.ID] {
+				continue
+			}
+			seen[rec.ID], progressed = true, true
+			if err := e.confirm(ctx, m, rec, res); err != nil && firstErr == nil && !errors.Is(err, ErrConflict) {
+				firstErr = err // one channel failing must not hold back the others' shipments
+			}
+		}
+		if firstErr != nil {
+			return firstErr
+		}
+		if !progressed || len(recs) < e.opt.PageLimit {
+			return nil
+		}
+	}
+}
+
+// confirm applies a shipment to its order and tells the channel. Applying is recorded on the
+// order (idempotent on the shipment ID) before the channel is called, and the channel is called
+// with the shipment's key, so a crash anywhere confirms the shipment once.
+func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord, res *ShipmentsResult) error {
+	s := &srec.Shipment
+	k := OrderKey{Merchant: m.cfg.ID, Channel: s.Channel, OrderID: s.OrderID}
+	park := func(reason string) error {
+		srec.State, srec.Reason = ShipmentQuarantined, reason
+		if err := e.store.PutShipment(ctx, srec); err != nil {
+			return err
+		}
+		res.Quarantined++
+		return e.quarantineShipment(ctx, srec)
+	}
+	rec, err := e.store.GetOrder(ctx, k)
+	if errors.Is(err, ErrNotFound) {
+		return park("shipment for an order the engine never imported (channel " + s.Channel + ", order " + s.OrderID + ")")
+	} else if err != nil {
+		return err
+	}
+	if s.RequestKey != "" && !slices.ContainsFunc(rec.Requests, func(r Request) bool { return r.Key == s.RequestKey }) {
+		return park("shipment names request " + s.RequestKey + ", which the order never had")
+	}
+	ch := m.channels[s.Channel]
+	if ch == nil {
+		return park("shipment for channel " + s.Channel + ", which the merchant does not have")
+	}
+	if err := m.stoppedErr(ch.ID); err != nil {
+		return err
+	}
+	if !srec.Applied {
+		if reason, err := e.apply(ctx, m, rec, s); err != nil {
+			return err
+		} else if reason != "" {
+			return park(reason)
+		}
+		srec.Applied = true
+		if err := e.store.PutShipment(ctx, srec); err != nil {
+			return err
+		}
+	}
+	complete := shippedAll(m, rec)
+	if ch.Sink == nil {
+		srec.State = ShipmentDone
+		return e.store.PutShipment(ctx, srec)
+	}
+	mode := ch.Shipments
+	if ps, ok := ch.Sink.(connector.PartialShipper); ok && !ps.SupportsPartialShipments() {
+		mode = ShipWhenComplete
+	}
+	conf := connector.ShipmentConfirmation{Order: rec.Order, Shipment: *s, Complete: complete, IdempotencyKey: key("confirm", srec.ID)}
+	var waiting []*ShipmentRecord
+	if mode == ShipWhenComplete {
+		if !complete {
+			srec.State = ShipmentWaiting
+			res.Waiting++
+			return e.store.PutShipment(ctx, srec)
+		}
+		// One confirmation for the whole order, with every parcel, under an ID of the order's own
+		// so that it is the same confirmation whichever shipment completes it.
+		conf.Shipment = shipment.Shipment{ID: "order-" + key("complete", k.String()), RequestKey: s.RequestKey,
+			Channel: s.Channel, OrderID: s.OrderID, At: s.At}
+		conf.IdempotencyKey = key("confirm", k.String())
+		for _, entry := range rec.Shipments {
+			other := srec
+			if other.Shipment.ID != entry.ID {
+				if other, err = e.store.GetShipment(ctx, shipmentID(m.cfg.ID, srec.Warehouse, entry.ID)); err != nil {
+					continue // shipped from another warehouse: its record holds its own parcels
+				}
+				waiting = append(waiting, other)
+			}
+			conf.Shipment.Lines = append(conf.Shipment.Lines, other.Shipment.Lines...)
+			conf.Shipment.Parcels = append(conf.Shipment.Parcels, other.Shipment.Parcels...)
+		}
+	}
+	if err := ch.Sink.ConfirmShipment(ctx, conf); err != nil {
+		switch connector.Classify(err) {
+		case connector.Unauthorized:
+			e.stop(ctx, m, ch.ID, err)
+			return fmt.Errorf("%w: %w", ErrStopped, err)
+		case connector.Permanent:
+			return park("channel refused the shipment: " + err.Error())
+		}
+		return err
+	}
+	for _, w := range append(waiting, srec) {
+		if w.State == ShipmentDone {
+			continue
+		}
+		w.State = ShipmentDone
+		if err := e.store.PutShipment(ctx, w); err != nil && !errors.Is(err, ErrConflict) {
+			return err
+		}
+	}
+	res.Confirmed++
+	e.emit(ShipmentConfirmed{Key: k, Shipment: conf.Shipment.ID, Complete: complete})
+	return nil
+}
+
+// apply adds a shipment's quantities to its order record and re-computes its reservation, which
+// keeps the shipped units until a stock level taken after the shipment arrives. It returns a
+// reason when the shipment cannot belong to the order.
+func (e *Engine) apply(ctx context.Context, m *merchant, rec *OrderRecord, s *shipment.Shipment) (string, error) {
+	for attempt := 0; ; attempt++ {
+		if slices.ContainsFunc(rec.Shipments, func(x ShipmentEntry) bool { return x.ID == s.ID }) {
+			// Applied before a crash: the reservation may not have followed, so bring it in line.
+			skus, err := e.reserve(ctx, m, rec)
+			e.pushAffected(ctx, m, skus)
+			return "", err
+		}
+		if rec.Order.Status == order.StatusCancelled {
+			return "shipment for an order cancelled on the channel: the warehouse shipped after the cancellation (never confirmed to the channel)", nil
+		}
+		shipped := rec.Shipped()
+		lines := map[string]int{}
+		for _, sl := range s.Lines {
+			i := slices.IndexFunc(rec.Order.Lines, func(l order.Line) bool {
+				return (sl.LineID != "" && l.ID == sl.LineID) || (sl.LineID == "" && l.SKU == sl.SKU)
+			})
+			if i < 0 {
+				return fmt.Sprintf("shipment line %q (SKU %q) is not a line of the order", sl.LineID, sl.SKU), nil
+			}
+			l := rec.Order.Lines[i]
+			if open := l.Open() - shipped[l.ID] - lines[l.ID]; sl.Quantity > open {
+				return fmt.Sprintf("shipment ships %d of line %q, but only %d are open (cancelled lines are never confirmed)", sl.Quantity, l.ID, max(open, 0)), nil
+			}
+			lines[l.ID] += sl.Quantity
+		}
+		rec.Shipments = append(rec.Shipments, ShipmentEntry{ID: s.ID, At: s.At, Lines: lines})
+		wasShipped := rec.State == StateShipped
+		if shippedAll(m, rec) {
+			rec.State = StateShipped
+		}
+		err := e.store.PutOrder(ctx, rec)
+		if errors.Is(err, ErrConflict) && attempt < 3 {
+			if rec, err = e.store.GetOrder(ctx, rec.Key); err != nil {
+				return "", err
+			}
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		skus, err := e.reserve(ctx, m, rec)
+		if err != nil {
+			return "", err
+		}
+		e.pushAffected(ctx, m, skus)
+		if !wasShipped && rec.State == StateShipped {
+			e.emit(OrderShipped{Key: rec.Key})
+		}
+		return "", nil
+	}
+}
+
+// shippedAll reports whether every open unit routed to a warehouse has shipped.
+func shippedAll(m *merchant, rec *OrderRecord) bool {
+	for d, lines := range m.cfg.routes(rec.Key.Channel, &rec.Order) {
+		if m.warehouses[d] == nil {
+			continue
+		}
+		shipped := rec.Shipped()
+		for _, l := range lines {
+			if shipped[l.ID] < l.Open() {
+				return false
+			}
+		}
+	}
+	return true
+}

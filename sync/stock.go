@@ -1,0 +1,463 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/tobira-commerce/tobira/connector"
+	"github.com/tobira-commerce/tobira/inventory"
+	"github.com/tobira-commerce/tobira/order"
+)
+
+// configurePool applies every channel's stock policy and SKU map to the pool. Callers hold m.stock.
+func (m *merchant) configurePool() {
+	for _, c := range m.cfg.Channels {
+		m.pool.SetChannel(c.ID, c.Stock)
+	}
+}
+
+// loadPool builds the merchant's pool from the Store on first use. Callers hold m.stock.
+func (e *Engine) loadPool(ctx context.Context, m *merchant) error {
+	if m.loaded {
+		return nil
+	}
+	levels, err := e.store.Levels(ctx, m.cfg.ID)
+	if err != nil {
+		return err
+	}
+	res, err := e.store.Reservations(ctx, m.cfg.ID)
+	if err != nil {
+		return err
+	}
+	m.pool = inventory.NewPool()
+	m.configurePool()
+	// Reservations first: a level then releases the shipped units it already counts, so shipped
+	// entries persisted before that level arrived cannot count twice.
+	for _, r := range res {
+		m.pool.Reserve(r)
+	}
+	m.pool.SetLevels(levels...)
+	m.acked = map[string]map[string]int{}
+	m.loaded = true
+	return nil
+}
+
+// checkSKUs reports the first line whose SKU the merchant's stock pool cannot resolve for the
+// channel, so the order is quarantined instead of reserving nothing.
+func (e *Engine) checkSKUs(m *merchant, channel string, o *order.Order) (string, error) {
+	m.stock.Lock()
+	defer m.stock.Unlock()
+	if m.pool == nil {
+		m.pool = inventory.NewPool()
+		m.configurePool()
+	}
+	routes := m.cfg.routes(channel, o)
+	for d, lines := range routes {
+		if m.warehouses[d] == nil {
+			continue
+		}
+		for _, l := range lines {
+			if _, err := m.pool.Resolve(channel, l.SKU); err != nil {
+				return l.SKU, err
+			}
+		}
+	}
+	return "", nil
+}
+
+// reservation is what an order still takes from the merchant's warehouses: per line routed to a
+// warehouse, the larger of what the warehouse holds and what the channel wants (a change not yet
+// answered must not free stock), less what already shipped, in warehouse SKUs.
+func reservation(m *merchant, pool *inventory.Pool, rec *OrderRecord) inventory.Reservation {
+	r := inventory.Reservation{Key: rec.Key.String(), Channel: rec.Key.Channel}
+	if rec.State == StateQuarantined {
+		return r
+	}
+	held := map[string]int{}
+	for _, req := range rec.Requests {
+		if req.State == RequestCancelled {
+			continue
+		}
+		for _, l := range req.Lines {
+			held[l.LineID] += l.Quantity
+		}
+	}
+	cancelled := rec.Order.Status == order.StatusCancelled
+	shipped := rec.Shipped()
+	qty := map[string]int{}
+	for d, lines := range m.cfg.routes(rec.Key.Channel, &rec.Order) {
+		if m.warehouses[d] == nil {
+			continue
+		}
+		for _, l := range lines {
+			n := held[l.ID]
+			if !cancelled {
+				n = max(n, l.Open())
+			}
+			n -= shipped[l.ID]
+			if n <= 0 {
+				continue
+			}
+			items, err := pool.Resolve(rec.Key.Channel, l.SKU)
+			if err != nil {
+				continue // checked at intake; a SKU unmapped since then reserves nothing
+			}
+			for _, it := range items {
+				qty[it.SKU] += n * it.Quantity
+			}
+		}
+	}
+	// Shipped units stay reserved until a level taken after the shipment counts them; the pool
+	// drops each entry when such a level arrives.
+	for _, s := range rec.Shipments {
+		for _, l := range rec.Order.Lines {
+			n := s.Lines[l.ID]
+			if n <= 0 {
+				continue
+			}
+			items, err := pool.Resolve(rec.Key.Channel, l.SKU)
+			if err != nil {
+				continue
+			}
+			for _, it := range items {
+				r.Shipped = append(r.Shipped, inventory.ShippedItem{SKU: it.SKU, Quantity: n * it.Quantity, At: s.At})
+			}
+		}
+	}
+	for sku, n := range qty {
+		r.Items = append(r.Items, inventory.Item{SKU: sku, Quantity: n})
+	}
+	slices.SortFunc(r.Items, func(a, b inventory.Item) int {
+		if a.SKU < b.SKU {
+			return -1
+		}
+		if a.SKU > b.SKU {
+			return 1
+		}
+		return 0
+	})
+	return r
+}
+
+// reserve brings the order's reservation in line with its record and returns the warehouse SKUs
+// whose availability may have changed.
+func (e *Engine) reserve(ctx context.Context, m *merchant, rec *OrderRecord) ([]string, error) {
+	m.stock.Lock()
+	defer m.stock.Unlock()
+	if err := e.loadPool(ctx, m); err != nil {
+		return nil, err
+	}
+	r := reservation(m, m.pool, rec)
+	if len(r.Items) == 0 && len(r.Shipped) == 0 {
+		if err := e.store.DeleteReservation(ctx, m.cfg.ID, r.Key); err != nil {
+			return nil, err
+		}
+		return m.pool.Release(r.Key), nil
+	}
+	if err := e.store.PutReservation(ctx, m.cfg.ID, r); err != nil {
+		return nil, err
+	}
+	return m.pool.Reserve(r), nil
+}
+
+// ReportSale records a sale the engine does not import (a shop that is not connected, a phone
+// order, a point of sale) so that it counts against every channel at once. key must be unique
+// per sale; reporting it again replaces it, and ReportSale with no items withdraws it.
+func (e *Engine) ReportSale(ctx context.Context, merchantID, key string, items []inventory.Item) error {
+	m, err := e.merchant(merchantID)
+	if err != nil {
+		return err
+	}
+	m.stock.Lock()
+	if err := e.loadPool(ctx, m); err != nil {
+		m.stock.Unlock()
+		return err
+	}
+	r := inventory.Reservation{Key: "sale:" + key, Items: items}
+	var skus []string
+	if len(items) == 0 {
+		err = e.store.DeleteReservation(ctx, merchantID, r.Key)
+		skus = m.pool.Release(r.Key)
+	} else {
+		err = e.store.PutReservation(ctx, merchantID, r)
+		skus = m.pool.Reserve(r)
+	}
+	m.stock.Unlock()
+	if err != nil {
+		return err
+	}
+	e.pushAffected(ctx, m, skus)
+	return nil
+}
+
+// SetOnHand records warehouse stock levels (a WMS reporting its own counts) and pushes what
+// changed to every channel.
+func (e *Engine) SetOnHand(ctx context.Context, merchantID string, levels ...inventory.Level) error {
+	m, err := e.merchant(merchantID)
+	if err != nil {
+		return err
+	}
+	if err := e.setLevels(ctx, m, levels); err != nil {
+		return err
+	}
+	skus := make([]string, len(levels))
+	for i, l := range levels {
+		skus[i] = l.SKU
+	}
+	e.pushAffected(ctx, m, skus)
+	return nil
+}
+
+func (e *Engine) setLevels(ctx context.Context, m *merchant, levels []inventory.Level) error {
+	for i := range levels {
+		if levels[i].OnHand < 0 {
+			levels[i].OnHand = 0 // a warehouse that oversold must not make channels sell more
+		}
+	}
+	m.stock.Lock()
+	defer m.stock.Unlock()
+	if err := e.loadPool(ctx, m); err != nil {
+		return err
+	}
+	if err := e.store.PutLevels(ctx, m.cfg.ID, levels); err != nil {
+		return err
+	}
+	// Shipped units this level counts leave the reservations in the pool. The persisted
+	// reservations keep them until rewritten, which is harmless: loadPool applies levels last.
+	m.pool.SetLevels(levels...)
+	return nil
+}
+
+// pushAffected pushes new values of the channel SKUs that depend on these warehouse SKUs. Pushing
+// is best effort here: what fails is pushed again by the next SyncStock, which diffs everything.
+func (e *Engine) pushAffected(ctx context.Context, m *merchant, warehouseSKUs []string) {
+	if len(warehouseSKUs) == 0 {
+		return
+	}
+	m.stock.Lock()
+	if err := e.loadPool(ctx, m); err != nil {
+		m.stock.Unlock()
+		return
+	}
+	affected := m.pool.Affected(warehouseSKUs)
+	m.stock.Unlock()
+	for _, c := range m.cfg.Channels {
+		if skus := affected[c.ID]; len(skus) > 0 && c.Target != nil && !c.Paused {
+			if _, err := e.push(ctx, m, &c, skus); err != nil {
+				e.opt.Logger.WarnContext(ctx, "tobira: stock push failed; retried at the next SyncStock", "merchant", m.cfg.ID, "channel", c.ID, "err", err)
+			}
+		}
+	}
+}
+
+// StockResult counts what one SyncStock run did.
+type StockResult struct {
+	Levels int // levels read from warehouses
+	Pushed int // values channels acknowledged
+	Failed int // values that failed, to be pushed again
+}
+
+// SyncStock reads stock levels from the merchant's warehouses and pushes every channel's values
+// that differ from what the channel last acknowledged. Failures of one channel do not stop the
+// others; the first error is returned after all were tried.
+func (e *Engine) SyncStock(ctx context.Context, merchantID string) (StockResult, error) {
+	var res StockResult
+	m, err := e.merchant(merchantID)
+	if err != nil {
+		return res, err
+	}
+	part := "stock/" + escape(merchantID)
+	release, err := e.acquire(ctx, part)
+	if err != nil {
+		return res, err
+	}
+	defer release()
+	var errs []error
+	for _, w := range m.cfg.Warehouses {
+		if w.Stock == nil {
+			continue
+		}
+		if err := e.pullStock(ctx, m, &w, &res); err != nil {
+			errs = append(errs, fmt.Errorf("warehouse %s: %w", w.ID, err))
+		}
+	}
+	for _, c := range m.cfg.Channels {
+		if c.Target == nil || c.Paused || m.stoppedErr(c.ID) != nil {
+			continue
+		}
+		n, err := e.push(ctx, m, &c, nil)
+		res.Pushed += n
+		if err != nil {
+			errs = append(errs, fmt.Errorf("channel %s: %w", c.ID, err))
+		}
+	}
+	return res, errors.Join(errs...)
+}
+
+func (e *Engine) pullStock(ctx context.Context, m *merchant, w *Warehouse, res *StockResult) error {
+	name := "stock/" + escape(m.cfg.ID) + "/" + escape(w.ID)
+	cur, ver, err := e.store.GetCursor(ctx, name)
+	if err != nil {
+		return err
+	}
+	for {
+		p, err := w.Stock.ListStock(ctx, connector.Cursor(cur))
+		if err != nil {
+			return e.channelErr(ctx, m, w.ID, err)
+		}
+		for _, r := range p.Rejects {
+			if err := e.quarantine(ctx, Quarantined{Kind: "stock", Merchant: m.cfg.ID, Source: w.ID, ItemID: r.ID, Reason: errString(r.Err)}); err != nil {
+				return err
+			}
+		}
+		levels := p.Levels[:0:0]
+		for _, l := range p.Levels {
+			if l.SKU == "" || l.AsOf.IsZero() {
+				if err := e.quarantine(ctx, Quarantined{Kind: "stock", Merchant: m.cfg.ID, Source: w.ID, ItemID: l.SKU, Reason: "stock level without SKU or AsOf"}); err != nil {
+					return err
+				}
+				continue
+			}
+			levels = append(levels, l)
+		}
+		if err := e.setLevels(ctx, m, levels); err != nil {
+			return err
+		}
+		res.Levels += len(levels)
+		if ver, err = e.store.PutCursor(ctx, name, string(p.Next), ver); err != nil {
+			return err
+		}
+		cur = string(p.Next)
+		if !p.More {
+			return nil
+		}
+	}
+}
+
+// push sends a channel the values of skus (all planned SKUs when nil) that differ from what it
+// last acknowledged, in batches of at most its limit. It returns how many were acknowledged.
+func (e *Engine) push(ctx context.Context, m *merchant, c *Channel, skus []string) (int, error) {
+	m.stock.Lock()
+	if err := e.loadPool(ctx, m); err != nil {
+		m.stock.Unlock()
+		return 0, err
+	}
+	acked, err := e.ackedFor(ctx, m, c.ID)
+	if err != nil {
+		m.stock.Unlock()
+		return 0, err
+	}
+	var plan map[string]int
+	if skus == nil {
+		plan = m.pool.Plan(c.ID)
+	} else {
+		plan = make(map[string]int, len(skus))
+		for _, s := range skus {
+			if v, err := m.pool.Available(c.ID, s); err == nil {
+				plan[s] = v
+			}
+		}
+	}
+	compare := false
+	if ct, ok := c.Target.(connector.ComparingTarget); ok {
+		compare = ct.ComparesStock()
+	}
+	var updates []connector.StockUpdate
+	for sku, v := range plan {
+		prev, ok := acked[sku]
+		if ok && prev == v {
+			continue
+		}
+		u := connector.StockUpdate{SKU: sku, Available: v}
+		if compare && ok {
+			u.Compare = &prev
+		}
+		updates = append(updates, u)
+	}
+	m.stock.Unlock()
+	slices.SortFunc(updates, func(a, b connector.StockUpdate) int {
+		if a.SKU < b.SKU {
+			return -1
+		} else if a.SKU > b.SKU {
+			return 1
+		}
+		return 0
+	})
+	limit := max(c.Target.BatchLimit(), 1)
+	pushed := 0
+	for len(updates) > 0 {
+		batch := updates[:min(limit, len(updates))]
+		updates = updates[len(batch):]
+		results, err := c.Target.SetStock(ctx, batch)
+		if err != nil {
+			return pushed, e.channelErr(ctx, m, c.ID, err)
+		}
+		ok := make(map[string]int, len(batch))
+		for i, r := range results {
+			if i >= len(batch) || r.SKU != batch[i].SKU {
+				continue // a result we cannot pair with an update counts as not acknowledged
+			}
+			switch {
+			case r.Err == nil:
+				ok[r.SKU] = batch[i].Available
+			case errors.Is(r.Err, connector.ErrConflict):
+				e.emit(StockConflict{Merchant: m.cfg.ID, Channel: c.ID, SKU: r.SKU})
+				e.forgetAcked(m, c.ID, r.SKU)
+			case connector.Classify(r.Err) == connector.Permanent:
+				if err := e.quarantine(ctx, Quarantined{Kind: "stock", Merchant: m.cfg.ID, Source: c.ID, ItemID: r.SKU, Reason: r.Err.Error()}); err != nil {
+					return pushed, err
+				}
+			}
+		}
+		if len(ok) > 0 {
+			if err := e.store.PutAcked(ctx, m.cfg.ID, c.ID, ok); err != nil {
+				return pushed, err
+			}
+			m.stock.Lock()
+			for sku, v := range ok {
+				m.acked[c.ID][sku] = v
+			}
+			m.stock.Unlock()
+			pushed += len(ok)
+			e.emit(StockPushed{Merchant: m.cfg.ID, Channel: c.ID, Count: len(ok)})
+		}
+	}
+	return pushed, nil
+}
+
+// forgetAcked drops what the engine believed a channel holds after a compare-and-set conflict,
+// so the next push reads or overrides from the channel's own value rather than a stale one.
+func (e *Engine) forgetAcked(m *merchant, channel, sku string) {
+	m.stock.Lock()
+	defer m.stock.Unlock()
+	delete(m.acked[channel], sku)
+}
+
+// ackedFor returns the cached acknowledged values of a channel. Callers hold m.stock.
+func (e *Engine) ackedFor(ctx context.Context, m *merchant, channel string) (map[string]int, error) {
+	if a, ok := m.acked[channel]; ok {
+		return a, nil
+	}
+	a, err := e.store.Acked(ctx, m.cfg.ID, channel)
+	if err != nil {
+		return nil, err
+	}
+	m.acked[channel] = a
+	return a, nil
+}
+
+// Available returns what a channel may sell of one of its SKUs now.
+func (e *Engine) Available(ctx context.Context, merchantID, channel, sku string) (int, error) {
+	m, err := e.merchant(merchantID)
+	if err != nil {
+		return 0, err
+	}
+	m.stock.Lock()
+	defer m.stock.Unlock()
+	if err := e.loadPool(ctx, m); err != nil {
+		return 0, err
+	}
+	return m.pool.Available(channel, sku)
+}
