@@ -56,10 +56,10 @@ func TestCursors(t *testing.T) {
 
 func orderRec(m, ch, id string, pending bool) *tobirasync.OrderRecord {
 	return &tobirasync.OrderRecord{
-		Key:     tobirasync.OrderKey{Merchant: m, Channel: ch, OrderID: id},
-		State:   tobirasync.OrderRecorded,
-		Pending: pending,
-		Shipped: map[string]int{"L1": 1},
+		Key:       tobirasync.OrderKey{Merchant: m, Channel: ch, OrderID: id},
+		State:     tobirasync.StateRecorded,
+		Pending:   pending,
+		Shipments: []tobirasync.ShipmentEntry{{ID: "s1", Lines: map[string]int{"L1": 1}}},
 	}
 }
 
@@ -102,7 +102,7 @@ func TestOrders(t *testing.T) {
 			t.Fatalf("pending = %s, want [a b A a ]", got)
 		}
 		// Staying pending keeps the place in the queue; leaving and re-entering goes to the back.
-		a.State = tobirasync.OrderSent
+		a.State = tobirasync.StateSent
 		if err := s.PutOrder(ctx, a); err != nil || a.Version != 2 {
 			t.Fatalf("update: %v, version %d", err, a.Version)
 		}
@@ -129,12 +129,12 @@ func TestOrders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Version != 4 || got.State != tobirasync.OrderSent || got.Shipped["L1"] != 1 || !got.Pending {
+		if got.Version != 4 || got.State != tobirasync.StateSent || got.Shipped()["L1"] != 1 || !got.Pending {
 			t.Fatalf("GetOrder = %+v", got)
 		}
 		// The store keeps its own copy.
-		a.Shipped["L1"] = 9
-		if got, _ := s.GetOrder(ctx, a.Key); got.Shipped["L1"] != 1 {
+		a.Shipments[0].ID = "changed"
+		if got, _ := s.GetOrder(ctx, a.Key); got.Shipments[0].ID != "s1" {
 			t.Fatalf("store shares memory with the caller")
 		}
 	})
@@ -223,7 +223,7 @@ func TestShipments(t *testing.T) {
 		if err != nil || len(recs) != 2 || recs[0].ID != "m/w/1" || recs[1].ID != "m/w/2" || recs[1].Version != 2 {
 			t.Fatalf("pending = %v, %v", recs, err)
 		}
-		r1.State = tobirasync.ShipmentConfirmed
+		r1.State = tobirasync.ShipmentDone
 		if err := s.PutShipment(ctx, r1); err != nil {
 			t.Fatal(err)
 		}
