@@ -2,6 +2,7 @@ package dbtest
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 type countingStore struct {
 	tobirasync.Store
 	getOrder, putOrder, pending, cursor, lease, reserve, acked atomic.Int64
+	putShipment, pendingShipments                              atomic.Int64
 }
 
 func (c *countingStore) GetOrder(ctx context.Context, k tobirasync.OrderKey) (*tobirasync.OrderRecord, error) {
@@ -49,4 +51,24 @@ func (c *countingStore) PutReservation(ctx context.Context, m string, r inventor
 func (c *countingStore) PutAcked(ctx context.Context, m, ch string, v map[string]int) error {
 	c.acked.Add(1)
 	return c.Store.PutAcked(ctx, m, ch, v)
+}
+
+func (c *countingStore) PutShipment(ctx context.Context, r *tobirasync.ShipmentRecord) error {
+	c.putShipment.Add(1)
+	return c.Store.PutShipment(ctx, r)
+}
+
+func (c *countingStore) PendingShipments(ctx context.Context, m string, n int) ([]*tobirasync.ShipmentRecord, error) {
+	c.pendingShipments.Add(1)
+	return c.Store.PendingShipments(ctx, m, n)
+}
+
+func (c *countingStore) DeleteReservation(ctx context.Context, m, key string) error {
+	c.reserve.Add(1)
+	return c.Store.DeleteReservation(ctx, m, key)
+}
+
+func (c *countingStore) String() string {
+	return fmt.Sprintf("GetOrder %d PutOrder %d PendingOrders %d PutReservation/Delete %d PutAcked %d PutShipment %d PendingShipments %d PutCursor %d AcquireLease %d",
+		c.getOrder.Load(), c.putOrder.Load(), c.pending.Load(), c.reserve.Load(), c.acked.Load(), c.putShipment.Load(), c.pendingShipments.Load(), c.cursor.Load(), c.lease.Load())
 }

@@ -12,7 +12,8 @@ import (
 	"time"
 
 	_ "github.com/go-sql-driver/mysql"
-	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 
 	"github.com/tobira-commerce/tobira/sync/sqlstore"
@@ -142,4 +143,25 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, b backend)) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) { fn(t, b) })
 	}
+}
+
+// openPostgresNoSync opens the PostgreSQL of TOBIRA_TEST_POSTGRES with synchronous_commit off for
+// its sessions. Tests of coordination between replicas need many commits, not durability across
+// a power cut, and on virtual disks each synchronous commit costs milliseconds.
+func openPostgresNoSync(t testing.TB) *sql.DB {
+	t.Helper()
+	dsn := requireEnv(t, envPostgres, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		t.Fatalf("%s: %v", envPostgres, err)
+	}
+	cfg.RuntimeParams["synchronous_commit"] = "off"
+	db := stdlib.OpenDB(*cfg)
+	t.Cleanup(func() { db.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := db.PingContext(ctx); err != nil {
+		t.Fatalf("%s is set but the database cannot be reached: %v", envPostgres, err)
+	}
+	return db
 }

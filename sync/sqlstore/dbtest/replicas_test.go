@@ -1,0 +1,256 @@
+package dbtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	gosync "sync"
+	"testing"
+	"time"
+
+	"github.com/tobira-commerce/tobira/connector"
+	"github.com/tobira-commerce/tobira/connector/memory"
+	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/sqlstore"
+)
+
+// TestReplicas runs three engines, each with its own pool, on one PostgreSQL store, the way a
+// host runs replicas: they share 20 channels and a warehouse, faults are injected on both sides,
+// and one replica dies half way through. Every order must reach the warehouse exactly once and
+// every shipment its channel once (design invariants 2 and 5, across replicas).
+func TestReplicas(t *testing.T) {
+	// 20 channels in all: 4 merchants of 5, each with its own warehouse, as a 3PL serves them.
+	const (
+		replicas  = 3
+		merchants = 4
+		perShop   = 5
+		channels  = merchants * perShop
+	)
+	orders := 10000
+	if raceEnabled {
+		// The race detector slows the engine about tenfold; a fifth of the orders still
+		// exercises every path and keeps the run under a minute.
+		orders = 2000
+	}
+	if testing.Short() {
+		orders = 1000
+	}
+	prefix := uniquePrefix()
+	pools := make([]*sqlstoreHandle, replicas)
+	for i := range pools {
+		db := openPostgresNoSync(t)
+		db.SetMaxOpenConns(channels + 4)
+		db.SetMaxIdleConns(channels + 4)
+		s, err := sqlstore.New(db, sqlstore.Options{Dialect: sqlstore.Postgres, TablePrefix: prefix, AutoMigrate: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pools[i] = &sqlstoreHandle{s}
+		if i == 0 {
+			dropTables(t, db, s)
+		}
+	}
+
+	shops := make([]*shop, merchants)
+	var chans []*memory.Channel // by global index: order i goes to chans[i%channels]
+	for m := range shops {
+		shops[m] = &shop{wh: &memory.Warehouse{PageSize: 100}}
+		for range perShop {
+			c := &memory.Channel{PageSize: 100}
+			shops[m].chans = append(shops[m].chans, c)
+			chans = append(chans, c)
+		}
+	}
+	// chanName is the key the warehouse gives a channel order: the channel ID within its merchant.
+	chanName := func(i int) string { return chanID(i % channels % perShop) }
+	merchantOf := func(i int) int { return i % channels / perShop }
+
+	// The replicas: Run with short intervals; replica 0 is killed midway.
+	ctx, cancelAll := context.WithCancel(context.Background())
+	defer cancelAll()
+	var running gosync.WaitGroup
+	cancels := make([]context.CancelFunc, replicas)
+	counters := make([]*countingStore, replicas)
+	logs := &logBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	defer func() {
+		if t.Failed() {
+			t.Logf("engine warnings (last 30):\n%s", logs.tail(30))
+		}
+	}()
+	for i := range replicas {
+		counters[i] = &countingStore{Store: pools[i].Store}
+		eng := tobirasync.New(counters[i], tobirasync.Options{
+			Owner: fmt.Sprintf("replica-%d", i), LeaseTTL: 2 * time.Second,
+			// A short overlap keeps re-reads cheap; a page the channel repeats ends its window,
+			// and the frequent sweep then picks up the rest of that window.
+			Settle: 5 * time.Millisecond, Overlap: 10 * time.Millisecond,
+			SweepEvery: 5 * time.Second, SweepSpan: time.Minute,
+			Logger:      logger,
+			OrdersEvery: 20 * time.Millisecond, ShipmentsEvery: 20 * time.Millisecond, StockEvery: time.Hour,
+		})
+		for m, sh := range shops {
+			if err := eng.PutMerchant(sh.merchant(fmt.Sprintf("m%d", m))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rctx, cancel := context.WithCancel(ctx)
+		cancels[i] = cancel
+		running.Add(1)
+		go func() {
+			defer running.Done()
+			if err := eng.Run(rctx); !errors.Is(err, context.Canceled) {
+				t.Errorf("replica %d: Run: %v", i, err)
+			}
+		}()
+	}
+
+	// The warehouse ships whatever it received, and remembers what it shipped.
+	var shipMu gosync.Mutex
+	shipped := map[string]string{} // merchant/shipment ID -> channel
+	stopShipping := make(chan struct{})
+	shippingDone := make(chan struct{})
+	go func() {
+		defer close(shippingDone)
+		for {
+			for m, sh := range shops {
+				for _, r := range sh.wh.Requests() {
+					if r.State != memory.Received {
+						continue
+					}
+					s, err := sh.wh.Ship(r.Key, nil)
+					if err != nil {
+						continue
+					}
+					shipMu.Lock()
+					shipped[fmt.Sprintf("m%d/%s", m, s.ID)] = r.Channel
+					shipMu.Unlock()
+				}
+			}
+			select {
+			case <-stopShipping:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
+
+	// Orders arrive in bursts, with faults: failed listings and submissions, repeated pages,
+	// submissions and confirmations that land but report an unknown outcome.
+	start := time.Now()
+	const bursts = 20
+	for b := range bursts {
+		for i := b * orders / bursts; i < (b+1)*orders/bursts; i++ {
+			chans[i%channels].Place(testOrder(fmt.Sprintf("o%05d", i), i))
+		}
+		c, wh := chans[b%channels], shops[b%merchants].wh
+		switch b % 4 {
+		case 0:
+			c.FailNext(2, nil)
+			wh.FailAfter(3, nil)
+		case 1:
+			c.RepeatPage(2)
+			wh.FailNext(2, nil)
+		case 2:
+			c.FailAfter(2, connector.ErrOutcomeUnknown)
+		}
+		if b == bursts/2 {
+			cancels[0]()
+			t.Logf("replica-0 killed after %v", time.Since(start).Round(time.Millisecond))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	// Wait until every order is at the warehouse and every shipment at its channel.
+	atWarehouses := func() map[string]int {
+		out := map[string]int{}
+		for m, sh := range shops {
+			for k, n := range perOrder(sh.wh) {
+				out[fmt.Sprintf("m%d/%s", m, k)] = n
+			}
+		}
+		return out
+	}
+	// About 20 s on an idle two-core machine; the margin is for shared CI hosts, where the
+	// database's CPU, not the engine, sets the pace.
+	deadline := time.Now().Add(150 * time.Second)
+	for {
+		confirmed := 0
+		for _, c := range chans {
+			confirmed += len(c.Confirmations())
+		}
+		shipMu.Lock()
+		nShipped := len(shipped)
+		shipMu.Unlock()
+		delivered := len(atWarehouses())
+		if delivered == orders && nShipped == orders && confirmed == orders {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("gave up after %v: %d orders at the warehouses, %d shipped, %d confirmed, of %d",
+				time.Since(start).Round(time.Millisecond), delivered, nShipped, confirmed, orders)
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("%d orders through 3 replicas in %v", orders, time.Since(start).Round(time.Millisecond))
+	for i, c := range counters {
+		t.Logf("replica-%d store calls: %v", i, c)
+	}
+	close(stopShipping)
+	<-shippingDone
+	cancelAll()
+	running.Wait()
+
+	// Invariant 2: one request per channel order; invariant 1: none lost.
+	counts := atWarehouses()
+	for i := range orders {
+		k := fmt.Sprintf("m%d/%s/o%05d", merchantOf(i), chanName(i), i)
+		if n := counts[k]; n != 1 {
+			t.Errorf("order %s reached the warehouse %d times", k, n)
+		}
+	}
+	// Invariant 5: every shipment confirmed, on its own channel (confirmations are counted
+	// once per shipment ID by the memory channel, so a second effect would be a second ID).
+	for i, c := range chans {
+		for id := range c.Confirmations() {
+			shipMu.Lock()
+			ch, ok := shipped[fmt.Sprintf("m%d/%s", i/perShop, id)]
+			shipMu.Unlock()
+			if !ok || ch != chanName(i) {
+				t.Errorf("shipment %s (of channel %q) confirmed on channel %d", id, ch, i)
+			}
+		}
+	}
+	q, err := pools[1].ListQuarantine(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, item := range q {
+		t.Errorf("quarantined: %s %s: %s", item.Kind, item.ItemID, item.Reason)
+	}
+}
+
+// logBuffer keeps what the engines log, to show when the test fails.
+type logBuffer struct {
+	mu    gosync.Mutex
+	lines []string
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.lines = append(b.lines, string(p))
+	return len(p), nil
+}
+
+func (b *logBuffer) tail(n int) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.Join(b.lines[max(0, len(b.lines)-n):], "")
+}
+
+// sqlstoreHandle names the store of one replica.
+type sqlstoreHandle struct{ *sqlstore.Store }
