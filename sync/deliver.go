@@ -164,16 +164,16 @@ func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *Ord
 			away = append(away, LinesRoutedAway{Key: rec.Key, Destination: d, Lines: wantLines(routes[d])})
 		}
 	}
-	if !rec.Routed {
-		rec.Routed = true
-		if err := e.store.PutOrder(ctx, rec); err != nil {
-			return err
-		}
+	// The routing is reported once, when the first write recording it lands.
+	rec.Routed = true
+	reportRouting := func() {
 		for _, ev := range away {
 			e.emit(ev)
 		}
+		away = nil
 	}
 	shipFP := o.ShippingFingerprint()
+	progressed := false
 	for i := range rec.Requests {
 		r := &rec.Requests[i]
 		wh := m.warehouses[r.Target]
@@ -200,19 +200,24 @@ func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *Ord
 				rec.State, rec.Pending = StateQuarantined, false
 				return e.settle(ctx, m, rec)
 			}
+			if progressed {
+				// Keep what the other warehouses answered; the failed one is tried again later.
+				if perr := e.store.PutOrder(ctx, rec); perr == nil {
+					reportRouting()
+				}
+			}
 			return err
 		}
-		if done {
-			if err := e.store.PutOrder(ctx, rec); err != nil {
-				return err
-			}
-		}
+		// Outcomes are recorded once, at the end: repeating a call after a crash is safe, since
+		// each carries a key derived from the recorded state, and one write per order is cheap.
+		progressed = progressed || done
 	}
 	rec.State = orderState(rec)
 	rec.Pending = false
 	if err := e.settle(ctx, m, rec); err != nil {
 		return err
 	}
+	reportRouting()
 	if ack, ok := ch.Source.(connector.Acknowledger); ok && rec.State == StateSent && len(rec.Shipments) == 0 {
 		// Best effort: the platform wants to know the warehouse took the order in. A failure is
 		// logged, never a reason to send the order twice.

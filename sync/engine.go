@@ -118,10 +118,13 @@ type merchant struct {
 	stopped sync.Map
 
 	// stock guards pool and acked: one merchant's stock is computed by one goroutine at a time.
-	stock  sync.Mutex
-	pool   *inventory.Pool
-	acked  map[string]map[string]int
-	loaded bool
+	stock sync.Mutex
+	pool  *inventory.Pool
+	acked map[string]map[string]int
+	// persisted is the digest of each reservation as the Store holds it, so unchanged ones are
+	// not written again.
+	persisted map[string]string
+	loaded    bool
 }
 
 // New returns an engine over store.
@@ -151,7 +154,7 @@ func (e *Engine) PutMerchant(m Merchant) error {
 	if old := e.merchants[m.ID]; old != nil {
 		// The stock pool survives: channels' policies are re-applied to it at the next use.
 		old.stock.Lock()
-		rt.pool, rt.acked, rt.loaded = old.pool, old.acked, old.loaded
+		rt.pool, rt.acked, rt.persisted, rt.loaded = old.pool, old.acked, old.persisted, old.loaded
 		old.stock.Unlock()
 		if rt.pool != nil {
 			rt.configurePool()

@@ -40,6 +40,10 @@ func (e *Engine) loadPool(ctx context.Context, m *merchant) error {
 	}
 	m.pool.SetLevels(levels...)
 	m.acked = map[string]map[string]int{}
+	m.persisted = make(map[string]string, len(res))
+	for _, r := range res {
+		m.persisted[r.Key] = reservationDigest(r)
+	}
 	m.loaded = true
 	return nil
 }
@@ -141,6 +145,21 @@ func reservation(m *merchant, pool *inventory.Pool, rec *OrderRecord) inventory.
 	return r
 }
 
+// reservationDigest is a short form of a reservation's content; "" when it holds nothing.
+func reservationDigest(r inventory.Reservation) string {
+	if len(r.Items) == 0 && len(r.Shipped) == 0 {
+		return ""
+	}
+	var b []byte
+	for _, it := range r.Items {
+		b = fmt.Appendf(b, "%s=%d;", it.SKU, it.Quantity)
+	}
+	for _, s := range r.Shipped {
+		b = fmt.Appendf(b, "%s@%d=%d;", s.SKU, s.At.UnixNano(), s.Quantity)
+	}
+	return string(b)
+}
+
 // reserve brings the order's reservation in line with its record and returns the warehouse SKUs
 // whose availability may have changed.
 func (e *Engine) reserve(ctx context.Context, m *merchant, rec *OrderRecord) ([]string, error) {
@@ -150,16 +169,25 @@ func (e *Engine) reserve(ctx context.Context, m *merchant, rec *OrderRecord) ([]
 		return nil, err
 	}
 	r := reservation(m, m.pool, rec)
-	if len(r.Items) == 0 && len(r.Shipped) == 0 {
+	digest := reservationDigest(r)
+	if m.persisted[r.Key] == digest {
+		return nil, nil // as recorded: nothing to write, nothing changed
+	}
+	var skus []string
+	if digest == "" {
 		if err := e.store.DeleteReservation(ctx, m.cfg.ID, r.Key); err != nil {
 			return nil, err
 		}
-		return m.pool.Release(r.Key), nil
+		skus = m.pool.Release(r.Key)
+		delete(m.persisted, r.Key)
+	} else {
+		if err := e.store.PutReservation(ctx, m.cfg.ID, r); err != nil {
+			return nil, err
+		}
+		skus = m.pool.Reserve(r)
+		m.persisted[r.Key] = digest
 	}
-	if err := e.store.PutReservation(ctx, m.cfg.ID, r); err != nil {
-		return nil, err
-	}
-	return m.pool.Reserve(r), nil
+	return skus, nil
 }
 
 // ReportSale records a sale the engine does not import (a shop that is not connected, a phone
@@ -274,6 +302,11 @@ func (e *Engine) SyncStock(ctx context.Context, merchantID string) (StockResult,
 		return res, err
 	}
 	defer release()
+	// Rebuild the pool from the Store: other replicas record reservations and levels too, and
+	// this run must plan from all of them, not from what this process saw.
+	m.stock.Lock()
+	m.loaded = false
+	m.stock.Unlock()
 	var errs []error
 	for _, w := range m.cfg.Warehouses {
 		if w.Stock == nil {
@@ -385,6 +418,70 @@ func (e *Engine) push(ctx context.Context, m *merchant, c *Channel, skus []strin
 		}
 		return 0
 	})
+	pushed, conflicts, err := e.send(ctx, m, c, updates)
+	if err != nil || len(conflicts) == 0 {
+		return pushed, err
+	}
+	n, err := e.replan(ctx, m, c, conflicts)
+	return pushed + n, err
+}
+
+// replan handles compare-and-set conflicts: the channel changed a value itself, usually because
+// it sold units whose orders are not imported yet. The engine reads the channel's value and sets
+// the plan, but never more than the channel shows after its own sales, comparing against it.
+// Without a way to read back, the engine forgets what it believed, and the next push sets the plan.
+func (e *Engine) replan(ctx context.Context, m *merchant, c *Channel, conflicts []connector.StockUpdate) (int, error) {
+	for _, u := range conflicts {
+		e.emit(StockConflict{Merchant: m.cfg.ID, Channel: c.ID, SKU: u.SKU})
+	}
+	reader, ok := c.Target.(connector.StockReader)
+	if !ok {
+		for _, u := range conflicts {
+			e.forgetAcked(m, c.ID, u.SKU)
+		}
+		return 0, nil
+	}
+	skus := make([]string, len(conflicts))
+	for i, u := range conflicts {
+		skus[i] = u.SKU
+	}
+	shown, err := reader.ReadStock(ctx, skus)
+	if err != nil {
+		return 0, e.channelErr(ctx, m, c.ID, err)
+	}
+	var retry []connector.StockUpdate
+	for _, u := range conflicts {
+		cur, ok := shown[u.SKU]
+		if !ok {
+			e.forgetAcked(m, c.ID, u.SKU)
+			continue
+		}
+		v := u.Available
+		if u.Compare != nil && cur < *u.Compare {
+			v = min(v, cur) // the channel sold since the engine's last push
+		}
+		if v == cur {
+			if err := e.store.PutAcked(ctx, m.cfg.ID, c.ID, map[string]int{u.SKU: cur}); err != nil {
+				return 0, err
+			}
+			m.stock.Lock()
+			m.acked[c.ID][u.SKU] = cur
+			m.stock.Unlock()
+			continue
+		}
+		retry = append(retry, connector.StockUpdate{SKU: u.SKU, Available: v, Compare: &cur})
+	}
+	n, again, err := e.send(ctx, m, c, retry)
+	for _, u := range again {
+		e.forgetAcked(m, c.ID, u.SKU) // changed again under us: the next run starts afresh
+	}
+	return n, err
+}
+
+// send pushes updates in batches of at most the target's limit and records what it
+// acknowledged. It returns the count acknowledged and the updates refused by compare-and-set.
+func (e *Engine) send(ctx context.Context, m *merchant, c *Channel, updates []connector.StockUpdate) (int, []connector.StockUpdate, error) {
+	var conflicts []connector.StockUpdate
 	limit := max(c.Target.BatchLimit(), 1)
 	pushed := 0
 	for len(updates) > 0 {
@@ -392,7 +489,7 @@ func (e *Engine) push(ctx context.Context, m *merchant, c *Channel, skus []strin
 		updates = updates[len(batch):]
 		results, err := c.Target.SetStock(ctx, batch)
 		if err != nil {
-			return pushed, e.channelErr(ctx, m, c.ID, err)
+			return pushed, conflicts, e.channelErr(ctx, m, c.ID, err)
 		}
 		ok := make(map[string]int, len(batch))
 		for i, r := range results {
@@ -403,17 +500,16 @@ func (e *Engine) push(ctx context.Context, m *merchant, c *Channel, skus []strin
 			case r.Err == nil:
 				ok[r.SKU] = batch[i].Available
 			case errors.Is(r.Err, connector.ErrConflict):
-				e.emit(StockConflict{Merchant: m.cfg.ID, Channel: c.ID, SKU: r.SKU})
-				e.forgetAcked(m, c.ID, r.SKU)
+				conflicts = append(conflicts, batch[i])
 			case connector.Classify(r.Err) == connector.Permanent:
 				if err := e.quarantine(ctx, Quarantined{Kind: "stock", Merchant: m.cfg.ID, Source: c.ID, ItemID: r.SKU, Reason: r.Err.Error()}); err != nil {
-					return pushed, err
+					return pushed, conflicts, err
 				}
 			}
 		}
 		if len(ok) > 0 {
 			if err := e.store.PutAcked(ctx, m.cfg.ID, c.ID, ok); err != nil {
-				return pushed, err
+				return pushed, conflicts, err
 			}
 			m.stock.Lock()
 			for sku, v := range ok {
@@ -424,7 +520,7 @@ func (e *Engine) push(ctx context.Context, m *merchant, c *Channel, skus []strin
 			e.emit(StockPushed{Merchant: m.cfg.ID, Channel: c.ID, Count: len(ok)})
 		}
 	}
-	return pushed, nil
+	return pushed, conflicts, nil
 }
 
 // forgetAcked drops what the engine believed a channel holds after a compare-and-set conflict,
@@ -460,4 +556,80 @@ func (e *Engine) Available(ctx context.Context, merchantID, channel, sku string)
 		return 0, err
 	}
 	return m.pool.Available(channel, sku)
+}
+
+// Drift is a SKU whose value on a channel differs from the engine's plan.
+type Drift struct {
+	SKU     string
+	Channel int // what the channel shows
+	Planned int // what the engine computes it may sell
+}
+
+// ErrCannotRead: the channel's StockTarget cannot read stock back (no connector.StockReader).
+var ErrCannotRead = errors.New("tobira/sync: channel cannot read stock back")
+
+// Reconcile reads a channel's stock back and reports every SKU whose value differs from the plan,
+// for example after a merchant edited stock by hand on the channel. With repair, it sets the
+// planned values (compare-and-set from the channel's own value where the target offers it).
+func (e *Engine) Reconcile(ctx context.Context, merchantID, channel string, repair bool) ([]Drift, error) {
+	m, c, err := e.channel(merchantID, channel)
+	if err != nil {
+		return nil, err
+	}
+	reader, ok := c.Target.(connector.StockReader)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s/%s", ErrCannotRead, merchantID, channel)
+	}
+	m.stock.Lock()
+	if err := e.loadPool(ctx, m); err != nil {
+		m.stock.Unlock()
+		return nil, err
+	}
+	plan := m.pool.Plan(channel)
+	m.stock.Unlock()
+	skus := make([]string, 0, len(plan))
+	for s := range plan {
+		skus = append(skus, s)
+	}
+	slices.Sort(skus)
+	var drift []Drift
+	for len(skus) > 0 {
+		batch := skus[:min(len(skus), max(c.Target.BatchLimit(), 1))]
+		skus = skus[len(batch):]
+		shown, err := reader.ReadStock(ctx, batch)
+		if err != nil {
+			return drift, e.channelErr(ctx, m, channel, err)
+		}
+		for _, s := range batch {
+			if v, ok := shown[s]; !ok || v != plan[s] {
+				drift = append(drift, Drift{SKU: s, Channel: v, Planned: plan[s]})
+			}
+		}
+	}
+	if !repair || len(drift) == 0 {
+		return drift, nil
+	}
+	// What the channel shows becomes what the engine believes it acknowledged, so the push below
+	// sends the planned value, compared against the channel's own.
+	shown := make(map[string]int, len(drift))
+	fix := make([]string, len(drift))
+	for i, d := range drift {
+		shown[d.SKU], fix[i] = d.Channel, d.SKU
+	}
+	if err := e.store.PutAcked(ctx, merchantID, channel, shown); err != nil {
+		return drift, err
+	}
+	m.stock.Lock()
+	acked, err := e.ackedFor(ctx, m, channel)
+	if err == nil {
+		for s, v := range shown {
+			acked[s] = v
+		}
+	}
+	m.stock.Unlock()
+	if err != nil {
+		return drift, err
+	}
+	_, err = e.push(ctx, m, c, fix)
+	return drift, err
 }

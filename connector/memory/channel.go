@@ -33,6 +33,8 @@ type Channel struct {
 
 	mu        gosync.Mutex
 	orders    map[string]order.Order
+	index     []pos // orders by (UpdatedAt, ID); rebuilt when stale
+	stale     bool
 	confirmed map[string]connector.ShipmentConfirmation
 	effects   int // distinct confirmations
 	stock     map[string]int
@@ -65,6 +67,27 @@ func (c *Channel) init() {
 	}
 }
 
+// pos is an order's place in the listing order.
+type pos struct {
+	t  time.Time
+	id string
+}
+
+func (p pos) less(q pos) bool { return p.t.Before(q.t) || (p.t.Equal(q.t) && p.id < q.id) }
+
+// put stores o and keeps the index: appending in time order (the common case of new orders)
+// keeps it sorted; anything else marks it stale.
+func (c *Channel) put(o order.Order) {
+	_, existed := c.orders[o.ID]
+	c.orders[o.ID] = o
+	p := pos{o.UpdatedAt, o.ID}
+	if !existed && !c.stale && (len(c.index) == 0 || c.index[len(c.index)-1].less(p)) {
+		c.index = append(c.index, p)
+		return
+	}
+	c.stale = true
+}
+
 // Place adds an order as a buyer would, stamping PlacedAt (if unset) and UpdatedAt with the
 // channel's clock. It returns the order as stored.
 func (c *Channel) Place(o order.Order) order.Order {
@@ -80,7 +103,9 @@ func (c *Channel) Place(o order.Order) order.Order {
 	}
 	o.UpdatedAt = now
 	o.Lines = slices.Clone(o.Lines)
-	c.orders[o.ID] = o
+	c.put(o)
+	// The caller's copy must not share lines with the channel's, or editing it edits the shop.
+	o.Lines = slices.Clone(o.Lines)
 	return o
 }
 
@@ -97,7 +122,7 @@ func (c *Channel) Change(id string, edit func(o *order.Order)) bool {
 	o.Lines = slices.Clone(o.Lines)
 	edit(&o)
 	o.UpdatedAt = c.now()
-	c.orders[id] = o
+	c.put(o)
 	return true
 }
 
@@ -111,6 +136,7 @@ func (c *Channel) Order(id string) (order.Order, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	o, ok := c.orders[id]
+	o.Lines = slices.Clone(o.Lines)
 	return o, ok
 }
 
@@ -120,6 +146,7 @@ func (c *Channel) Orders() []order.Order {
 	defer c.mu.Unlock()
 	out := make([]order.Order, 0, len(c.orders))
 	for _, o := range c.orders {
+		o.Lines = slices.Clone(o.Lines)
 		out = append(out, o)
 	}
 	slices.SortFunc(out, func(a, b order.Order) int { return cmp.Compare(a.ID, b.ID) })
@@ -150,24 +177,38 @@ func (c *Channel) ListOrders(ctx context.Context, req connector.ListOrdersReques
 	c.mu.Lock()
 	c.init()
 	c.calls["ListOrders"]++
+	if c.stale {
+		c.index = c.index[:0]
+		for _, o := range c.orders {
+			c.index = append(c.index, pos{o.UpdatedAt, o.ID})
+		}
+		slices.SortFunc(c.index, func(a, b pos) int {
+			if a.less(b) {
+				return -1
+			} else if b.less(a) {
+				return 1
+			}
+			return 0
+		})
+		c.stale = false
+	}
+	start := pos{req.From, ""}
+	if req.Page != "" && !(pos{afterT, afterID}).less(start) {
+		start = pos{afterT, afterID + "\x00"}
+	}
+	i, _ := slices.BinarySearchFunc(c.index, start, func(e, t pos) int {
+		if e.less(t) {
+			return -1
+		} else if t.less(e) {
+			return 1
+		}
+		return 0
+	})
 	var match []order.Order
-	for _, o := range c.orders {
-		u := o.UpdatedAt
-		if u.Before(req.From) || !u.Before(req.To) {
-			continue
-		}
-		if req.Page != "" && (u.Before(afterT) || (u.Equal(afterT) && o.ID <= afterID)) {
-			continue
-		}
-		match = append(match, o)
+	for ; i < len(c.index) && c.index[i].t.Before(req.To) && len(match) <= size; i++ {
+		match = append(match, c.orders[c.index[i].id])
 	}
 	c.mu.Unlock()
-	slices.SortFunc(match, func(a, b order.Order) int {
-		if n := a.UpdatedAt.Compare(b.UpdatedAt); n != 0 {
-			return n
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
 	page := &connector.OrderPage{}
 	if len(match) > size {
 		match = match[:size]
@@ -224,7 +265,8 @@ func (c *Channel) ConfirmShipment(ctx context.Context, s connector.ShipmentConfi
 			if o.Status != order.StatusCancelled {
 				o.Status = order.StatusClosed
 				o.ChannelStatus = "shipped"
-				c.orders[o.ID] = o
+				o.UpdatedAt = c.now()
+				c.put(o)
 			}
 		}
 	}
@@ -349,7 +391,7 @@ func (c *Channel) Backdate(id string, t time.Time) bool {
 	o, ok := c.orders[id]
 	if ok {
 		o.UpdatedAt = t.UTC()
-		c.orders[id] = o
+		c.put(o)
 	}
 	return ok
 }

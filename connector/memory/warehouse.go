@@ -235,6 +235,7 @@ func (w *Warehouse) Request(key string) (Request, bool) {
 		return Request{}, false
 	}
 	c := *r
+	c.Order.Lines = slices.Clone(r.Order.Lines)
 	c.shipped = nil
 	return c, true
 }

@@ -1,0 +1,180 @@
+package sync_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tobira-commerce/tobira/inventory"
+	tobirasync "github.com/tobira-commerce/tobira/sync"
+)
+
+func TestStockSaleOnOneChannelLowersEveryOtherInTheSameStep(t *testing.T) {
+	r := newRig(t, "A", "B", "C", "D")
+	r.setOnHand("TEA", 10)
+	for _, ch := range []string{"A", "B", "C", "D"} {
+		require.Equal(t, 10, r.stock(ch, "TEA"))
+	}
+	r.place("A", newOrder("a1", "TEA", 3))
+	r.syncOrders("A") // one step: no SyncStock in between
+	for _, ch := range []string{"B", "C", "D"} {
+		require.Equal(t, 7, r.stock(ch, "TEA"), "channel %s", ch)
+	}
+}
+
+func TestStockBundlesAndSharedComponents(t *testing.T) {
+	r := newRig(t, "shop", "mall")
+	r.channel("shop").Stock = inventory.Channel{SKUs: map[string][]inventory.Item{
+		"TEA":     {{SKU: "TEA", Quantity: 1}},
+		"CUP":     {{SKU: "CUP", Quantity: 1}},
+		"TEA-SET": {{SKU: "TEA", Quantity: 1}, {SKU: "CUP", Quantity: 2}},
+	}}
+	r.apply()
+	r.whs["wh"].SetOnHand("CUP", 10)
+	r.setOnHand("TEA", 20)
+	require.Equal(t, 5, r.stock("shop", "TEA-SET"), "limited by cups: 10/2")
+	r.place("shop", newOrder("o1", "TEA-SET", 2))
+	r.syncOrders("shop")
+	require.Equal(t, 3, r.stock("shop", "TEA-SET"))
+	require.Equal(t, 6, r.stock("shop", "CUP"), "a bundle sold lowers the single sharing its component")
+	require.Equal(t, 18, r.stock("mall", "TEA"))
+	r.place("mall", newOrder("m1", "CUP", 3))
+	r.syncOrders("mall")
+	require.Equal(t, 1, r.stock("shop", "TEA-SET"), "a single sold lowers the bundle")
+	req, _ := r.requestFor("wh", "shop", "o1")
+	require.Equal(t, "TEA-SET", req.Order.Lines[0].SKU, "the warehouse gets the channel's line; the reservation counts components")
+}
+
+func TestStockBuffersShareAndCap(t *testing.T) {
+	r := newRig(t, "shop", "mall", "outlet")
+	r.channel("mall").Stock.Policy = inventory.Policy{Buffer: 2}
+	r.channel("outlet").Stock.Policy = inventory.Policy{Share: 50, Max: 3}
+	r.apply()
+	r.setOnHand("TEA", 9)
+	require.Equal(t, 9, r.stock("shop", "TEA"))
+	require.Equal(t, 7, r.stock("mall", "TEA"))
+	require.Equal(t, 3, r.stock("outlet", "TEA"))
+}
+
+func TestStockBatchesNoLargerThanTheTargetLimit(t *testing.T) {
+	r := newRig(t, "shop")
+	r.chans["shop"].Limit = 3
+	for i := range 10 {
+		r.whs["wh"].SetOnHand(fmt.Sprintf("SKU%02d", i), i+1)
+	}
+	r.syncStock()
+	require.Equal(t, 4, r.chans["shop"].Calls("SetStock"), "10 values in batches of 3")
+	require.Equal(t, 10, r.chans["shop"].StockWrites())
+}
+
+func TestStockUnchangedValuesAreNotPushed(t *testing.T) {
+	r := newRig(t, "shop")
+	r.setOnHand("TEA", 5)
+	r.setOnHand("CUP", 5)
+	writes, calls := r.chans["shop"].StockWrites(), r.chans["shop"].Calls("SetStock")
+	r.syncStock()
+	r.syncStock()
+	require.Equal(t, writes, r.chans["shop"].StockWrites())
+	require.Equal(t, calls, r.chans["shop"].Calls("SetStock"))
+	r.setOnHand("TEA", 6)
+	require.Equal(t, writes+1, r.chans["shop"].StockWrites(), "only the changed SKU")
+}
+
+func TestStockFailedPushIsRetried(t *testing.T) {
+	r := newRig(t, "shop")
+	r.chans["shop"].FailNext(1, nil)
+	r.whs["wh"].SetOnHand("TEA", 5)
+	_, err := r.eng.SyncStock(r.ctx, "m1")
+	require.Error(t, err)
+	_, ok := r.chans["shop"].Stock("TEA")
+	require.False(t, ok)
+	r.syncStock()
+	require.Equal(t, 5, r.stock("shop", "TEA"))
+}
+
+func TestStockUnknownSKUQuarantinedNeverPushedAsZero(t *testing.T) {
+	r := newRig(t, "shop")
+	r.channel("shop").Stock = inventory.Channel{SKUs: map[string][]inventory.Item{"TEA": {{SKU: "TEA", Quantity: 1}}}}
+	r.apply()
+	r.setOnHand("TEA", 5)
+	r.place("shop", newOrder("o1", "TEA", 1, "MYSTERY", 1))
+	r.syncOrders("shop")
+	q, err := r.eng.Quarantined(r.ctx, "m1")
+	require.NoError(t, err)
+	require.Len(t, q, 1)
+	require.Contains(t, q[0].Reason, `"MYSTERY"`)
+	require.Zero(t, r.whs["wh"].Submissions())
+	_, pushed := r.chans["shop"].Stock("MYSTERY")
+	require.False(t, pushed)
+	require.Equal(t, 5, r.stock("shop", "TEA"), "a quarantined order reserves nothing")
+}
+
+func TestStockHostReportedSaleCountsEverywhere(t *testing.T) {
+	r := newRig(t, "shop", "mall")
+	r.setOnHand("TEA", 10)
+	require.NoError(t, r.eng.ReportSale(r.ctx, "m1", "pos-0001", []inventory.Item{{SKU: "TEA", Quantity: 4}}))
+	require.Equal(t, 6, r.stock("shop", "TEA"))
+	require.Equal(t, 6, r.stock("mall", "TEA"))
+	require.NoError(t, r.eng.ReportSale(r.ctx, "m1", "pos-0001", nil))
+	require.Equal(t, 10, r.stock("mall", "TEA"))
+}
+
+func TestStockCompareAndSetReplansOnConflict(t *testing.T) {
+	r := newRig(t, "shop")
+	r.chans["shop"].CompareStock = true
+	r.setOnHand("TEA", 10)
+	// The channel sold 2 units itself (its order is not imported yet), then stock arrives.
+	r.chans["shop"].SetStockByHand("TEA", 8)
+	r.setOnHand("TEA", 12)
+	require.Len(t, eventsOf[tobirasync.StockConflict](r), 1)
+	require.Equal(t, 8, r.stock("shop", "TEA"), "never more than the channel shows after its own sales")
+}
+
+func TestStockReconcileReportsAndRepairsDrift(t *testing.T) {
+	r := newRig(t, "shop")
+	r.setOnHand("TEA", 10)
+	r.setOnHand("CUP", 4)
+	r.chans["shop"].SetStockByHand("CUP", 40) // a merchant typed a wrong number on the channel
+	drift, err := r.eng.Reconcile(r.ctx, "m1", "shop", false)
+	require.NoError(t, err)
+	require.Equal(t, []tobirasync.Drift{{SKU: "CUP", Channel: 40, Planned: 4}}, drift)
+	require.Equal(t, 40, r.stock("shop", "CUP"), "reporting changes nothing")
+	_, err = r.eng.Reconcile(r.ctx, "m1", "shop", true)
+	require.NoError(t, err)
+	require.Equal(t, 4, r.stock("shop", "CUP"))
+	drift, err = r.eng.Reconcile(r.ctx, "m1", "shop", false)
+	require.NoError(t, err)
+	require.Empty(t, drift)
+}
+
+func TestStockSnapshotsAndShipmentsOutOfOrderNeverOverReport(t *testing.T) {
+	r := newRig(t, "shop", "mall")
+	r.setOnHand("TEA", 10)
+	before := r.clock.Now()
+	r.place("shop", newOrder("o1", "TEA", 3))
+	r.syncOrders("shop")
+	require.Equal(t, 7, r.stock("mall", "TEA"))
+	r.ship("wh", "shop", "o1")
+	shippedAt := r.clock.Now()
+	r.syncShipments()
+	require.Equal(t, 7, r.stock("mall", "TEA"), "shipped units stay reserved until a later count")
+
+	// A count taken before the shipment arrives late: it still holds the 3 units.
+	require.NoError(t, r.eng.SetOnHand(r.ctx, "m1", inventory.Level{SKU: "TEA", OnHand: 10, AsOf: before}))
+	require.Equal(t, 7, r.stock("mall", "TEA"))
+	// The count after the shipment releases them against itself.
+	require.NoError(t, r.eng.SetOnHand(r.ctx, "m1", inventory.Level{SKU: "TEA", OnHand: 7, AsOf: shippedAt}))
+	require.Equal(t, 7, r.stock("mall", "TEA"))
+	// An older count arriving after that is ignored.
+	require.NoError(t, r.eng.SetOnHand(r.ctx, "m1", inventory.Level{SKU: "TEA", OnHand: 10, AsOf: before}))
+	require.Equal(t, 7, r.stock("mall", "TEA"))
+
+	// After a restart the pool is rebuilt from the store to the same numbers.
+	r.restart()
+	r.syncStock()
+	require.Equal(t, 7, r.stock("mall", "TEA"))
+	n, err := r.eng.Available(r.ctx, "m1", "mall", "TEA")
+	require.NoError(t, err)
+	require.Equal(t, 7, n)
+}
