@@ -386,4 +386,3 @@ func TestMigrate(t *testing.T) {
 		}
 	})
 }
-
