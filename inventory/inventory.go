@@ -1,5 +1,3 @@
-// Package inventory keeps one stock pool for all of a merchant's channels and computes what each
-// channel may sell.
 package inventory
 
 import "time"

@@ -165,12 +165,29 @@ func (m *Merchant) routes(channel string, o *order.Order) map[string][]order.Lin
 	if len(m.Warehouses) > 0 {
 		fallback = m.Warehouses[0].ID
 	}
-	out := make(map[string][]order.Line, 1)
-	for _, l := range o.Lines {
-		d := m.Routing.route(channel, l.SKU, fallback)
-		if d == "" {
-			d = RouteMerchant
+	dest := func(sku string) string {
+		if d := m.Routing.route(channel, sku, fallback); d != "" {
+			return d
 		}
+		return RouteMerchant
+	}
+	// Most orders go to one place: share the order's lines instead of copying them. Callers only
+	// read the result.
+	first, one := "", true
+	for i, l := range o.Lines {
+		if d := dest(l.SKU); i == 0 {
+			first = d
+		} else if d != first {
+			one = false
+			break
+		}
+	}
+	if one {
+		return map[string][]order.Line{first: o.Lines}
+	}
+	out := make(map[string][]order.Line, 2)
+	for _, l := range o.Lines {
+		d := dest(l.SKU)
 		out[d] = append(out[d], l)
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -112,7 +113,7 @@ func (e *Engine) holdReason(ch *Channel, rec *OrderRecord) (reason string, timed
 	o := &rec.Order
 	switch {
 	case rec.ManualHold:
-		return rec.HoldReason, false
+		return "held by host: " + rec.ManualReason, false
 	case o.Status == order.StatusPending && !ch.Hold.SendPending:
 		return "order is pending on the channel (unpaid or under review)", false
 	case slices.Contains(ch.Hold.Statuses, o.ChannelStatus):
@@ -154,18 +155,14 @@ func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *Ord
 		dests = append(dests, d)
 	}
 	sort.Strings(dests)
-	var away []LinesRoutedAway
 	for _, d := range dests {
-		if m.warehouses[d] != nil {
-			if !cancelled && !slices.ContainsFunc(rec.Requests, func(r Request) bool { return r.Target == d }) && len(wantLines(routes[d])) > 0 {
-				rec.Requests = append(rec.Requests, Request{Target: d, Key: RequestKey(rec.Key, d), State: RequestNew})
-			}
-		} else if !rec.Routed {
-			away = append(away, LinesRoutedAway{Key: rec.Key, Destination: d, Lines: wantLines(routes[d])})
+		if m.warehouses[d] != nil && !cancelled && len(wantLines(routes[d])) > 0 &&
+			!slices.ContainsFunc(rec.Requests, func(r Request) bool { return r.Target == d }) {
+			rec.Requests = append(rec.Requests, Request{Target: d, Key: RequestKey(rec.Key, d), State: RequestNew})
 		}
 	}
-	// The routing is reported once, when the first write recording it lands.
-	rec.Routed = true
+	// Lines routed away are reported when they change, once the write recording them lands.
+	away := routedAway(m, rec, routes, cancelled)
 	reportRouting := func() {
 		for _, ev := range away {
 			e.emit(ev)
@@ -212,12 +209,29 @@ func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *Ord
 		// each carries a key derived from the recorded state, and one write per order is cheap.
 		progressed = progressed || done
 	}
-	rec.State = orderState(rec)
-	rec.Pending = false
+	wasShipped := rec.State == StateShipped
+	rec.State = orderState(m, rec)
+	// A shipped order may have become complete here (its last open units were cancelled) with
+	// shipments waiting for completion: it stays pending until they are woken, so that a crash in
+	// between wakes them at the next run.
+	wake := rec.State == StateShipped && len(rec.Shipments) > 0
+	rec.Pending = wake
 	if err := e.settle(ctx, m, rec); err != nil {
 		return err
 	}
 	reportRouting()
+	if !wasShipped && rec.State == StateShipped {
+		e.emit(OrderShipped{Key: rec.Key})
+	}
+	if wake {
+		if err := e.wakeWaiting(ctx, m, rec); err != nil {
+			return err
+		}
+		rec.Pending = false
+		if err := e.store.PutOrder(ctx, rec); err != nil {
+			return err
+		}
+	}
 	if ack, ok := ch.Source.(connector.Acknowledger); ok && rec.State == StateSent && len(rec.Shipments) == 0 {
 		// Best effort: the platform wants to know the warehouse took the order in. A failure is
 		// logged, never a reason to send the order twice.
@@ -242,10 +256,49 @@ func (e *Engine) settle(ctx context.Context, m *merchant, rec *OrderRecord) erro
 	return nil
 }
 
+// routedAway returns the LinesRoutedAway events to emit, and records them in rec.Away: one for
+// each destination other than a warehouse whose lines differ from what was last reported, with
+// every line now going there (none when the lines were cancelled or removed since).
+func routedAway(m *merchant, rec *OrderRecord, routes map[string][]order.Line, cancelled bool) []LinesRoutedAway {
+	dests := map[string]bool{}
+	for d := range routes {
+		dests[d] = true
+	}
+	for d := range rec.Away {
+		dests[d] = true
+	}
+	var out []LinesRoutedAway
+	for _, d := range slices.Sorted(maps.Keys(dests)) {
+		if m.warehouses[d] != nil {
+			continue
+		}
+		var lines []connector.LineQuantity
+		if !cancelled {
+			lines = wantLines(routes[d])
+		}
+		digest := linesDigest(lines)
+		prev, reported := rec.Away[d]
+		if (reported && prev == digest) || (!reported && len(lines) == 0) {
+			continue
+		}
+		out = append(out, LinesRoutedAway{Key: rec.Key, Destination: d, Lines: lines})
+		if len(lines) == 0 {
+			delete(rec.Away, d)
+			continue
+		}
+		if rec.Away == nil {
+			rec.Away = map[string]string{}
+		}
+		rec.Away[d] = digest
+	}
+	return out
+}
+
 // step makes one warehouse call for one request if its content differs from what is wanted, and
 // updates r from the answer. It reports whether r changed and must be recorded.
 func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *OrderRecord, r *Request, sub order.Order, want []connector.LineQuantity, shipFP string) (bool, error) {
 	f := wh.Fulfiller
+	resubmitted := false
 	switch {
 	case r.State == RequestCancelled:
 		return false, nil
@@ -272,12 +325,19 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 		if err := f.Submit(ctx, connector.FulfillmentRequest{Key: r.Key, Merchant: rec.Key.Merchant, Channel: rec.Key.Channel, Order: sub}); err != nil {
 			return false, err
 		}
-		r.State, r.Lines, r.ShippingFP = RequestSent, want, shipFP
-		e.emit(OrderSent{Key: rec.Key, Warehouse: r.Target, Request: r.Key})
-		return true, nil
+		if r.ShippingFP == "" {
+			r.State, r.Lines, r.ShippingFP = RequestSent, want, shipFP
+			e.emit(OrderSent{Key: rec.Key, Warehouse: r.Target, Request: r.Key})
+			return true, nil
+		}
+		// An earlier content may have been submitted under this key (intake recorded it in
+		// r.Lines and r.ShippingFP), its answer lost: Submit then had no effect, and the warehouse
+		// holds that content or this one. The whole content goes again, as a change.
+		resubmitted = true
 	}
 	digest := linesDigest(want) + "|" + shipFP
-	if r.ShippingFP == shipFP && linesDigest(r.Lines) == linesDigest(want) || r.Refused == digest {
+	same := r.ShippingFP == shipFP && linesDigest(r.Lines) == linesDigest(want)
+	if !resubmitted && (same && !r.Unsure || r.Refused == digest) {
 		return false, nil
 	}
 	seq := strconv.Itoa(r.Seq)
@@ -286,7 +346,10 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 		err error
 	)
 	cut, onlyFewer := decreases(r.Lines, want)
-	partial := onlyFewer && r.ShippingFP == shipFP
+	cancelOnly := onlyFewer && r.ShippingFP == shipFP && !same
+	// A partial cancellation is relative to what the warehouse holds, so it is sent only when
+	// that is known; otherwise a change carries the whole content.
+	partial := cancelOnly && !resubmitted && !r.Unsure
 	if partial {
 		a, err = f.Cancel(ctx, connector.CancelRequest{Key: r.Key, IdempotencyKey: key(r.Key, "cancel", seq, digest), Lines: cut, Reason: "lines cancelled on channel " + rec.Key.Channel})
 	} else {
@@ -295,16 +358,24 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 	if err != nil {
 		return false, err
 	}
+	if resubmitted {
+		r.State = RequestSent
+		e.emit(OrderSent{Key: rec.Key, Warehouse: r.Target, Request: r.Key})
+	}
 	r.Seq++
 	switch {
 	case a.Accepted:
-		r.Lines, r.ShippingFP, r.Refused, r.RefusedReason = want, shipFP, "", ""
-		if partial {
+		r.Lines, r.ShippingFP, r.Refused, r.RefusedReason, r.Unsure = want, shipFP, "", "", false
+		switch {
+		case resubmitted || same:
+			// Nothing the host has not heard: the content is what OrderSent or an earlier
+			// event reported.
+		case cancelOnly:
 			e.emit(OrderCancelled{Key: rec.Key, Warehouse: r.Target, Lines: cut})
-		} else {
+		default:
 			e.emit(OrderChanged{Key: rec.Key, Warehouse: r.Target})
 		}
-	case partial:
+	case cancelOnly:
 		r.Refused, r.RefusedReason = digest, a.Reason
 		e.emit(CancelRefused{Key: rec.Key, Warehouse: r.Target, Lines: cut, Reason: a.Reason})
 	default:
@@ -314,15 +385,44 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 	return true, nil
 }
 
-// orderState summarizes the requests.
-func orderState(rec *OrderRecord) OrderState {
+// wakeWaiting puts the order's shipments that wait for its completion back in the outbox: the
+// next SyncShipments confirms them, now that the order is complete.
+func (e *Engine) wakeWaiting(ctx context.Context, m *merchant, rec *OrderRecord) error {
+	for _, entry := range rec.Shipments {
+		whs := []string{entry.Warehouse}
+		if entry.Warehouse == "" {
+			whs = slices.Collect(maps.Keys(m.warehouses))
+		}
+		for _, wh := range whs {
+			srec, err := e.store.GetShipment(ctx, shipmentID(m.cfg.ID, wh, entry.ID))
+			if errors.Is(err, ErrNotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if srec.State != ShipmentWaiting || srec.Shipment.Channel != rec.Key.Channel || srec.Shipment.OrderID != rec.Key.OrderID {
+				continue
+			}
+			srec.State = ShipmentPending
+			if err := e.store.PutShipment(ctx, srec); err != nil && !errors.Is(err, ErrConflict) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// orderState summarizes the requests: the order is shipped once every unit due from its
+// warehouses has shipped, which a cancellation of the last open units can also bring about.
+func orderState(m *merchant, rec *OrderRecord) OrderState {
 	if len(rec.Requests) == 0 {
 		if rec.Order.Status == order.StatusCancelled {
 			return StateCancelled
 		}
 		return StateNotRouted
 	}
-	cancelled, shipped := true, rec.State == StateShipped
+	cancelled := true
+	shipped := rec.State == StateShipped || (len(rec.Shipments) > 0 && shippedAll(m, rec))
 	for _, r := range rec.Requests {
 		if r.State != RequestCancelled {
 			cancelled = false

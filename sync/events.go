@@ -68,7 +68,8 @@ type CancelRefused struct {
 
 // LinesRoutedAway: lines of an order go somewhere other than a warehouse (the merchant, a
 // drop-shipping supplier) or nowhere (ignored). Destination says where; the engine sends them to
-// no warehouse.
+// no warehouse. When the lines going to a destination change (added, changed, cancelled), the
+// event comes again with every line now going there: an empty Lines means nothing is left to ship.
 type LinesRoutedAway struct {
 	Key         OrderKey
 	Destination string

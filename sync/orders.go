@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/tobira-commerce/tobira/connector"
@@ -253,6 +255,13 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 		res.Unchanged++ // an older version than the one recorded: a late webhook or a stale page
 		return nil, nil
 	}
+	// Most orders a listing returns are unchanged (the overlap, the sweep, duplicate pushes):
+	// decide that before anything costlier.
+	fp := o.Fingerprint()
+	if rec != nil && rec.State != StateQuarantined && rec.Fingerprint == fp && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
+		res.Unchanged++
+		return nil, nil
+	}
 	reason := ""
 	if err := o.Validate(); err != nil {
 		reason = err.Error()
@@ -280,11 +289,6 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 		res.Quarantined++
 		return nil, e.store.PutOrder(ctx, rec)
 	}
-	fp := o.Fingerprint()
-	if rec != nil && rec.State != StateQuarantined && rec.Fingerprint == fp && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
-		res.Unchanged++
-		return nil, nil
-	}
 	wasQuarantined := rec != nil && rec.State == StateQuarantined
 	if rec == nil {
 		rec = &OrderRecord{Key: k, State: StateRecorded}
@@ -302,11 +306,46 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 			return nil, err
 		}
 	}
+	if rec.Fingerprint != fp {
+		markUnacknowledged(m, ch.ID, rec)
+	}
 	rec.Order, rec.Fingerprint, rec.Pending, rec.UpdatedAt = *o, fp, true, e.opt.Clock.Now()
 	if err := e.store.PutOrder(ctx, rec); err != nil {
 		return nil, err
 	}
 	return e.reserve(ctx, m, rec)
+}
+
+// markUnacknowledged is called when the content of a recorded order changes while its last
+// delivery has not finished (the record is still pending): a call for the recorded content may
+// have landed with its answer lost. A Submit with the same key then has no further effect, so a
+// request still new notes that content as what its warehouse may hold (the first time only) and
+// delivery follows its Submit with a change carrying the whole new content; a request already
+// sent is marked Unsure, so its next call is a change of the whole content too, never a line
+// cancellation relative to what the warehouse may no longer hold.
+func markUnacknowledged(m *merchant, channel string, rec *OrderRecord) {
+	if !rec.Pending || rec.Order.Status == order.StatusCancelled {
+		return // the last delivery finished, or it only cancelled (absolute, keyed by its turn)
+	}
+	routes := m.cfg.routes(channel, &rec.Order)
+	fp := rec.Order.ShippingFingerprint()
+	for _, d := range slices.Sorted(maps.Keys(routes)) {
+		lines := wantLines(routes[d])
+		if m.warehouses[d] == nil || len(lines) == 0 {
+			continue
+		}
+		i := slices.IndexFunc(rec.Requests, func(r Request) bool { return r.Target == d })
+		switch {
+		case i < 0 && rec.State == StateRecorded:
+			rec.Requests = append(rec.Requests, Request{Target: d, Key: RequestKey(rec.Key, d), State: RequestNew, Lines: lines, ShippingFP: fp})
+		case i < 0:
+		case rec.Requests[i].State == RequestNew && rec.Requests[i].ShippingFP == "":
+			rec.Requests[i].Lines, rec.Requests[i].ShippingFP = lines, fp
+		case rec.Requests[i].State == RequestSent && (rec.Requests[i].ShippingFP != fp || linesDigest(rec.Requests[i].Lines) != linesDigest(lines)):
+			// The recorded content was to be sent as a change or a cancellation.
+			rec.Requests[i].Unsure = true
+		}
+	}
 }
 
 func quarantineID(kind string, k OrderKey) string { return kind + ":" + k.String() }
@@ -378,10 +417,8 @@ func (e *Engine) setHold(ctx context.Context, k OrderKey, hold bool, reason stri
 		if err != nil {
 			return err
 		}
-		rec.ManualHold = hold
-		if hold {
-			rec.HoldReason = "held by host: " + reason
-		}
+		// Only the hold is recorded here; delivery decides and reports (OrderHeld) what follows.
+		rec.ManualHold, rec.ManualReason = hold, reason
 		rec.Pending = true
 		err = e.store.PutOrder(ctx, rec)
 		if errors.Is(err, ErrConflict) && attempt < 3 {

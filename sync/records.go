@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"maps"
 	"strings"
 	"time"
 
@@ -57,12 +58,16 @@ type OrderRecord struct {
 	State       OrderState  `json:"state"`
 	// Pending is set while the engine has work to do for the order; stores index it.
 	Pending bool `json:"pending"`
-	// HoldReason is set while the order is held; ManualHold when the host held it.
+	// HoldReason is set while the order is held: the reason last reported with OrderHeld.
 	HoldReason string `json:"hold_reason,omitempty"`
-	ManualHold bool   `json:"manual_hold,omitempty"`
-	// Routed records that the routing of the order was reported (lines sent elsewhere).
-	Routed   bool      `json:"routed,omitempty"`
-	Requests []Request `json:"requests,omitempty"`
+	// ManualHold is set while the host holds the order, with the host's ManualReason. They are
+	// apart from HoldReason so that delivery sees a new hand-placed hold as not yet reported.
+	ManualHold   bool   `json:"manual_hold,omitempty"`
+	ManualReason string `json:"manual_reason,omitempty"`
+	// Away records, per destination other than a warehouse, a digest of the lines last reported
+	// going there (LinesRoutedAway), so that a change to them is reported again.
+	Away     map[string]string `json:"away,omitempty"`
+	Requests []Request         `json:"requests,omitempty"`
 	// Shipments lists the shipments applied to the order, oldest first.
 	Shipments []ShipmentEntry `json:"shipments,omitempty"`
 	// Reserved records that the order holds a stock reservation.
@@ -73,9 +78,18 @@ type OrderRecord struct {
 // ShipmentEntry is one shipment as applied to its order: when it left and how many units of
 // each line it carried.
 type ShipmentEntry struct {
-	ID    string         `json:"id"`
-	At    time.Time      `json:"at"`
-	Lines map[string]int `json:"lines"`
+	// ID is the warehouse's shipment ID, unique only within Warehouse: two warehouses may both
+	// number their shipments from 1.
+	ID        string         `json:"id"`
+	Warehouse string         `json:"warehouse,omitempty"`
+	At        time.Time      `json:"at"`
+	Lines     map[string]int `json:"lines"`
+}
+
+// is reports whether the entry records shipment id of warehouse wh. Entries recorded before
+// Warehouse existed match any warehouse.
+func (x ShipmentEntry) is(wh, id string) bool {
+	return x.ID == id && (x.Warehouse == "" || x.Warehouse == wh)
 }
 
 // Shipped returns how many units of each line have shipped.
@@ -108,6 +122,10 @@ type Request struct {
 	// Lines and ShippingFP are what the warehouse holds (as last accepted).
 	Lines      []connector.LineQuantity `json:"lines"`
 	ShippingFP string                   `json:"shipping_fp"`
+	// Unsure is set when the warehouse may hold other content than Lines and ShippingFP: a change
+	// or cancellation may have landed with its answer lost before the order changed again. The
+	// next call then carries the whole content (a change), never a relative line cancellation.
+	Unsure bool `json:"unsure,omitempty"`
 	// Seq counts changes and cancellations sent; it makes each one's idempotency key distinct.
 	Seq int `json:"seq"`
 	// Refused is the digest of the last content the warehouse refused, so it is not asked again;
@@ -162,6 +180,7 @@ type Quarantined struct {
 func (rec *OrderRecord) Clone() *OrderRecord {
 	c := *rec
 	c.Order = cloneOrder(rec.Order)
+	c.Away = maps.Clone(rec.Away)
 	c.Requests = make([]Request, len(rec.Requests))
 	for i, r := range rec.Requests {
 		r.Lines = append([]connector.LineQuantity(nil), r.Lines...)

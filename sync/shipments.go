@@ -1,10 +1,12 @@
 package sync
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/tobira-commerce/tobira/connector"
@@ -193,7 +195,7 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 		return err
 	}
 	if !srec.Applied {
-		if reason, err := e.apply(ctx, m, rec, s); err != nil {
+		if reason, err := e.apply(ctx, m, rec, srec.Warehouse, s); err != nil {
 			return err
 		} else if reason != "" {
 			return park(reason)
@@ -204,6 +206,13 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 		}
 	}
 	complete := shippedAll(m, rec)
+	if rec.Order.Status == order.StatusCancelled {
+		// The warehouse shipped although the channel cancelled (it refused the cancellation, and
+		// the host heard of it with CancelRefused): the units left and are recorded, but the
+		// channel is never told that a cancelled order shipped.
+		srec.State, srec.Reason = ShipmentDone, "not confirmed: the order was cancelled on the channel"
+		return e.store.PutShipment(ctx, srec)
+	}
 	if ch.Sink == nil {
 		srec.State = ShipmentDone
 		return e.store.PutShipment(ctx, srec)
@@ -213,6 +222,17 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 		mode = ShipWhenComplete
 	}
 	conf := connector.ShipmentConfirmation{Order: rec.Order, Shipment: *s, Complete: complete, IdempotencyKey: key("confirm", srec.ID)}
+	before := map[string]int{}
+	for _, entry := range rec.Shipments {
+		if entry.is(srec.Warehouse, s.ID) {
+			break
+		}
+		for id, n := range entry.Lines {
+			before[id] += n
+		}
+	}
+	conf.Shipment.ID = channelShipmentID(rec, srec.Warehouse, s.ID)
+	conf.Shipment.Lines = channelLines(&rec.Order, s.Lines, before)
 	var waiting []*ShipmentRecord
 	if mode == ShipWhenComplete {
 		if !complete {
@@ -227,15 +247,25 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 		conf.IdempotencyKey = key("confirm", k.String())
 		for _, entry := range rec.Shipments {
 			other := srec
-			if other.Shipment.ID != entry.ID {
-				if other, err = e.store.GetShipment(ctx, shipmentID(m.cfg.ID, srec.Warehouse, entry.ID)); err != nil {
-					continue // shipped from another warehouse: its record holds its own parcels
+			if !entry.is(srec.Warehouse, srec.Shipment.ID) {
+				wh := cmp.Or(entry.Warehouse, srec.Warehouse)
+				if other, err = e.store.GetShipment(ctx, shipmentID(m.cfg.ID, wh, entry.ID)); errors.Is(err, ErrNotFound) {
+					continue // an entry recorded without its warehouse, shipped from another one
+				} else if err != nil {
+					return err
 				}
 				waiting = append(waiting, other)
 			}
 			conf.Shipment.Lines = append(conf.Shipment.Lines, other.Shipment.Lines...)
 			conf.Shipment.Parcels = append(conf.Shipment.Parcels, other.Shipment.Parcels...)
 		}
+		conf.Shipment.Lines = channelLines(&rec.Order, conf.Shipment.Lines, nil)
+	}
+	if len(conf.Shipment.Lines) == 0 {
+		// Every unit it carried was cancelled on the channel (the warehouse refused the partial
+		// cancellation): there is nothing the channel may be told.
+		srec.State, srec.Reason = ShipmentDone, "not confirmed: every unit it carried was cancelled on the channel"
+		return e.store.PutShipment(ctx, srec)
 	}
 	if err := ch.Sink.ConfirmShipment(ctx, conf); err != nil {
 		switch connector.Classify(err) {
@@ -264,33 +294,38 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 // apply adds a shipment's quantities to its order record and re-computes its reservation, which
 // keeps the shipped units until a stock level taken after the shipment arrives. It returns a
 // reason when the shipment cannot belong to the order.
-func (e *Engine) apply(ctx context.Context, m *merchant, rec *OrderRecord, s *shipment.Shipment) (string, error) {
+func (e *Engine) apply(ctx context.Context, m *merchant, rec *OrderRecord, warehouse string, s *shipment.Shipment) (string, error) {
 	for attempt := 0; ; attempt++ {
-		if slices.ContainsFunc(rec.Shipments, func(x ShipmentEntry) bool { return x.ID == s.ID }) {
+		if slices.ContainsFunc(rec.Shipments, func(x ShipmentEntry) bool { return x.is(warehouse, s.ID) }) {
 			// Applied before a crash: the reservation may not have followed, so bring it in line.
 			skus, err := e.reserve(ctx, m, rec)
 			e.pushAffected(ctx, m, skus)
 			return "", err
 		}
-		if rec.Order.Status == order.StatusCancelled {
+		if rec.Order.Status == order.StatusCancelled && !slices.ContainsFunc(rec.Requests, func(r Request) bool {
+			return r.Target == warehouse && r.State != RequestCancelled
+		}) {
 			return "shipment for an order cancelled on the channel: the warehouse shipped after the cancellation (never confirmed to the channel)", nil
 		}
 		shipped := rec.Shipped()
+		due := dueUnits(m, rec)
 		lines := map[string]int{}
 		for _, sl := range s.Lines {
-			i := slices.IndexFunc(rec.Order.Lines, func(l order.Line) bool {
-				return (sl.LineID != "" && l.ID == sl.LineID) || (sl.LineID == "" && l.SKU == sl.SKU)
-			})
+			i := lineIndex(&rec.Order, sl)
 			if i < 0 {
 				return fmt.Sprintf("shipment line %q (SKU %q) is not a line of the order", sl.LineID, sl.SKU), nil
 			}
 			l := rec.Order.Lines[i]
-			if open := l.Open() - shipped[l.ID] - lines[l.ID]; sl.Quantity > open {
+			want, ok := due[l.ID]
+			if !ok {
+				want = l.Open()
+			}
+			if open := want - shipped[l.ID] - lines[l.ID]; sl.Quantity > open {
 				return fmt.Sprintf("shipment ships %d of line %q, but only %d are open (cancelled lines are never confirmed)", sl.Quantity, l.ID, max(open, 0)), nil
 			}
 			lines[l.ID] += sl.Quantity
 		}
-		rec.Shipments = append(rec.Shipments, ShipmentEntry{ID: s.ID, At: s.At, Lines: lines})
+		rec.Shipments = append(rec.Shipments, ShipmentEntry{ID: s.ID, Warehouse: warehouse, At: s.At, Lines: lines})
 		wasShipped := rec.State == StateShipped
 		if shippedAll(m, rec) {
 			rec.State = StateShipped
@@ -317,18 +352,63 @@ func (e *Engine) apply(ctx context.Context, m *merchant, rec *OrderRecord, s *sh
 	}
 }
 
-// shippedAll reports whether every open unit routed to a warehouse has shipped.
+// shippedAll reports whether every unit due from a warehouse has shipped.
 func shippedAll(m *merchant, rec *OrderRecord) bool {
-	for d, lines := range m.cfg.routes(rec.Key.Channel, &rec.Order) {
-		if m.warehouses[d] == nil {
-			continue
-		}
-		shipped := rec.Shipped()
-		for _, l := range lines {
-			if shipped[l.ID] < l.Open() {
-				return false
-			}
+	shipped := rec.Shipped()
+	for id, n := range dueUnits(m, rec) {
+		if shipped[id] < n {
+			return false
 		}
 	}
 	return true
+}
+
+// channelShipmentID is the ID a channel is told for a shipment. Sinks are idempotent on it, and
+// shipment IDs are unique only within one warehouse, so a shipment whose ID an earlier shipment
+// of the order from another warehouse already carries is told apart by its warehouse. The
+// choice depends only on the order's entries, which are appended and never reordered, so every
+// retry of a confirmation carries the same ID.
+func channelShipmentID(rec *OrderRecord, warehouse, id string) string {
+	for _, x := range rec.Shipments {
+		if x.ID == id {
+			if x.is(warehouse, id) {
+				return id
+			}
+			return id + "@" + warehouse
+		}
+	}
+	return id
+}
+
+// lineIndex finds the order line a shipment line names, by line ID or else by SKU; -1 if none.
+func lineIndex(o *order.Order, sl shipment.Line) int {
+	return slices.IndexFunc(o.Lines, func(l order.Line) bool {
+		return (sl.LineID != "" && l.ID == sl.LineID) || (sl.LineID == "" && l.SKU == sl.SKU)
+	})
+}
+
+// channelLines trims shipment lines to the units the channel still wants, counting those in
+// before as confirmed already: units the channel cancelled and the warehouse shipped anyway
+// (it refused the cancellation) are never confirmed.
+func channelLines(o *order.Order, lines []shipment.Line, before map[string]int) []shipment.Line {
+	seen := maps.Clone(before)
+	if seen == nil {
+		seen = map[string]int{}
+	}
+	var out []shipment.Line
+	for _, sl := range lines {
+		i := lineIndex(o, sl)
+		if i < 0 {
+			out = append(out, sl)
+			continue
+		}
+		l := o.Lines[i]
+		prev := seen[l.ID]
+		seen[l.ID] += sl.Quantity
+		if n := min(seen[l.ID], l.Open()) - min(prev, l.Open()); n > 0 {
+			sl.Quantity = n
+			out = append(out, sl)
+		}
+	}
+	return out
 }

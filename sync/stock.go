@@ -72,34 +72,56 @@ func (e *Engine) checkSKUs(m *merchant, channel string, o *order.Order) (string,
 }
 
 // reservation is what an order still takes from the merchant's warehouses: per line routed to a
-// warehouse, the larger of what the warehouse holds and what the channel wants (a change not yet
-// answered must not free stock), less what already shipped, in warehouse SKUs.
+// warehouse, the units due from it (dueUnits) less what already shipped, in warehouse SKUs.
+// dueUnits returns, per line routed to a warehouse, how many units the order will ship in all.
+// While the warehouse has not answered the channel's latest content, that is the larger of what
+// it holds and what the channel wants (a change not yet answered must not free stock); once it
+// refused that content (a change or a cancellation, because it picked or shipped), it is what the
+// warehouse holds, which is what will leave. A cancelled order is due what its warehouses still
+// hold until they accept the cancellation.
+func dueUnits(m *merchant, rec *OrderRecord) map[string]int {
+	cancelled := rec.Order.Status == order.StatusCancelled
+	shipFP := rec.Order.ShippingFingerprint()
+	out := map[string]int{}
+	for d, lines := range m.cfg.routes(rec.Key.Channel, &rec.Order) {
+		if m.warehouses[d] == nil {
+			continue
+		}
+		held, final := map[string]int{}, false
+		if i := slices.IndexFunc(rec.Requests, func(r Request) bool { return r.Target == d }); i >= 0 {
+			r := &rec.Requests[i]
+			if r.State != RequestCancelled {
+				for _, l := range r.Lines {
+					held[l.LineID] += l.Quantity
+				}
+				if cancelled {
+					final = r.Refused == "cancel"
+				} else {
+					final = r.Refused != "" && r.Refused == linesDigest(wantLines(lines))+"|"+shipFP
+				}
+			}
+		}
+		for _, l := range lines {
+			n := held[l.ID]
+			if !cancelled && !final {
+				n = max(n, l.Open())
+			}
+			out[l.ID] = n
+		}
+	}
+	return out
+}
+
 func reservation(m *merchant, pool *inventory.Pool, rec *OrderRecord) inventory.Reservation {
 	r := inventory.Reservation{Key: rec.Key.String(), Channel: rec.Key.Channel}
 	if rec.State == StateQuarantined {
 		return r
 	}
-	held := map[string]int{}
-	for _, req := range rec.Requests {
-		if req.State == RequestCancelled {
-			continue
-		}
-		for _, l := range req.Lines {
-			held[l.LineID] += l.Quantity
-		}
-	}
-	cancelled := rec.Order.Status == order.StatusCancelled
+	due := dueUnits(m, rec)
 	shipped := rec.Shipped()
 	qty := map[string]int{}
-	for d, lines := range m.cfg.routes(rec.Key.Channel, &rec.Order) {
-		if m.warehouses[d] == nil {
-			continue
-		}
-		for _, l := range lines {
-			n := held[l.ID]
-			if !cancelled {
-				n = max(n, l.Open())
-			}
+	for _, l := range rec.Order.Lines {
+		if n, ok := due[l.ID]; ok {
 			n -= shipped[l.ID]
 			if n <= 0 {
 				continue
@@ -632,4 +654,20 @@ func (e *Engine) Reconcile(ctx context.Context, merchantID, channel string, repa
 	}
 	_, err = e.push(ctx, m, c, fix)
 	return drift, err
+}
+
+// Explain returns the breakdown behind the number a channel shows for one of its SKUs: on hand
+// and its AsOf, each reservation with its order, buffer, share, cap and bundle components.
+// Explanation.String answers a merchant's "why does Rakuten show 3?".
+func (e *Engine) Explain(ctx context.Context, merchantID, channel, sku string) (inventory.Explanation, error) {
+	m, err := e.merchant(merchantID)
+	if err != nil {
+		return inventory.Explanation{}, err
+	}
+	m.stock.Lock()
+	defer m.stock.Unlock()
+	if err := e.loadPool(ctx, m); err != nil {
+		return inventory.Explanation{}, err
+	}
+	return m.pool.Explain(channel, sku)
 }

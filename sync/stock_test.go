@@ -178,3 +178,21 @@ func TestStockSnapshotsAndShipmentsOutOfOrderNeverOverReport(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 7, n)
 }
+
+func TestStockExplainSaysWhy(t *testing.T) {
+	r := newRig(t, "shop", "rakuten")
+	r.channel("rakuten").Stock.Policy = inventory.Policy{Buffer: 1}
+	r.apply()
+	r.setOnHand("TEA", 6)
+	r.place("shop", newOrder("o1", "TEA", 2))
+	r.syncOrders("shop")
+	ex, err := r.eng.Explain(r.ctx, "m1", "rakuten", "TEA")
+	require.NoError(t, err)
+	require.Equal(t, 3, r.stock("rakuten", "TEA"))
+	s := ex.String()
+	require.Contains(t, s, "3")
+	require.Contains(t, s, "m1/shop/o1", "the reservation names its order")
+	ex, err = r.eng.Explain(r.ctx, "m1", "rakuten", "NOPE")
+	require.NoError(t, err)
+	require.False(t, ex.Known, "a SKU the warehouse never reported is unknown, not zero")
+}

@@ -36,7 +36,8 @@ type Channel struct {
 	index     []pos // orders by (UpdatedAt, ID); rebuilt when stale
 	stale     bool
 	confirmed map[string]connector.ShipmentConfirmation
-	effects   int // distinct confirmations
+	log       []connector.ShipmentConfirmation // distinct confirmations, in order
+	effects   int                              // distinct confirmations
 	stock     map[string]int
 	stockSets int
 	calls     map[string]int
@@ -204,9 +205,11 @@ func (c *Channel) ListOrders(ctx context.Context, req connector.ListOrdersReques
 		}
 		return 0
 	})
-	var match []order.Order
+	match := make([]order.Order, 0, min(size+1, len(c.index)-i))
 	for ; i < len(c.index) && c.index[i].t.Before(req.To) && len(match) <= size; i++ {
-		match = append(match, c.orders[c.index[i].id])
+		o := c.orders[c.index[i].id]
+		o.Lines = slices.Clone(o.Lines) // a copy: the caller may edit what it is handed
+		match = append(match, o)
 	}
 	c.mu.Unlock()
 	page := &connector.OrderPage{}
@@ -215,10 +218,7 @@ func (c *Channel) ListOrders(ctx context.Context, req connector.ListOrdersReques
 		last := match[size-1]
 		page.Next = connector.Cursor(strconv.FormatInt(last.UpdatedAt.UnixNano(), 10) + ":" + last.ID)
 	}
-	for _, o := range match {
-		o.Lines = slices.Clone(o.Lines)
-		page.Orders = append(page.Orders, o)
-	}
+	page.Orders = match
 	if c.repeat() {
 		page.Next = req.Page
 		if page.Next == "" && len(match) > 0 {
@@ -259,6 +259,7 @@ func (c *Channel) ConfirmShipment(ctx context.Context, s connector.ShipmentConfi
 	}
 	if _, dup := c.confirmed[s.Shipment.ID]; !dup {
 		c.confirmed[s.Shipment.ID] = s
+		c.log = append(c.log, s)
 		c.effects++
 		if s.Complete {
 			o := c.orders[s.Order.ID]
@@ -281,11 +282,18 @@ func (c *Channel) SupportsPartialShipments() bool { return !c.NoPartial }
 func (c *Channel) Confirmations() map[string]connector.ShipmentConfirmation {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make(map[string]connector.ShipmentConfirmation, len(c.confirmed))
-	for k, v := range c.confirmed {
-		out[k] = v
+	out := make(map[string]connector.ShipmentConfirmation, len(c.log))
+	for _, v := range c.log {
+		out[v.Shipment.ID] = v
 	}
 	return out
+}
+
+// ConfirmationLog returns every distinct confirmation, in the order the channel received them.
+func (c *Channel) ConfirmationLog() []connector.ShipmentConfirmation {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.log)
 }
 
 // BatchLimit implements connector.StockTarget.
