@@ -63,14 +63,14 @@ func (d Dialect) timeType() string {
 	return "TEXT"
 }
 
+// jsonType holds records. PostgreSQL gets json rather than jsonb: jsonb refuses the escaped NUL
+// character a channel's free text may carry, and json keeps the text as written, which is also
+// cheaper to insert; hosts can still query it with the JSON operators.
 func (d Dialect) jsonType() string {
-	switch d {
-	case Postgres:
-		return "JSONB"
-	case MySQL:
-		return "JSON"
+	if d == SQLite {
+		return "TEXT"
 	}
-	return "TEXT"
+	return "JSON"
 }
 
 // blobType holds cursors: they are opaque, so they are kept as bytes rather than text that a
