@@ -14,14 +14,14 @@ import (
 )
 
 // BenchmarkSQLStoreSyncOrders measures intake and delivery of new orders by one engine on
-// PostgreSQL: b.N orders spread over 4 merchants of 2 channels each, the 8 partitions synced
+// PostgreSQL: b.N orders spread over 8 merchants of 4 channels each, the 32 partitions synced
 // concurrently, each order recorded, sent to its warehouse and its outcome recorded. It reports
 // orders/s and logs the store calls an order costs.
 //
 // Every store call is a commit, so on a disk with slow fsync the figure measures the disk; add
 // synchronous_commit=off to the DSN (a session setting pgx passes through) to measure the store.
 func BenchmarkSQLStoreSyncOrders(b *testing.B) {
-	const merchants, channels = 4, 2
+	const merchants, channels = 8, 4
 	ctx := context.Background()
 	db := openEnv(b, "pgx", envPostgres, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
 	db.SetMaxOpenConns(4 * merchants * channels)
