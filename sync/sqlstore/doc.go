@@ -35,6 +35,17 @@
 // in nanoseconds, kept strictly increasing within the process. Across replicas it is as good as
 // their clocks, which is what fairness needs; correctness never depends on it.
 //
+// # The host's transaction
+//
+// PutShipmentTx writes to the shipment outbox inside a *sql.Tx the host opened, so that a
+// warehouse system records "shipped" in its own tables and "tell the channel" in the outbox in one
+// commit; the engine's SyncShipments then confirms it to the channel.
+//
+// # Tests
+//
+// The tests against real databases live in the module sync/sqlstore/dbtest, which imports the
+// drivers; they run sync/storetest on each dialect. See its package documentation.
+//
 // # Errors
 //
 // Methods return sync.ErrNotFound when a record does not exist and sync.ErrConflict when a

@@ -519,6 +519,9 @@ func (s *Store) PutLevels(ctx context.Context, merchant string, levels []invento
 	if err := s.ensureSchema(ctx); err != nil {
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		return err // as for the other methods, even when there is nothing to write
+	}
 	// One statement may not touch a row twice (PostgreSQL refuses), so a SKU listed more than
 	// once is first reduced to what applying the list in order would leave.
 	last := make(map[string]int, len(levels))
@@ -547,7 +550,7 @@ func (s *Store) PutLevels(ctx context.Context, merchant string, levels []invento
 			return wrap("put levels", err)
 		}
 	}
-	return ctx.Err()
+	return nil
 }
 
 // Reservations implements sync.StockLedger. They come sorted by key, byte order.
@@ -613,6 +616,9 @@ func (s *Store) PutAcked(ctx context.Context, merchant, channel string, values m
 	if err := s.ensureSchema(ctx); err != nil {
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	skus := make([]string, 0, len(values))
 	for sku := range values {
 		skus = append(skus, sku)
@@ -629,7 +635,7 @@ func (s *Store) PutAcked(ctx context.Context, merchant, channel string, values m
 			return wrap("put acked", err)
 		}
 	}
-	return ctx.Err()
+	return nil
 }
 
 // PutQuarantine implements sync.QuarantineStore. Replacing an item keeps its place in the list.
