@@ -5,8 +5,8 @@
 // The two workers run in this process as goroutines, each with its own connection pools, River
 // client, store and engine, so that they share nothing but the database: exactly what two worker
 // processes would share. (They run in one process only because the shops and the warehouse they
-// serve are simulated in memory here.) Faults are injected on both sides, and one worker is
-// stopped half way; the program ends when every order reached the warehouse and every shipment
+// serve are simulated in memory here.) Faults are injected on both sides, and the busier worker
+// is stopped half way; the program ends when every order reached the warehouse and every shipment
 // its channel, prints a summary, and drops what it created.
 //
 // See README.md.
@@ -77,6 +77,7 @@ type worker struct {
 	jobs   atomic.Int64 // flow runs that succeeded
 	failed atomic.Int64 // flow runs that failed and were left to River to retry
 	freed  atomic.Int64 // quarantined shipments sent round again
+	busy   atomic.Int64 // flow runs skipped: the other worker held the partition
 }
 
 type ordersWorker struct {
@@ -130,6 +131,7 @@ func (r *retryWorker) Work(ctx context.Context, job *river.Job[RetryQuarantineAr
 
 func (w *worker) outcome(err error) error {
 	if errors.Is(err, tobirasync.ErrBusy) {
+		w.busy.Add(1)
 		return nil
 	}
 	if err == nil {
@@ -272,6 +274,7 @@ func run(dsn string, orders int, timeout time.Duration, keep bool, st *staff) er
 		}
 		workers[i] = w
 	}
+	start := time.Now()
 	stopped := map[*worker]bool{}
 	defer func() {
 		for _, w := range workers {
@@ -281,8 +284,23 @@ func run(dsn string, orders int, timeout time.Duration, keep bool, st *staff) er
 		}
 	}()
 
+	// Half way through the orders, once the workers have found their stride (River elects a
+	// leader to enqueue periodic jobs first), the busier worker goes away; its partitions move
+	// to the other.
+	maybeStop := func() {
+		if len(stopped) > 0 || workers[0].jobs.Load()+workers[1].jobs.Load() < 20 {
+			return
+		}
+		gone := workers[0]
+		if workers[1].jobs.Load() > gone.jobs.Load() {
+			gone = workers[1]
+		}
+		gone.stop()
+		stopped[gone] = true
+		fmt.Printf("%s stopped after %v, having run %d flow jobs\n", gone.name, time.Since(start).Round(time.Millisecond), gone.jobs.Load())
+	}
+
 	// Buyers order; platforms and the warehouse misbehave now and then; the warehouse ships.
-	start := time.Now()
 	ids := make([]string, 0, len(world.channels))
 	for _, m := range world.merchants {
 		for _, c := range m.Channels {
@@ -296,12 +314,8 @@ func run(dsn string, orders int, timeout time.Duration, keep bool, st *staff) er
 			world.channels[key].FailNext(1, nil)                 // a listing fails
 			world.whs[world.merchants[i%2].ID].FailAfter(1, nil) // a submission lands, its answer is lost
 		}
-		// Half way, once it has taken a share of the work, worker-1 goes away; its partitions
-		// move to worker-2.
-		if !stopped[workers[0]] && (i >= orders/2 && workers[0].jobs.Load() >= 5 || i == orders-1) {
-			workers[0].stop()
-			stopped[workers[0]] = true
-			fmt.Printf("%s stopped after %d orders were placed\n", workers[0].name, i+1)
+		if i >= orders/2 {
+			maybeStop()
 		}
 		if i%50 == 0 {
 			st.ship(world)
@@ -313,6 +327,7 @@ func run(dsn string, orders int, timeout time.Duration, keep bool, st *staff) er
 	// confirmed on its channel.
 	var sum summary
 	for {
+		maybeStop()
 		st.ship(world)
 		sum = world.summarize()
 		if sum.atWarehouse == orders && sum.confirmed == sum.shipped && sum.shipped == orders {
@@ -459,8 +474,8 @@ func (s *shop) summarize() summary {
 func (s summary) print(orders int, took time.Duration, workers []*worker) {
 	fmt.Printf("placed %d orders on %d channels of 2 merchants\n", orders, 8)
 	for _, w := range workers {
-		fmt.Printf("  %s: %d flow jobs done, %d failed and retried with backoff, %d quarantined shipments sent round again\n",
-			w.name, w.jobs.Load(), w.failed.Load(), w.freed.Load())
+		fmt.Printf("  %s: %d flow jobs done, %d failed and retried with backoff, %d skipped (partition busy), %d quarantined shipments sent round again\n",
+			w.name, w.jobs.Load(), w.failed.Load(), w.busy.Load(), w.freed.Load())
 	}
 	fmt.Printf("distributed: orders=%d at_warehouse=%d shipped=%d confirmed=%d lost=%d duplicates=%d in %v\n",
 		orders, s.atWarehouse, s.shipped, s.confirmed, s.lost, s.duplicates, took.Round(time.Millisecond))
