@@ -64,7 +64,8 @@ func TestReplicas(t *testing.T) {
 	chanName := func(i int) string { return chanID(i % channels % perShop) }
 	merchantOf := func(i int) int { return i % channels / perShop }
 
-	// The replicas: Run with short intervals; replica 0 is killed midway.
+	// The replicas: Run with short intervals; replica 0 is killed midway. Each run drains its
+	// partition, so a longer interval only saves idle lease and cursor round trips.
 	ctx, cancelAll := context.WithCancel(context.Background())
 	defer cancelAll()
 	var running gosync.WaitGroup
@@ -86,7 +87,7 @@ func TestReplicas(t *testing.T) {
 			Settle: 5 * time.Millisecond, Overlap: 10 * time.Millisecond,
 			SweepEvery: 10 * time.Second, SweepSpan: 20 * time.Second,
 			Logger:      logger,
-			OrdersEvery: 50 * time.Millisecond, ShipmentsEvery: 50 * time.Millisecond, StockEvery: time.Hour,
+			OrdersEvery: 200 * time.Millisecond, ShipmentsEvery: 200 * time.Millisecond, StockEvery: time.Hour,
 		})
 		for m, sh := range shops {
 			if err := eng.PutMerchant(sh.merchant(fmt.Sprintf("m%d", m))); err != nil {
@@ -199,8 +200,8 @@ func TestReplicas(t *testing.T) {
 		}
 		return out
 	}
-	// About 20 s on an idle two-core machine; the margin is for shared CI hosts, where the
-	// database's CPU, not the engine, sets the pace.
+	// About 65 s on a two-core machine shared with other builds (load 7); the margin is for
+	// busier CI hosts, where the database's CPU, not the engine, sets the pace.
 	deadline := time.Now().Add(150 * time.Second)
 	for {
 		confirmed := 0
