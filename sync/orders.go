@@ -206,7 +206,10 @@ func (e *Engine) IngestOrder(ctx context.Context, merchantID, channel string, o 
 	if err != nil {
 		return err
 	}
-	e.pushAffected(ctx, m, skus)
+	// The order goes to the warehouse before the stock fans out: the reservation is already in
+	// the pool, so the values pushed are the same, and a channel waiting out its rate limit (one
+	// SKU per call, 5,000 calls an hour) must not hold the order back.
+	defer e.pushAffected(ctx, m, skus)
 	rec, err := e.store.GetOrder(ctx, OrderKey{merchantID, channel, o.ID})
 	if errors.Is(err, ErrNotFound) {
 		return nil // quarantined before it was recorded

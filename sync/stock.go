@@ -486,9 +486,7 @@ func (e *Engine) replan(ctx context.Context, m *merchant, c *Channel, conflicts 
 			if err := e.store.PutAcked(ctx, m.cfg.ID, c.ID, map[string]int{u.SKU: cur}); err != nil {
 				return 0, err
 			}
-			m.stock.Lock()
-			m.acked[c.ID][u.SKU] = cur
-			m.stock.Unlock()
+			m.noteAcked(c.ID, map[string]int{u.SKU: cur})
 			continue
 		}
 		retry = append(retry, connector.StockUpdate{SKU: u.SKU, Available: v, Compare: &cur})
@@ -533,16 +531,25 @@ func (e *Engine) send(ctx context.Context, m *merchant, c *Channel, updates []co
 			if err := e.store.PutAcked(ctx, m.cfg.ID, c.ID, ok); err != nil {
 				return pushed, conflicts, err
 			}
-			m.stock.Lock()
-			for sku, v := range ok {
-				m.acked[c.ID][sku] = v
-			}
-			m.stock.Unlock()
+			m.noteAcked(c.ID, ok)
 			pushed += len(ok)
 			e.emit(StockPushed{Merchant: m.cfg.ID, Channel: c.ID, Count: len(ok)})
 		}
 	}
 	return pushed, conflicts, nil
+}
+
+// noteAcked records acknowledged values in the cache. A pool rebuilt meanwhile (SyncStock
+// reloads it while webhooks push) has no cache for the channel yet: the values are in the Store,
+// where ackedFor will read them, so there is nothing to update.
+func (m *merchant) noteAcked(channel string, values map[string]int) {
+	m.stock.Lock()
+	defer m.stock.Unlock()
+	if a := m.acked[channel]; a != nil {
+		for sku, v := range values {
+			a[sku] = v
+		}
+	}
 }
 
 // forgetAcked drops what the engine believed a channel holds after a compare-and-set conflict,
