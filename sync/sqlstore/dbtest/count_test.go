@@ -1,0 +1,74 @@
+package dbtest
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/tobira-commerce/tobira/inventory"
+
+	tobirasync "github.com/tobira-commerce/tobira/sync"
+)
+
+// countingStore counts the writes and reads an engine makes, to tell store cost from engine cost.
+type countingStore struct {
+	tobirasync.Store
+	getOrder, putOrder, pending, cursor, lease, reserve, acked atomic.Int64
+	putShipment, pendingShipments                              atomic.Int64
+}
+
+func (c *countingStore) GetOrder(ctx context.Context, k tobirasync.OrderKey) (*tobirasync.OrderRecord, error) {
+	c.getOrder.Add(1)
+	return c.Store.GetOrder(ctx, k)
+}
+
+func (c *countingStore) PutOrder(ctx context.Context, r *tobirasync.OrderRecord) error {
+	c.putOrder.Add(1)
+	return c.Store.PutOrder(ctx, r)
+}
+
+func (c *countingStore) PendingOrders(ctx context.Context, m, ch string, n int) ([]*tobirasync.OrderRecord, error) {
+	c.pending.Add(1)
+	return c.Store.PendingOrders(ctx, m, ch, n)
+}
+
+func (c *countingStore) PutCursor(ctx context.Context, name, v string, ver int64) (int64, error) {
+	c.cursor.Add(1)
+	return c.Store.PutCursor(ctx, name, v, ver)
+}
+
+func (c *countingStore) AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error) {
+	c.lease.Add(1)
+	return c.Store.AcquireLease(ctx, name, owner, now, ttl)
+}
+
+func (c *countingStore) PutReservation(ctx context.Context, m string, r inventory.Reservation) error {
+	c.reserve.Add(1)
+	return c.Store.PutReservation(ctx, m, r)
+}
+
+func (c *countingStore) PutAcked(ctx context.Context, m, ch string, v map[string]int) error {
+	c.acked.Add(1)
+	return c.Store.PutAcked(ctx, m, ch, v)
+}
+
+func (c *countingStore) PutShipment(ctx context.Context, r *tobirasync.ShipmentRecord) error {
+	c.putShipment.Add(1)
+	return c.Store.PutShipment(ctx, r)
+}
+
+func (c *countingStore) PendingShipments(ctx context.Context, m string, n int) ([]*tobirasync.ShipmentRecord, error) {
+	c.pendingShipments.Add(1)
+	return c.Store.PendingShipments(ctx, m, n)
+}
+
+func (c *countingStore) DeleteReservation(ctx context.Context, m, key string) error {
+	c.reserve.Add(1)
+	return c.Store.DeleteReservation(ctx, m, key)
+}
+
+func (c *countingStore) String() string {
+	return fmt.Sprintf("GetOrder %d PutOrder %d PendingOrders %d PutReservation/Delete %d PutAcked %d PutShipment %d PendingShipments %d PutCursor %d AcquireLease %d",
+		c.getOrder.Load(), c.putOrder.Load(), c.pending.Load(), c.reserve.Load(), c.acked.Load(), c.putShipment.Load(), c.pendingShipments.Load(), c.cursor.Load(), c.lease.Load())
+}

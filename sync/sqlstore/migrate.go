@@ -1,0 +1,242 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"hash/fnv"
+	"strings"
+	"time"
+)
+
+// migration is one step of the schema. Steps are only ever appended: a released step never
+// changes, because databases in the field already ran it.
+type migration struct {
+	version int
+	stmts   func(d Dialect, p string) []string
+}
+
+var migrations = []migration{
+	{1, schemaV1},
+}
+
+// SchemaVersion is the schema version this build of the package creates and expects.
+const SchemaVersion = 1
+
+type table struct {
+	name    string
+	cols    []string
+	pk      string
+	indexes [][2]string // name suffix, columns
+}
+
+func (t table) create(d Dialect, p string) []string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s%s (", p, t.name)
+	b.WriteString(strings.Join(t.cols, ", "))
+	fmt.Fprintf(&b, ", PRIMARY KEY (%s)", t.pk)
+	// MySQL commits each DDL statement on its own, so its indexes go inside CREATE TABLE, where a
+	// crash cannot leave a table without them; the other dialects add them after.
+	if d == MySQL {
+		for _, ix := range t.indexes {
+			fmt.Fprintf(&b, ", INDEX %s%s_%s (%s)", p, t.name, ix[0], ix[1])
+		}
+	}
+	b.WriteString(")" + d.tableSuffix())
+	out := []string{b.String()}
+	if d != MySQL {
+		for _, ix := range t.indexes {
+			out = append(out, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s%s_%s ON %s%s (%s)", p, t.name, ix[0], p, t.name, ix[1]))
+		}
+	}
+	return out
+}
+
+func schemaV1(d Dialect, p string) []string {
+	k, lk, tm, js := d.keyType(), d.longKeyType(), d.timeType(), d.jsonType()
+	tables := []table{
+		{name: "cursors", pk: "name", cols: []string{
+			"name " + lk + " NOT NULL", "value " + d.blobType() + " NOT NULL", "version BIGINT NOT NULL"}},
+		{name: "orders", pk: "merchant, channel, order_id", cols: []string{
+			"merchant " + k + " NOT NULL", "channel " + k + " NOT NULL", "order_id " + k + " NOT NULL",
+			"version BIGINT NOT NULL", "pending_seq BIGINT NULL", "data " + js + " NOT NULL"},
+			indexes: [][2]string{{"pending", "merchant, channel, pending_seq"}}},
+		{name: "shipments", pk: "id", cols: []string{
+			"id " + lk + " NOT NULL", "merchant " + k + " NOT NULL",
+			"version BIGINT NOT NULL", "pending_seq BIGINT NULL", "data " + js + " NOT NULL"},
+			indexes: [][2]string{{"pending", "merchant, pending_seq"}}},
+		{name: "levels", pk: "merchant, sku", cols: []string{
+			"merchant " + k + " NOT NULL", "sku " + k + " NOT NULL", "as_of " + tm + " NOT NULL", "data " + js + " NOT NULL"}},
+		{name: "reservations", pk: "merchant, rkey", cols: []string{
+			"merchant " + k + " NOT NULL", "rkey " + lk + " NOT NULL", "data " + js + " NOT NULL"}},
+		{name: "acked", pk: "merchant, channel, sku", cols: []string{
+			"merchant " + k + " NOT NULL", "channel " + k + " NOT NULL", "sku " + k + " NOT NULL", "qty BIGINT NOT NULL"}},
+		{name: "quarantine", pk: "id", cols: []string{
+			"id " + lk + " NOT NULL", "merchant " + k + " NOT NULL", "seq BIGINT NOT NULL", "data " + js + " NOT NULL"},
+			indexes: [][2]string{{"merchant", "merchant, seq"}, {"seq", "seq"}}},
+		{name: "leases", pk: "name", cols: []string{
+			"name " + lk + " NOT NULL", "owner " + lk + " NOT NULL", "until_at " + tm + " NOT NULL"}},
+	}
+	var out []string
+	for _, t := range tables {
+		out = append(out, t.create(d, p)...)
+	}
+	return out
+}
+
+// tableNames lists the tables of the current schema, without the prefix.
+var tableNames = []string{"cursors", "orders", "shipments", "levels", "reservations", "acked", "quarantine", "leases", "migrations"}
+
+// Tables returns the names of the tables the store uses, prefix included, for hosts that grant
+// permissions, back up or drop them.
+func (s *Store) Tables() []string {
+	out := make([]string, len(tableNames))
+	for i, n := range tableNames {
+		out[i] = s.prefix + n
+	}
+	return out
+}
+
+// Migrate creates the store's tables or brings them to SchemaVersion, recording each version it
+// applies in <prefix>migrations. It does nothing when the schema is current, and it may run from
+// several processes at once: they queue on a database lock (an advisory lock on PostgreSQL,
+// GET_LOCK on MySQL, the write lock on SQLite).
+//
+// On PostgreSQL and SQLite each version is applied in one transaction. MySQL commits DDL
+// statement by statement, so a crash there can leave a version half applied; its statements are
+// written to be re-run (CREATE ... IF NOT EXISTS) and the next Migrate completes it.
+func (s *Store) Migrate(ctx context.Context) error {
+	if err := s.migrate(ctx); err != nil {
+		return fmt.Errorf("sqlstore: migrate: %w", err)
+	}
+	s.migrated.Store(true)
+	return nil
+}
+
+func (s *Store) migrate(ctx context.Context) (err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+
+	unlock, err := s.lockSchema(ctx, conn)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// The lock must go even when ctx is done, or the pooled connection would keep it.
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if uerr := unlock(uctx); err == nil {
+			err = uerr
+		}
+	}()
+
+	mt := s.prefix + "migrations"
+	create := fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (version INTEGER NOT NULL, applied_at %s NOT NULL, PRIMARY KEY (version))%s",
+		mt, s.dialect.timeType(), s.dialect.tableSuffix())
+	if _, err := conn.ExecContext(ctx, create); err != nil {
+		return err
+	}
+	var current int
+	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM "+mt).Scan(&current); err != nil {
+		return err
+	}
+	for _, m := range migrations {
+		if m.version <= current {
+			continue
+		}
+		if err := s.apply(ctx, conn, m); err != nil {
+			return fmt.Errorf("version %d: %w", m.version, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) apply(ctx context.Context, conn *sql.Conn, m migration) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op; before, the error is the one returned
+	record := func() (sql.Result, error) {
+		ins := s.dialect.insertIgnoring("INSERT INTO "+s.prefix+"migrations (version, applied_at) VALUES (?, ?)", "version")
+		return tx.ExecContext(ctx, s.dialect.rebind(ins), m.version, formatTime(time.Now()))
+	}
+	if s.dialect != MySQL {
+		// Recording the version first makes it the lock on SQLite, which has no named locks: a
+		// second process waits on the write, then finds the version taken and stops.
+		res, err := record()
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+	}
+	for _, stmt := range m.stmts(s.dialect, s.prefix) {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	if s.dialect == MySQL {
+		// Last, since every DDL statement before it committed on its own: the version is recorded
+		// only once all of them ran.
+		if _, err := record(); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// lockSchema takes a database-wide lock named after the table prefix on conn, so that two stores
+// with different prefixes migrate independently.
+func (s *Store) lockSchema(ctx context.Context, conn *sql.Conn) (unlock func(context.Context) error, err error) {
+	name := "tobira_sqlstore_migrate:" + s.prefix
+	switch s.dialect {
+	case Postgres:
+		h := fnv.New64a()
+		h.Write([]byte(name))
+		key := int64(h.Sum64())
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) error {
+			_, err := conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", key)
+			return err
+		}, nil
+	case MySQL:
+		// GET_LOCK names are limited to 64 characters.
+		if len(name) > 64 {
+			name = name[:64]
+		}
+		var got sql.NullInt64
+		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 60)", name).Scan(&got); err != nil {
+			return nil, err
+		}
+		if !got.Valid || got.Int64 != 1 {
+			return nil, fmt.Errorf("could not take lock %q within 60s", name)
+		}
+		return func(ctx context.Context) error {
+			_, err := conn.ExecContext(ctx, "SELECT RELEASE_LOCK(?)", name)
+			return err
+		}, nil
+	}
+	return func(context.Context) error { return nil }, nil
+}
+
+// ensureSchema runs Migrate once before first use when Options.AutoMigrate is set. A failed
+// attempt is retried by the next call rather than remembered, since the cause (a database
+// restarting) is often temporary.
+func (s *Store) ensureSchema(ctx context.Context) error {
+	if !s.autoMigrate || s.migrated.Load() {
+		return nil
+	}
+	s.migrateMu.Lock()
+	defer s.migrateMu.Unlock()
+	if s.migrated.Load() {
+		return nil
+	}
+	return s.Migrate(ctx)
+}
