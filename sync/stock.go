@@ -12,14 +12,6 @@ import (
 	"github.com/tobira-commerce/tobira/order"
 )
 
-// lockPush serializes pushes to one channel.
-func (m *merchant) lockPush(channel string) func() {
-	v, _ := m.pushing.LoadOrStore(channel, new(sync.Mutex))
-	mu := v.(*sync.Mutex)
-	mu.Lock()
-	return mu.Unlock
-}
-
 // configurePool applies every channel's stock policy and SKU map to the pool. Callers hold m.stock.
 func (m *merchant) configurePool() {
 	for _, c := range m.cfg.Channels {
@@ -402,11 +394,75 @@ func (e *Engine) pullStock(ctx context.Context, m *merchant, w *Warehouse, res *
 
 // push sends a channel the values of skus (all planned SKUs when nil) that differ from what it
 // last acknowledged, in batches of at most its limit. It returns how many were acknowledged.
+//
+// One push per channel runs at a time: two pushes planned at different moments could land out of
+// order, and the older, higher value would win on the channel. A push asked for while another
+// runs is handed to the running one, which plans it afresh when it is done (so nobody waits on
+// a slow channel, and bursts of sales coalesce into few calls).
 func (e *Engine) push(ctx context.Context, m *merchant, c *Channel, skus []string) (int, error) {
-	// One push per channel at a time, planned when it starts: two pushes planned from different
-	// moments could land out of order, and the older, higher value would win on the channel.
-	unlock := m.lockPush(c.ID)
-	defer unlock()
+	v, _ := m.pushing.LoadOrStore(c.ID, &pushState{})
+	st := v.(*pushState)
+	st.mu.Lock()
+	st.add(skus)
+	if st.running {
+		st.mu.Unlock()
+		return 0, nil
+	}
+	st.running = true
+	total := 0
+	for {
+		all, batch := st.take()
+		st.mu.Unlock()
+		if all {
+			batch = nil
+		}
+		n, err := e.pushOnce(ctx, m, c, batch)
+		total += n
+		st.mu.Lock()
+		if err != nil || !st.due() {
+			st.running = false
+			st.mu.Unlock()
+			return total, err
+		}
+	}
+}
+
+// pushState is the push queue of one channel.
+type pushState struct {
+	mu      sync.Mutex
+	running bool
+	all     bool
+	skus    map[string]bool
+}
+
+// add queues channel SKUs; nil means every SKU.
+func (p *pushState) add(skus []string) {
+	if skus == nil {
+		p.all = true
+		return
+	}
+	if p.skus == nil {
+		p.skus = map[string]bool{}
+	}
+	for _, s := range skus {
+		p.skus[s] = true
+	}
+}
+
+func (p *pushState) due() bool { return p.all || len(p.skus) > 0 }
+
+// take empties the queue.
+func (p *pushState) take() (bool, []string) {
+	all, out := p.all, make([]string, 0, len(p.skus))
+	for s := range p.skus {
+		out = append(out, s)
+	}
+	p.all, p.skus = false, nil
+	return all, out
+}
+
+// pushOnce plans and sends one round of values.
+func (e *Engine) pushOnce(ctx context.Context, m *merchant, c *Channel, skus []string) (int, error) {
 	m.stock.Lock()
 	if err := e.loadPool(ctx, m); err != nil {
 		m.stock.Unlock()
