@@ -3,7 +3,6 @@ package order
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -22,7 +21,18 @@ func (e *FieldError) Error() string { return "order: " + e.Field + ": " + e.Prob
 // Unwrap makes errors.Is(err, ErrInvalid) true.
 func (e *FieldError) Unwrap() error { return ErrInvalid }
 
-var jpPostal = regexp.MustCompile(`^[0-9]{3}-[0-9]{4}$`)
+// jpPostal reports whether s is NNN-NNNN.
+func jpPostal(s string) bool {
+	if len(s) != 8 || s[3] != '-' {
+		return false
+	}
+	for i := range len(s) {
+		if i != 3 && (s[i] < '0' || s[i] > '9') {
+			return false
+		}
+	}
+	return true
+}
 
 // Validate checks the order and returns every problem found, joined; each is a *FieldError.
 // It returns nil for an order the engine can send to a warehouse.
@@ -151,7 +161,7 @@ func (a Address) validate(f string, bad func(string, string, ...any)) {
 		}
 		return
 	}
-	if !jpPostal.MatchString(a.PostalCode) {
+	if !jpPostal(a.PostalCode) {
 		bad(f+".postal_code", "is not NNN-NNNN")
 	}
 	if a.Prefecture != "" && !isPrefecture(a.Prefecture) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/tobira-commerce/tobira/connector"
@@ -173,12 +174,15 @@ func reservationDigest(r inventory.Reservation) string {
 	if len(r.Items) == 0 && len(r.Shipped) == 0 {
 		return ""
 	}
-	var b []byte
+	b := make([]byte, 0, 64)
 	for _, it := range r.Items {
-		b = fmt.Appendf(b, "%s=%d;", it.SKU, it.Quantity)
+		b = append(append(b, it.SKU...), '=')
+		b = append(strconv.AppendInt(b, int64(it.Quantity), 10), ';')
 	}
 	for _, s := range r.Shipped {
-		b = fmt.Appendf(b, "%s@%d=%d;", s.SKU, s.At.UnixNano(), s.Quantity)
+		b = append(append(b, s.SKU...), '@')
+		b = append(strconv.AppendInt(b, s.At.UnixNano(), 10), '=')
+		b = append(strconv.AppendInt(b, int64(s.Quantity), 10), ';')
 	}
 	return string(b)
 }
