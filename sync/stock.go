@@ -477,42 +477,22 @@ func (e *Engine) pushOnce(ctx context.Context, m *merchant, c *Channel, skus []s
 		m.stock.Unlock()
 		return 0, err
 	}
-	var plan map[string]int
-	if skus == nil {
-		plan = m.pool.Plan(c.ID)
-	} else {
-		plan = make(map[string]int, len(skus))
-		for _, s := range skus {
-			if v, err := m.pool.Available(c.ID, s); err == nil {
-				plan[s] = v
-			}
-		}
-	}
 	compare := false
 	if ct, ok := c.Target.(connector.ComparingTarget); ok {
 		compare = ct.ComparesStock()
 	}
-	var updates []connector.StockUpdate
-	for sku, v := range plan {
-		prev, ok := acked[sku]
-		if ok && prev == v {
-			continue
+	// PlanChanges computes only what differs from the ledger, in SKU order, without building
+	// the whole plan: a full sync of a large catalogue stays cheap.
+	changes := m.pool.PlanChanges(c.ID, skus, func(sku string) (int, bool) { v, ok := acked[sku]; return v, ok })
+	updates := make([]connector.StockUpdate, len(changes))
+	for i, ch := range changes {
+		updates[i] = connector.StockUpdate{SKU: ch.SKU, Available: ch.Available}
+		if compare && ch.HadPrevious {
+			prev := ch.Previous
+			updates[i].Compare = &prev
 		}
-		u := connector.StockUpdate{SKU: sku, Available: v}
-		if compare && ok {
-			u.Compare = &prev
-		}
-		updates = append(updates, u)
 	}
 	m.stock.Unlock()
-	slices.SortFunc(updates, func(a, b connector.StockUpdate) int {
-		if a.SKU < b.SKU {
-			return -1
-		} else if a.SKU > b.SKU {
-			return 1
-		}
-		return 0
-	})
 	pushed, conflicts, err := e.send(ctx, m, c, updates)
 	if err != nil || len(conflicts) == 0 {
 		return pushed, err
