@@ -43,8 +43,12 @@
 //
 // # Tests
 //
-// The tests against real databases live in the module sync/sqlstore/dbtest, which imports the
-// drivers; they run sync/storetest on each dialect. See its package documentation.
+// The tests run sync/storetest on each dialect against real databases: PostgreSQL and
+// MySQL/MariaDB named by TOBIRA_TEST_POSTGRES (a URL such as
+// postgres://postgres@127.0.0.1:5432/test?sslmode=disable) and TOBIRA_TEST_MYSQL (a
+// go-sql-driver DSN such as root@tcp(127.0.0.1:3306)/test), and SQLite in a temporary file. A
+// database whose variable is unset is skipped with a message, unless CI is set, in which case the
+// test fails. The drivers are test-only imports: importers of this package build none of them.
 //
 // # Errors
 //

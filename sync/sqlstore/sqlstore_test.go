@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// The tests against real databases live in the dbtest module, which can import drivers; these
-// cover what needs no database.
+// The tests against real databases are in the db_*_test.go files; these cover what needs no
+// database.
 
 func TestOptionsValidate(t *testing.T) {
 	for _, tc := range []struct {

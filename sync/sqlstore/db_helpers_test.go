@@ -1,4 +1,4 @@
-package dbtest
+package sqlstore_test
 
 import (
 	"context"

@@ -1,6 +1,6 @@
-//go:build !race
+//go:build race
 
-package dbtest
+package sqlstore_test
 
 // raceEnabled is true under the race detector, which slows the engine enough to scale tests down.
-const raceEnabled = false
+const raceEnabled = true
