@@ -127,8 +127,8 @@ func (e *Engine) holdReason(ch *Channel, rec *OrderRecord) (reason string, timed
 }
 
 // deliver moves one order toward its desired state at every warehouse: submit, change, cancel.
-// After each warehouse call it records the outcome, so a crash re-sends at most the last call,
-// with the same idempotency key.
+// The outcomes are recorded together at the end; a crash before that repeats the calls with the
+// same idempotency keys (derived from the recorded state), which the warehouses answer as before.
 func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *OrderRecord) error {
 	o := &rec.Order
 	cancelled := o.Status == order.StatusCancelled
