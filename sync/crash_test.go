@@ -83,6 +83,41 @@ func (s crashStore) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) e
 	return s.write("PutOrder", func() error { return s.Store.PutOrder(ctx, rec) })
 }
 
+func (s crashStore) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[tobirasync.OrderKey]*tobirasync.OrderRecord, error) {
+	if err := s.c.step("GetOrders"); err != nil {
+		return nil, err
+	}
+	return s.Store.(tobirasync.BatchOrderLedger).GetOrders(ctx, keys)
+}
+
+// PutOrders has a third crash point halfway: a batch need not be atomic, so the engine must
+// converge when only its first records landed.
+func (s crashStore) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) []error {
+	bl := s.Store.(tobirasync.BatchOrderLedger)
+	errs := make([]error, len(recs))
+	fail := func(from int, err error) []error {
+		for i := from; i < len(errs); i++ {
+			errs[i] = err
+		}
+		return errs
+	}
+	if err := s.c.step("PutOrders"); err != nil {
+		return fail(0, err)
+	}
+	half := len(recs) / 2
+	copy(errs, bl.PutOrders(ctx, recs[:half]))
+	if half > 0 {
+		if err := s.c.step("PutOrders:half"); err != nil {
+			return fail(half, err)
+		}
+	}
+	copy(errs[half:], bl.PutOrders(ctx, recs[half:]))
+	if err := s.c.step("PutOrders:done"); err != nil {
+		return fail(0, err)
+	}
+	return errs
+}
+
 func (s crashStore) PendingOrders(ctx context.Context, m, ch string, limit int) ([]*tobirasync.OrderRecord, error) {
 	if err := s.c.step("PendingOrders"); err != nil {
 		return nil, err

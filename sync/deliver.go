@@ -26,25 +26,35 @@ var tokyo = func() *time.Location {
 // permanent failure quarantines that order; a retryable failure ends the run (the warehouse is
 // struggling) and leaves the rest pending.
 func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, res *OrdersResult) error {
+	bl, batched := e.store.(BatchOrderLedger)
 	seen := map[OrderKey]bool{}
 	for {
 		recs, err := e.store.PendingOrders(ctx, m.cfg.ID, ch.ID, e.opt.PageLimit)
 		if err != nil {
 			return err
 		}
+		var sb *settleBatch
+		if batched {
+			sb = &settleBatch{}
+		}
 		progressed := false
+		var runErr error
 		for _, rec := range recs {
 			if seen[rec.Key] {
 				continue
 			}
 			seen[rec.Key] = true
 			progressed = true
-			if err := e.deliver(ctx, m, ch, rec); err != nil {
+			if err := e.deliverTo(ctx, m, ch, rec, sb); err != nil {
 				res.Remaining++
 				if errors.Is(err, ErrConflict) {
 					continue // another replica is on it
 				}
-				return err
+				runErr = err
+				break
+			}
+			if sb != nil && sb.holds(rec) {
+				continue // counted when settled
 			}
 			if rec.Pending {
 				res.Remaining++
@@ -52,10 +62,74 @@ func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, r
 				res.Delivered++
 			}
 		}
+		if sb != nil {
+			// What the warehouses answered before a failure is recorded all the same.
+			if err := e.settleBatch(ctx, bl, m, sb, res); err != nil && runErr == nil {
+				runErr = err
+			}
+		}
+		if runErr != nil {
+			return runErr
+		}
 		if !progressed || len(recs) < e.opt.PageLimit {
 			return nil
 		}
 	}
+}
+
+// settleBatch collects the deliveries of a page that end in a plain settle, to record them with
+// one PutOrders; after holds, per record, what deliver does once its record is written.
+type settleBatch struct {
+	recs  []*OrderRecord
+	after []func() error
+}
+
+func (b *settleBatch) holds(rec *OrderRecord) bool {
+	return len(b.recs) > 0 && b.recs[len(b.recs)-1] == rec
+}
+
+// settleBatch is settle for a batch: every reservation first, then the records in one write, so
+// that a crash anywhere in between leaves the unwritten records pending and the next run redoes
+// both. A record whose write conflicts is left to the replica that wrote it.
+func (e *Engine) settleBatch(ctx context.Context, bl BatchOrderLedger, m *merchant, b *settleBatch, res *OrdersResult) error {
+	if len(b.recs) == 0 {
+		return nil
+	}
+	var touched []string
+	for _, rec := range b.recs {
+		skus, err := e.reserve(ctx, m, rec)
+		if err != nil {
+			res.Remaining += len(b.recs)
+			return err
+		}
+		touched = append(touched, skus...)
+	}
+	errs := bl.PutOrders(ctx, b.recs)
+	if len(errs) != len(b.recs) {
+		res.Remaining += len(b.recs)
+		return fmt.Errorf("tobira/sync: PutOrders answered %d results for %d records", len(errs), len(b.recs))
+	}
+	// The pool already holds the reservations, written or not: push what they changed.
+	e.pushAffected(ctx, m, touched)
+	var first error
+	for i, rec := range b.recs {
+		err := errs[i]
+		if err == nil {
+			err = b.after[i]()
+		}
+		switch {
+		case err != nil:
+			res.Remaining++
+			if !errors.Is(err, ErrConflict) && first == nil {
+				first = err
+			}
+		case rec.Pending:
+			res.Remaining++
+		default:
+			res.Delivered++
+		}
+	}
+	return first
 }
 
 // lineQty is what a request holds of one line.
@@ -130,6 +204,12 @@ func (e *Engine) holdReason(ch *Channel, rec *OrderRecord) (reason string, timed
 // The outcomes are recorded together at the end; a crash before that repeats the calls with the
 // same idempotency keys (derived from the recorded state), which the warehouses answer as before.
 func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *OrderRecord) error {
+	return e.deliverTo(ctx, m, ch, rec, nil)
+}
+
+// deliverTo is deliver; with a batch, the final settle of a delivery that got that far is added
+// to the batch (with what follows it) instead of being written here.
+func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *OrderRecord, batch *settleBatch) error {
 	o := &rec.Order
 	cancelled := o.Status == order.StatusCancelled
 	sent := slices.ContainsFunc(rec.Requests, func(r Request) bool { return r.State != RequestNew })
@@ -216,30 +296,37 @@ func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *Ord
 	// between wakes them at the next run.
 	wake := rec.State == StateShipped && len(rec.Shipments) > 0
 	rec.Pending = wake
+	finish := func() error {
+		reportRouting()
+		if !wasShipped && rec.State == StateShipped {
+			e.emit(OrderShipped{Key: rec.Key})
+		}
+		if wake {
+			if err := e.wakeWaiting(ctx, m, rec); err != nil {
+				return err
+			}
+			rec.Pending = false
+			if err := e.store.PutOrder(ctx, rec); err != nil {
+				return err
+			}
+		}
+		if ack, ok := ch.Source.(connector.Acknowledger); ok && rec.State == StateSent && len(rec.Shipments) == 0 {
+			// Best effort: the platform wants to know the warehouse took the order in. A failure is
+			// logged, never a reason to send the order twice.
+			if err := ack.AcknowledgeOrder(ctx, rec.Order); err != nil {
+				e.opt.Logger.WarnContext(ctx, "tobira: acknowledging order failed", "order", rec.Key.String(), "err", err)
+			}
+		}
+		return nil
+	}
+	if batch != nil {
+		batch.recs, batch.after = append(batch.recs, rec), append(batch.after, finish)
+		return nil
+	}
 	if err := e.settle(ctx, m, rec); err != nil {
 		return err
 	}
-	reportRouting()
-	if !wasShipped && rec.State == StateShipped {
-		e.emit(OrderShipped{Key: rec.Key})
-	}
-	if wake {
-		if err := e.wakeWaiting(ctx, m, rec); err != nil {
-			return err
-		}
-		rec.Pending = false
-		if err := e.store.PutOrder(ctx, rec); err != nil {
-			return err
-		}
-	}
-	if ack, ok := ch.Source.(connector.Acknowledger); ok && rec.State == StateSent && len(rec.Shipments) == 0 {
-		// Best effort: the platform wants to know the warehouse took the order in. A failure is
-		// logged, never a reason to send the order twice.
-		if err := ack.AcknowledgeOrder(ctx, rec.Order); err != nil {
-			e.opt.Logger.WarnContext(ctx, "tobira: acknowledging order failed", "order", rec.Key.String(), "err", err)
-		}
-	}
-	return nil
+	return finish()
 }
 
 // settle records the end of a delivery: the reservation is brought in line with the record

@@ -159,12 +159,19 @@ func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, t
 		}
 	}
 	var touched []string
-	for i := range p.Orders {
-		skus, err := e.intake(ctx, m, ch, &p.Orders[i], res)
+	if bl, ok := e.store.(BatchOrderLedger); ok && len(p.Orders) > 1 {
+		touched, err = e.intakePage(ctx, bl, m, ch, p.Orders, res)
 		if err != nil {
 			return "", err
 		}
-		touched = append(touched, skus...)
+	} else {
+		for i := range p.Orders {
+			skus, err := e.intake(ctx, m, ch, &p.Orders[i], res)
+			if err != nil {
+				return "", err
+			}
+			touched = append(touched, skus...)
+		}
 	}
 	if len(touched) > 0 {
 		e.pushAffected(ctx, m, touched)
@@ -176,6 +183,87 @@ func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, t
 		return "", nil
 	}
 	return p.Next, nil
+}
+
+// intakePage is intake for a page of orders on a store that reads and writes in batches: one read
+// for the page, one write for the orders that only need their record written, then their
+// reservations, as intake does them one by one. Everything else (quarantine paths, a second
+// listing of an order in the same page, a record another writer changed in between) goes through
+// intake one order at a time.
+func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchant, ch *Channel, orders []order.Order, res *OrdersResult) ([]string, error) {
+	keys := make([]OrderKey, len(orders))
+	for i := range orders {
+		keys[i] = OrderKey{Merchant: m.cfg.ID, Channel: ch.ID, OrderID: orders[i].ID}
+	}
+	recs, err := bl.GetOrders(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		writes []*OrderRecord
+		ds     []decision
+		at     []int
+		single []int
+		seen   = make(map[OrderKey]bool, len(orders))
+	)
+	for i := range orders {
+		res.Seen++
+		if seen[keys[i]] {
+			// Deciding twice on one fetched record would write the second decision over the first
+			// with the same version; one at a time, the second sees the first.
+			single = append(single, i)
+			continue
+		}
+		seen[keys[i]] = true
+		d := e.decide(m, ch, keys[i], recs[keys[i]], &orders[i])
+		switch d.kind {
+		case decideUnchanged:
+			res.Unchanged++
+		case decideWrite:
+			writes, ds, at = append(writes, d.rec), append(ds, d), append(at, i)
+		default:
+			single = append(single, i)
+		}
+	}
+	var touched []string
+	if len(writes) > 0 {
+		errs := bl.PutOrders(ctx, writes)
+		if len(errs) != len(writes) {
+			return nil, fmt.Errorf("tobira/sync: PutOrders answered %d results for %d records", len(errs), len(writes))
+		}
+		var first error
+		for j, rec := range writes {
+			switch {
+			case errs[j] == nil:
+				if ds[j].isNew {
+					res.New++
+				} else {
+					res.Changed++
+				}
+				skus, err := e.reserve(ctx, m, rec)
+				if err != nil {
+					return touched, err
+				}
+				touched = append(touched, skus...)
+			case errors.Is(errs[j], ErrConflict):
+				single = append(single, at[j]) // another writer was first: decide again on its version
+			case first == nil:
+				first = errs[j]
+			}
+		}
+		if first != nil {
+			return touched, first
+		}
+	}
+	slices.Sort(single)
+	for _, i := range single {
+		skus, err := e.intakeOne(ctx, m, ch, &orders[i], res)
+		if err != nil {
+			return touched, err
+		}
+		touched = append(touched, skus...)
+	}
+	return touched, nil
 }
 
 func errString(err error) string {
@@ -236,6 +324,11 @@ func (f intakeFunc) IngestOrder(ctx context.Context, o order.Order) error { retu
 // warehouse SKUs whose reservations changed.
 func (e *Engine) intake(ctx context.Context, m *merchant, ch *Channel, o *order.Order, res *OrdersResult) ([]string, error) {
 	res.Seen++
+	return e.intakeOne(ctx, m, ch, o, res)
+}
+
+// intakeOne is intake without counting the order as seen.
+func (e *Engine) intakeOne(ctx context.Context, m *merchant, ch *Channel, o *order.Order, res *OrdersResult) ([]string, error) {
 	k := OrderKey{Merchant: m.cfg.ID, Channel: ch.ID, OrderID: o.ID}
 	for attempt := 0; ; attempt++ {
 		rec, err := e.store.GetOrder(ctx, k)
@@ -253,17 +346,36 @@ func (e *Engine) intake(ctx context.Context, m *merchant, ch *Channel, o *order.
 	}
 }
 
-func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, o *order.Order, res *OrdersResult) ([]string, error) {
+// decision is what intake makes of one listed order against its record.
+type decision struct {
+	kind   decisionKind
+	rec    *OrderRecord // decideWrite: the record to write, then reserve for
+	isNew  bool
+	fp     string
+	reason string // why the order cannot be processed, or ""
+}
+
+type decisionKind int
+
+const (
+	decideUnchanged decisionKind = iota
+	// decideWrite: a valid new or changed order whose record was not quarantined; one write
+	// followed by its reservation records it, so a page of them can share one batch.
+	decideWrite
+	// decideOther: the quarantine paths, which write more than the record; record handles them.
+	decideOther
+)
+
+// decide classifies o against rec. For decideWrite it updates rec (or a new record) in place.
+func (e *Engine) decide(m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, o *order.Order) decision {
 	if rec != nil && !o.UpdatedAt.IsZero() && o.UpdatedAt.Before(rec.Order.UpdatedAt) {
-		res.Unchanged++ // an older version than the one recorded: a late webhook or a stale page
-		return nil, nil
+		return decision{kind: decideUnchanged} // an older version than the one recorded: a late webhook or a stale page
 	}
 	// Most orders a listing returns are unchanged (the overlap, the sweep, duplicate pushes):
 	// decide that before anything costlier.
 	fp := o.Fingerprint()
 	if rec != nil && rec.State != StateQuarantined && rec.Fingerprint == fp && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
-		res.Unchanged++
-		return nil, nil
+		return decision{kind: decideUnchanged}
 	}
 	reason := ""
 	if err := o.Validate(); err != nil {
@@ -271,11 +383,47 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 	} else if sku, err := e.checkSKUs(m, ch.ID, o); err != nil {
 		reason = fmt.Sprintf("line with SKU %q: %v", sku, err)
 	}
-	if reason != "" {
+	if reason != "" || (rec != nil && rec.State == StateQuarantined) {
+		return decision{kind: decideOther, fp: fp, reason: reason}
+	}
+	d := decision{kind: decideWrite, rec: rec, fp: fp}
+	if rec == nil {
+		d.rec, d.isNew = &OrderRecord{Key: k, State: StateRecorded}, true
+	}
+	e.applyOrder(m, ch, d.rec, o, fp)
+	return d
+}
+
+// applyOrder puts a valid version of the order into its record, marking it for delivery.
+func (e *Engine) applyOrder(m *merchant, ch *Channel, rec *OrderRecord, o *order.Order, fp string) {
+	if rec.Fingerprint != fp {
+		markUnacknowledged(m, ch.ID, rec)
+	}
+	rec.Order, rec.Fingerprint, rec.Pending, rec.UpdatedAt = *o, fp, true, e.opt.Clock.Now()
+}
+
+func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, o *order.Order, res *OrdersResult) ([]string, error) {
+	d := e.decide(m, ch, k, rec, o)
+	switch d.kind {
+	case decideUnchanged:
+		res.Unchanged++
+		return nil, nil
+	case decideWrite:
+		if d.isNew {
+			res.New++
+		} else {
+			res.Changed++
+		}
+		if err := e.store.PutOrder(ctx, d.rec); err != nil {
+			return nil, err
+		}
+		return e.reserve(ctx, m, d.rec)
+	}
+	if d.reason != "" {
 		if rec != nil && rec.State != StateQuarantined {
 			// A broken new version of a good order: park the version, keep the order as it was.
 			res.Quarantined++
-			return nil, e.quarantineOrder(ctx, k, o, reason)
+			return nil, e.quarantineOrder(ctx, k, o, d.reason)
 		}
 		if rec == nil {
 			rec = &OrderRecord{Key: k}
@@ -285,34 +433,22 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 		}
 		// The quarantine entry first: the record is what makes a repeat of this version
 		// "unchanged", so it must not exist without the entry.
-		if err := e.quarantineOrder(ctx, k, o, reason); err != nil {
+		if err := e.quarantineOrder(ctx, k, o, d.reason); err != nil {
 			return nil, err
 		}
 		rec.Order, rec.State, rec.Pending, rec.UpdatedAt = *o, StateQuarantined, false, e.opt.Clock.Now()
 		res.Quarantined++
 		return nil, e.store.PutOrder(ctx, rec)
 	}
-	wasQuarantined := rec != nil && rec.State == StateQuarantined
-	if rec == nil {
-		rec = &OrderRecord{Key: k, State: StateRecorded}
-		res.New++
-	} else {
-		res.Changed++
-		if rec.State == StateQuarantined {
-			rec.State = StateRecorded
-		}
+	// A valid version of a quarantined order.
+	res.Changed++
+	rec.State = StateRecorded
+	// Before the record: a crash in between leaves the record quarantined, and the next
+	// listing processes this version again.
+	if err := e.store.DeleteQuarantine(ctx, quarantineID("order", k)); err != nil {
+		return nil, err
 	}
-	if wasQuarantined {
-		// Before the record: a crash in between leaves the record quarantined, and the next
-		// listing processes this version again.
-		if err := e.store.DeleteQuarantine(ctx, quarantineID("order", k)); err != nil {
-			return nil, err
-		}
-	}
-	if rec.Fingerprint != fp {
-		markUnacknowledged(m, ch.ID, rec)
-	}
-	rec.Order, rec.Fingerprint, rec.Pending, rec.UpdatedAt = *o, fp, true, e.opt.Clock.Now()
+	e.applyOrder(m, ch, rec, o, d.fp)
 	if err := e.store.PutOrder(ctx, rec); err != nil {
 		return nil, err
 	}

@@ -106,3 +106,20 @@ type LeaseStore interface {
 	// ReleaseLease gives the lease up if owner holds it.
 	ReleaseLease(ctx context.Context, name, owner string) error
 }
+
+// BatchOrderLedger is an optional capability of an OrderLedger: reading and writing many records
+// in one call, so that the engine pays one round trip per page of orders instead of one per
+// order. The engine discovers it by type assertion and falls back to GetOrder and PutOrder when a
+// store does not implement it.
+//
+// A batch need not be atomic: each record is written or refused on its own, exactly as PutOrder
+// would, and the engine orders its writes so that a batch cut short by a crash is redone.
+type BatchOrderLedger interface {
+	// GetOrders returns the records of the keys that exist; a missing key is absent from the map,
+	// not an error. Each record is a copy the caller may change.
+	GetOrders(ctx context.Context, keys []OrderKey) (map[OrderKey]*OrderRecord, error)
+	// PutOrders applies PutOrder's insert or compare-and-set to each record, in order, and returns
+	// one error per record: nil (the record's Version was incremented), ErrConflict, or the
+	// failure that kept it from being written (then its Version is unchanged).
+	PutOrders(ctx context.Context, recs []*OrderRecord) []error
+}

@@ -45,7 +45,10 @@ type lease struct {
 	until time.Time
 }
 
-var _ tobirasync.Store = (*Store)(nil)
+var (
+	_ tobirasync.Store            = (*Store)(nil)
+	_ tobirasync.BatchOrderLedger = (*Store)(nil)
+)
 
 // New returns an empty store.
 func New() *Store {
@@ -109,6 +112,11 @@ func (s *Store) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.putOrder(rec)
+}
+
+// putOrder is PutOrder for callers holding s.mu.
+func (s *Store) putOrder(rec *tobirasync.OrderRecord) error {
 	old, ok := s.orders[rec.Key]
 	if ok != (rec.Version != 0) || (ok && old.Version != rec.Version) {
 		return tobirasync.ErrConflict
@@ -126,10 +134,44 @@ func (s *Store) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error
 			s.seq++
 			p[rec.Key] = s.seq
 		}
-	} else {
-		delete(s.pendingOrd[part], rec.Key)
+	} else if p := s.pendingOrd[part]; p != nil {
+		delete(p, rec.Key)
 	}
 	return nil
+}
+
+// GetOrders implements sync.BatchOrderLedger.
+func (s *Store) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[tobirasync.OrderKey]*tobirasync.OrderRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[tobirasync.OrderKey]*tobirasync.OrderRecord, len(keys))
+	for _, k := range keys {
+		if rec, ok := s.orders[k]; ok {
+			out[k] = rec.Clone()
+		}
+	}
+	return out, nil
+}
+
+// PutOrders implements sync.BatchOrderLedger. The batch takes the lock once, so it is also
+// atomic here, which the interface does not promise.
+func (s *Store) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) []error {
+	errs := make([]error, len(recs))
+	if err := ctx.Err(); err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, rec := range recs {
+		errs[i] = s.putOrder(rec)
+	}
+	return errs
 }
 
 // PendingOrders implements sync.OrderLedger.
