@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -60,7 +61,10 @@ type Store struct {
 	q           queries
 }
 
-var _ tobirasync.Store = (*Store)(nil)
+var (
+	_ tobirasync.Store            = (*Store)(nil)
+	_ tobirasync.BatchOrderLedger = (*Store)(nil)
+)
 
 // New returns a store over db, which the host opened with its driver and keeps owning: the store
 // never closes it. New does not touch the database; see Migrate and Options.AutoMigrate.
@@ -301,6 +305,16 @@ func (s *Store) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error
 	if err := s.ensureSchema(ctx); err != nil {
 		return err
 	}
+	if err := s.putOrder(ctx, s.db, rec); err != nil {
+		return err
+	}
+	rec.Version++
+	return nil
+}
+
+// putOrder writes rec as its next version and leaves rec.Version to the caller, who increments
+// it once the write is known to have landed (after the commit, inside a transaction).
+func (s *Store) putOrder(ctx context.Context, ex execer, rec *tobirasync.OrderRecord) error {
 	next := *rec
 	next.Version++
 	data, err := json.Marshal(&next)
@@ -313,24 +327,139 @@ func (s *Store) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error
 		if rec.Pending {
 			seq = s.seq.next()
 		}
-		err = s.insert(ctx, s.db, s.q.insOrder, []any{k.Merchant, k.Channel, k.OrderID, seq, string(data)},
+		err = s.insert(ctx, ex, s.q.insOrder, []any{k.Merchant, k.Channel, k.OrderID, seq, string(data)},
 			s.q.orderExists, k.Merchant, k.Channel, k.OrderID)
 	} else {
 		var res sql.Result
 		if rec.Pending {
-			res, err = s.db.ExecContext(ctx, s.q.updOrderPending, s.seq.next(), string(data), k.Merchant, k.Channel, k.OrderID, rec.Version)
+			res, err = ex.ExecContext(ctx, s.q.updOrderPending, s.seq.next(), string(data), k.Merchant, k.Channel, k.OrderID, rec.Version)
 		} else {
-			res, err = s.db.ExecContext(ctx, s.q.updOrderDone, string(data), k.Merchant, k.Channel, k.OrderID, rec.Version)
+			res, err = ex.ExecContext(ctx, s.q.updOrderDone, string(data), k.Merchant, k.Channel, k.OrderID, rec.Version)
 		}
 		if err == nil {
 			err = oneRow(res)
 		}
 	}
-	if err != nil {
-		return wrap("put order", err)
+	return wrap("put order", err)
+}
+
+// batchChunk bounds the keys of one GetOrders query, well inside every dialect's limit on
+// placeholders (SQLite's default is 999 before 3.32).
+const batchChunk = 500
+
+// GetOrders implements sync.BatchOrderLedger: one query per chunk of keys of one channel.
+func (s *Store) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[tobirasync.OrderKey]*tobirasync.OrderRecord, error) {
+	if err := s.ensureSchema(ctx); err != nil {
+		return nil, err
 	}
-	rec.Version++
-	return nil
+	out := make(map[tobirasync.OrderKey]*tobirasync.OrderRecord, len(keys))
+	type part struct{ merchant, channel string }
+	ids := map[part][]string{}
+	var parts []part
+	for _, k := range keys {
+		p := part{k.Merchant, k.Channel}
+		if _, ok := ids[p]; !ok {
+			parts = append(parts, p)
+		}
+		ids[p] = append(ids[p], k.OrderID)
+	}
+	for _, p := range parts {
+		all := ids[p]
+		for len(all) > 0 {
+			chunk := all[:min(len(all), batchChunk)]
+			all = all[len(chunk):]
+			if err := s.getOrders(ctx, p.merchant, p.channel, chunk, out); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) getOrders(ctx context.Context, merchant, channel string, ids []string, out map[tobirasync.OrderKey]*tobirasync.OrderRecord) error {
+	var q strings.Builder
+	q.WriteString("SELECT order_id, version, data FROM " + s.prefix + "orders WHERE merchant = ? AND channel = ? AND order_id IN (")
+	args := make([]any, 0, len(ids)+2)
+	args = append(args, merchant, channel)
+	for i, id := range ids {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("?")
+		args = append(args, id)
+	}
+	q.WriteString(")")
+	rows, err := s.db.QueryContext(ctx, s.dialect.rebind(q.String()), args...)
+	if err != nil {
+		return wrap("get orders", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var version int64
+		var data []byte
+		if err := rows.Scan(&id, &version, &data); err != nil {
+			return wrap("get orders", err)
+		}
+		rec, err := decodeOrder(version, data)
+		if err != nil {
+			return err
+		}
+		out[tobirasync.OrderKey{Merchant: merchant, Channel: channel, OrderID: id}] = rec
+	}
+	return wrap("get orders", rows.Err())
+}
+
+// PutOrders implements sync.BatchOrderLedger with one short transaction: the same statements as
+// PutOrder, one commit. A record that conflicts does not abort the others (the insert ignores a
+// taken key, the update matches no row); any other failure rolls the batch back and is reported
+// for every record, none of which then has its Version changed.
+func (s *Store) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) []error {
+	errs := make([]error, len(recs))
+	fail := func(err error) []error {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
+	}
+	if len(recs) == 0 {
+		return errs
+	}
+	if err := s.ensureSchema(ctx); err != nil {
+		return fail(err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fail(wrap("put orders", err))
+	}
+	// Rows are written in key order, so that two batches over the same rows take their locks in
+	// the same order and cannot deadlock; the sort is stable, keeping repeats of a key in order.
+	order := make([]int, len(recs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return compareKeys(recs[a].Key, recs[b].Key) })
+	for _, i := range order {
+		err := s.putOrder(ctx, tx, recs[i])
+		if err != nil && !errors.Is(err, tobirasync.ErrConflict) {
+			_ = tx.Rollback()
+			return fail(err)
+		}
+		errs[i] = err
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(wrap("put orders", err))
+	}
+	for i, rec := range recs {
+		if errs[i] == nil {
+			rec.Version++
+		}
+	}
+	return errs
+}
+
+func compareKeys(a, b tobirasync.OrderKey) int {
+	return cmp.Or(strings.Compare(a.Merchant, b.Merchant), strings.Compare(a.Channel, b.Channel), strings.Compare(a.OrderID, b.OrderID))
 }
 
 // PendingOrders implements sync.OrderLedger.

@@ -16,8 +16,11 @@ import (
 
 // The suite must fail each of these stores, in the checks named, and only there.
 
+// The broken stores below embed the Store interface rather than *memstore.Store, so that they do
+// not pick up memstore's BatchOrderLedger, which would bypass the methods they break.
+
 // racyCAS checks the version, then writes: two replicas that read the same version both win.
-type racyCAS struct{ *memstore.Store }
+type racyCAS struct{ tobirasync.Store }
 
 // gap widens the window between check and write, as a network round trip to a database would.
 func gap() { time.Sleep(200 * time.Microsecond) }
@@ -50,9 +53,24 @@ func (s racyCAS) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) erro
 	return nil
 }
 
+// racyBatch writes a batch one record at a time through racyCAS, with the same check-then-write gap.
+type racyBatch struct{ racyCAS }
+
+func (s racyBatch) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[tobirasync.OrderKey]*tobirasync.OrderRecord, error) {
+	return s.Store.(tobirasync.BatchOrderLedger).GetOrders(ctx, keys)
+}
+
+func (s racyBatch) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) []error {
+	errs := make([]error, len(recs))
+	for i, rec := range recs {
+		errs[i] = s.PutOrder(ctx, rec)
+	}
+	return errs
+}
+
 // aliasing keeps the caller's pointer and hands it out again.
 type aliasing struct {
-	*memstore.Store
+	tobirasync.Store
 	mu   gosync.Mutex
 	recs map[tobirasync.OrderKey]*tobirasync.OrderRecord
 }
@@ -77,7 +95,7 @@ func (s *aliasing) GetOrder(ctx context.Context, key tobirasync.OrderKey) (*tobi
 }
 
 // anyoneReleases lets any caller release a lease.
-type anyoneReleases struct{ *memstore.Store }
+type anyoneReleases struct{ tobirasync.Store }
 
 func (s anyoneReleases) ReleaseLease(ctx context.Context, name, _ string) error {
 	// A store that ignores the owner deletes whoever's row it finds; memstore needs the owner's
@@ -91,7 +109,7 @@ func (s anyoneReleases) ReleaseLease(ctx context.Context, name, _ string) error 
 }
 
 // lastWriteWins ignores AsOf, so a late old snapshot overwrites a newer one.
-type lastWriteWins struct{ *memstore.Store }
+type lastWriteWins struct{ tobirasync.Store }
 
 func (s lastWriteWins) PutLevels(ctx context.Context, merchant string, levels []inventory.Level) error {
 	for _, l := range levels {
@@ -124,6 +142,8 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 	}{
 		{"non-atomic compare-and-set", Harness{New: func(testing.TB) tobirasync.Store { return racyCAS{memstore.New()} }},
 			[]string{"Cursor/ConcurrentWriters", "Order/ConcurrentInsert", "Order/ConcurrentUpdate"}},
+		{"non-atomic batch compare-and-set", Harness{New: func(testing.TB) tobirasync.Store { return racyBatch{racyCAS{memstore.New()}} }},
+			[]string{"Cursor/ConcurrentWriters", "Order/ConcurrentInsert", "Order/ConcurrentUpdate", "OrderBatch/ConcurrentWriters"}},
 		{"aliased records", Harness{New: func(testing.TB) tobirasync.Store {
 			return &aliasing{Store: memstore.New(), recs: map[tobirasync.OrderKey]*tobirasync.OrderRecord{}}
 		}}, []string{"Order/Copies"}},

@@ -1,0 +1,138 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	gosync "sync"
+
+	"github.com/tobira-commerce/tobira/internal/suite"
+	tobirasync "github.com/tobira-commerce/tobira/sync"
+)
+
+// batchOf returns the store's BatchOrderLedger, skipping the check when it has none: the
+// capability is optional, and the engine falls back to GetOrder and PutOrder without it.
+func batchOf(c *suite.Check, s tobirasync.Store) tobirasync.BatchOrderLedger {
+	bl, ok := s.(tobirasync.BatchOrderLedger)
+	if !ok {
+		c.Skip("the store does not implement sync.BatchOrderLedger (optional)")
+	}
+	return bl
+}
+
+func batchMixed(c *suite.Check, h Harness) {
+	s, ctx := h.New(c.TB), c.Context()
+	bl := batchOf(c, s)
+	existing := sampleOrder("m1", "shop", "1")
+	must(c, "PutOrder", s.PutOrder(ctx, existing))
+	taken := sampleOrder("m1", "shop", "2")
+	must(c, "PutOrder", s.PutOrder(ctx, taken))
+	stale := existing.Clone()
+	existing.Pending = false // the update also leaves the pending index
+
+	fresh := sampleOrder("m1", "shop", "3")
+	dup := sampleOrder("m1", "shop", "2") // an insert of a record that exists
+	missing := sampleOrder("m1", "shop", "4")
+	missing.Version = 5 // an update of a record that does not exist
+	v := existing.Version
+	recs := []*tobirasync.OrderRecord{fresh, existing, dup, missing}
+	errs := bl.PutOrders(ctx, recs)
+	if len(errs) != len(recs) {
+		c.Fatalf("PutOrders of %d records returned %d errors, want one per record", len(recs), len(errs))
+	}
+	for i, want := range []error{nil, nil, tobirasync.ErrConflict, tobirasync.ErrConflict} {
+		if (want == nil) != (errs[i] == nil) || (want != nil && !errors.Is(errs[i], want)) {
+			c.Errorf("PutOrders record %d (%s) = %v, want %v", i, recs[i].Key.OrderID, errs[i], want)
+		}
+	}
+	if fresh.Version != 1 || existing.Version == v || dup.Version != 0 || missing.Version != 5 {
+		c.Errorf("versions after PutOrders = %d, %d, %d, %d; want 1, changed from %d, 0 and 5 (only written records move)",
+			fresh.Version, existing.Version, dup.Version, missing.Version, v)
+	}
+	stale.HoldReason = "stale"
+	if errs := bl.PutOrders(ctx, []*tobirasync.OrderRecord{stale}); len(errs) != 1 || !errors.Is(errs[0], tobirasync.ErrConflict) {
+		c.Errorf("PutOrders with the stale version %d = %v, want [ErrConflict]", v, errs)
+	}
+
+	keys := []tobirasync.OrderKey{fresh.Key, existing.Key, taken.Key, missing.Key, {Merchant: "m2", Channel: "shop", OrderID: "1"}}
+	got, err := bl.GetOrders(ctx, keys)
+	must(c, "GetOrders", err)
+	if len(got) != 3 || got[missing.Key] != nil {
+		c.Errorf("GetOrders returned %d records, want the 3 that exist (missing keys absent, not errors)", len(got))
+	}
+	for _, want := range []*tobirasync.OrderRecord{fresh, existing, taken} {
+		if g := got[want.Key]; g == nil || !reflect.DeepEqual(utcOrder(g), want) {
+			c.Errorf("GetOrders(%s) = %+v, want %+v", want.Key.OrderID, g, want)
+		}
+	}
+	pend, err := s.PendingOrders(ctx, "m1", "shop", 10)
+	must(c, "PendingOrders", err)
+	if ids := fmt.Sprint(orderIDs(pend)); ids != "[2 3]" {
+		c.Errorf("PendingOrders after the batch = %s, want [2 3]: batch writes keep the pending index", ids)
+	}
+}
+
+func batchRace(c *suite.Check, h Harness) {
+	s, ctx := h.New(c.TB), c.Context()
+	bl := batchOf(c, s)
+	base := sampleOrder("m1", "shop", "base")
+	must(c, "PutOrder", s.PutOrder(ctx, base))
+	for r := range rounds {
+		cur, err := s.GetOrder(ctx, base.Key)
+		must(c, "GetOrder", err)
+		id := fmt.Sprint("new-", r)
+		var (
+			mu   gosync.Mutex
+			wins [2]int
+		)
+		race(c, h.Concurrency, func(i int) error {
+			upd := cur.Clone()
+			upd.HoldReason = fmt.Sprint("writer ", i)
+			ins := sampleOrder("m1", "shop", id)
+			ins.HoldReason = upd.HoldReason
+			errs := bl.PutOrders(ctx, []*tobirasync.OrderRecord{ins, upd})
+			mu.Lock()
+			defer mu.Unlock()
+			for j, err := range errs {
+				switch {
+				case err == nil:
+					wins[j]++
+				case !errors.Is(err, tobirasync.ErrConflict):
+					return err
+				}
+			}
+			return nil
+		})
+		if wins != [2]int{1, 1} {
+			c.Fatalf("round %d: of %d concurrent batches, %d inserted order %s and %d updated version %d; want exactly 1 each",
+				r, h.Concurrency, wins[0], id, wins[1], cur.Version)
+		}
+	}
+}
+
+func batchCopies(c *suite.Check, h Harness) {
+	s, ctx := h.New(c.TB), c.Context()
+	bl := batchOf(c, s)
+	rec := sampleOrder("m1", "shop", "1001")
+	if errs := bl.PutOrders(ctx, []*tobirasync.OrderRecord{rec}); len(errs) != 1 || errs[0] != nil {
+		c.Fatalf("PutOrders = %v, want [<nil>]", errs)
+	}
+	want := rec.Clone()
+	scribble := func(r *tobirasync.OrderRecord) {
+		r.State = tobirasync.StateCancelled
+		r.Order.Lines[0].Quantity = 99
+		r.Order.Gift.Message = "changed"
+		r.Requests[0].Lines[0].Quantity = 99
+		r.Shipments[0].ID = "changed"
+	}
+	scribble(rec)
+	for range 2 {
+		got, err := bl.GetOrders(ctx, []tobirasync.OrderKey{want.Key})
+		must(c, "GetOrders", err)
+		if g := got[want.Key]; g == nil || !reflect.DeepEqual(utcOrder(g), want) {
+			c.Fatalf("changing a record after PutOrders, or one GetOrders returned, changed the store: got\n\t%+v\nwant\n\t%+v", g, want)
+		} else {
+			scribble(g)
+		}
+	}
+}
