@@ -151,6 +151,21 @@ func (s crashStore) PutReservation(ctx context.Context, m string, r inventory.Re
 	return s.write("PutReservation", func() error { return s.Store.PutReservation(ctx, m, r) })
 }
 
+// PutReservations crashes halfway too, the batch being written in two parts.
+func (s crashStore) PutReservations(ctx context.Context, m string, rs []inventory.Reservation) error {
+	br := s.Store.(tobirasync.BatchReservations)
+	half := len(rs) / 2
+	return s.write("PutReservations", func() error {
+		if err := br.PutReservations(ctx, m, rs[:half]); err != nil {
+			return err
+		}
+		if err := s.c.step("PutReservations:half"); err != nil {
+			return err
+		}
+		return br.PutReservations(ctx, m, rs[half:])
+	})
+}
+
 func (s crashStore) DeleteReservation(ctx context.Context, m, k string) error {
 	return s.write("DeleteReservation", func() error { return s.Store.DeleteReservation(ctx, m, k) })
 }
@@ -275,6 +290,10 @@ func TestCrashAtEveryStep(t *testing.T) {
 	require.Equal(t, 1, want.Quarantined, "the order with a malformed postal code")
 	steps := c.n
 	require.Greater(t, steps, 100)
+	// memstore reads and writes in batches, so the crash points must cover the batch path.
+	for _, op := range []string{"GetOrders", "PutOrders:half", "PutReservations:half"} {
+		require.Contains(t, c.ops, op, "the scenario never reaches %s", op)
+	}
 	for at := 1; at <= steps; at++ {
 		got, c := crashScenario(t, at)
 		if !c.crashed && c.at != 0 {

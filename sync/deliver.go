@@ -95,14 +95,10 @@ func (e *Engine) settleBatch(ctx context.Context, bl BatchOrderLedger, m *mercha
 	if len(b.recs) == 0 {
 		return nil
 	}
-	var touched []string
-	for _, rec := range b.recs {
-		skus, err := e.reserve(ctx, m, rec)
-		if err != nil {
-			res.Remaining += len(b.recs)
-			return err
-		}
-		touched = append(touched, skus...)
+	touched, err := e.reserveAll(ctx, m, b.recs)
+	if err != nil {
+		res.Remaining += len(b.recs)
+		return err
 	}
 	errs := bl.PutOrders(ctx, b.recs)
 	if len(errs) != len(b.recs) {

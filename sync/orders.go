@@ -231,7 +231,10 @@ func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchan
 		if len(errs) != len(writes) {
 			return nil, fmt.Errorf("tobira/sync: PutOrders answered %d results for %d records", len(errs), len(writes))
 		}
-		var first error
+		var (
+			first   error
+			written []*OrderRecord
+		)
 		for j, rec := range writes {
 			switch {
 			case errs[j] == nil:
@@ -240,16 +243,17 @@ func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchan
 				} else {
 					res.Changed++
 				}
-				skus, err := e.reserve(ctx, m, rec)
-				if err != nil {
-					return touched, err
-				}
-				touched = append(touched, skus...)
+				written = append(written, rec)
 			case errors.Is(errs[j], ErrConflict):
 				single = append(single, at[j]) // another writer was first: decide again on its version
 			case first == nil:
 				first = errs[j]
 			}
+		}
+		skus, err := e.reserveAll(ctx, m, written)
+		touched = skus
+		if err != nil {
+			return touched, err
 		}
 		if first != nil {
 			return touched, first

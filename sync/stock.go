@@ -217,6 +217,62 @@ func (e *Engine) reserve(ctx context.Context, m *merchant, rec *OrderRecord) ([]
 	return skus, nil
 }
 
+// reserveAll is reserve for many records, with one write for the reservations to insert or
+// replace when the store takes them in a batch.
+func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*OrderRecord) ([]string, error) {
+	br, ok := e.store.(BatchReservations)
+	if !ok || len(recs) < 2 {
+		var touched []string
+		for _, rec := range recs {
+			skus, err := e.reserve(ctx, m, rec)
+			if err != nil {
+				return touched, err
+			}
+			touched = append(touched, skus...)
+		}
+		return touched, nil
+	}
+	m.stock.Lock()
+	defer m.stock.Unlock()
+	if err := e.loadPool(ctx, m); err != nil {
+		return nil, err
+	}
+	var (
+		skus    []string
+		puts    []inventory.Reservation
+		digests []string
+	)
+	for _, rec := range recs {
+		r := reservation(m, m.pool, rec)
+		digest := reservationDigest(r)
+		if m.persisted[r.Key] == digest {
+			continue
+		}
+		if digest == "" {
+			if err := e.store.DeleteReservation(ctx, m.cfg.ID, r.Key); err != nil {
+				return skus, err
+			}
+			skus = append(skus, m.pool.Release(r.Key)...)
+			delete(m.persisted, r.Key)
+			continue
+		}
+		puts, digests = append(puts, r), append(digests, digest)
+	}
+	if len(puts) == 0 {
+		return skus, nil
+	}
+	// The pool follows the store: nothing of a failed batch is counted, and the next reserve of
+	// those orders writes them again.
+	if err := br.PutReservations(ctx, m.cfg.ID, puts); err != nil {
+		return skus, err
+	}
+	for i, r := range puts {
+		skus = append(skus, m.pool.Reserve(r)...)
+		m.persisted[r.Key] = digests[i]
+	}
+	return skus, nil
+}
+
 // ReportSale records a sale the engine does not import (a shop that is not connected, a phone
 // order, a point of sale) so that it counts against every channel at once. key must be unique
 // per sale; reporting it again replaces it, and ReportSale with no items withdraws it.

@@ -123,3 +123,12 @@ type BatchOrderLedger interface {
 	// failure that kept it from being written (then its Version is unchanged).
 	PutOrders(ctx context.Context, recs []*OrderRecord) []error
 }
+
+// BatchReservations is an optional capability of a StockLedger: writing many reservations of one
+// merchant in one call. The engine uses it when it records a page of orders, and falls back to
+// PutReservation without it.
+type BatchReservations interface {
+	// PutReservations inserts or replaces each reservation by its Key, as PutReservation does; a
+	// key given twice keeps the later one. On error, any of them may or may not have been written.
+	PutReservations(ctx context.Context, merchant string, rs []inventory.Reservation) error
+}

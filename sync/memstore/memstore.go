@@ -46,8 +46,9 @@ type lease struct {
 }
 
 var (
-	_ tobirasync.Store            = (*Store)(nil)
-	_ tobirasync.BatchOrderLedger = (*Store)(nil)
+	_ tobirasync.Store             = (*Store)(nil)
+	_ tobirasync.BatchOrderLedger  = (*Store)(nil)
+	_ tobirasync.BatchReservations = (*Store)(nil)
 )
 
 // New returns an empty store.
@@ -337,6 +338,24 @@ func (s *Store) PutReservation(ctx context.Context, merchant string, r inventory
 		s.reserved[merchant] = m
 	}
 	m[r.Key] = cloneReservation(r)
+	return nil
+}
+
+// PutReservations implements sync.BatchReservations.
+func (s *Store) PutReservations(ctx context.Context, merchant string, rs []inventory.Reservation) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.reserved[merchant]
+	if m == nil {
+		m = make(map[string]inventory.Reservation, len(rs))
+		s.reserved[merchant] = m
+	}
+	for _, r := range rs {
+		m[r.Key] = cloneReservation(r)
+	}
 	return nil
 }
 

@@ -17,7 +17,7 @@ type countingStore struct {
 	getOrder, putOrder, pending, cursor, lease, reserve, acked atomic.Int64
 	putShipment, pendingShipments                              atomic.Int64
 	// Batch calls; the records they carry count in getOrder and putOrder.
-	getOrders, putOrders atomic.Int64
+	getOrders, putOrders, putReservations atomic.Int64
 }
 
 func (c *countingStore) GetOrder(ctx context.Context, k tobirasync.OrderKey) (*tobirasync.OrderRecord, error) {
@@ -77,6 +77,12 @@ func (c *countingStore) PutShipment(ctx context.Context, r *tobirasync.ShipmentR
 func (c *countingStore) PendingShipments(ctx context.Context, m string, n int) ([]*tobirasync.ShipmentRecord, error) {
 	c.pendingShipments.Add(1)
 	return c.Store.PendingShipments(ctx, m, n)
+}
+
+func (c *countingStore) PutReservations(ctx context.Context, m string, rs []inventory.Reservation) error {
+	c.putReservations.Add(1)
+	c.reserve.Add(int64(len(rs)))
+	return c.Store.(tobirasync.BatchReservations).PutReservations(ctx, m, rs)
 }
 
 func (c *countingStore) DeleteReservation(ctx context.Context, m, key string) error {

@@ -62,8 +62,9 @@ type Store struct {
 }
 
 var (
-	_ tobirasync.Store            = (*Store)(nil)
-	_ tobirasync.BatchOrderLedger = (*Store)(nil)
+	_ tobirasync.Store             = (*Store)(nil)
+	_ tobirasync.BatchOrderLedger  = (*Store)(nil)
+	_ tobirasync.BatchReservations = (*Store)(nil)
 )
 
 // New returns a store over db, which the host opened with its driver and keeps owning: the store
@@ -707,6 +708,48 @@ func (s *Store) PutReservation(ctx context.Context, merchant string, r inventory
 	}
 	_, err = s.db.ExecContext(ctx, s.q.putReservation, merchant, r.Key, string(data))
 	return wrap("put reservation", err)
+}
+
+// PutReservations implements sync.BatchReservations with one multi-row upsert per chunk.
+func (s *Store) PutReservations(ctx context.Context, merchant string, rs []inventory.Reservation) error {
+	if err := s.ensureSchema(ctx); err != nil {
+		return err
+	}
+	// An upsert may not touch one row twice (PostgreSQL refuses it), so only the last of a key
+	// is sent, in its place among the others.
+	last := make(map[string]int, len(rs))
+	for i, r := range rs {
+		last[r.Key] = i
+	}
+	const perRow = 3
+	rows := make([]any, 0, len(last)*perRow)
+	for i, r := range rs {
+		if last[r.Key] != i {
+			continue
+		}
+		data, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("sqlstore: encode reservation: %w", err)
+		}
+		rows = append(rows, merchant, r.Key, string(data))
+	}
+	for len(rows) > 0 {
+		chunk := rows[:min(len(rows), batchChunk/perRow*perRow)]
+		rows = rows[len(chunk):]
+		var q strings.Builder
+		q.WriteString("INSERT INTO " + s.prefix + "reservations (merchant, rkey, data) VALUES ")
+		for i := 0; i < len(chunk); i += perRow {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?)")
+		}
+		stmt := s.dialect.rebind(s.dialect.upsert(q.String(), "merchant, rkey", "data"))
+		if _, err := s.db.ExecContext(ctx, stmt, chunk...); err != nil {
+			return wrap("put reservations", err)
+		}
+	}
+	return nil
 }
 
 // DeleteReservation implements sync.StockLedger.

@@ -7,6 +7,7 @@ import (
 	gosync "sync"
 
 	"github.com/tobira-commerce/tobira/internal/suite"
+	"github.com/tobira-commerce/tobira/inventory"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
 )
 
@@ -134,5 +135,33 @@ func batchCopies(c *suite.Check, h Harness) {
 		} else {
 			scribble(g)
 		}
+	}
+}
+
+func batchReservations(c *suite.Check, h Harness) {
+	s, ctx := h.New(c.TB), c.Context()
+	br, ok := s.(tobirasync.BatchReservations)
+	if !ok {
+		c.Skip("the store does not implement sync.BatchReservations (optional)")
+	}
+	old := inventory.Reservation{Key: "m1/shop/1", Channel: "shop", Items: []inventory.Item{{SKU: "A", Quantity: 5}}}
+	must(c, "PutReservation", s.PutReservation(ctx, "m1", old))
+	r1 := inventory.Reservation{Key: "m1/shop/1", Channel: "shop", Items: []inventory.Item{{SKU: "A", Quantity: 1}}}
+	r2 := inventory.Reservation{Key: "m1/shop/2", Channel: "shop", Items: []inventory.Item{{SKU: "B", Quantity: 2}}}
+	r2b := r2
+	r2b.Items = []inventory.Item{{SKU: "B", Quantity: 3}}
+	must(c, "PutReservations", br.PutReservations(ctx, "m1", []inventory.Reservation{r1, r2, r2b}))
+	must(c, "PutReservations of none", br.PutReservations(ctx, "m2", nil))
+	rs, err := s.Reservations(ctx, "m1")
+	must(c, "Reservations", err)
+	got := map[string]inventory.Reservation{}
+	for _, r := range rs {
+		got[r.Key] = r
+	}
+	if want := map[string]inventory.Reservation{r1.Key: r1, r2.Key: r2b}; len(rs) != 2 || !reflect.DeepEqual(got, want) {
+		c.Errorf("Reservations(m1) after PutReservations = %+v, want %+v (replaced by key, the later of a repeated key kept)", rs, want)
+	}
+	if rs, err := s.Reservations(ctx, "m2"); err != nil || len(rs) != 0 {
+		c.Errorf("Reservations(m2) = %+v, %v; want none", rs, err)
 	}
 }
