@@ -429,6 +429,10 @@ func (s *Store) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) [
 	if err := s.ensureSchema(ctx); err != nil {
 		return fail(err)
 	}
+	if s.dialect == Postgres && len(recs) <= batchChunk/7 && distinctKeys(recs) {
+		s.pgPutOrders(ctx, recs, errs)
+		return errs
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fail(wrap("put orders", err))
@@ -457,6 +461,125 @@ func (s *Store) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) [
 		}
 	}
 	return errs
+}
+
+func distinctKeys(recs []*tobirasync.OrderRecord) bool {
+	seen := make(map[tobirasync.OrderKey]bool, len(recs))
+	for _, rec := range recs {
+		if seen[rec.Key] {
+			return false
+		}
+		seen[rec.Key] = true
+	}
+	return true
+}
+
+// pgPutOrders writes a batch of distinct keys on PostgreSQL in at most two statements: a
+// multi-row insert that skips taken keys and an update joined to a VALUES list that matches only
+// the versions read; RETURNING names the rows written, and every other record conflicted. Each
+// statement is atomic and commits on its own, so a failure is reported for the records of that
+// statement only.
+func (s *Store) pgPutOrders(ctx context.Context, recs []*tobirasync.OrderRecord, errs []error) {
+	var ins, upd []int
+	for i, rec := range recs {
+		if rec.Version == 0 {
+			ins = append(ins, i)
+		} else {
+			upd = append(upd, i)
+		}
+	}
+	encode := func(rec *tobirasync.OrderRecord) (string, error) {
+		next := *rec
+		next.Version++
+		data, err := json.Marshal(&next)
+		if err != nil {
+			return "", fmt.Errorf("sqlstore: encode order: %w", err)
+		}
+		return string(data), nil
+	}
+	written := make(map[tobirasync.OrderKey]bool, len(recs))
+	run := func(q string, args []any) error {
+		rows, err := s.db.QueryContext(ctx, s.dialect.rebind(q), args...)
+		if err != nil {
+			return wrap("put orders", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k tobirasync.OrderKey
+			if err := rows.Scan(&k.Merchant, &k.Channel, &k.OrderID); err != nil {
+				return wrap("put orders", err)
+			}
+			written[k] = true
+		}
+		return wrap("put orders", rows.Err())
+	}
+	settle := func(idx []int, err error) {
+		for _, i := range idx {
+			switch rec := recs[i]; {
+			case err != nil:
+				errs[i] = err
+			case written[rec.Key]:
+				rec.Version++
+			default:
+				errs[i] = tobirasync.ErrConflict
+			}
+		}
+	}
+	settle(ins, s.pgInsertOrders(recs, ins, encode, run))
+	settle(upd, s.pgUpdateOrders(recs, upd, encode, run))
+}
+
+func (s *Store) pgInsertOrders(recs []*tobirasync.OrderRecord, ins []int, encode func(*tobirasync.OrderRecord) (string, error), run func(string, []any) error) error {
+	if len(ins) > 0 {
+		var q strings.Builder
+		q.WriteString("INSERT INTO " + s.prefix + "orders (merchant, channel, order_id, version, pending_seq, data) VALUES ")
+		args := make([]any, 0, 5*len(ins))
+		for j, i := range ins {
+			rec := recs[i]
+			data, err := encode(rec)
+			if err != nil {
+				return err
+			}
+			var seq any
+			if rec.Pending {
+				seq = s.seq.next()
+			}
+			if j > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, 1, ?::bigint, ?::json)")
+			args = append(args, rec.Key.Merchant, rec.Key.Channel, rec.Key.OrderID, seq, data)
+		}
+		q.WriteString(" ON CONFLICT (merchant, channel, order_id) DO NOTHING RETURNING merchant, channel, order_id")
+		return run(q.String(), args)
+	}
+	return nil
+}
+
+func (s *Store) pgUpdateOrders(recs []*tobirasync.OrderRecord, upd []int, encode func(*tobirasync.OrderRecord) (string, error), run func(string, []any) error) error {
+	if len(upd) > 0 {
+		var q strings.Builder
+		q.WriteString("UPDATE " + s.prefix + "orders AS o SET version = o.version + 1," +
+			" pending_seq = CASE WHEN v.pending THEN COALESCE(o.pending_seq, v.seq) END, data = v.data FROM (VALUES ")
+		args := make([]any, 0, 7*len(upd))
+		for j, i := range upd {
+			rec := recs[i]
+			data, err := encode(rec)
+			if err != nil {
+				return err
+			}
+			if j > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?::text, ?::text, ?::text, ?::bigint, ?::boolean, ?::bigint, ?::json)")
+			args = append(args, rec.Key.Merchant, rec.Key.Channel, rec.Key.OrderID, rec.Version, rec.Pending, s.seq.next(), data)
+		}
+		q.WriteString(") AS v (merchant, channel, order_id, version, pending, seq, data)" +
+			" WHERE o.merchant = v.merchant AND o.channel = v.channel AND o.order_id = v.order_id AND o.version = v.version" +
+			" RETURNING o.merchant, o.channel, o.order_id")
+		return run(q.String(), args)
+	}
+	return nil
 }
 
 func compareKeys(a, b tobirasync.OrderKey) int {
