@@ -158,19 +158,23 @@ func isSpecialRoute(d string) bool {
 	return d == RouteMerchant || d == RouteIgnore || (strings.HasPrefix(d, RouteDropshipPrefix) && len(d) > len(RouteDropshipPrefix))
 }
 
-// routes splits an order's lines by destination, keeping lines whose units were all cancelled so
-// that a cancellation still reaches the warehouse that holds them.
-func (m *Merchant) routes(channel string, o *order.Order) map[string][]order.Line {
+// dest is where a line of the SKU ordered on the channel goes. It is what routes groups by, for
+// callers that look at one line at a time and need no grouping (nor its map).
+func (m *Merchant) dest(channel, sku string) string {
 	fallback := ""
 	if len(m.Warehouses) > 0 {
 		fallback = m.Warehouses[0].ID
 	}
-	dest := func(sku string) string {
-		if d := m.Routing.route(channel, sku, fallback); d != "" {
-			return d
-		}
-		return RouteMerchant
+	if d := m.Routing.route(channel, sku, fallback); d != "" {
+		return d
 	}
+	return RouteMerchant
+}
+
+// routes splits an order's lines by destination, keeping lines whose units were all cancelled so
+// that a cancellation still reaches the warehouse that holds them.
+func (m *Merchant) routes(channel string, o *order.Order) map[string][]order.Line {
+	dest := func(sku string) string { return m.dest(channel, sku) }
 	// Most orders go to one place: share the order's lines instead of copying them. Callers only
 	// read the result.
 	first, one := "", true

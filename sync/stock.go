@@ -59,15 +59,12 @@ func (e *Engine) checkSKUs(m *merchant, channel string, o *order.Order) (string,
 		m.pool = inventory.NewPool()
 		m.configurePool()
 	}
-	routes := m.cfg.routes(channel, o)
-	for d, lines := range routes {
-		if m.warehouses[d] == nil {
+	for _, l := range o.Lines {
+		if m.warehouses[m.cfg.dest(channel, l.SKU)] == nil {
 			continue
 		}
-		for _, l := range lines {
-			if _, err := m.pool.Resolve(channel, l.SKU); err != nil {
-				return l.SKU, err
-			}
+		if _, err := m.pool.Resolve(channel, l.SKU); err != nil {
+			return l.SKU, err
 		}
 	}
 	return "", nil
@@ -83,33 +80,39 @@ func (e *Engine) checkSKUs(m *merchant, channel string, o *order.Order) (string,
 // hold until they accept the cancellation.
 func dueUnits(m *merchant, rec *OrderRecord) map[string]int {
 	cancelled := rec.Order.Status == order.StatusCancelled
-	shipFP := rec.Order.ShippingFingerprint()
-	out := map[string]int{}
-	for d, lines := range m.cfg.routes(rec.Key.Channel, &rec.Order) {
+	out := make(map[string]int, len(rec.Order.Lines))
+	// Most records have one request per warehouse and no refusal: each line is looked at on its
+	// own, and the lines of a destination are gathered (routes) only to compare with a refusal.
+	var routes map[string][]order.Line
+	for _, l := range rec.Order.Lines {
+		d := m.cfg.dest(rec.Key.Channel, l.SKU)
 		if m.warehouses[d] == nil {
 			continue
 		}
-		held, final := map[string]int{}, false
+		held, final := 0, false
 		if i := slices.IndexFunc(rec.Requests, func(r Request) bool { return r.Target == d }); i >= 0 {
 			r := &rec.Requests[i]
 			if r.State != RequestCancelled {
-				for _, l := range r.Lines {
-					held[l.LineID] += l.Quantity
+				for _, h := range r.Lines {
+					if h.LineID == l.ID {
+						held += h.Quantity
+					}
 				}
-				if cancelled {
+				switch {
+				case cancelled:
 					final = r.Refused == "cancel"
-				} else {
-					final = r.Refused != "" && r.Refused == linesDigest(wantLines(lines))+"|"+shipFP
+				case r.Refused != "":
+					if routes == nil {
+						routes = m.cfg.routes(rec.Key.Channel, &rec.Order)
+					}
+					final = r.Refused == linesDigest(wantLines(routes[d]))+"|"+rec.Order.ShippingFingerprint()
 				}
 			}
 		}
-		for _, l := range lines {
-			n := held[l.ID]
-			if !cancelled && !final {
-				n = max(n, l.Open())
-			}
-			out[l.ID] = n
+		if !cancelled && !final {
+			held = max(held, l.Open())
 		}
+		out[l.ID] = held
 	}
 	return out
 }
