@@ -521,6 +521,9 @@ func (p *pushState) take() (bool, []string) {
 		out = append(out, s)
 	}
 	p.all, p.skus = false, nil
+	// In SKU order, not the map's: the updates a queue becomes, and how they split into the
+	// target's batches, must not vary from run to run (the simulator replays a seed).
+	slices.Sort(out)
 	return all, out
 }
 
