@@ -31,6 +31,12 @@
 // a lease is taken by one upsert whose WHERE clause names the owner and the expiry, with the time the
 // caller passes, so that the database decides who wins.
 //
+// The store also implements sync.BatchOrderLedger and sync.BatchReservations, which the engine
+// uses for a page of orders: GetOrders reads a page in one query, PutOrders writes it on PostgreSQL
+// with one multi-row INSERT ... ON CONFLICT DO NOTHING and one UPDATE joined to a VALUES list (each
+// row still compared on its version, RETURNING naming the rows written), and elsewhere with the
+// single-record statements in one short transaction; PutReservations is one multi-row upsert.
+//
 // "Oldest first" follows a sequence the store assigns when a record becomes pending: the wall clock
 // in nanoseconds, kept strictly increasing within the process. Across replicas it is as good as
 // their clocks, which is what fairness needs; correctness never depends on it.
