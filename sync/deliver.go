@@ -232,9 +232,8 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 	}
 	sort.Strings(dests)
 	for _, d := range dests {
-		if m.warehouses[d] != nil && !cancelled && len(wantLines(routes[d])) > 0 &&
-			!slices.ContainsFunc(rec.Requests, func(r Request) bool { return r.Target == d }) {
-			rec.Requests = append(rec.Requests, Request{Target: d, Key: RequestKey(rec.Key, d), State: RequestNew})
+		if m.warehouses[d] != nil && !cancelled && len(wantLines(routes[d])) > 0 && activeRequest(rec, d) < 0 {
+			rec.Requests = append(rec.Requests, Request{Target: d, Key: nextRequestKey(rec, d), State: RequestNew})
 		}
 	}
 	// Lines routed away are reported when they change, once the write recording them lands.

@@ -322,7 +322,36 @@ func key(parts ...string) string {
 }
 
 // RequestKey is the idempotency key of the fulfillment request of one order at one warehouse.
-// Hosts whose warehouses report shipments by request can use it to find the order.
+// Hosts whose warehouses report shipments by request can use it to find the order. An order whose
+// request a warehouse cancelled and which later wants lines there again (the channel restored it,
+// or moved lines back) gets a new request under another key; the keys are listed in the order's
+// record (OrderRecord.Requests).
 func RequestKey(k OrderKey, warehouse string) string {
 	return key("request", k.Merchant, k.Channel, k.OrderID, warehouse)
+}
+
+// activeRequest returns the index of the order's request at warehouse d that is not cancelled,
+// or -1.
+func activeRequest(rec *OrderRecord, d string) int {
+	for i := len(rec.Requests) - 1; i >= 0; i-- {
+		if r := rec.Requests[i]; r.Target == d && r.State != RequestCancelled {
+			return i
+		}
+	}
+	return -1
+}
+
+// nextRequestKey is the key of a new request of the order at warehouse d: RequestKey for the
+// first, then one per generation, so a request the warehouse cancelled is never reused.
+func nextRequestKey(rec *OrderRecord, d string) string {
+	gen := 0
+	for _, r := range rec.Requests {
+		if r.Target == d {
+			gen++
+		}
+	}
+	if gen == 0 {
+		return RequestKey(rec.Key, d)
+	}
+	return key("request", rec.Key.Merchant, rec.Key.Channel, rec.Key.OrderID, d, strconv.Itoa(gen))
 }

@@ -240,6 +240,38 @@ func TestLifecycle(t *testing.T) {
 		require.Equal(t, 1, r.whs["wh"].Submissions())
 	})
 
+	t.Run("restored_after_cancel_sent_again", func(t *testing.T) {
+		r := newRig(t, "shop", "mall")
+		r.setOnHand("TEA", 10)
+		r.place("shop", newOrder("A1", "TEA", 3))
+		r.syncOrders("shop")
+		r.chans["shop"].Cancel("A1")
+		r.syncOrders("shop")
+		require.Equal(t, memory.Cancelled, r.request("wh", "shop", "A1").State)
+		require.Equal(t, 10, r.stock("mall", "TEA"))
+
+		// The shop restores the order: the warehouse cancelled the first request, so a new one
+		// under its own key carries the order, and the stock is held again.
+		r.chans["shop"].Change("A1", func(o *order.Order) { o.Status = order.StatusOpen })
+		r.syncOrders("shop")
+		reqs := r.whs["wh"].Requests()
+		require.Len(t, reqs, 2)
+		require.Equal(t, memory.Cancelled, reqs[0].State)
+		require.Equal(t, memory.Received, reqs[1].State)
+		require.NotEqual(t, reqs[0].Key, reqs[1].Key)
+		require.Equal(t, 3, reqs[1].Order.Lines[0].Quantity)
+		require.Equal(t, 7, r.stock("mall", "TEA"))
+		rec := r.ledger("shop", "A1")
+		require.Equal(t, tobirasync.StateSent, rec.State)
+
+		// It ships under the new request and the shop hears of it once.
+		r.ship2(reqs[1].Key)
+		r.syncShipments()
+		require.Len(t, r.chans["shop"].Confirmations(), 1)
+		r.syncOrders("shop")
+		require.Len(t, r.whs["wh"].Requests(), 2, "nothing sent twice")
+	})
+
 	t.Run("cancel_after_ship_refused", func(t *testing.T) {
 		r := newRig(t, "shop")
 		r.setOnHand("TEA", 10)

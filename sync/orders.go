@@ -477,10 +477,10 @@ func markUnacknowledged(m *merchant, channel string, rec *OrderRecord) {
 		if m.warehouses[d] == nil || len(lines) == 0 {
 			continue
 		}
-		i := slices.IndexFunc(rec.Requests, func(r Request) bool { return r.Target == d })
+		i := activeRequest(rec, d)
 		switch {
 		case i < 0 && rec.State == StateRecorded:
-			rec.Requests = append(rec.Requests, Request{Target: d, Key: RequestKey(rec.Key, d), State: RequestNew, Lines: lines, ShippingFP: fp})
+			rec.Requests = append(rec.Requests, Request{Target: d, Key: nextRequestKey(rec, d), State: RequestNew, Lines: lines, ShippingFP: fp})
 		case i < 0:
 		case rec.Requests[i].State == RequestNew && rec.Requests[i].ShippingFP == "":
 			rec.Requests[i].Lines, rec.Requests[i].ShippingFP = lines, fp

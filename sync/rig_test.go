@@ -169,3 +169,12 @@ func (r *rig) setOnHand(sku string, n int) {
 	r.whs["wh"].SetOnHand(sku, n)
 	r.syncStock()
 }
+
+// ship2 ships a request by its key.
+func (r *rig) ship2(key string) {
+	r.t.Helper()
+	if _, err := r.whs["wh"].Ship(key, nil); err != nil {
+		r.t.Fatal(err)
+	}
+	r.clock.Advance(time.Second)
+}
