@@ -265,7 +265,7 @@ func TestLifecycle(t *testing.T) {
 		require.Equal(t, tobirasync.StateSent, rec.State)
 
 		// It ships under the new request and the shop hears of it once.
-		r.ship2(reqs[1].Key)
+		r.shipRequest(reqs[1].Key)
 		r.syncShipments()
 		require.Len(t, r.chans["shop"].Confirmations(), 1)
 		r.syncOrders("shop")

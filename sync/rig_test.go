@@ -170,8 +170,8 @@ func (r *rig) setOnHand(sku string, n int) {
 	r.syncStock()
 }
 
-// ship2 ships a request by its key.
-func (r *rig) ship2(key string) {
+// shipRequest ships a request by its key.
+func (r *rig) shipRequest(key string) {
 	r.t.Helper()
 	if _, err := r.whs["wh"].Ship(key, nil); err != nil {
 		r.t.Fatal(err)
