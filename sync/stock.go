@@ -46,6 +46,20 @@ func (e *Engine) loadPool(ctx context.Context, m *merchant) error {
 	for _, r := range res {
 		m.persisted[r.Key] = reservationDigest(r)
 	}
+	// Reservations that hold nothing any more (shipped, and counted by a level since) are gone
+	// from the pool; drop them from the Store too, or every reload would read all of history.
+	held := make(map[string]bool, len(res))
+	for _, r := range m.pool.Reservations() {
+		held[r.Key] = true
+	}
+	for _, r := range res {
+		if !held[r.Key] {
+			if err := e.store.DeleteReservation(ctx, m.cfg.ID, r.Key); err != nil {
+				return err
+			}
+			delete(m.persisted, r.Key)
+		}
+	}
 	m.loaded = true
 	return nil
 }

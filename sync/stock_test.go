@@ -196,3 +196,23 @@ func TestStockExplainSaysWhy(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, ex.Known, "a SKU the warehouse never reported is unknown, not zero")
 }
+
+func TestStockCountedShipmentsLeaveTheStore(t *testing.T) {
+	r := newRig(t, "shop")
+	r.setOnHand("TEA", 10)
+	r.place("shop", newOrder("o1", "TEA", 2))
+	r.place("shop", newOrder("o2", "TEA", 1))
+	r.syncOrders("shop")
+	r.ship("wh", "shop", "o1")
+	r.syncShipments()
+	res, err := r.store.Reservations(r.ctx, "m1")
+	require.NoError(t, err)
+	require.Len(t, res, 2, "o1's shipped units stay held until a level counts them")
+	r.syncStock() // the warehouse's level after the shipment arrives
+	r.syncStock() // the next run reloads the pool and forgets what holds nothing
+	res, err = r.store.Reservations(r.ctx, "m1")
+	require.NoError(t, err)
+	require.Len(t, res, 1)
+	require.Equal(t, "m1/shop/o2", res[0].Key)
+	require.Equal(t, 7, r.stock("shop", "TEA"))
+}
