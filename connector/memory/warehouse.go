@@ -114,35 +114,46 @@ func (w *Warehouse) Submit(ctx context.Context, r connector.FulfillmentRequest) 
 	return w.after("Submit")
 }
 
-// Change implements connector.Fulfiller: accepted while the request is only received.
-func (w *Warehouse) Change(ctx context.Context, r connector.ChangeRequest) (connector.Answer, error) {
+// answerOnce runs decide for the first call with an idempotency key and hands every later call
+// with that key the same answer, as a warehouse that records its answers does. decide runs with
+// w.mu held; an error it returns is not recorded, so the call can be repeated.
+func (w *Warehouse) answerOnce(ctx context.Context, op, key string, decide func() (connector.Answer, error)) (connector.Answer, error) {
 	if err := ctx.Err(); err != nil {
 		return connector.Answer{}, err
 	}
-	if err := w.before("Change"); err != nil {
+	if err := w.before(op); err != nil {
 		return connector.Answer{}, err
 	}
 	w.mu.Lock()
 	w.init()
-	a, seen := w.answers[r.IdempotencyKey]
+	a, seen := w.answers[key]
 	if !seen {
+		var err error
+		if a, err = decide(); err != nil {
+			w.mu.Unlock()
+			return connector.Answer{}, err
+		}
+		w.answers[key] = a
+	}
+	w.mu.Unlock()
+	return a, w.after(op)
+}
+
+// Change implements connector.Fulfiller: accepted while the request is only received.
+func (w *Warehouse) Change(ctx context.Context, r connector.ChangeRequest) (connector.Answer, error) {
+	return w.answerOnce(ctx, "Change", r.IdempotencyKey, func() (connector.Answer, error) {
 		req := w.requests[r.Key]
 		switch {
 		case req == nil:
-			w.mu.Unlock()
 			return connector.Answer{}, fmt.Errorf("memory: Change %s: %w", r.Key, connector.ErrNotFound)
 		case req.State != Received:
-			a = connector.Answer{Reason: refusal(req.State)}
-		default:
-			req.Order = r.Order
-			req.Order.Lines = slices.Clone(r.Order.Lines)
-			req.Changes++
-			a = connector.Answer{Accepted: true}
+			return connector.Answer{Reason: refusal(req.State)}, nil
 		}
-		w.answers[r.IdempotencyKey] = a
-	}
-	w.mu.Unlock()
-	return a, w.after("Change")
+		req.Order = r.Order
+		req.Order.Lines = slices.Clone(r.Order.Lines)
+		req.Changes++
+		return connector.Answer{Accepted: true}, nil
+	})
 }
 
 func refusal(s RequestState) string {
@@ -158,50 +169,37 @@ func refusal(s RequestState) string {
 // Cancel implements connector.Fulfiller. Cancelling a key never submitted is accepted and keeps a
 // late Submit of that key from taking effect.
 func (w *Warehouse) Cancel(ctx context.Context, r connector.CancelRequest) (connector.Answer, error) {
-	if err := ctx.Err(); err != nil {
-		return connector.Answer{}, err
-	}
-	if err := w.before("Cancel"); err != nil {
-		return connector.Answer{}, err
-	}
-	w.mu.Lock()
-	w.init()
-	a, seen := w.answers[r.IdempotencyKey]
-	if !seen {
+	return w.answerOnce(ctx, "Cancel", r.IdempotencyKey, func() (connector.Answer, error) {
 		req := w.requests[r.Key]
 		switch {
 		case req == nil:
 			if r.Lines == nil {
 				w.tombs[r.Key] = true
 			}
-			a = connector.Answer{Accepted: true}
+			return connector.Answer{Accepted: true}, nil
 		case req.State == Cancelled:
-			a = connector.Answer{Accepted: true}
+			return connector.Answer{Accepted: true}, nil
 		case req.State != Received:
-			a = connector.Answer{Reason: refusal(req.State)}
+			return connector.Answer{Reason: refusal(req.State)}, nil
 		case r.Lines == nil:
 			req.State = Cancelled
-			a = connector.Answer{Accepted: true}
-		default:
-			lines := slices.Clone(req.Order.Lines)
-			for _, c := range r.Lines {
-				for i := range lines {
-					if lines[i].ID == c.LineID {
-						lines[i].Cancelled = min(lines[i].Quantity, lines[i].Cancelled+c.Quantity)
-					}
+			return connector.Answer{Accepted: true}, nil
+		}
+		lines := slices.Clone(req.Order.Lines)
+		for _, c := range r.Lines {
+			for i := range lines {
+				if lines[i].ID == c.LineID {
+					lines[i].Cancelled = min(lines[i].Quantity, lines[i].Cancelled+c.Quantity)
 				}
 			}
-			req.Order.Lines = lines
-			req.Changes++
-			if openUnits(lines) == 0 {
-				req.State = Cancelled
-			}
-			a = connector.Answer{Accepted: true}
 		}
-		w.answers[r.IdempotencyKey] = a
-	}
-	w.mu.Unlock()
-	return a, w.after("Cancel")
+		req.Order.Lines = lines
+		req.Changes++
+		if openUnits(lines) == 0 {
+			req.State = Cancelled
+		}
+		return connector.Answer{Accepted: true}, nil
+	})
 }
 
 func openUnits(lines []order.Line) int {

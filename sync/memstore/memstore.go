@@ -124,21 +124,26 @@ func (s *Store) putOrder(rec *tobirasync.OrderRecord) error {
 	}
 	rec.Version++
 	s.orders[rec.Key] = rec.Clone()
-	part := rec.Key.Merchant + "\x00" + rec.Key.Channel
-	if rec.Pending {
-		p := s.pendingOrd[part]
-		if p == nil {
-			p = map[tobirasync.OrderKey]uint64{}
-			s.pendingOrd[part] = p
-		}
-		if _, ok := p[rec.Key]; !ok {
-			s.seq++
-			p[rec.Key] = s.seq
-		}
-	} else if p := s.pendingOrd[part]; p != nil {
-		delete(p, rec.Key)
-	}
+	markPending(s, s.pendingOrd, rec.Key.Merchant+"\x00"+rec.Key.Channel, rec.Key, rec.Pending)
 	return nil
+}
+
+// markPending adds key to, or removes it from, the pending index of its partition. A key keeps
+// the sequence number it was first marked with, so pending work is listed oldest first.
+func markPending[K comparable](s *Store, index map[string]map[K]uint64, part string, key K, pending bool) {
+	p := index[part]
+	if !pending {
+		delete(p, key)
+		return
+	}
+	if p == nil {
+		p = map[K]uint64{}
+		index[part] = p
+	}
+	if _, ok := p[key]; !ok {
+		s.seq++
+		p[key] = s.seq
+	}
 }
 
 // GetOrders implements sync.BatchOrderLedger.
@@ -237,19 +242,7 @@ func (s *Store) PutShipment(ctx context.Context, rec *tobirasync.ShipmentRecord)
 	}
 	rec.Version++
 	s.shipments[rec.ID] = rec.Clone()
-	p := s.pendingShp[rec.Merchant]
-	if p == nil {
-		p = map[string]uint64{}
-		s.pendingShp[rec.Merchant] = p
-	}
-	if rec.State == tobirasync.ShipmentPending {
-		if _, ok := p[rec.ID]; !ok {
-			s.seq++
-			p[rec.ID] = s.seq
-		}
-	} else {
-		delete(p, rec.ID)
-	}
+	markPending(s, s.pendingShp, rec.Merchant, rec.ID, rec.State == tobirasync.ShipmentPending)
 	return nil
 }
 
