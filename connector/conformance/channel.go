@@ -56,10 +56,7 @@ func TestShipmentSink(t *testing.T, h ShipmentSinkHarness) {
 func runShipmentSink(t testing.TB, h ShipmentSinkHarness) {
 	t.Helper()
 	k := &sinkChecks{h: h, f: h.Features()}
-	for _, c := range []struct {
-		name, proves string
-		f            func(*suite.Check)
-	}{
+	runChecks(t, []checkCase{
 		{"Confirm", "a confirmed shipment shows on the platform once, with its tracking number", k.confirm},
 		{"Idempotent", "a shipment confirmed twice with the same ID has one effect", k.twice},
 		{"Partial", "two partial shipments of one order are two effects, and repeating either adds none", k.partial},
@@ -67,9 +64,7 @@ func runShipmentSink(t testing.TB, h ShipmentSinkHarness) {
 		{"LostAnswer", "a confirmation whose answer is lost to a timeout is connector.ErrOutcomeUnknown, and sending it again has one effect", k.lostAnswer},
 		{"Context", "ConfirmShipment on a cancelled context returns an error promptly", k.context},
 		{"Throttled", "a throttled ConfirmShipment is a *connector.RateLimitError with its wait, after exactly one request", k.throttled},
-	} {
-		suite.Run(t, c.name, c.proves, c.f)
-	}
+	})
 }
 
 type sinkChecks struct {
@@ -241,10 +236,7 @@ const maxSample = 500
 func runStockTarget(t testing.TB, h StockTargetHarness) {
 	t.Helper()
 	k := &targetChecks{h: h, f: h.Features()}
-	for _, c := range []struct {
-		name, proves string
-		f            func(*suite.Check)
-	}{
+	runChecks(t, []checkCase{
 		{"WithinLimit", "a batch within BatchLimit applies exactly: one result per update, in order, and the platform shows each value", k.within},
 		{"OverLimit", "a batch larger than BatchLimit is refused as a whole with a permanent error, or split, as Features says", k.over},
 		{"Zero", "zero is a quantity: setting a SKU to 0 shows it sold out", k.zero},
@@ -252,9 +244,7 @@ func runStockTarget(t testing.TB, h StockTargetHarness) {
 		{"ReadBack", "where the target reads stock back, it reads what the platform shows", k.readBack},
 		{"Context", "SetStock on a cancelled context returns an error promptly", k.context},
 		{"Throttled", "a throttled SetStock is a *connector.RateLimitError with its wait, after exactly one request", k.throttled},
-	} {
-		suite.Run(t, c.name, c.proves, c.f)
-	}
+	})
 }
 
 type targetChecks struct {

@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 	"unicode/utf8"
 
@@ -232,3 +233,17 @@ func missing(want []string, got map[string]int) []string {
 
 // maxPages stops a listing that never ends.
 const maxPages = 1000
+
+// checkCase is one check of a suite: its subtest name, the sentence it proves, and the check.
+type checkCase struct {
+	name, proves string
+	f            func(*suite.Check)
+}
+
+// runChecks runs a suite's checks in order, each as a subtest carrying its sentence.
+func runChecks(t testing.TB, cases []checkCase) {
+	t.Helper()
+	for _, c := range cases {
+		suite.Run(t, c.name, c.proves, c.f)
+	}
+}

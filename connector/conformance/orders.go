@@ -56,10 +56,7 @@ func runOrderSource(t testing.TB, h OrderSourceHarness) {
 		t.Fatal("conformance: OrderSourceFeatures.PageSize must be set")
 	}
 	o := &orderChecks{h: h, f: f}
-	for _, c := range []struct {
-		name, proves string
-		f            func(*suite.Check)
-	}{
+	runChecks(t, []checkCase{
 		{"Paging", "listing a window page by page returns every order updated in it exactly once, with its lines", o.paging},
 		{"Resume", "resuming from any cursor the source returned lists every order after it, new ones included: no gap", o.resume},
 		{"CursorString", "a cursor is valid UTF-8 of at most 8 KiB and resumes alike after a round trip through a string", o.cursorString},
@@ -68,9 +65,7 @@ func runOrderSource(t testing.TB, h OrderSourceHarness) {
 		{"Cancelled", "cancellations are listed: an order cancelled on the platform is listed with StatusCancelled", o.cancelled},
 		{"Context", "ListOrders on a cancelled context returns an error promptly", o.context},
 		{"Throttled", "a throttled ListOrders is a *connector.RateLimitError with its wait, after exactly one request", o.throttled},
-	} {
-		suite.Run(t, c.name, c.proves, c.f)
-	}
+	})
 }
 
 type orderChecks struct {

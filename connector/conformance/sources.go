@@ -47,17 +47,12 @@ func runShipmentSource(t testing.TB, h ShipmentSourceHarness) {
 		t.Fatal("conformance: ShipmentSourceFeatures.PageSize must be set")
 	}
 	k := &shipSourceChecks{h: h, f: f}
-	for _, c := range []struct {
-		name, proves string
-		f            func(*suite.Check)
-	}{
+	runChecks(t, []checkCase{
 		{"Paging", "listing from the start page by page returns every shipment exactly once, each valid, with a Next on every page", k.paging},
 		{"Resume", "resuming from any cursor the source returned lists every shipment after it, later ones included: no gap", k.resume},
 		{"Context", "ListShipments on a cancelled context returns an error promptly", k.context},
 		{"Throttled", "a throttled ListShipments is a *connector.RateLimitError with its wait, after exactly one request", k.throttled},
-	} {
-		suite.Run(t, c.name, c.proves, c.f)
-	}
+	})
 }
 
 type shipSourceChecks struct {
@@ -215,17 +210,12 @@ func runStockSource(t testing.TB, h StockSourceHarness) {
 		t.Fatal("conformance: StockSourceFeatures.PageSize must be set")
 	}
 	k := &stockSourceChecks{h: h, f: f}
-	for _, c := range []struct {
-		name, proves string
-		f            func(*suite.Check)
-	}{
+	runChecks(t, []checkCase{
 		{"Snapshot", "listing from the start returns every SKU with its on-hand quantity and the time it was true (AsOf)", k.snapshot},
 		{"Changes", "listing from any saved cursor returns every change made after it, the latest last, each with an AsOf no earlier than before", k.changes},
 		{"Context", "ListStock on a cancelled context returns an error promptly", k.context},
 		{"Throttled", "a throttled ListStock is a *connector.RateLimitError with its wait, after exactly one request", k.throttled},
-	} {
-		suite.Run(t, c.name, c.proves, c.f)
-	}
+	})
 }
 
 type stockSourceChecks struct {

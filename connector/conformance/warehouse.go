@@ -61,10 +61,7 @@ func TestFulfiller(t *testing.T, h FulfillerHarness) {
 func runFulfiller(t testing.TB, h FulfillerHarness) {
 	t.Helper()
 	k := &fulfillerChecks{h: h, f: h.Features()}
-	for _, c := range []struct {
-		name, proves string
-		f            func(*suite.Check)
-	}{
+	runChecks(t, []checkCase{
 		{"Submit", "a submitted request reaches the warehouse with its lines", k.submit},
 		{"SubmitIdempotent", "a submit repeated with the same key, in turn or at once, creates one fulfillment request", k.submitTwice},
 		{"ChangeIdempotent", "a change repeated with the same idempotency key has one effect: it does not undo a later change", k.changeTwice},
@@ -76,9 +73,7 @@ func runFulfiller(t testing.TB, h FulfillerHarness) {
 		{"LostAnswer", "a submit whose answer is lost to a timeout is connector.ErrOutcomeUnknown, and submitting again creates one request", k.lostAnswer},
 		{"Context", "Submit on a cancelled context returns an error promptly", k.context},
 		{"Throttled", "a throttled Submit is a *connector.RateLimitError with its wait, after exactly one request", k.throttled},
-	} {
-		suite.Run(t, c.name, c.proves, c.f)
-	}
+	})
 }
 
 type fulfillerChecks struct {
