@@ -612,10 +612,9 @@ func (e *Engine) replan(ctx context.Context, m *merchant, c *Channel, conflicts 
 			v = min(v, cur) // the channel sold since the engine's last push
 		}
 		if v == cur {
-			if err := e.store.PutAcked(ctx, m.cfg.ID, c.ID, map[string]int{u.SKU: cur}); err != nil {
+			if err := e.recordAcked(ctx, m, c.ID, map[string]int{u.SKU: cur}); err != nil {
 				return 0, err
 			}
-			m.noteAcked(c.ID, map[string]int{u.SKU: cur})
 			continue
 		}
 		retry = append(retry, connector.StockUpdate{SKU: u.SKU, Available: v, Compare: &cur})
@@ -657,10 +656,9 @@ func (e *Engine) send(ctx context.Context, m *merchant, c *Channel, updates []co
 			}
 		}
 		if len(ok) > 0 {
-			if err := e.store.PutAcked(ctx, m.cfg.ID, c.ID, ok); err != nil {
+			if err := e.recordAcked(ctx, m, c.ID, ok); err != nil {
 				return pushed, conflicts, err
 			}
-			m.noteAcked(c.ID, ok)
 			pushed += len(ok)
 			e.emit(StockPushed{Merchant: m.cfg.ID, Channel: c.ID, Count: len(ok)})
 		}
@@ -670,6 +668,16 @@ func (e *Engine) send(ctx context.Context, m *merchant, c *Channel, updates []co
 
 // noteAcked records acknowledged values in the cache. A pool rebuilt meanwhile (SyncStock
 // reloads it while webhooks push) has no cache for the channel yet: the values are in the Store,
+// recordAcked records values a channel acknowledged (or is known to show): in the Store, then in
+// the engine's cache of it.
+func (e *Engine) recordAcked(ctx context.Context, m *merchant, channel string, values map[string]int) error {
+	if err := e.store.PutAcked(ctx, m.cfg.ID, channel, values); err != nil {
+		return err
+	}
+	m.noteAcked(channel, values)
+	return nil
+}
+
 // where ackedFor will read them, so there is nothing to update.
 func (m *merchant) noteAcked(channel string, values map[string]int) {
 	m.stock.Lock()
@@ -774,18 +782,7 @@ func (e *Engine) Reconcile(ctx context.Context, merchantID, channel string, repa
 	for i, d := range drift {
 		shown[d.SKU], fix[i] = d.Channel, d.SKU
 	}
-	if err := e.store.PutAcked(ctx, merchantID, channel, shown); err != nil {
-		return drift, err
-	}
-	m.stock.Lock()
-	acked, err := e.ackedFor(ctx, m, channel)
-	if err == nil {
-		for s, v := range shown {
-			acked[s] = v
-		}
-	}
-	m.stock.Unlock()
-	if err != nil {
+	if err := e.recordAcked(ctx, m, channel, shown); err != nil {
 		return drift, err
 	}
 	_, err = e.push(ctx, m, c, fix)
