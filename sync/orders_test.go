@@ -15,6 +15,7 @@ import (
 	"github.com/tobira-commerce/tobira/connector/memory"
 	"github.com/tobira-commerce/tobira/order"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/memstore"
 )
 
 // requestsPerOrder counts the warehouse's distinct requests per channel order.
@@ -326,13 +327,11 @@ func TestMerchantsChangeWhileRunning(t *testing.T) {
 }
 
 func TestRunDrivesFlowsOnIntervals(t *testing.T) {
-	r := newRig(t, "shop")
-	r.whs["wh"].SetOnHand("TEA", 5)
-	clock := tobirasync.SystemClock{}
+	// Run waits on real timers: this engine uses the system clock, not the rig's.
 	shop := &memory.Channel{}
 	w := &memory.Warehouse{}
 	w.SetOnHand("TEA", 5)
-	eng := tobirasync.New(r.store, tobirasync.Options{Clock: clock, Settle: time.Millisecond,
+	eng := tobirasync.New(memstore.New(), tobirasync.Options{Clock: tobirasync.SystemClock{}, Settle: time.Millisecond,
 		OrdersEvery: 20 * time.Millisecond, ShipmentsEvery: 20 * time.Millisecond, StockEvery: 20 * time.Millisecond})
 	require.NoError(t, eng.PutMerchant(tobirasync.Merchant{ID: "run", Channels: []tobirasync.Channel{{ID: "shop", Source: shop, Sink: shop, Target: shop}},
 		Warehouses: []tobirasync.Warehouse{{ID: "wh", Fulfiller: w, Shipments: w, Stock: w}}}))
