@@ -30,8 +30,9 @@ type Options struct {
 	// without renewing; default 1 minute. A replica that dies loses its partitions after it.
 	LeaseTTL time.Duration
 
-	// Settle: orders updated less than Settle ago wait for the next run, so that orders a
-	// platform indexes late are not skipped; default 30 s.
+	// Settle: the cursor trails now by Settle, so every run lists the last Settle again and an
+	// order a platform indexes a little late is not skipped. Orders are delivered on the first
+	// run that sees them, however young; default 30 s.
 	Settle time.Duration
 	// Overlap: each window starts Overlap before the previous one ended; the ledger removes the
 	// duplicates; default 5 minutes.

@@ -25,6 +25,8 @@ type OrdersResult struct {
 	Delivered int
 	// Remaining counts orders still pending (held by date, or waiting on a failing warehouse).
 	Remaining int
+
+	deliverErr error // the run's first failed delivery
 }
 
 // windowCursor is the engine's position in a channel's order listing, kept in the Store as
@@ -44,7 +46,7 @@ type windowCursor struct {
 }
 
 // SyncOrders pulls a channel's new, changed and cancelled orders and delivers pending work to the
-// warehouses. It returns when the channel is caught up to now minus Options.Settle, or at the
+// warehouses. It returns when the channel is listed up to now (the cursor trails by Options.Settle), or at the
 // first error that is not about one order (which it returns; the cursor keeps what was recorded).
 func (e *Engine) SyncOrders(ctx context.Context, merchantID, channel string) (OrdersResult, error) {
 	var res OrdersResult
@@ -60,11 +62,32 @@ func (e *Engine) SyncOrders(ctx context.Context, merchantID, channel string) (Or
 	defer release()
 	if ch.Source != nil {
 		if err := e.pull(ctx, m, ch, part, &res); err != nil {
-			e.deliverPending(ctx, m, ch, &res)
+			if res.deliverErr == nil {
+				e.deliverPending(ctx, m, ch, &res)
+			}
 			return res, err
 		}
 	}
+	if res.deliverErr != nil {
+		return res, res.deliverErr
+	}
 	return res, e.deliverPending(ctx, m, ch, &res)
+}
+
+// deliverEarly delivers pending work in the middle of a run, after a page is recorded. Once a
+// delivery fails, the run makes no further attempt: SyncOrders returns that failure, and the
+// next run tries again.
+func (e *Engine) deliverEarly(ctx context.Context, m *merchant, ch *Channel, res *OrdersResult) {
+	if res.deliverErr != nil {
+		return
+	}
+	// Counted apart: what is still pending is counted by the run's last pass, not twice.
+	var early OrdersResult
+	if err := e.deliverPending(ctx, m, ch, &early); err != nil {
+		res.deliverErr = err
+		res.Remaining += early.Remaining
+	}
+	res.Delivered += early.Delivered
 }
 
 // pull lists windows until the channel is caught up, recording every order before moving the cursor.
@@ -88,19 +111,22 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 		}
 		return err
 	}
+	// Windows reach up to now, so an order is delivered on the first run that sees it; only Mark
+	// trails by Settle, so the next run lists the unsettled stretch again and picks up orders a
+	// platform indexes late. The ledger makes the second listing cost nothing but the read.
 	now := e.opt.Clock.Now().UTC()
 	until := now.Add(-e.opt.Settle)
-	for {
+	for present := false; ; {
 		if cur.To.IsZero() {
 			from := cur.Mark.Add(-e.opt.Overlap)
 			if cur.Mark.IsZero() {
 				from = now.Add(-e.opt.Lookback)
 			}
-			to := until
+			to := now
 			if to.Sub(from) > e.opt.MaxWindow {
 				to = from.Add(e.opt.MaxWindow)
 			}
-			if !to.After(cur.Mark) {
+			if present || !to.After(cur.Mark) {
 				break
 			}
 			cur.From, cur.To, cur.Page = from, to, ""
@@ -110,7 +136,13 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 			return err
 		}
 		if next == "" {
-			cur.Mark, cur.From, cur.To, cur.Page = cur.To, time.Time{}, time.Time{}, ""
+			// A window resumed after a restart may end before this run's now; the loop then
+			// lists one more, from its Mark to now.
+			present = !cur.To.Before(now)
+			if mark := minTime(cur.To, until); mark.After(cur.Mark) {
+				cur.Mark = mark
+			}
+			cur.From, cur.To, cur.Page = time.Time{}, time.Time{}, ""
 		} else {
 			cur.Page = next
 		}
@@ -174,6 +206,10 @@ func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, t
 		}
 	}
 	if len(touched) > 0 {
+		// The page's orders go to the warehouse before its stock fans out, as IngestOrder does:
+		// their reservations are in the pool already, and a channel waiting out its rate limit
+		// must not hold them back.
+		e.deliverEarly(ctx, m, ch, res)
 		e.pushAffected(ctx, m, touched)
 	}
 	if p.Next == page && page != "" {
@@ -574,4 +610,11 @@ func (e *Engine) setHold(ctx context.Context, k OrderKey, hold bool, reason stri
 // Order returns the ledger record of one order.
 func (e *Engine) Order(ctx context.Context, k OrderKey) (*OrderRecord, error) {
 	return e.store.GetOrder(ctx, k)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }

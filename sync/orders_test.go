@@ -116,16 +116,33 @@ func (s rejectingSource) ListOrders(ctx context.Context, req connector.ListOrder
 	return p, err
 }
 
-func TestOrdersSettleDelayWaitsForYoungOrders(t *testing.T) {
-	r := newRig(t, "shop")
-	r.chans["shop"].Place(newOrder("o1", "TEA", 1))
-	res, err := r.eng.SyncOrders(r.ctx, "m1", "shop") // the order is younger than Settle
+func TestOrdersYoungOrdersGoAtOnceWhileTheCursorTrailsBySettle(t *testing.T) {
+	ctx := context.Background()
+	clock := tobirasync.NewManualClock(t0)
+	shop := &memory.Channel{Now: clock.Now}
+	wh := &memory.Warehouse{Now: clock.Now}
+	// Overlap as small as it goes, so only Settle can bring back the late order below.
+	eng := tobirasync.New(memstore.New(), tobirasync.Options{Clock: clock, Settle: 30 * time.Second, Overlap: time.Nanosecond})
+	require.NoError(t, eng.PutMerchant(tobirasync.Merchant{ID: "m1",
+		Channels:   []tobirasync.Channel{{ID: "shop", Source: shop, Sink: shop, Target: shop}},
+		Warehouses: []tobirasync.Warehouse{{ID: "wh", Fulfiller: wh, Shipments: wh, Stock: wh}}}))
+
+	shop.Place(newOrder("young", "TEA", 1))
+	clock.Advance(time.Millisecond) // windows are half-open: [From, now)
+	res, err := eng.SyncOrders(ctx, "m1", "shop")
 	require.NoError(t, err)
-	require.Zero(t, res.New)
-	r.clock.Advance(2 * time.Second)
-	res, err = r.eng.SyncOrders(r.ctx, "m1", "shop")
+	require.Equal(t, 1, res.New, "an order placed this instant is delivered on the first run that sees it")
+	require.Equal(t, 1, wh.Submissions())
+
+	// An order the platform indexed late: updated before the first run, listed only after it.
+	clock.Advance(5 * time.Second)
+	shop.Place(newOrder("late", "TEA", 1))
+	shop.Backdate("late", t0.Add(-time.Second))
+	res, err = eng.SyncOrders(ctx, "m1", "shop")
 	require.NoError(t, err)
-	require.Equal(t, 1, res.New)
+	require.Equal(t, 1, res.New, "the run lists the last Settle again")
+	require.Equal(t, 1, res.Unchanged, "and the order it already has costs only the read")
+	require.Equal(t, 2, wh.Submissions())
 }
 
 func TestOrdersGapSweepFindsLateIndexedOrder(t *testing.T) {

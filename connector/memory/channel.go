@@ -33,8 +33,9 @@ type Channel struct {
 
 	mu        gosync.Mutex
 	orders    map[string]order.Order
-	index     []pos // orders by (UpdatedAt, ID); rebuilt when stale
+	index     []pos // orders by (UpdatedAt, ID), with superseded entries; rebuilt when stale
 	stale     bool
+	garbage   int // superseded entries in index
 	confirmed map[string]connector.ShipmentConfirmation
 	log       []connector.ShipmentConfirmation // distinct confirmations, in order
 	effects   int                              // distinct confirmations
@@ -76,18 +77,29 @@ type pos struct {
 
 func (p pos) less(q pos) bool { return p.t.Before(q.t) || (p.t.Equal(q.t) && p.id < q.id) }
 
-// put stores o and keeps the index: appending in time order (the common case of new orders)
-// keeps it sorted; anything else marks it stale.
+// put stores o and keeps the index. An order placed or updated now sorts last, so appending
+// keeps the index sorted (an update leaves its old entry behind, skipped by ListOrders until a
+// rebuild); anything else marks it stale, to be sorted again.
 func (c *Channel) put(o order.Order) {
-	_, existed := c.orders[o.ID]
+	old, existed := c.orders[o.ID]
 	c.orders[o.ID] = o
 	p := pos{o.UpdatedAt, o.ID}
-	if !existed && !c.stale && (len(c.index) == 0 || c.index[len(c.index)-1].less(p)) {
+	switch {
+	case existed && old.UpdatedAt.Equal(o.UpdatedAt):
+		// Same place in the listing.
+	case c.stale:
+	case len(c.index) == 0 || c.index[len(c.index)-1].less(p):
 		c.index = append(c.index, p)
-		return
+		if existed {
+			c.garbage++
+		}
+	default:
+		c.stale = true
 	}
-	c.stale = true
 }
+
+// current reports whether an index entry is the order's place now, not a superseded one.
+func (c *Channel) current(p pos) bool { return c.orders[p.id].UpdatedAt.Equal(p.t) }
 
 // Place adds an order as a buyer would, stamping PlacedAt (if unset) and UpdatedAt with the
 // channel's clock. It returns the order as stored.
@@ -178,8 +190,8 @@ func (c *Channel) ListOrders(ctx context.Context, req connector.ListOrdersReques
 	c.mu.Lock()
 	c.init()
 	c.calls["ListOrders"]++
-	if c.stale {
-		c.index = c.index[:0]
+	if c.stale || c.garbage > len(c.index)/2 {
+		c.index, c.garbage = c.index[:0], 0
 		for _, o := range c.orders {
 			c.index = append(c.index, pos{o.UpdatedAt, o.ID})
 		}
@@ -207,6 +219,9 @@ func (c *Channel) ListOrders(ctx context.Context, req connector.ListOrdersReques
 	})
 	match := make([]order.Order, 0, min(size+1, len(c.index)-i))
 	for ; i < len(c.index) && c.index[i].t.Before(req.To) && len(match) <= size; i++ {
+		if c.garbage > 0 && !c.current(c.index[i]) {
+			continue
+		}
 		o := c.orders[c.index[i].id]
 		o.Lines = slices.Clone(o.Lines) // a copy: the caller may edit what it is handed
 		match = append(match, o)
