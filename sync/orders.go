@@ -347,7 +347,12 @@ func (e *Engine) IngestOrder(ctx context.Context, merchantID, channel string, o 
 	if !rec.Pending {
 		return nil
 	}
-	return e.deliver(ctx, m, ch, rec)
+	if err := e.deliver(ctx, m, ch, rec); err != nil && !errors.Is(err, ErrConflict) {
+		return err
+	}
+	// A conflict means a run (here or on another replica) delivered the record meanwhile; what
+	// is still pending stays pending for the next run.
+	return nil
 }
 
 // Intake returns a connector.Intake that feeds one channel's pushes into the engine, for

@@ -252,6 +252,30 @@ func TestOrdersWarehouseDownKeepsOrdersPending(t *testing.T) {
 	require.Equal(t, 2, r.whs["wh"].Submissions())
 }
 
+func TestOrdersPushRacingARunsDeliveryIsNoError(t *testing.T) {
+	r := newRig(t, "shop")
+	r.whs["wh"].FailNext(1, nil)
+	r.place("shop", newOrder("s1", "TEA", 1))
+	_, err := r.eng.SyncOrders(r.ctx, "m1", "shop")
+	require.ErrorIs(t, err, connector.ErrTemporary, "s1 is recorded and still pending")
+
+	// A webhook delivers s1 again while a scheduled run delivers it too: the run's write lands
+	// between the push's submission and its write.
+	var raced atomic.Bool
+	r.whs["wh"].SetHook(func(op string) error {
+		if op == "Submit:done" && raced.CompareAndSwap(false, true) {
+			r.syncOrders("shop")
+		}
+		return nil
+	})
+	o, _ := r.chans["shop"].Order("s1")
+	require.NoError(t, r.eng.IngestOrder(r.ctx, "m1", "shop", o), "the other writer delivered it")
+	require.Equal(t, 1, r.whs["wh"].Submissions())
+	rec, err := r.store.GetOrder(r.ctx, tobirasync.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "s1"})
+	require.NoError(t, err)
+	require.False(t, rec.Pending)
+}
+
 // singleFlightSource fails the test if two listings of one channel overlap.
 type singleFlightSource struct {
 	connector.OrderSource

@@ -342,7 +342,9 @@ func (w *world) task(name string, fn func() error) {
 	}
 	w.running[name] = true
 	w.s.spawn(func() {
-		w.fail(fn())
+		if err := fn(); err != nil {
+			w.fail(fmt.Errorf("%s: %w", name, err))
+		}
 		w.running[name] = false
 	})
 }
@@ -523,7 +525,11 @@ func (w *world) notify(in Intent, o order.Order) {
 	}
 	name := w.names[in.Channel]
 	w.s.at(w.now().Add(delay), func() {
-		w.s.spawn(func() { w.fail(w.eng.IngestOrder(w.ctx, merchantID, name, o)) })
+		w.s.spawn(func() {
+			if err := w.eng.IngestOrder(w.ctx, merchantID, name, o); err != nil {
+				w.fail(fmt.Errorf("push from %s: %w", name, err))
+			}
+		})
 	})
 }
 
