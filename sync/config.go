@@ -32,10 +32,34 @@ type Channel struct {
 	Stock inventory.Channel
 	// Hold says which orders wait before they are sent.
 	Hold HoldPolicy
+	// Intake tunes how the channel's orders are listed; its zero value takes Options'.
+	Intake IntakePolicy
 	// Shipments says when to tell the channel about shipments.
 	Shipments ShipmentMode
 	// Paused stops every flow of the channel without forgetting where it was.
 	Paused bool
+}
+
+// IntakePolicy tunes order listing for one channel, for platforms whose indexing lag or listing
+// budget differ from most: Amazon restores one getOrders call a minute, so a host polling it that
+// often has nothing left for an hourly sweep of the last day and sweeps it less often. Zero fields
+// take the engine's Options of the same name.
+type IntakePolicy struct {
+	Settle, Overlap, SweepEvery, SweepSpan time.Duration
+}
+
+// or fills p's zero fields from o.
+func (p IntakePolicy) or(o *Options) IntakePolicy {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&p.Settle, o.Settle)
+	def(&p.Overlap, o.Overlap)
+	def(&p.SweepEvery, o.SweepEvery)
+	def(&p.SweepSpan, o.SweepSpan)
+	return p
 }
 
 // HoldPolicy decides which orders are not yet ready to ship.

@@ -48,6 +48,13 @@ type Options struct {
 	// MaxWindow bounds one window's length so a long catch-up advances in steps; default 24 hours.
 	MaxWindow time.Duration
 
+	// Parallel runs independent work at once and returns when all of it has returned: stock
+	// goes to every channel at the same time, so one channel waiting out its rate limit does not
+	// leave the others showing sold units. Nil runs each function on its own goroutine. A host
+	// that drives the engine in virtual time supplies one its scheduler knows of; one that runs
+	// the functions in turn makes every call happen in a fixed order.
+	Parallel func(fns ...func())
+
 	// OrdersEvery, ShipmentsEvery and StockEvery are Run's intervals; defaults 1 minute,
 	// 1 minute and 5 minutes.
 	OrdersEvery, ShipmentsEvery, StockEvery time.Duration
@@ -69,6 +76,9 @@ func (o *Options) setDefaults() {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
 		o.Owner = "engine-" + hex.EncodeToString(b[:])
+	}
+	if o.Parallel == nil {
+		o.Parallel = goParallel
 	}
 	def(&o.LeaseTTL, time.Minute)
 	def(&o.Settle, 30*time.Second)
@@ -355,4 +365,21 @@ func nextRequestKey(rec *OrderRecord, d string) string {
 		return RequestKey(rec.Key, d)
 	}
 	return key("request", rec.Key.Merchant, rec.Key.Channel, rec.Key.OrderID, d, strconv.Itoa(gen))
+}
+
+// goParallel is the default Options.Parallel.
+func goParallel(fns ...func()) {
+	if len(fns) == 1 {
+		fns[0]()
+		return
+	}
+	var wg sync.WaitGroup
+	for _, fn := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn()
+		}()
+	}
+	wg.Wait()
 }

@@ -25,8 +25,12 @@ type OrdersResult struct {
 	Delivered int
 	// Remaining counts orders still pending (held by date, or waiting on a failing warehouse).
 	Remaining int
+}
 
-	deliverErr error // the run's first failed delivery
+// ordersRun is one SyncOrders run: its counts, and its first failed delivery.
+type ordersRun struct {
+	OrdersResult
+	deliverErr error
 }
 
 // windowCursor is the engine's position in a channel's order listing, kept in the Store as
@@ -46,52 +50,53 @@ type windowCursor struct {
 }
 
 // SyncOrders pulls a channel's new, changed and cancelled orders and delivers pending work to the
-// warehouses. It returns when the channel is listed up to now (the cursor trails by Options.Settle), or at the
+// warehouses. It returns when the channel is listed up to now (the cursor trails by the Settle of its IntakePolicy), or at the
 // first error that is not about one order (which it returns; the cursor keeps what was recorded).
 func (e *Engine) SyncOrders(ctx context.Context, merchantID, channel string) (OrdersResult, error) {
-	var res OrdersResult
+	var run ordersRun
 	m, ch, err := e.channel(merchantID, channel)
 	if err != nil {
-		return res, err
+		return run.OrdersResult, err
 	}
 	part := "orders/" + escape(merchantID) + "/" + escape(channel)
 	release, err := e.acquire(ctx, part)
 	if err != nil {
-		return res, err
+		return run.OrdersResult, err
 	}
 	defer release()
 	if ch.Source != nil {
-		if err := e.pull(ctx, m, ch, part, &res); err != nil {
-			if res.deliverErr == nil {
-				e.deliverPending(ctx, m, ch, &res)
+		if err := e.pull(ctx, m, ch, part, &run); err != nil {
+			if run.deliverErr == nil {
+				e.deliverPending(ctx, m, ch, &run.OrdersResult)
 			}
-			return res, err
+			return run.OrdersResult, err
 		}
 	}
-	if res.deliverErr != nil {
-		return res, res.deliverErr
+	if run.deliverErr != nil {
+		return run.OrdersResult, run.deliverErr
 	}
-	return res, e.deliverPending(ctx, m, ch, &res)
+	err = e.deliverPending(ctx, m, ch, &run.OrdersResult)
+	return run.OrdersResult, err
 }
 
 // deliverEarly delivers pending work in the middle of a run, after a page is recorded. Once a
 // delivery fails, the run makes no further attempt: SyncOrders returns that failure, and the
 // next run tries again.
-func (e *Engine) deliverEarly(ctx context.Context, m *merchant, ch *Channel, res *OrdersResult) {
-	if res.deliverErr != nil {
+func (e *Engine) deliverEarly(ctx context.Context, m *merchant, ch *Channel, run *ordersRun) {
+	if run.deliverErr != nil {
 		return
 	}
 	// Counted apart: what is still pending is counted by the run's last pass, not twice.
 	var early OrdersResult
 	if err := e.deliverPending(ctx, m, ch, &early); err != nil {
-		res.deliverErr = err
-		res.Remaining += early.Remaining
+		run.deliverErr = err
+		run.Remaining += early.Remaining
 	}
-	res.Delivered += early.Delivered
+	run.Delivered += early.Delivered
 }
 
 // pull lists windows until the channel is caught up, recording every order before moving the cursor.
-func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string, res *OrdersResult) error {
+func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string, run *ordersRun) error {
 	name := "orders/" + escape(m.cfg.ID) + "/" + escape(ch.ID)
 	raw, ver, err := e.store.GetCursor(ctx, name)
 	if err != nil {
@@ -115,10 +120,11 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 	// trails by Settle, so the next run lists the unsettled stretch again and picks up orders a
 	// platform indexes late. The ledger makes the second listing cost nothing but the read.
 	now := e.opt.Clock.Now().UTC()
-	until := now.Add(-e.opt.Settle)
+	pol := ch.Intake.or(&e.opt)
+	until := now.Add(-pol.Settle)
 	for present := false; ; {
 		if cur.To.IsZero() {
-			from := cur.Mark.Add(-e.opt.Overlap)
+			from := cur.Mark.Add(-pol.Overlap)
 			if cur.Mark.IsZero() {
 				from = now.Add(-e.opt.Lookback)
 			}
@@ -131,7 +137,7 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 			}
 			cur.From, cur.To, cur.Page = from, to, ""
 		}
-		next, err := e.listPage(ctx, m, ch, cur.From, cur.To, cur.Page, res)
+		next, err := e.listPage(ctx, m, ch, cur.From, cur.To, cur.Page, run)
 		if err != nil {
 			return err
 		}
@@ -155,14 +161,14 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 	}
 	// The gap sweep re-lists a wide window now and then, for orders a platform indexed later than
 	// the overlap allows for. It never moves Mark.
-	if cur.SweepTo.IsZero() && now.Sub(cur.Sweep) >= e.opt.SweepEvery && !cur.Mark.IsZero() {
-		cur.Sweep, cur.SweepFrom, cur.SweepTo, cur.SweepPage = now, until.Add(-e.opt.SweepSpan), until, ""
+	if cur.SweepTo.IsZero() && now.Sub(cur.Sweep) >= pol.SweepEvery && !cur.Mark.IsZero() {
+		cur.Sweep, cur.SweepFrom, cur.SweepTo, cur.SweepPage = now, until.Add(-pol.SweepSpan), until, ""
 		if err := save(); err != nil {
 			return err
 		}
 	}
 	for !cur.SweepTo.IsZero() {
-		next, err := e.listPage(ctx, m, ch, cur.SweepFrom, cur.SweepTo, cur.SweepPage, res)
+		next, err := e.listPage(ctx, m, ch, cur.SweepFrom, cur.SweepTo, cur.SweepPage, run)
 		if err != nil {
 			return err
 		}
@@ -178,7 +184,8 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 }
 
 // listPage lists and records one page, returning the next page's cursor.
-func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, to time.Time, page connector.Cursor, res *OrdersResult) (connector.Cursor, error) {
+func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, to time.Time, page connector.Cursor, run *ordersRun) (connector.Cursor, error) {
+	res := &run.OrdersResult
 	p, err := ch.Source.ListOrders(ctx, connector.ListOrdersRequest{From: from, To: to, Page: page, Limit: e.opt.PageLimit})
 	if err != nil {
 		return "", e.channelErr(ctx, m, ch.ID, err)
@@ -209,7 +216,7 @@ func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, t
 		// The page's orders go to the warehouse before its stock fans out, as IngestOrder does:
 		// their reservations are in the pool already, and a channel waiting out its rate limit
 		// must not hold them back.
-		e.deliverEarly(ctx, m, ch, res)
+		e.deliverEarly(ctx, m, ch, run)
 		e.pushAffected(ctx, m, touched)
 	}
 	if p.Next == page && page != "" {

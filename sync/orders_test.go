@@ -163,6 +163,35 @@ func TestOrdersGapSweepFindsLateIndexedOrder(t *testing.T) {
 	require.Equal(t, 1, requestsPerOrder(r.whs["wh"])["shop/late"])
 }
 
+func TestOrdersIntakePolicyIsPerChannel(t *testing.T) {
+	r := newRig(t, "shop", "mall")
+	// The mall's listing budget is tight: it sweeps every six hours, and lists a longer overlap.
+	r.channel("mall").Intake = tobirasync.IntakePolicy{SweepEvery: 6 * time.Hour, Overlap: 30 * time.Minute}
+	r.apply()
+	for _, ch := range []string{"shop", "mall"} {
+		r.place(ch, newOrder("o1", "TEA", 1))
+		r.syncOrders(ch)
+	}
+	r.clock.Advance(30 * time.Minute)
+	for _, ch := range []string{"shop", "mall"} {
+		r.syncOrders(ch)
+		r.chans[ch].Place(newOrder("late", "TEA", 1))
+		r.chans[ch].Backdate("late", r.clock.Now().Add(-20*time.Minute))
+	}
+	require.Zero(t, r.syncOrders("shop").New, "the engine's overlap (1 minute) does not reach it")
+	require.Equal(t, 1, r.syncOrders("mall").New, "the mall's 30 minutes do")
+
+	r.chans["shop"].Place(newOrder("later", "TEA", 1))
+	r.chans["shop"].Backdate("later", r.clock.Now().Add(-20*time.Minute))
+	r.chans["mall"].Place(newOrder("later", "TEA", 1))
+	r.chans["mall"].Backdate("later", r.clock.Now().Add(-40*time.Minute))
+	r.clock.Advance(time.Hour)
+	require.Equal(t, 2, r.syncOrders("shop").New, "the engine's hourly sweep finds both")
+	require.Zero(t, r.syncOrders("mall").New, "the mall sweeps every six hours")
+	r.clock.Advance(5 * time.Hour)
+	require.Equal(t, 1, r.syncOrders("mall").New)
+}
+
 func TestOrdersTimesInAnyZoneAreHandledInUTC(t *testing.T) {
 	r := newRig(t, "shop")
 	jst := time.FixedZone("JST", 9*3600)

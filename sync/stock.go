@@ -371,12 +371,18 @@ func (e *Engine) pushAffected(ctx context.Context, m *merchant, warehouseSKUs []
 	}
 	affected := m.pool.Affected(warehouseSKUs)
 	m.stock.Unlock()
+	var pushes []func()
 	for _, c := range m.cfg.Channels {
 		if skus := affected[c.ID]; len(skus) > 0 && c.Target != nil && !c.Paused {
-			if _, err := e.push(ctx, m, &c, skus); err != nil {
-				e.opt.Logger.WarnContext(ctx, "tobira: stock push failed; retried at the next SyncStock", "merchant", m.cfg.ID, "channel", c.ID, "err", err)
-			}
+			pushes = append(pushes, func() {
+				if _, err := e.push(ctx, m, &c, skus); err != nil {
+					e.opt.Logger.WarnContext(ctx, "tobira: stock push failed; retried at the next SyncStock", "merchant", m.cfg.ID, "channel", c.ID, "err", err)
+				}
+			})
 		}
+	}
+	if len(pushes) > 0 {
+		e.opt.Parallel(pushes...)
 	}
 }
 
@@ -416,15 +422,26 @@ func (e *Engine) SyncStock(ctx context.Context, merchantID string) (StockResult,
 			errs = append(errs, fmt.Errorf("warehouse %s: %w", w.ID, err))
 		}
 	}
+	var (
+		mu     sync.Mutex
+		pushes []func()
+	)
 	for _, c := range m.cfg.Channels {
 		if c.Target == nil || c.Paused || m.stoppedErr(c.ID) != nil {
 			continue
 		}
-		n, err := e.push(ctx, m, &c, nil)
-		res.Pushed += n
-		if err != nil {
-			errs = append(errs, fmt.Errorf("channel %s: %w", c.ID, err))
-		}
+		pushes = append(pushes, func() {
+			n, err := e.push(ctx, m, &c, nil)
+			mu.Lock()
+			defer mu.Unlock()
+			res.Pushed += n
+			if err != nil {
+				errs = append(errs, fmt.Errorf("channel %s: %w", c.ID, err))
+			}
+		})
+	}
+	if len(pushes) > 0 {
+		e.opt.Parallel(pushes...)
 	}
 	return res, errors.Join(errs...)
 }

@@ -1,8 +1,10 @@
 package sync_test
 
 import (
+	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -215,4 +217,34 @@ func TestStockCountedShipmentsLeaveTheStore(t *testing.T) {
 	require.Len(t, res, 1)
 	require.Equal(t, "m1/shop/o2", res[0].Key)
 	require.Equal(t, 7, r.stock("shop", "TEA"))
+}
+
+// A channel waiting out its rate limit must not keep the others showing units already sold: the
+// engine pushes to every channel at once. Here A's push cannot finish until B's has begun.
+func TestStockChannelsArePushedAtOnce(t *testing.T) {
+	r := newRig(t, "A", "B")
+	r.setOnHand("TEA", 10)
+	bStarted := make(chan struct{})
+	r.chans["B"].SetHook(func(op string) error {
+		if op == "SetStock" {
+			close(bStarted)
+			r.chans["B"].SetHook(nil)
+		}
+		return nil
+	})
+	r.chans["A"].SetHook(func(op string) error {
+		if op != "SetStock" {
+			return nil
+		}
+		select {
+		case <-bStarted:
+			return nil
+		case <-time.After(5 * time.Second):
+			return errors.New("B was not pushed while A's push was under way")
+		}
+	})
+	r.place("A", newOrder("a1", "TEA", 3))
+	r.syncOrders("A")
+	require.Equal(t, 7, r.stock("B", "TEA"))
+	require.Equal(t, 7, r.stock("A", "TEA"), "A's push waited for B's and went through")
 }

@@ -29,6 +29,9 @@ type Platform struct {
 	// ListCost, StockCost and ShipCost are what one call takes from its limits (query cost
 	// points for Shopify, 1 elsewhere); ListCost is per page of PageSize orders.
 	ListCost, StockCost, ShipCost float64
+	// SweepEvery is how often the host has the engine sweep the last day of orders again
+	// (IntakePolicy.SweepEvery); 0 keeps the engine's hour.
+	SweepEvery time.Duration
 }
 
 // Platforms returns the platforms the simulator knows, in the order channels are given them.
@@ -89,6 +92,9 @@ func Platforms() []Platform {
 			Stock:    []Limit{{Name: "amazon patchListingsItem 5/s burst 5", Rate: 5, Burst: 5}},
 			Ship:     []Limit{{Name: "amazon confirmShipment 2/s burst 10", Rate: 2, Burst: 10}},
 			ListCost: 1, StockCost: 1, ShipCost: 1,
+			// Polled every minute, getOrders has no call to spare: an hourly sweep of the last
+			// day (a dozen pages) would hold fresh orders back a quarter of every hour.
+			SweepEvery: 6 * time.Hour,
 		},
 		{
 			Name: "yahoo", Share: 0.15,

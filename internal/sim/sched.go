@@ -92,6 +92,32 @@ func (s *sched) sleep(d time.Duration) {
 	<-wake
 }
 
+// parallel runs fns as tasks of their own and suspends the calling task until every one has
+// ended: the engine's Options.Parallel in virtual time. Call it only from a task.
+func (s *sched) parallel(fns ...func()) {
+	left := len(fns)
+	if left == 0 {
+		return
+	}
+	wake := make(chan struct{})
+	for _, fn := range fns {
+		s.at(s.now(), func() {
+			s.spawn(func() {
+				fn()
+				// Only one task runs at a time, and the hand-overs order these writes.
+				if left--; left == 0 {
+					s.at(s.now(), func() {
+						wake <- struct{}{}
+						<-s.yield
+					})
+				}
+			})
+		})
+	}
+	s.yield <- struct{}{}
+	<-wake
+}
+
 // run processes events until none is left before end, leaving the clock at end.
 func (s *sched) run(end time.Time) {
 	for s.q.Len() > 0 {

@@ -312,14 +312,14 @@ func newWorld(rep *Report, s Strategy, intents []Intent) *world {
 			pol.Buffer = rep.PollBuffers[w.names[i]]
 		}
 		merchant.Channels = append(merchant.Channels, tobirasync.Channel{ID: w.names[i], Source: c, Sink: c, Target: c,
-			Stock: inventory.Channel{Policy: pol, SKUs: skus}})
+			Stock: inventory.Channel{Policy: pol, SKUs: skus}, Intake: tobirasync.IntakePolicy{SweepEvery: p.SweepEvery}})
 		w.since = append(w.since, map[string]time.Time{})
 		w.stale = append(w.stale, nil)
 		w.seen = append(w.seen, map[string]bool{})
 		w.lastRun = append(w.lastRun, rep.Start)
 	}
 	if s.Tobira() {
-		w.eng = tobirasync.New(memstore.New(), tobirasync.Options{Clock: clock, Settle: rep.Config.Settle})
+		w.eng = tobirasync.New(memstore.New(), tobirasync.Options{Clock: clock, Settle: rep.Config.Settle, Parallel: w.s.parallel})
 		if err := w.eng.PutMerchant(merchant); err != nil {
 			w.err = err
 		}
