@@ -3,7 +3,6 @@ package sync_test
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/tobira-commerce/tobira/connector/memory"
 	"github.com/tobira-commerce/tobira/order"
@@ -18,7 +17,7 @@ func Example() {
 	shop := &memory.Channel{}        // a sales channel: orders in, shipments and stock out
 	warehouse := &memory.Warehouse{} // a 3PL: fulfillment requests in, shipments and stock out
 
-	engine := tobirasync.New(memstore.New(), tobirasync.Options{Settle: time.Nanosecond})
+	engine := tobirasync.New(memstore.New(), tobirasync.Options{})
 	err := engine.PutMerchant(tobirasync.Merchant{
 		ID:         "tea-house",
 		Channels:   []tobirasync.Channel{{ID: "shop", Source: shop, Sink: shop, Target: shop}},
@@ -32,7 +31,6 @@ func Example() {
 	shop.Place(order.Order{ID: "1001", Status: order.StatusOpen,
 		Lines:  []order.Line{{ID: "1", SKU: "SENCHA", Quantity: 2}},
 		ShipTo: order.Address{Name: "山田 花子", PostalCode: "150-0001", Line1: "渋谷区神宮前1-2-3"}})
-	time.Sleep(time.Millisecond) // let the order settle
 
 	// A host calls these from its scheduler (or calls engine.Run).
 	res, _ := engine.SyncOrders(ctx, "tea-house", "shop")
