@@ -13,7 +13,8 @@
 //   - SyncOrders(ctx, merchant, channel) lists a channel's orders in UTC windows of update time
 //     (up to now, with a cursor that trails by a settle delay, an overlap and a periodic wider gap
 //     sweep), records each in the order ledger, moves the cursor only after the page is recorded,
-//     delivers pending work to the warehouses, then fans stock out to every channel at once: submit, change, cancel, each with an idempotency key derived from the order.
+//     delivers pending work to the warehouses (submit, change, cancel, each with an idempotency
+//     key derived from the order) and fans the stock it changed out to every channel at once.
 //     IngestOrder takes a pushed order (a webhook) through the same path.
 //   - SyncShipments(ctx, merchant, warehouse) lists shipments into an outbox and confirms each to
 //     its channel once; RecordShipment does the same for a shipment the host reports.
