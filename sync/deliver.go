@@ -78,7 +78,8 @@ func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, r
 }
 
 // settleBatch collects the deliveries of a page that end in a plain settle, to record them with
-// one PutOrders; after holds, per record, what deliver does once its record is written.
+// one PutOrders; after holds, per record, what deliver does once its record is written. PutOrders
+// takes the records over, so nothing in after may modify them.
 type settleBatch struct {
 	recs  []*OrderRecord
 	after []func() error
@@ -307,14 +308,19 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 		}
 		if ack, ok := ch.Source.(connector.Acknowledger); ok && rec.State == StateSent && len(rec.Shipments) == 0 {
 			// Best effort: the platform wants to know the warehouse took the order in. A failure is
-			// logged, never a reason to send the order twice.
-			if err := ack.AcknowledgeOrder(ctx, rec.Order); err != nil {
+			// logged, never a reason to send the order twice. The connector gets its own lines: a
+			// batch has handed rec over to the store, which must not see them change.
+			o := rec.Order
+			o.Lines = slices.Clone(o.Lines)
+			if err := ack.AcknowledgeOrder(ctx, o); err != nil {
 				e.opt.Logger.WarnContext(ctx, "tobira: acknowledging order failed", "order", rec.Key.String(), "err", err)
 			}
 		}
 		return nil
 	}
-	if batch != nil {
+	// A batch hands rec over to the store (BatchOrderLedger.PutOrders), after which finish may
+	// only read it; waking shipments writes rec again, so those few settle here.
+	if batch != nil && !wake {
 		batch.recs, batch.after = append(batch.recs, rec), append(batch.after, finish)
 		return nil
 	}

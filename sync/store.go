@@ -121,6 +121,11 @@ type BatchOrderLedger interface {
 	// PutOrders applies PutOrder's insert or compare-and-set to each record, in order, and returns
 	// one error per record: nil (the record's Version was incremented), ErrConflict, or the
 	// failure that kept it from being written (then its Version is unchanged).
+	//
+	// Unlike PutOrder, PutOrders takes ownership of each record it writes: the store may keep the
+	// record itself, with everything it references, rather than a copy. The caller may still
+	// read a written record but must not modify it (Clone it to write again); a record refused
+	// stays the caller's. Stores that copy (or encode) satisfy this too.
 	PutOrders(ctx context.Context, recs []*OrderRecord) []error
 }
 

@@ -113,17 +113,24 @@ func (s *Store) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.putOrder(rec)
+	return s.putOrder(rec, false)
 }
 
-// putOrder is PutOrder for callers holding s.mu.
-func (s *Store) putOrder(rec *tobirasync.OrderRecord) error {
+// putOrder is PutOrder for callers holding s.mu. With own, the store keeps rec itself (the
+// caller handed it over, as PutOrders does); otherwise a copy.
+//
+// Stored records are never modified in place: a write replaces the map entry, and readers get
+// clones. So a record handed over may still be read by its former owner without the lock.
+func (s *Store) putOrder(rec *tobirasync.OrderRecord, own bool) error {
 	old, ok := s.orders[rec.Key]
 	if ok != (rec.Version != 0) || (ok && old.Version != rec.Version) {
 		return tobirasync.ErrConflict
 	}
 	rec.Version++
-	s.orders[rec.Key] = rec.Clone()
+	if !own {
+		rec = rec.Clone()
+	}
+	s.orders[rec.Key] = rec
 	markPending(s, s.pendingOrd, rec.Key.Merchant+"\x00"+rec.Key.Channel, rec.Key, rec.Pending)
 	return nil
 }
@@ -163,7 +170,8 @@ func (s *Store) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[
 }
 
 // PutOrders implements sync.BatchOrderLedger. The batch takes the lock once, so it is also
-// atomic here, which the interface does not promise.
+// atomic here, which the interface does not promise. It keeps the records it writes without
+// copying them, as the interface allows: the engine hands them over.
 func (s *Store) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) []error {
 	errs := make([]error, len(recs))
 	if err := ctx.Err(); err != nil {
@@ -175,7 +183,7 @@ func (s *Store) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) [
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, rec := range recs {
-		errs[i] = s.putOrder(rec)
+		errs[i] = s.putOrder(rec, true)
 	}
 	return errs
 }
