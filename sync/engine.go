@@ -127,6 +127,7 @@ type merchant struct {
 	// not written again.
 	persisted map[string]string
 	loaded    bool
+	scratch   resScratch
 }
 
 // New returns an engine over store.
