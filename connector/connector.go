@@ -182,6 +182,10 @@ const (
 )
 
 // Fulfiller is a warehouse that accepts fulfillment requests. Every method is idempotent on its key.
+//
+// A request's slices and maps (the order's lines, refs) may be shared with the engine's records:
+// a Fulfiller must not modify them, and copies what it keeps past the call (as io.Writer must
+// not modify the bytes it is given).
 type Fulfiller interface {
 	Submit(ctx context.Context, r FulfillmentRequest) error
 	Change(ctx context.Context, r ChangeRequest) (Answer, error)

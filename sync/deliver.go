@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -35,7 +34,7 @@ func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, r
 		}
 		var sb *settleBatch
 		if batched {
-			sb = &settleBatch{}
+			sb = &settleBatch{ch: ch, recs: make([]*OrderRecord, 0, len(recs)), after: make([]delivered, 0, len(recs))}
 		}
 		progressed := false
 		var runErr error
@@ -81,8 +80,9 @@ func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, r
 // one PutOrders; after holds, per record, what deliver does once its record is written. PutOrders
 // takes the records over, so nothing in after may modify them.
 type settleBatch struct {
+	ch    *Channel
 	recs  []*OrderRecord
-	after []func() error
+	after []delivered
 }
 
 func (b *settleBatch) holds(rec *OrderRecord) bool {
@@ -112,7 +112,7 @@ func (e *Engine) settleBatch(ctx context.Context, bl BatchOrderLedger, m *mercha
 	for i, rec := range b.recs {
 		err := errs[i]
 		if err == nil {
-			err = b.after[i]()
+			err = e.finish(ctx, m, b.ch, &b.after[i])
 		}
 		switch {
 		case err != nil:
@@ -129,7 +129,7 @@ func (e *Engine) settleBatch(ctx context.Context, bl BatchOrderLedger, m *mercha
 	return first
 }
 
-// lineQty is what a request holds of one line.
+// wantLines is what a request holds of the lines: their open units.
 func wantLines(lines []order.Line) []connector.LineQuantity {
 	out := make([]connector.LineQuantity, 0, len(lines))
 	for _, l := range lines {
@@ -172,10 +172,19 @@ func decreases(have, want []connector.LineQuantity) ([]connector.LineQuantity, b
 	return cut, len(w) == 0
 }
 
-// subset is the order with only the given lines: what one warehouse is asked to ship.
+// hasOpen reports whether any of the lines still wants units (wantLines is not empty).
+func hasOpen(lines []order.Line) bool {
+	return slices.ContainsFunc(lines, func(l order.Line) bool { return l.Open() > 0 })
+}
+
+// subset is the order with only the given lines: what one warehouse is asked to ship. When they
+// are all of the order's lines (most orders go to one warehouse), it shares them: fulfillers do
+// not modify a request (connector.Fulfiller), and the engine never writes into a record's lines.
 func subset(o *order.Order, lines []order.Line) order.Order {
 	c := *o
-	c.Lines = slices.Clone(lines)
+	if len(lines) != len(o.Lines) || len(lines) == 0 || &lines[0] != &o.Lines[0] {
+		c.Lines = slices.Clone(lines)
+	}
 	return c
 }
 
@@ -226,25 +235,18 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 		return nil
 	}
 	rec.HoldReason = ""
-	routes := m.cfg.routes(ch.ID, o)
-	dests := make([]string, 0, len(routes))
-	for d := range routes {
-		dests = append(dests, d)
-	}
-	sort.Strings(dests)
-	for _, d := range dests {
-		if m.warehouses[d] != nil && !cancelled && len(wantLines(routes[d])) > 0 && activeRequest(rec, d) < 0 {
+	var buf [2]route
+	routes := m.cfg.routes(ch.ID, o, buf[:0])
+	for _, rt := range routes {
+		if d := rt.dest; m.warehouses[d] != nil && !cancelled && hasOpen(rt.lines) && activeRequest(rec, d) < 0 {
+			if rec.Requests == nil {
+				rec.Requests = make([]Request, 0, len(routes))
+			}
 			rec.Requests = append(rec.Requests, Request{Target: d, Key: nextRequestKey(rec, d), State: RequestNew})
 		}
 	}
 	// Lines routed away are reported when they change, once the write recording them lands.
 	away := routedAway(m, rec, routes, cancelled)
-	reportRouting := func() {
-		for _, ev := range away {
-			e.emit(ev)
-		}
-		away = nil
-	}
 	shipFP := o.ShippingFingerprint()
 	progressed := false
 	for i := range rec.Requests {
@@ -257,10 +259,11 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 			return err
 		}
 		var want []connector.LineQuantity
+		lines := routes.lines(r.Target)
 		if !cancelled {
-			want = wantLines(routes[r.Target])
+			want = wantLines(lines)
 		}
-		done, err := e.step(ctx, m, wh, rec, r, subset(o, routes[r.Target]), want, shipFP)
+		done, err := e.step(ctx, m, wh, rec, r, subset(o, lines), want, shipFP)
 		if err != nil {
 			switch connector.Classify(err) {
 			case connector.Unauthorized:
@@ -276,7 +279,7 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 			if progressed {
 				// Keep what the other warehouses answered; the failed one is tried again later.
 				if perr := e.store.PutOrder(ctx, rec); perr == nil {
-					reportRouting()
+					e.reportRouting(away)
 				}
 			}
 			return err
@@ -292,42 +295,63 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 	// between wakes them at the next run.
 	wake := rec.State == StateShipped && len(rec.Shipments) > 0
 	rec.Pending = wake
-	finish := func() error {
-		reportRouting()
-		if !wasShipped && rec.State == StateShipped {
-			e.emit(OrderShipped{Key: rec.Key})
-		}
-		if wake {
-			if err := e.wakeWaiting(ctx, m, rec); err != nil {
-				return err
-			}
-			rec.Pending = false
-			if err := e.store.PutOrder(ctx, rec); err != nil {
-				return err
-			}
-		}
-		if ack, ok := ch.Source.(connector.Acknowledger); ok && rec.State == StateSent && len(rec.Shipments) == 0 {
-			// Best effort: the platform wants to know the warehouse took the order in. A failure is
-			// logged, never a reason to send the order twice. The connector gets its own lines: a
-			// batch has handed rec over to the store, which must not see them change.
-			o := rec.Order
-			o.Lines = slices.Clone(o.Lines)
-			if err := ack.AcknowledgeOrder(ctx, o); err != nil {
-				e.opt.Logger.WarnContext(ctx, "tobira: acknowledging order failed", "order", rec.Key.String(), "err", err)
-			}
-		}
-		return nil
-	}
+	d := delivered{rec: rec, away: away, wasShipped: wasShipped, wake: wake}
 	// A batch hands rec over to the store (BatchOrderLedger.PutOrders), after which finish may
 	// only read it; waking shipments writes rec again, so those few settle here.
 	if batch != nil && !wake {
-		batch.recs, batch.after = append(batch.recs, rec), append(batch.after, finish)
+		batch.recs, batch.after = append(batch.recs, rec), append(batch.after, d)
 		return nil
 	}
 	if err := e.settle(ctx, m, rec); err != nil {
 		return err
 	}
-	return finish()
+	return e.finish(ctx, m, ch, &d)
+}
+
+// delivered is what a delivery leaves to do once its record is written (finish).
+type delivered struct {
+	rec        *OrderRecord
+	away       []LinesRoutedAway // events for lines routed away, to report
+	wasShipped bool              // the record was shipped before the delivery
+	wake       bool              // the order is complete with shipments waiting for it
+}
+
+// finish does what follows the write of a delivery's record: the events, waking the shipments
+// that waited for the order to complete, and the channel's acknowledgement. Unless d.wake, it
+// only reads the record, which a batch has handed over to the store.
+func (e *Engine) finish(ctx context.Context, m *merchant, ch *Channel, d *delivered) error {
+	rec := d.rec
+	e.reportRouting(d.away)
+	if !d.wasShipped && rec.State == StateShipped {
+		e.emit(OrderShipped{Key: rec.Key})
+	}
+	if d.wake {
+		if err := e.wakeWaiting(ctx, m, rec); err != nil {
+			return err
+		}
+		rec.Pending = false
+		if err := e.store.PutOrder(ctx, rec); err != nil {
+			return err
+		}
+	}
+	if ack, ok := ch.Source.(connector.Acknowledger); ok && rec.State == StateSent && len(rec.Shipments) == 0 {
+		// Best effort: the platform wants to know the warehouse took the order in. A failure is
+		// logged, never a reason to send the order twice. The connector gets its own lines: a
+		// batch has handed rec over to the store, which must not see them change.
+		o := rec.Order
+		o.Lines = slices.Clone(o.Lines)
+		if err := ack.AcknowledgeOrder(ctx, o); err != nil {
+			e.opt.Logger.WarnContext(ctx, "tobira: acknowledging order failed", "order", rec.Key.String(), "err", err)
+		}
+	}
+	return nil
+}
+
+// reportRouting emits the LinesRoutedAway events of a delivery whose record was written.
+func (e *Engine) reportRouting(away []LinesRoutedAway) {
+	for _, ev := range away {
+		e.emit(ev)
+	}
 }
 
 // settle records the end of a delivery: the reservation is brought in line with the record
@@ -347,10 +371,13 @@ func (e *Engine) settle(ctx context.Context, m *merchant, rec *OrderRecord) erro
 // routedAway returns the LinesRoutedAway events to emit, and records them in rec.Away: one for
 // each destination other than a warehouse whose lines differ from what was last reported, with
 // every line now going there (none when the lines were cancelled or removed since).
-func routedAway(m *merchant, rec *OrderRecord, routes map[string][]order.Line, cancelled bool) []LinesRoutedAway {
+func routedAway(m *merchant, rec *OrderRecord, routes routeSet, cancelled bool) []LinesRoutedAway {
+	if len(rec.Away) == 0 && !slices.ContainsFunc(routes, func(r route) bool { return m.warehouses[r.dest] == nil }) {
+		return nil // every line goes to a warehouse, and none went elsewhere before: the usual order
+	}
 	dests := map[string]bool{}
-	for d := range routes {
-		dests[d] = true
+	for _, r := range routes {
+		dests[r.dest] = true
 	}
 	for d := range rec.Away {
 		dests[d] = true
@@ -362,7 +389,7 @@ func routedAway(m *merchant, rec *OrderRecord, routes map[string][]order.Line, c
 		}
 		var lines []connector.LineQuantity
 		if !cancelled {
-			lines = wantLines(routes[d])
+			lines = wantLines(routes.lines(d))
 		}
 		digest := linesDigest(lines)
 		prev, reported := rec.Away[d]

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -470,10 +469,9 @@ func markUnacknowledged(m *merchant, channel string, rec *OrderRecord) {
 	if !rec.Pending || rec.Order.Status == order.StatusCancelled {
 		return // the last delivery finished, or it only cancelled (absolute, keyed by its turn)
 	}
-	routes := m.cfg.routes(channel, &rec.Order)
 	fp := rec.Order.ShippingFingerprint()
-	for _, d := range slices.Sorted(maps.Keys(routes)) {
-		lines := wantLines(routes[d])
+	for _, rt := range m.cfg.routes(channel, &rec.Order, nil) {
+		d, lines := rt.dest, wantLines(rt.lines)
 		if m.warehouses[d] == nil || len(lines) == 0 {
 			continue
 		}

@@ -90,7 +90,7 @@ func (e *Engine) checkSKUs(m *merchant, channel string, o *order.Order) (string,
 // (see lineDue).
 func dueUnits(m *merchant, rec *OrderRecord) map[string]int {
 	out := make(map[string]int, len(rec.Order.Lines))
-	var routes map[string][]order.Line
+	var routes routeSet
 	for i := range rec.Order.Lines {
 		if n, ok := lineDue(m, rec, &rec.Order.Lines[i], &routes); ok {
 			out[rec.Order.Lines[i].ID] = n
@@ -109,7 +109,7 @@ func dueUnits(m *merchant, rec *OrderRecord) map[string]int {
 // Most records have one request per warehouse and no refusal: each line is looked at on its own,
 // and the lines of a destination are gathered (*routes, computed once per record) only to
 // compare with a refusal.
-func lineDue(m *merchant, rec *OrderRecord, l *order.Line, routes *map[string][]order.Line) (int, bool) {
+func lineDue(m *merchant, rec *OrderRecord, l *order.Line, routes *routeSet) (int, bool) {
 	cancelled := rec.Order.Status == order.StatusCancelled
 	d := m.cfg.dest(rec.Key.Channel, l.SKU)
 	if m.warehouses[d] == nil {
@@ -129,9 +129,9 @@ func lineDue(m *merchant, rec *OrderRecord, l *order.Line, routes *map[string][]
 				final = r.Refused == "cancel"
 			case r.Refused != "":
 				if *routes == nil {
-					*routes = m.cfg.routes(rec.Key.Channel, &rec.Order)
+					*routes = m.cfg.routes(rec.Key.Channel, &rec.Order, nil)
 				}
-				final = r.Refused == linesDigest(wantLines((*routes)[d]))+"|"+rec.Order.ShippingFingerprint()
+				final = r.Refused == linesDigest(wantLines(routes.lines(d)))+"|"+rec.Order.ShippingFingerprint()
 			}
 		}
 	}
@@ -169,7 +169,7 @@ func (m *merchant) computeReservation(pool *inventory.Pool, rec *OrderRecord) {
 	sc.key = rec.Key.appendTo(sc.key[:0])
 	sc.items, sc.shipped = sc.items[:0], sc.shipped[:0]
 	if rec.State != StateQuarantined {
-		var routes map[string][]order.Line
+		var routes routeSet
 		for i := range rec.Order.Lines {
 			l := &rec.Order.Lines[i]
 			n, ok := lineDue(m, rec, l, &routes)
