@@ -230,7 +230,7 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 			return err
 		}
 		if !wasHeld {
-			e.emit(OrderHeld{Key: rec.Key, Reason: reason})
+			emit(e, OrderHeld{Key: rec.Key, Reason: reason})
 		}
 		return nil
 	}
@@ -323,7 +323,7 @@ func (e *Engine) finish(ctx context.Context, m *merchant, ch *Channel, d *delive
 	rec := d.rec
 	e.reportRouting(d.away)
 	if !d.wasShipped && rec.State == StateShipped {
-		e.emit(OrderShipped{Key: rec.Key})
+		emit(e, OrderShipped{Key: rec.Key})
 	}
 	if d.wake {
 		if err := e.wakeWaiting(ctx, m, rec); err != nil {
@@ -350,7 +350,7 @@ func (e *Engine) finish(ctx context.Context, m *merchant, ch *Channel, d *delive
 // reportRouting emits the LinesRoutedAway events of a delivery whose record was written.
 func (e *Engine) reportRouting(away []LinesRoutedAway) {
 	for _, ev := range away {
-		e.emit(ev)
+		emit(e, ev)
 	}
 }
 
@@ -430,10 +430,10 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 		r.Seq++
 		if a.Accepted {
 			r.State, r.Lines, r.Refused, r.RefusedReason = RequestCancelled, nil, "", ""
-			e.emit(OrderCancelled{Key: rec.Key, Warehouse: r.Target})
+			emit(e, OrderCancelled{Key: rec.Key, Warehouse: r.Target})
 		} else {
 			r.Refused, r.RefusedReason = "cancel", a.Reason
-			e.emit(CancelRefused{Key: rec.Key, Warehouse: r.Target, Reason: a.Reason})
+			emit(e, CancelRefused{Key: rec.Key, Warehouse: r.Target, Reason: a.Reason})
 		}
 		return true, nil
 	case r.State == RequestNew:
@@ -442,7 +442,7 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 		}
 		if r.ShippingFP == "" {
 			r.State, r.Lines, r.ShippingFP = RequestSent, want, shipFP
-			e.emit(OrderSent{Key: rec.Key, Warehouse: r.Target, Request: r.Key})
+			emit(e, OrderSent{Key: rec.Key, Warehouse: r.Target, Request: r.Key})
 			return true, nil
 		}
 		// An earlier content may have been submitted under this key (intake recorded it in
@@ -475,7 +475,7 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 	}
 	if resubmitted {
 		r.State = RequestSent
-		e.emit(OrderSent{Key: rec.Key, Warehouse: r.Target, Request: r.Key})
+		emit(e, OrderSent{Key: rec.Key, Warehouse: r.Target, Request: r.Key})
 	}
 	r.Seq++
 	switch {
@@ -486,16 +486,16 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 			// Nothing the host has not heard: the content is what OrderSent or an earlier
 			// event reported.
 		case cancelOnly:
-			e.emit(OrderCancelled{Key: rec.Key, Warehouse: r.Target, Lines: cut})
+			emit(e, OrderCancelled{Key: rec.Key, Warehouse: r.Target, Lines: cut})
 		default:
-			e.emit(OrderChanged{Key: rec.Key, Warehouse: r.Target})
+			emit(e, OrderChanged{Key: rec.Key, Warehouse: r.Target})
 		}
 	case cancelOnly:
 		r.Refused, r.RefusedReason = digest, a.Reason
-		e.emit(CancelRefused{Key: rec.Key, Warehouse: r.Target, Lines: cut, Reason: a.Reason})
+		emit(e, CancelRefused{Key: rec.Key, Warehouse: r.Target, Lines: cut, Reason: a.Reason})
 	default:
 		r.Refused, r.RefusedReason = digest, a.Reason
-		e.emit(ChangeRefused{Key: rec.Key, Warehouse: r.Target, Reason: a.Reason})
+		emit(e, ChangeRefused{Key: rec.Key, Warehouse: r.Target, Reason: a.Reason})
 	}
 	return true, nil
 }

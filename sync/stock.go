@@ -639,7 +639,7 @@ func (e *Engine) pushOnce(ctx context.Context, m *merchant, c *Channel, skus []s
 // Without a way to read back, the engine forgets what it believed, and the next push sets the plan.
 func (e *Engine) replan(ctx context.Context, m *merchant, c *Channel, conflicts []connector.StockUpdate) (int, error) {
 	for _, u := range conflicts {
-		e.emit(StockConflict{Merchant: m.cfg.ID, Channel: c.ID, SKU: u.SKU})
+		emit(e, StockConflict{Merchant: m.cfg.ID, Channel: c.ID, SKU: u.SKU})
 	}
 	reader, ok := c.Target.(connector.StockReader)
 	if !ok {
@@ -716,7 +716,7 @@ func (e *Engine) send(ctx context.Context, m *merchant, c *Channel, updates []co
 				return pushed, conflicts, err
 			}
 			pushed += len(ok)
-			e.emit(StockPushed{Merchant: m.cfg.ID, Channel: c.ID, Count: len(ok)})
+			emit(e, StockPushed{Merchant: m.cfg.ID, Channel: c.ID, Count: len(ok)})
 		}
 	}
 	return pushed, conflicts, nil
