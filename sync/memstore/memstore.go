@@ -20,9 +20,9 @@ type Store struct {
 	seq        uint64
 	cursors    map[string]versioned[string]
 	orders     map[tobirasync.OrderKey]*tobirasync.OrderRecord
-	pendingOrd map[string]map[tobirasync.OrderKey]uint64 // merchant/channel -> key -> seq
+	pendingOrd map[partition]*pendingIndex[tobirasync.OrderKey]
 	shipments  map[string]*tobirasync.ShipmentRecord
-	pendingShp map[string]map[string]uint64 // merchant -> id -> seq
+	pendingShp map[string]*pendingIndex[string] // by merchant
 	levels     map[string]map[string]inventory.Level
 	reserved   map[string]map[string]inventory.Reservation
 	acked      map[string]map[string]int
@@ -56,9 +56,9 @@ func New() *Store {
 	return &Store{
 		cursors:    map[string]versioned[string]{},
 		orders:     map[tobirasync.OrderKey]*tobirasync.OrderRecord{},
-		pendingOrd: map[string]map[tobirasync.OrderKey]uint64{},
+		pendingOrd: map[partition]*pendingIndex[tobirasync.OrderKey]{},
 		shipments:  map[string]*tobirasync.ShipmentRecord{},
-		pendingShp: map[string]map[string]uint64{},
+		pendingShp: map[string]*pendingIndex[string]{},
 		levels:     map[string]map[string]inventory.Level{},
 		reserved:   map[string]map[string]inventory.Reservation{},
 		acked:      map[string]map[string]int{},
@@ -131,26 +131,88 @@ func (s *Store) putOrder(rec *tobirasync.OrderRecord, own bool) error {
 		rec = rec.Clone()
 	}
 	s.orders[rec.Key] = rec
-	markPending(s, s.pendingOrd, rec.Key.Merchant+"\x00"+rec.Key.Channel, rec.Key, rec.Pending)
+	markPending(s, s.pendingOrd, partition{rec.Key.Merchant, rec.Key.Channel}, rec.Key, rec.Pending)
 	return nil
 }
 
+// partition names one channel of one merchant, whose pending orders are listed together.
+type partition struct{ merchant, channel string }
+
 // markPending adds key to, or removes it from, the pending index of its partition. A key keeps
 // the sequence number it was first marked with, so pending work is listed oldest first.
-func markPending[K comparable](s *Store, index map[string]map[K]uint64, part string, key K, pending bool) {
+func markPending[P, K comparable](s *Store, index map[P]*pendingIndex[K], part P, key K, pending bool) {
 	p := index[part]
-	if !pending {
-		delete(p, key)
-		return
-	}
 	if p == nil {
-		p = map[K]uint64{}
+		if !pending {
+			return
+		}
+		p = &pendingIndex[K]{seq: map[K]uint64{}}
 		index[part] = p
 	}
-	if _, ok := p[key]; !ok {
-		s.seq++
-		p[key] = s.seq
+	p.mark(s, key, pending)
+}
+
+// pendingIndex lists the pending keys of one partition, oldest first, without sorting: seq holds
+// each pending key with the sequence number it was first marked with, and queue the same pairs in
+// that order, plus entries of keys unmarked since (whose seq no longer matches), which listing
+// skips and compaction drops.
+type pendingIndex[K comparable] struct {
+	seq   map[K]uint64
+	queue []pendingEntry[K]
+}
+
+type pendingEntry[K comparable] struct {
+	key K
+	seq uint64
+}
+
+func (p *pendingIndex[K]) live(e pendingEntry[K]) bool {
+	seq, ok := p.seq[e.key]
+	return ok && seq == e.seq
+}
+
+func (p *pendingIndex[K]) mark(s *Store, key K, pending bool) {
+	if _, ok := p.seq[key]; ok == pending {
+		return // already as wanted; a key marked again keeps its place
 	}
+	if !pending {
+		delete(p.seq, key)
+		// Entries of unmarked keys linger in the queue; dropped from its head at once (work is
+		// usually finished oldest first), and all of them once they outnumber the live ones.
+		for len(p.queue) > 0 && !p.live(p.queue[0]) {
+			var zero pendingEntry[K]
+			p.queue[0] = zero
+			p.queue = p.queue[1:]
+		}
+		if len(p.queue) > 2*len(p.seq)+64 {
+			p.queue = slices.DeleteFunc(slices.Clone(p.queue), func(e pendingEntry[K]) bool { return !p.live(e) })
+		}
+		return
+	}
+	s.seq++
+	p.seq[key] = s.seq
+	p.queue = append(p.queue, pendingEntry[K]{key, s.seq})
+}
+
+// oldest returns up to limit pending keys (every one when limit <= 0), oldest first.
+func (p *pendingIndex[K]) oldest(limit int) []K {
+	if p == nil {
+		return []K{}
+	}
+	n := len(p.seq)
+	if limit > 0 {
+		n = min(n, limit)
+	}
+	out := make([]K, 0, n)
+	for _, e := range p.queue {
+		if len(out) == n {
+			break
+		}
+		if p.live(e) {
+			out = append(out, e.key)
+		}
+	}
+	return out
 }
 
 // GetOrders implements sync.BatchOrderLedger.
@@ -195,32 +257,12 @@ func (s *Store) PendingOrders(ctx context.Context, merchant, channel string, lim
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	keys := oldest(s.pendingOrd[merchant+"\x00"+channel], limit)
+	keys := s.pendingOrd[partition{merchant, channel}].oldest(limit)
 	out := make([]*tobirasync.OrderRecord, len(keys))
 	for i, k := range keys {
 		out[i] = s.orders[k].Clone()
 	}
 	return out, nil
-}
-
-func oldest[K comparable](m map[K]uint64, limit int) []K {
-	type ks struct {
-		k   K
-		seq uint64
-	}
-	all := make([]ks, 0, len(m))
-	for k, seq := range m {
-		all = append(all, ks{k, seq})
-	}
-	slices.SortFunc(all, func(a, b ks) int { return cmp.Compare(a.seq, b.seq) })
-	if limit > 0 && len(all) > limit {
-		all = all[:limit]
-	}
-	out := make([]K, len(all))
-	for i, e := range all {
-		out[i] = e.k
-	}
-	return out
 }
 
 // GetShipment implements sync.ShipmentOutbox.
@@ -261,7 +303,7 @@ func (s *Store) PendingShipments(ctx context.Context, merchant string, limit int
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ids := oldest(s.pendingShp[merchant], limit)
+	ids := s.pendingShp[merchant].oldest(limit)
 	out := make([]*tobirasync.ShipmentRecord, len(ids))
 	for i, id := range ids {
 		out[i] = s.shipments[id].Clone()
