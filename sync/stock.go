@@ -536,15 +536,32 @@ func (e *Engine) push(ctx context.Context, m *merchant, c *Channel, skus []strin
 	v, _ := m.pushing.LoadOrStore(c.ID, &pushState{})
 	st := v.(*pushState)
 	st.mu.Lock()
-	st.add(skus)
 	if st.running {
+		st.add(skus)
 		st.mu.Unlock()
 		return 0, nil
+	}
+	if skus == nil {
+		st.add(nil)
 	}
 	st.running = true
 	total := 0
 	for {
-		all, batch := st.take()
+		var (
+			all   bool
+			batch []string
+		)
+		if !st.all && len(st.skus) == 0 && skus != nil && increasing(skus) {
+			// Nothing else queued: push these as they are (Affected hands them over sorted and
+			// unique), rather than through the queue's map.
+			batch, skus = skus, nil
+		} else {
+			if skus != nil {
+				st.add(skus)
+				skus = nil
+			}
+			all, batch = st.take()
+		}
 		st.mu.Unlock()
 		if all {
 			batch = nil
@@ -558,6 +575,16 @@ func (e *Engine) push(ctx context.Context, m *merchant, c *Channel, skus []strin
 			return total, err
 		}
 	}
+}
+
+// increasing reports whether skus are sorted without repeats, as the queue would hand them out.
+func increasing(skus []string) bool {
+	for i := 1; i < len(skus); i++ {
+		if skus[i-1] >= skus[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // pushState is the push queue of one channel.
