@@ -35,7 +35,9 @@ type ListOrdersRequest struct {
 	Limit int
 }
 
-// OrderPage is one page of orders.
+// OrderPage is one page of orders. The page is the caller's, but a source may share the slices
+// and maps inside its orders (lines, refs) with its own state: the caller must not modify them in
+// place (it replaces them to edit), and the source never writes into what it handed out.
 type OrderPage struct {
 	Orders  []order.Order
 	Rejects []Reject

@@ -32,7 +32,10 @@ type Channel struct {
 	CompareStock bool
 
 	mu        gosync.Mutex
-	orders    map[string]order.Order
+	// orders holds each order by pointer (the map grows without copying whole orders). A stored
+	// order, and the Lines array it holds, is never written again: an edit stores a new copy
+	// with its own lines, so ListOrders can hand out the lines it holds.
+	orders    map[string]*order.Order
 	index     []pos // orders by (UpdatedAt, ID); rebuilt when stale
 	stale     bool
 	confirmed map[string]connector.ShipmentConfirmation
@@ -61,7 +64,7 @@ func (c *Channel) now() time.Time {
 
 func (c *Channel) init() {
 	if c.orders == nil {
-		c.orders = map[string]order.Order{}
+		c.orders = map[string]*order.Order{}
 		c.confirmed = map[string]connector.ShipmentConfirmation{}
 		c.stock = map[string]int{}
 		c.calls = map[string]int{}
@@ -80,7 +83,7 @@ func (p pos) less(q pos) bool { return p.t.Before(q.t) || (p.t.Equal(q.t) && p.i
 // keeps it sorted; anything else marks it stale.
 func (c *Channel) put(o order.Order) {
 	_, existed := c.orders[o.ID]
-	c.orders[o.ID] = o
+	c.orders[o.ID] = &o
 	p := pos{o.UpdatedAt, o.ID}
 	if !existed && !c.stale && (len(c.index) == 0 || c.index[len(c.index)-1].less(p)) {
 		c.index = append(c.index, p)
@@ -116,10 +119,11 @@ func (c *Channel) Change(id string, edit func(o *order.Order)) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.init()
-	o, ok := c.orders[id]
+	stored, ok := c.orders[id]
 	if !ok {
 		return false
 	}
+	o := *stored
 	o.Lines = slices.Clone(o.Lines)
 	edit(&o)
 	o.UpdatedAt = c.now()
@@ -136,9 +140,13 @@ func (c *Channel) Cancel(id string) bool {
 func (c *Channel) Order(id string) (order.Order, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	o, ok := c.orders[id]
+	stored, ok := c.orders[id]
+	if !ok {
+		return order.Order{}, false
+	}
+	o := *stored
 	o.Lines = slices.Clone(o.Lines)
-	return o, ok
+	return o, true
 }
 
 // Orders returns every order, sorted by ID.
@@ -146,7 +154,8 @@ func (c *Channel) Orders() []order.Order {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := make([]order.Order, 0, len(c.orders))
-	for _, o := range c.orders {
+	for _, stored := range c.orders {
+		o := *stored
 		o.Lines = slices.Clone(o.Lines)
 		out = append(out, o)
 	}
@@ -207,9 +216,9 @@ func (c *Channel) ListOrders(ctx context.Context, req connector.ListOrdersReques
 	})
 	match := make([]order.Order, 0, min(size+1, len(c.index)-i))
 	for ; i < len(c.index) && c.index[i].t.Before(req.To) && len(match) <= size; i++ {
-		o := c.orders[c.index[i].id]
-		o.Lines = slices.Clone(o.Lines) // a copy: the caller may edit what it is handed
-		match = append(match, o)
+		// The lines are shared, not copied: the channel never writes into them again, and
+		// callers of an OrderSource do not either (connector.OrderPage).
+		match = append(match, *c.orders[c.index[i].id])
 	}
 	c.mu.Unlock()
 	page := &connector.OrderPage{}
@@ -262,7 +271,7 @@ func (c *Channel) ConfirmShipment(ctx context.Context, s connector.ShipmentConfi
 		c.log = append(c.log, s)
 		c.effects++
 		if s.Complete {
-			o := c.orders[s.Order.ID]
+			o := *c.orders[s.Order.ID]
 			if o.Status != order.StatusCancelled {
 				o.Status = order.StatusClosed
 				o.ChannelStatus = "shipped"
@@ -396,8 +405,9 @@ func (c *Channel) StockWrites() int {
 func (c *Channel) Backdate(id string, t time.Time) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	o, ok := c.orders[id]
+	stored, ok := c.orders[id]
 	if ok {
+		o := *stored
 		o.UpdatedAt = t.UTC()
 		c.put(o)
 	}
