@@ -26,7 +26,9 @@ var tokyo = func() *time.Location {
 // struggling) and leaves the rest pending.
 func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, res *OrdersResult) error {
 	bl, batched := e.store.(BatchOrderLedger)
-	seen := map[OrderKey]bool{}
+	// seen keeps a record that stays pending (held until a date) from being delivered twice in
+	// one run; every key is of this merchant and channel, so the order ID tells them apart.
+	seen := map[string]struct{}{}
 	for {
 		recs, err := e.store.PendingOrders(ctx, m.cfg.ID, ch.ID, e.opt.PageLimit)
 		if err != nil {
@@ -39,10 +41,10 @@ func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, r
 		progressed := false
 		var runErr error
 		for _, rec := range recs {
-			if seen[rec.Key] {
+			if _, ok := seen[rec.Key.OrderID]; ok {
 				continue
 			}
-			seen[rec.Key] = true
+			seen[rec.Key.OrderID] = struct{}{}
 			progressed = true
 			if err := e.deliverTo(ctx, m, ch, rec, sb); err != nil {
 				res.Remaining++

@@ -199,21 +199,22 @@ func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchan
 		return nil, err
 	}
 	var (
-		writes []*OrderRecord
-		ds     []decision
-		at     []int
+		writes = make([]*OrderRecord, 0, len(orders))
+		ds     = make([]decision, 0, len(orders))
+		at     = make([]int, 0, len(orders))
 		single []int
-		seen   = make(map[OrderKey]bool, len(orders))
+		// Every key of the page is of this merchant and channel: the order ID tells them apart.
+		seen = make(map[string]struct{}, len(orders))
 	)
 	for i := range orders {
 		res.Seen++
-		if seen[keys[i]] {
+		if _, ok := seen[orders[i].ID]; ok {
 			// Deciding twice on one fetched record would write the second decision over the first
 			// with the same version; one at a time, the second sees the first.
 			single = append(single, i)
 			continue
 		}
-		seen[keys[i]] = true
+		seen[orders[i].ID] = struct{}{}
 		d := e.decide(m, ch, keys[i], recs[keys[i]], &orders[i])
 		switch d.kind {
 		case decideUnchanged:
