@@ -31,7 +31,7 @@ type Channel struct {
 	// CompareStock makes SetStock honour StockUpdate.Compare.
 	CompareStock bool
 
-	mu        gosync.Mutex
+	mu gosync.Mutex
 	// orders holds each order by pointer (the map grows without copying whole orders). A stored
 	// order, and the Lines array it holds, is never written again: an edit stores a new copy
 	// with its own lines, so ListOrders can hand out the lines it holds.
