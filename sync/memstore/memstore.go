@@ -19,10 +19,10 @@ type Store struct {
 	mu         gosync.Mutex
 	seq        uint64
 	cursors    map[string]versioned[string]
-	orders     map[tobirasync.OrderKey]*tobirasync.OrderRecord
-	pendingOrd map[partition]*pendingIndex[tobirasync.OrderKey]
-	shipments  map[string]*tobirasync.ShipmentRecord
-	pendingShp map[string]*pendingIndex[string] // by merchant
+	orders     map[tobirasync.OrderKey]stored[*tobirasync.OrderRecord]
+	pendingOrd map[partition]*pendingQueue[tobirasync.OrderKey]
+	shipments  map[string]stored[*tobirasync.ShipmentRecord]
+	pendingShp map[string]*pendingQueue[string] // by merchant
 	levels     map[string]map[string]inventory.Level
 	reserved   map[string]map[string]inventory.Reservation
 	acked      map[string]map[string]int
@@ -55,10 +55,10 @@ var (
 func New() *Store {
 	return &Store{
 		cursors:    map[string]versioned[string]{},
-		orders:     map[tobirasync.OrderKey]*tobirasync.OrderRecord{},
-		pendingOrd: map[partition]*pendingIndex[tobirasync.OrderKey]{},
-		shipments:  map[string]*tobirasync.ShipmentRecord{},
-		pendingShp: map[string]*pendingIndex[string]{},
+		orders:     map[tobirasync.OrderKey]stored[*tobirasync.OrderRecord]{},
+		pendingOrd: map[partition]*pendingQueue[tobirasync.OrderKey]{},
+		shipments:  map[string]stored[*tobirasync.ShipmentRecord]{},
+		pendingShp: map[string]*pendingQueue[string]{},
 		levels:     map[string]map[string]inventory.Level{},
 		reserved:   map[string]map[string]inventory.Reservation{},
 		acked:      map[string]map[string]int{},
@@ -99,11 +99,11 @@ func (s *Store) GetOrder(ctx context.Context, key tobirasync.OrderKey) (*tobiras
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, ok := s.orders[key]
+	e, ok := s.orders[key]
 	if !ok {
 		return nil, tobirasync.ErrNotFound
 	}
-	return rec.Clone(), nil
+	return e.rec.Clone(), nil
 }
 
 // PutOrder implements sync.OrderLedger.
@@ -123,41 +123,60 @@ func (s *Store) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error
 // clones. So a record handed over may still be read by its former owner without the lock.
 func (s *Store) putOrder(rec *tobirasync.OrderRecord, own bool) error {
 	old, ok := s.orders[rec.Key]
-	if ok != (rec.Version != 0) || (ok && old.Version != rec.Version) {
+	if ok != (rec.Version != 0) || (ok && old.rec.Version != rec.Version) {
 		return tobirasync.ErrConflict
 	}
 	rec.Version++
 	if !own {
 		rec = rec.Clone()
 	}
-	s.orders[rec.Key] = rec
-	markPending(s, s.pendingOrd, partition{rec.Key.Merchant, rec.Key.Channel}, rec.Key, rec.Pending)
+	e := stored[*tobirasync.OrderRecord]{rec: rec, pending: old.pending}
+	if e.pending != 0 && !rec.Pending {
+		e.pending = 0
+		s.orders[rec.Key] = e
+		s.pendingOrd[partition{rec.Key.Merchant, rec.Key.Channel}].drop(func(x pendingEntry[tobirasync.OrderKey]) bool {
+			return s.orders[x.key].pending == x.seq
+		})
+		return nil
+	}
+	if e.pending == 0 && rec.Pending {
+		e.pending = enqueue(s, s.pendingOrd, partition{rec.Key.Merchant, rec.Key.Channel}, rec.Key)
+	}
+	s.orders[rec.Key] = e
 	return nil
+}
+
+// stored is a record as the store holds it, with the sequence number it was marked pending
+// with (0 while it is not pending). A record keeps its number while it stays pending, so pending
+// work is listed oldest first.
+type stored[R any] struct {
+	rec     R
+	pending uint64
 }
 
 // partition names one channel of one merchant, whose pending orders are listed together.
 type partition struct{ merchant, channel string }
 
-// markPending adds key to, or removes it from, the pending index of its partition. A key keeps
-// the sequence number it was first marked with, so pending work is listed oldest first.
-func markPending[P, K comparable](s *Store, index map[P]*pendingIndex[K], part P, key K, pending bool) {
-	p := index[part]
-	if p == nil {
-		if !pending {
-			return
-		}
-		p = &pendingIndex[K]{seq: map[K]uint64{}}
-		index[part] = p
+// enqueue appends key to the pending queue of its partition and returns the sequence number it
+// is pending with.
+func enqueue[P, K comparable](s *Store, index map[P]*pendingQueue[K], part P, key K) uint64 {
+	q := index[part]
+	if q == nil {
+		q = &pendingQueue[K]{}
+		index[part] = q
 	}
-	p.mark(s, key, pending)
+	s.seq++
+	q.live++
+	q.queue = append(q.queue, pendingEntry[K]{key, s.seq})
+	return s.seq
 }
 
-// pendingIndex lists the pending keys of one partition, oldest first, without sorting: seq holds
-// each pending key with the sequence number it was first marked with, and queue the same pairs in
-// that order, plus entries of keys unmarked since (whose seq no longer matches), which listing
-// skips and compaction drops.
-type pendingIndex[K comparable] struct {
-	seq   map[K]uint64
+// pendingQueue lists the pending keys of one partition oldest first, without sorting: keys in the
+// order they were marked pending, each with its sequence number. An entry is live while its record
+// is still pending with that number (see stored); the others linger until they reach the head or
+// a compaction drops them.
+type pendingQueue[K comparable] struct {
+	live  int // live entries
 	queue []pendingEntry[K]
 }
 
@@ -166,49 +185,34 @@ type pendingEntry[K comparable] struct {
 	seq uint64
 }
 
-func (p *pendingIndex[K]) live(e pendingEntry[K]) bool {
-	seq, ok := p.seq[e.key]
-	return ok && seq == e.seq
+// drop notes that one entry is no longer live; isLive tells which still are.
+func (q *pendingQueue[K]) drop(isLive func(pendingEntry[K]) bool) {
+	q.live--
+	// Work is usually finished oldest first: the head goes at once.
+	for len(q.queue) > 0 && !isLive(q.queue[0]) {
+		q.queue[0] = pendingEntry[K]{}
+		q.queue = q.queue[1:]
+	}
+	if len(q.queue) > 2*q.live+64 {
+		q.queue = slices.DeleteFunc(slices.Clone(q.queue), func(e pendingEntry[K]) bool { return !isLive(e) })
+	}
 }
 
-func (p *pendingIndex[K]) mark(s *Store, key K, pending bool) {
-	if _, ok := p.seq[key]; ok == pending {
-		return // already as wanted; a key marked again keeps its place
-	}
-	if !pending {
-		delete(p.seq, key)
-		// Entries of unmarked keys linger in the queue; dropped from its head at once (work is
-		// usually finished oldest first), and all of them once they outnumber the live ones.
-		for len(p.queue) > 0 && !p.live(p.queue[0]) {
-			var zero pendingEntry[K]
-			p.queue[0] = zero
-			p.queue = p.queue[1:]
-		}
-		if len(p.queue) > 2*len(p.seq)+64 {
-			p.queue = slices.DeleteFunc(slices.Clone(p.queue), func(e pendingEntry[K]) bool { return !p.live(e) })
-		}
-		return
-	}
-	s.seq++
-	p.seq[key] = s.seq
-	p.queue = append(p.queue, pendingEntry[K]{key, s.seq})
-}
-
-// oldest returns up to limit pending keys (every one when limit <= 0), oldest first.
-func (p *pendingIndex[K]) oldest(limit int) []K {
-	if p == nil {
+// oldest returns up to limit live keys (every one when limit <= 0), oldest first.
+func (q *pendingQueue[K]) oldest(limit int, isLive func(pendingEntry[K]) bool) []K {
+	if q == nil {
 		return []K{}
 	}
-	n := len(p.seq)
+	n := q.live
 	if limit > 0 {
 		n = min(n, limit)
 	}
 	out := make([]K, 0, n)
-	for _, e := range p.queue {
+	for _, e := range q.queue {
 		if len(out) == n {
 			break
 		}
-		if p.live(e) {
+		if isLive(e) {
 			out = append(out, e.key)
 		}
 	}
@@ -224,8 +228,8 @@ func (s *Store) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[
 	defer s.mu.Unlock()
 	out := make(map[tobirasync.OrderKey]*tobirasync.OrderRecord, len(keys))
 	for _, k := range keys {
-		if rec, ok := s.orders[k]; ok {
-			out[k] = rec.Clone()
+		if e, ok := s.orders[k]; ok {
+			out[k] = e.rec.Clone()
 		}
 	}
 	return out, nil
@@ -257,10 +261,12 @@ func (s *Store) PendingOrders(ctx context.Context, merchant, channel string, lim
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	keys := s.pendingOrd[partition{merchant, channel}].oldest(limit)
+	keys := s.pendingOrd[partition{merchant, channel}].oldest(limit, func(x pendingEntry[tobirasync.OrderKey]) bool {
+		return s.orders[x.key].pending == x.seq
+	})
 	out := make([]*tobirasync.OrderRecord, len(keys))
 	for i, k := range keys {
-		out[i] = s.orders[k].Clone()
+		out[i] = s.orders[k].rec.Clone()
 	}
 	return out, nil
 }
@@ -272,11 +278,11 @@ func (s *Store) GetShipment(ctx context.Context, id string) (*tobirasync.Shipmen
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, ok := s.shipments[id]
+	e, ok := s.shipments[id]
 	if !ok {
 		return nil, tobirasync.ErrNotFound
 	}
-	return rec.Clone(), nil
+	return e.rec.Clone(), nil
 }
 
 // PutShipment implements sync.ShipmentOutbox.
@@ -287,12 +293,21 @@ func (s *Store) PutShipment(ctx context.Context, rec *tobirasync.ShipmentRecord)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, ok := s.shipments[rec.ID]
-	if ok != (rec.Version != 0) || (ok && old.Version != rec.Version) {
+	if ok != (rec.Version != 0) || (ok && old.rec.Version != rec.Version) {
 		return tobirasync.ErrConflict
 	}
 	rec.Version++
-	s.shipments[rec.ID] = rec.Clone()
-	markPending(s, s.pendingShp, rec.Merchant, rec.ID, rec.State == tobirasync.ShipmentPending)
+	e := stored[*tobirasync.ShipmentRecord]{rec: rec.Clone(), pending: old.pending}
+	switch pending := rec.State == tobirasync.ShipmentPending; {
+	case e.pending != 0 && !pending:
+		e.pending = 0
+		s.shipments[rec.ID] = e
+		s.pendingShp[rec.Merchant].drop(func(x pendingEntry[string]) bool { return s.shipments[x.key].pending == x.seq })
+		return nil
+	case e.pending == 0 && pending:
+		e.pending = enqueue(s, s.pendingShp, rec.Merchant, rec.ID)
+	}
+	s.shipments[rec.ID] = e
 	return nil
 }
 
@@ -303,10 +318,10 @@ func (s *Store) PendingShipments(ctx context.Context, merchant string, limit int
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ids := s.pendingShp[merchant].oldest(limit)
+	ids := s.pendingShp[merchant].oldest(limit, func(x pendingEntry[string]) bool { return s.shipments[x.key].pending == x.seq })
 	out := make([]*tobirasync.ShipmentRecord, len(ids))
 	for i, id := range ids {
-		out[i] = s.shipments[id].Clone()
+		out[i] = s.shipments[id].rec.Clone()
 	}
 	return out, nil
 }
