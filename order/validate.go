@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
+	"unicode"
 )
 
 // ErrInvalid is matched (with errors.Is) by every validation error.
@@ -21,6 +21,17 @@ func (e *FieldError) Error() string { return "order: " + e.Field + ": " + e.Prob
 
 // Unwrap makes errors.Is(err, ErrInvalid) true.
 func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+// blank reports whether s is empty or only white space: strings.TrimSpace(s) == "", without
+// trimming both ends of a string that starts with a letter, as nearly every field does.
+func blank(s string) bool {
+	for _, r := range s {
+		if !unicode.IsSpace(r) {
+			return false
+		}
+	}
+	return true
+}
 
 // jpPostal reports whether s is NNN-NNNN.
 func jpPostal(s string) bool {
@@ -42,7 +53,7 @@ func (o *Order) Validate() error {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
 	}
-	if strings.TrimSpace(o.ID) == "" {
+	if blank(o.ID) {
 		bad("id", "is empty")
 	}
 	switch o.Status {
@@ -66,7 +77,7 @@ func (o *Order) Validate() error {
 			bad(f()+".id", "duplicate line id %q", l.ID)
 		}
 		seen[l.ID] = true
-		if strings.TrimSpace(l.SKU) == "" {
+		if blank(l.SKU) {
 			bad(f()+".sku", "is empty")
 		}
 		if l.Quantity <= 0 {
@@ -154,10 +165,10 @@ func (t Totals) validate(lineSum int64, currency string, bad func(string, string
 }
 
 func (a Address) validate(f string, bad func(string, string, ...any)) {
-	if strings.TrimSpace(a.Name) == "" {
+	if blank(a.Name) {
 		bad(f+".name", "is empty")
 	}
-	if strings.TrimSpace(a.Line1) == "" {
+	if blank(a.Line1) {
 		bad(f+".line1", "is empty")
 	}
 	if a.country() != "JP" {

@@ -715,6 +715,8 @@ func (e *Engine) send(ctx context.Context, m *merchant, c *Channel, updates []co
 	var conflicts []connector.StockUpdate
 	limit := max(c.Target.BatchLimit(), 1)
 	pushed := 0
+	// One map serves every batch: the Store and the cache copy what they record from it.
+	ok := make(map[string]int, min(limit, len(updates)))
 	for len(updates) > 0 {
 		batch := updates[:min(limit, len(updates))]
 		updates = updates[len(batch):]
@@ -722,7 +724,7 @@ func (e *Engine) send(ctx context.Context, m *merchant, c *Channel, updates []co
 		if err != nil {
 			return pushed, conflicts, e.channelErr(ctx, m, c.ID, err)
 		}
-		ok := make(map[string]int, len(batch))
+		clear(ok)
 		for i, r := range results {
 			if i >= len(batch) || r.SKU != batch[i].SKU {
 				continue // a result we cannot pair with an update counts as not acknowledged

@@ -83,7 +83,8 @@ type StockLedger interface {
 	DeleteReservation(ctx context.Context, merchant, key string) error
 	// Acked returns what the channel last acknowledged for each SKU it has acknowledged.
 	Acked(ctx context.Context, merchant, channel string) (map[string]int, error)
-	// PutAcked records acknowledged values.
+	// PutAcked records acknowledged values. values stays the caller's: the store copies what it
+	// keeps.
 	PutAcked(ctx context.Context, merchant, channel string, values map[string]int) error
 }
 
