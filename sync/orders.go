@@ -215,7 +215,7 @@ func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchan
 			continue
 		}
 		seen[orders[i].ID] = struct{}{}
-		d := e.decide(m, ch, keys[i], recs[keys[i]], &orders[i])
+		d := e.decide(m, ch, keys[i], recs[keys[i]], &orders[i], true)
 		switch d.kind {
 		case decideUnchanged:
 			res.Unchanged++
@@ -370,17 +370,20 @@ const (
 	decideOther
 )
 
-// decide classifies o against rec. For decideWrite it updates rec (or a new record) in place.
-func (e *Engine) decide(m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, o *order.Order) decision {
+// decide classifies o against rec. For decideWrite it updates rec (or a new record) in place;
+// when rec is shared (BatchOrderLedger.GetOrders), it updates a clone.
+func (e *Engine) decide(m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, o *order.Order, shared bool) decision {
 	if rec != nil && !o.UpdatedAt.IsZero() && o.UpdatedAt.Before(rec.Order.UpdatedAt) {
 		return decision{kind: decideUnchanged} // an older version than the one recorded: a late webhook or a stale page
 	}
 	// Most orders a listing returns are unchanged (the overlap, the sweep, duplicate pushes):
-	// decide that before anything costlier.
-	fp := o.Fingerprint()
-	if rec != nil && rec.State != StateQuarantined && rec.Fingerprint == fp && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
+	// decide that before anything costlier, and without allocating.
+	var buf [64]byte
+	fpb := o.AppendFingerprint(buf[:0])
+	if rec != nil && rec.State != StateQuarantined && rec.Fingerprint == string(fpb) && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
 		return decision{kind: decideUnchanged}
 	}
+	fp := string(fpb)
 	reason := ""
 	if err := o.Validate(); err != nil {
 		reason = err.Error()
@@ -391,8 +394,11 @@ func (e *Engine) decide(m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, 
 		return decision{kind: decideOther, fp: fp, reason: reason}
 	}
 	d := decision{kind: decideWrite, rec: rec, fp: fp}
-	if rec == nil {
+	switch {
+	case rec == nil:
 		d.rec, d.isNew = &OrderRecord{Key: k, State: StateRecorded}, true
+	case shared:
+		d.rec = rec.Clone()
 	}
 	e.applyOrder(m, ch, d.rec, o, fp)
 	return d
@@ -407,7 +413,7 @@ func (e *Engine) applyOrder(m *merchant, ch *Channel, rec *OrderRecord, o *order
 }
 
 func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, o *order.Order, res *OrdersResult) ([]string, error) {
-	d := e.decide(m, ch, k, rec, o)
+	d := e.decide(m, ch, k, rec, o, false)
 	switch d.kind {
 	case decideUnchanged:
 		res.Unchanged++

@@ -117,7 +117,10 @@ type LeaseStore interface {
 // would, and the engine orders its writes so that a batch cut short by a crash is redone.
 type BatchOrderLedger interface {
 	// GetOrders returns the records of the keys that exist; a missing key is absent from the map,
-	// not an error. Each record is a copy the caller may change.
+	// not an error. The records may be the store's own, shared with other readers: the caller
+	// must not modify them (it clones one to change it), and the store never modifies a record
+	// it handed out (a write replaces it). Most records a page reads are only compared with the
+	// listing, so they are not copied for nothing.
 	GetOrders(ctx context.Context, keys []OrderKey) (map[OrderKey]*OrderRecord, error)
 	// PutOrders applies PutOrder's insert or compare-and-set to each record, in order, and returns
 	// one error per record: nil (the record's Version was incremented), ErrConflict, or the
