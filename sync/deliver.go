@@ -98,7 +98,7 @@ func (e *Engine) settleBatch(ctx context.Context, bl BatchOrderLedger, m *mercha
 	if len(b.recs) == 0 {
 		return nil
 	}
-	touched, err := e.reserveAll(ctx, m, b.recs)
+	touched, err := e.reserveAll(ctx, m, b.recs, nil)
 	if err != nil {
 		res.Remaining += len(b.recs)
 		return err

@@ -233,7 +233,8 @@ func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchan
 		}
 		var (
 			first   error
-			written []*OrderRecord
+			written = make([]*OrderRecord, 0, len(writes))
+			fresh   = make([]bool, 0, len(writes))
 		)
 		for j, rec := range writes {
 			switch {
@@ -243,14 +244,14 @@ func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchan
 				} else {
 					res.Changed++
 				}
-				written = append(written, rec)
+				written, fresh = append(written, rec), append(fresh, ds[j].isNew)
 			case errors.Is(errs[j], ErrConflict):
 				single = append(single, at[j]) // another writer was first: decide again on its version
 			case first == nil:
 				first = errs[j]
 			}
 		}
-		skus, err := e.reserveAll(ctx, m, written)
+		skus, err := e.reserveAll(ctx, m, written, fresh)
 		touched = skus
 		if err != nil {
 			return touched, err

@@ -288,8 +288,11 @@ func (e *Engine) reserve(ctx context.Context, m *merchant, rec *OrderRecord) ([]
 }
 
 // reserveAll is reserve for many records, with one write for the reservations to insert or
-// replace when the store takes them in a batch.
-func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*OrderRecord) ([]string, error) {
+// replace when the store takes them in a batch. fresh, if not nil, marks the records that were
+// just inserted into the ledger: their reservations are written after them, so none is stored
+// yet and one that holds something is written without looking the stored one up (writing is
+// always correct; the lookup only saves writes that change nothing).
+func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*OrderRecord, fresh []bool) ([]string, error) {
 	br, ok := e.store.(BatchReservations)
 	if !ok || len(recs) < 2 {
 		var touched []string
@@ -312,9 +315,9 @@ func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*OrderRecor
 		puts    []inventory.Reservation
 		digests []string
 	)
-	for _, rec := range recs {
+	for i, rec := range recs {
 		m.computeReservation(m.pool, rec)
-		if m.unchanged() {
+		if !(fresh != nil && fresh[i] && len(m.scratch.digest) > 0) && m.unchanged() {
 			continue
 		}
 		r, digest := m.reservationOf(rec.Key.Channel)

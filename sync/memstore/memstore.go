@@ -19,10 +19,10 @@ type Store struct {
 	mu         gosync.Mutex
 	seq        uint64
 	cursors    map[string]versioned[string]
-	orders     map[tobirasync.OrderKey]stored[*tobirasync.OrderRecord]
-	pendingOrd map[partition]*pendingQueue[tobirasync.OrderKey]
-	shipments  map[string]stored[*tobirasync.ShipmentRecord]
-	pendingShp map[string]*pendingQueue[string] // by merchant
+	orders     map[tobirasync.OrderKey]*stored[*tobirasync.OrderRecord]
+	pendingOrd map[partition]*pendingQueue[*tobirasync.OrderRecord]
+	shipments  map[string]*stored[*tobirasync.ShipmentRecord]
+	pendingShp map[string]*pendingQueue[*tobirasync.ShipmentRecord] // by merchant
 	levels     map[string]map[string]inventory.Level
 	reserved   map[string]map[string]inventory.Reservation
 	acked      map[string]map[string]int
@@ -55,10 +55,10 @@ var (
 func New() *Store {
 	return &Store{
 		cursors:    map[string]versioned[string]{},
-		orders:     map[tobirasync.OrderKey]stored[*tobirasync.OrderRecord]{},
-		pendingOrd: map[partition]*pendingQueue[tobirasync.OrderKey]{},
-		shipments:  map[string]stored[*tobirasync.ShipmentRecord]{},
-		pendingShp: map[string]*pendingQueue[string]{},
+		orders:     map[tobirasync.OrderKey]*stored[*tobirasync.OrderRecord]{},
+		pendingOrd: map[partition]*pendingQueue[*tobirasync.OrderRecord]{},
+		shipments:  map[string]*stored[*tobirasync.ShipmentRecord]{},
+		pendingShp: map[string]*pendingQueue[*tobirasync.ShipmentRecord]{},
 		levels:     map[string]map[string]inventory.Level{},
 		reserved:   map[string]map[string]inventory.Reservation{},
 		acked:      map[string]map[string]int{},
@@ -122,33 +122,27 @@ func (s *Store) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error
 // Stored records are never modified in place: a write replaces the map entry, and readers get
 // clones. So a record handed over may still be read by its former owner without the lock.
 func (s *Store) putOrder(rec *tobirasync.OrderRecord, own bool) error {
-	old, ok := s.orders[rec.Key]
-	if ok != (rec.Version != 0) || (ok && old.rec.Version != rec.Version) {
+	c, ok := s.orders[rec.Key]
+	if ok != (rec.Version != 0) || (ok && c.rec.Version != rec.Version) {
 		return tobirasync.ErrConflict
 	}
 	rec.Version++
 	if !own {
 		rec = rec.Clone()
 	}
-	e := stored[*tobirasync.OrderRecord]{rec: rec, pending: old.pending}
-	if e.pending != 0 && !rec.Pending {
-		e.pending = 0
-		s.orders[rec.Key] = e
-		s.pendingOrd[partition{rec.Key.Merchant, rec.Key.Channel}].drop(func(x pendingEntry[tobirasync.OrderKey]) bool {
-			return s.orders[x.key].pending == x.seq
-		})
-		return nil
+	if !ok {
+		c = &stored[*tobirasync.OrderRecord]{}
+		s.orders[rec.Key] = c
 	}
-	if e.pending == 0 && rec.Pending {
-		e.pending = enqueue(s, s.pendingOrd, partition{rec.Key.Merchant, rec.Key.Channel}, rec.Key)
-	}
-	s.orders[rec.Key] = e
+	c.rec = rec
+	markPending(s, s.pendingOrd, partition{rec.Key.Merchant, rec.Key.Channel}, c, rec.Pending)
 	return nil
 }
 
-// stored is a record as the store holds it, with the sequence number it was marked pending
-// with (0 while it is not pending). A record keeps its number while it stays pending, so pending
-// work is listed oldest first.
+// stored holds the current version of a record, replaced on every write (the record itself is
+// never modified), and the sequence number it was marked pending with (0 while it is not
+// pending). A record keeps its number while it stays pending, so pending work is listed oldest
+// first. The pending queues point at it, so listing and unmarking need no map lookup.
 type stored[R any] struct {
 	rec     R
 	pending uint64
@@ -157,63 +151,70 @@ type stored[R any] struct {
 // partition names one channel of one merchant, whose pending orders are listed together.
 type partition struct{ merchant, channel string }
 
-// enqueue appends key to the pending queue of its partition and returns the sequence number it
-// is pending with.
-func enqueue[P, K comparable](s *Store, index map[P]*pendingQueue[K], part P, key K) uint64 {
-	q := index[part]
-	if q == nil {
-		q = &pendingQueue[K]{}
-		index[part] = q
+// markPending brings the pending queue of the record's partition in line with pending.
+func markPending[P comparable, R any](s *Store, index map[P]*pendingQueue[R], part P, c *stored[R], pending bool) {
+	switch {
+	case c.pending != 0 && !pending:
+		c.pending = 0
+		index[part].drop()
+	case c.pending == 0 && pending:
+		q := index[part]
+		if q == nil {
+			q = &pendingQueue[R]{}
+			index[part] = q
+		}
+		s.seq++
+		c.pending = s.seq
+		q.live++
+		q.queue = append(q.queue, pendingEntry[R]{c, s.seq})
 	}
-	s.seq++
-	q.live++
-	q.queue = append(q.queue, pendingEntry[K]{key, s.seq})
-	return s.seq
 }
 
-// pendingQueue lists the pending keys of one partition oldest first, without sorting: keys in the
-// order they were marked pending, each with its sequence number. An entry is live while its record
-// is still pending with that number (see stored); the others linger until they reach the head or
-// a compaction drops them.
-type pendingQueue[K comparable] struct {
+// pendingQueue lists the pending records of one partition oldest first, without sorting: in the
+// order they were marked pending, each with its sequence number. An entry is live while its
+// record is still pending with that number; the others linger until they reach the head or a
+// compaction drops them.
+type pendingQueue[R any] struct {
 	live  int // live entries
-	queue []pendingEntry[K]
+	queue []pendingEntry[R]
 }
 
-type pendingEntry[K comparable] struct {
-	key K
+type pendingEntry[R any] struct {
+	c   *stored[R]
 	seq uint64
 }
 
-// drop notes that one entry is no longer live; isLive tells which still are.
-func (q *pendingQueue[K]) drop(isLive func(pendingEntry[K]) bool) {
+func (e pendingEntry[R]) live() bool { return e.c.pending == e.seq }
+
+// drop notes that one entry is no longer live.
+func (q *pendingQueue[R]) drop() {
 	q.live--
 	// Work is usually finished oldest first: the head goes at once.
-	for len(q.queue) > 0 && !isLive(q.queue[0]) {
-		q.queue[0] = pendingEntry[K]{}
+	for len(q.queue) > 0 && !q.queue[0].live() {
+		q.queue[0] = pendingEntry[R]{}
 		q.queue = q.queue[1:]
 	}
 	if len(q.queue) > 2*q.live+64 {
-		q.queue = slices.DeleteFunc(slices.Clone(q.queue), func(e pendingEntry[K]) bool { return !isLive(e) })
+		q.queue = slices.DeleteFunc(slices.Clone(q.queue), func(e pendingEntry[R]) bool { return !e.live() })
 	}
 }
 
-// oldest returns up to limit live keys (every one when limit <= 0), oldest first.
-func (q *pendingQueue[K]) oldest(limit int, isLive func(pendingEntry[K]) bool) []K {
+// oldest returns up to limit pending records (every one when limit <= 0), oldest first.
+func (q *pendingQueue[R]) oldest(limit int) []R {
 	if q == nil {
-		return []K{}
+		return []R{}
 	}
 	n := q.live
 	if limit > 0 {
 		n = min(n, limit)
 	}
-	out := make([]K, 0, n)
+	out := make([]R, 0, n)
 	for _, e := range q.queue {
 		if len(out) == n {
 			break
 		}
-		if isLive(e) {
-			out = append(out, e.key)
+		if e.live() {
+			out = append(out, e.c.rec)
 		}
 	}
 	return out
@@ -261,12 +262,9 @@ func (s *Store) PendingOrders(ctx context.Context, merchant, channel string, lim
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	keys := s.pendingOrd[partition{merchant, channel}].oldest(limit, func(x pendingEntry[tobirasync.OrderKey]) bool {
-		return s.orders[x.key].pending == x.seq
-	})
-	out := make([]*tobirasync.OrderRecord, len(keys))
-	for i, k := range keys {
-		out[i] = s.orders[k].rec.Clone()
+	out := s.pendingOrd[partition{merchant, channel}].oldest(limit)
+	for i, rec := range out {
+		out[i] = rec.Clone()
 	}
 	return out, nil
 }
@@ -292,22 +290,17 @@ func (s *Store) PutShipment(ctx context.Context, rec *tobirasync.ShipmentRecord)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	old, ok := s.shipments[rec.ID]
-	if ok != (rec.Version != 0) || (ok && old.rec.Version != rec.Version) {
+	c, ok := s.shipments[rec.ID]
+	if ok != (rec.Version != 0) || (ok && c.rec.Version != rec.Version) {
 		return tobirasync.ErrConflict
 	}
 	rec.Version++
-	e := stored[*tobirasync.ShipmentRecord]{rec: rec.Clone(), pending: old.pending}
-	switch pending := rec.State == tobirasync.ShipmentPending; {
-	case e.pending != 0 && !pending:
-		e.pending = 0
-		s.shipments[rec.ID] = e
-		s.pendingShp[rec.Merchant].drop(func(x pendingEntry[string]) bool { return s.shipments[x.key].pending == x.seq })
-		return nil
-	case e.pending == 0 && pending:
-		e.pending = enqueue(s, s.pendingShp, rec.Merchant, rec.ID)
+	if !ok {
+		c = &stored[*tobirasync.ShipmentRecord]{}
+		s.shipments[rec.ID] = c
 	}
-	s.shipments[rec.ID] = e
+	c.rec = rec.Clone()
+	markPending(s, s.pendingShp, rec.Merchant, c, rec.State == tobirasync.ShipmentPending)
 	return nil
 }
 
@@ -318,10 +311,9 @@ func (s *Store) PendingShipments(ctx context.Context, merchant string, limit int
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ids := s.pendingShp[merchant].oldest(limit, func(x pendingEntry[string]) bool { return s.shipments[x.key].pending == x.seq })
-	out := make([]*tobirasync.ShipmentRecord, len(ids))
-	for i, id := range ids {
-		out[i] = s.shipments[id].rec.Clone()
+	out := s.pendingShp[merchant].oldest(limit)
+	for i, rec := range out {
+		out[i] = rec.Clone()
 	}
 	return out, nil
 }
