@@ -71,10 +71,13 @@ func (c *Channel) init() {
 	}
 }
 
-// pos is an order's place in the listing order.
+// pos is an order's place in the listing order, with the order stored there (nil in positions
+// only searched for); a put that does not append marks the index stale, so it never points at an
+// older version.
 type pos struct {
 	t  time.Time
 	id string
+	o  *order.Order
 }
 
 func (p pos) less(q pos) bool { return p.t.Before(q.t) || (p.t.Equal(q.t) && p.id < q.id) }
@@ -84,7 +87,7 @@ func (p pos) less(q pos) bool { return p.t.Before(q.t) || (p.t.Equal(q.t) && p.i
 func (c *Channel) put(o order.Order) {
 	_, existed := c.orders[o.ID]
 	c.orders[o.ID] = &o
-	p := pos{o.UpdatedAt, o.ID}
+	p := pos{o.UpdatedAt, o.ID, &o}
 	if !existed && !c.stale && (len(c.index) == 0 || c.index[len(c.index)-1].less(p)) {
 		c.index = append(c.index, p)
 		return
@@ -190,7 +193,7 @@ func (c *Channel) ListOrders(ctx context.Context, req connector.ListOrdersReques
 	if c.stale {
 		c.index = c.index[:0]
 		for _, o := range c.orders {
-			c.index = append(c.index, pos{o.UpdatedAt, o.ID})
+			c.index = append(c.index, pos{o.UpdatedAt, o.ID, o})
 		}
 		slices.SortFunc(c.index, func(a, b pos) int {
 			if a.less(b) {
@@ -202,9 +205,9 @@ func (c *Channel) ListOrders(ctx context.Context, req connector.ListOrdersReques
 		})
 		c.stale = false
 	}
-	start := pos{req.From, ""}
-	if req.Page != "" && !(pos{afterT, afterID}).less(start) {
-		start = pos{afterT, afterID + "\x00"}
+	start := pos{req.From, "", nil}
+	if req.Page != "" && !(pos{afterT, afterID, nil}).less(start) {
+		start = pos{afterT, afterID + "\x00", nil}
 	}
 	i, _ := slices.BinarySearchFunc(c.index, start, func(e, t pos) int {
 		if e.less(t) {
@@ -218,7 +221,7 @@ func (c *Channel) ListOrders(ctx context.Context, req connector.ListOrdersReques
 	for ; i < len(c.index) && c.index[i].t.Before(req.To) && len(match) <= size; i++ {
 		// The lines are shared, not copied: the channel never writes into them again, and
 		// callers of an OrderSource do not either (connector.OrderPage).
-		match = append(match, *c.orders[c.index[i].id])
+		match = append(match, *c.index[i].o)
 	}
 	c.mu.Unlock()
 	page := &connector.OrderPage{}
