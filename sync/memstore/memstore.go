@@ -119,8 +119,9 @@ func (s *Store) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error
 // putOrder is PutOrder for callers holding s.mu. With own, the store keeps rec itself (the
 // caller handed it over, as PutOrders does); otherwise a copy.
 //
-// Stored records are never modified in place: a write replaces the map entry, and readers get
-// clones. So a record handed over may still be read by its former owner without the lock.
+// Stored records are never modified in place: a write puts a new record in the key's cell, and
+// readers get clones, or (GetOrders) the record itself to read. So a record handed over or handed
+// out may be read without the lock while later versions are written.
 func (s *Store) putOrder(rec *tobirasync.OrderRecord, own bool) error {
 	c, ok := s.orders[rec.Key]
 	if ok != (rec.Version != 0) || (ok && c.rec.Version != rec.Version) {
