@@ -35,7 +35,9 @@ type ListOrdersRequest struct {
 	Limit int
 }
 
-// OrderPage is one page of orders.
+// OrderPage is one page of orders. The page is the caller's, but a source may share the slices
+// and maps inside its orders (lines, refs) with its own state: the caller must not modify them in
+// place (it replaces them to edit), and the source never writes into what it handed out.
 type OrderPage struct {
 	Orders  []order.Order
 	Rejects []Reject
@@ -182,6 +184,10 @@ const (
 )
 
 // Fulfiller is a warehouse that accepts fulfillment requests. Every method is idempotent on its key.
+//
+// A request's slices and maps (the order's lines, refs) may be shared with the engine's records:
+// a Fulfiller must not modify them, and copies what it keeps past the call (as io.Writer must
+// not modify the bytes it is given).
 type Fulfiller interface {
 	Submit(ctx context.Context, r FulfillmentRequest) error
 	Change(ctx context.Context, r ChangeRequest) (Answer, error)

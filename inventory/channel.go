@@ -253,23 +253,32 @@ func (p *Pool) RemoveChannel(channel string) {
 // Resolve returns the warehouse components of a channel SKU. In a channel without an explicit map
 // every SKU resolves to itself with quantity 1. The result is a fresh slice the caller may keep.
 func (p *Pool) Resolve(channel, channelSKU string) ([]Item, error) {
+	items, err := p.AppendResolve(nil, channel, channelSKU)
+	if err == nil && items == nil {
+		items = []Item{} // a SKU mapped to no components: empty, as before, not nil
+	}
+	return items, err
+}
+
+// AppendResolve is Resolve appending the components to dst, so that a caller resolving SKU after
+// SKU can reuse one buffer. On error it returns dst unchanged.
+func (p *Pool) AppendResolve(dst []Item, channel, channelSKU string) ([]Item, error) {
 	cs, ok := p.channels[channel]
 	if !ok {
-		return nil, &SKUError{Channel: channel, SKU: channelSKU, Err: ErrUnknownChannel}
+		return dst, &SKUError{Channel: channel, SKU: channelSKU, Err: ErrUnknownChannel}
 	}
 	if cs.identity {
 		if channelSKU == "" {
-			return nil, &SKUError{Channel: channel, SKU: channelSKU, Err: ErrUnknownSKU}
+			return dst, &SKUError{Channel: channel, SKU: channelSKU, Err: ErrUnknownSKU}
 		}
-		return []Item{{SKU: channelSKU, Quantity: 1}}, nil
+		return append(dst, Item{SKU: channelSKU, Quantity: 1}), nil
 	}
 	e, ok := cs.skus[channelSKU]
 	if !ok {
-		return nil, &SKUError{Channel: channel, SKU: channelSKU, Err: ErrUnknownSKU}
+		return dst, &SKUError{Channel: channel, SKU: channelSKU, Err: ErrUnknownSKU}
 	}
-	items := make([]Item, len(e.comps))
-	for i, c := range e.comps {
-		items[i] = Item{SKU: p.whs[c.wh].name, Quantity: c.qty}
+	for _, c := range e.comps {
+		dst = append(dst, Item{SKU: p.whs[c.wh].name, Quantity: c.qty})
 	}
-	return items, nil
+	return dst, nil
 }

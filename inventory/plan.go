@@ -114,6 +114,9 @@ func sortChanges(c []Change) {
 // building the plan, which makes it the cheaper way to sync a whole catalogue.
 func (p *Pool) PlanChanges(channel string, skus []string, acked func(sku string) (int, bool)) []Change {
 	var out []Change
+	if skus != nil {
+		out = make([]Change, 0, len(skus))
+	}
 	add := func(sku string, n int) {
 		var prev int
 		var had bool

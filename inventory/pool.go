@@ -150,12 +150,21 @@ type changes struct {
 	before []int
 }
 
-func (c *changes) touch(p *Pool, wh int32) {
+// newChanges returns a changes that fills the given buffers first: callers pass arrays on their
+// stack, which hold the few SKUs of one order without allocating.
+func newChanges(wh []int32, before []int) changes {
+	return changes{wh: wh[:0], before: before[:0]}
+}
+
+// touch returns c with wh noted. It works on a copy and returns it, rather than through a
+// pointer, so that the buffers newChanges was given can stay on the caller's stack.
+func (c changes) touch(p *Pool, wh int32) changes {
 	if slices.Contains(c.wh, wh) {
-		return
+		return c
 	}
 	c.wh = append(c.wh, wh)
 	c.before = append(c.before, p.whs[wh].free())
+	return c
 }
 
 func (c *changes) result(p *Pool) []string {
@@ -287,21 +296,25 @@ func (p *Pool) Reserve(r Reservation) (changed []string) {
 			nr.ships = append(nr.ships, shipment{wh: wh, qty: clampQty(sh.Quantity), at: sh.At})
 		}
 	}
-	var ch changes
+	var (
+		whBuf     [8]int32
+		beforeBuf [8]int
+	)
+	ch := newChanges(whBuf[:], beforeBuf[:])
 	if old := p.res[r.Key]; old != nil {
 		for _, it := range old.items {
-			ch.touch(p, it.wh)
+			ch = ch.touch(p, it.wh)
 		}
 		for _, s := range old.ships {
-			ch.touch(p, s.wh)
+			ch = ch.touch(p, s.wh)
 		}
 		p.unlink(old)
 	}
 	for _, it := range nr.items {
-		ch.touch(p, it.wh)
+		ch = ch.touch(p, it.wh)
 	}
 	for _, s := range nr.ships {
-		ch.touch(p, s.wh)
+		ch = ch.touch(p, s.wh)
 	}
 	if !nr.done() {
 		p.link(nr)
@@ -360,9 +373,13 @@ func (p *Pool) Release(key string) []string {
 	if !ok {
 		return nil
 	}
-	var ch changes
+	var (
+		whBuf     [8]int32
+		beforeBuf [8]int
+	)
+	ch := newChanges(whBuf[:], beforeBuf[:])
 	for _, it := range r.items {
-		ch.touch(p, it.wh)
+		ch = ch.touch(p, it.wh)
 		p.whs[it.wh].reserved -= it.qty
 	}
 	r.items = nil
@@ -383,7 +400,11 @@ func (p *Pool) Shipped(key string, items []Item, at time.Time) []string {
 	if !ok {
 		return nil
 	}
-	var ch changes
+	var (
+		whBuf     [8]int32
+		beforeBuf [8]int
+	)
+	ch := newChanges(whBuf[:], beforeBuf[:])
 	for _, it := range items {
 		if it.SKU == "" || it.Quantity <= 0 {
 			continue
@@ -402,7 +423,7 @@ func (p *Pool) Shipped(key string, items []Item, at time.Time) []string {
 			r.items = slices.DeleteFunc(r.items, func(x resItem) bool { return x.qty == 0 })
 		}
 		if p.counted(wh, at) {
-			ch.touch(p, wh)
+			ch = ch.touch(p, wh)
 			p.whs[wh].reserved -= q
 		} else {
 			r.ships = append(r.ships, shipment{wh: wh, qty: q, at: at})

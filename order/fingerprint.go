@@ -14,10 +14,17 @@ import (
 // the warehouse must hear about changes it; a change it need not (status words, prices, names of
 // products, timestamps, refs) does not. Line order does not matter.
 func (o *Order) Fingerprint() string {
+	var buf [2 * digestSize]byte
+	return string(o.AppendFingerprint(buf[:0]))
+}
+
+// AppendFingerprint appends o.Fingerprint() to b. A caller that only compares fingerprints
+// (most orders a listing returns are unchanged) can keep them on its stack.
+func (o *Order) AppendFingerprint(b []byte) []byte {
 	var buf [512]byte
-	b := appendLines(buf[:0], o.Lines)
-	b = o.appendShipping(b)
-	return digest(b)
+	data := appendLines(buf[:0], o.Lines)
+	data = o.appendShipping(data)
+	return appendDigest(b, data)
 }
 
 // ShippingFingerprint is the Fingerprint without the lines: two orders with equal shipping
@@ -28,9 +35,18 @@ func (o *Order) ShippingFingerprint() string {
 	return digest(o.appendShipping(buf[:0]))
 }
 
+// digestSize is how many bytes of the SHA-256 a fingerprint keeps: 128 bits, so that two
+// contents colliding (a change taken for no change) is out of reach.
+const digestSize = 16
+
 func digest(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
+	var buf [2 * digestSize]byte
+	return string(appendDigest(buf[:0], b))
+}
+
+func appendDigest(dst, data []byte) []byte {
+	sum := sha256.Sum256(data)
+	return hex.AppendEncode(dst, sum[:digestSize])
 }
 
 func appendLines(b []byte, lines []Line) []byte {

@@ -3,7 +3,8 @@ package order
 import (
 	"errors"
 	"fmt"
-	"strings"
+	"strconv"
+	"unicode"
 )
 
 // ErrInvalid is matched (with errors.Is) by every validation error.
@@ -20,6 +21,17 @@ func (e *FieldError) Error() string { return "order: " + e.Field + ": " + e.Prob
 
 // Unwrap makes errors.Is(err, ErrInvalid) true.
 func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+// blank reports whether s is empty or only white space: strings.TrimSpace(s) == "", without
+// trimming both ends of a string that starts with a letter, as nearly every field does.
+func blank(s string) bool {
+	for _, r := range s {
+		if !unicode.IsSpace(r) {
+			return false
+		}
+	}
+	return true
+}
 
 // jpPostal reports whether s is NNN-NNNN.
 func jpPostal(s string) bool {
@@ -41,7 +53,7 @@ func (o *Order) Validate() error {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
 	}
-	if strings.TrimSpace(o.ID) == "" {
+	if blank(o.ID) {
 		bad("id", "is empty")
 	}
 	switch o.Status {
@@ -56,31 +68,35 @@ func (o *Order) Validate() error {
 	var currency string
 	var subtotal int64
 	for i, l := range o.Lines {
-		f := fmt.Sprintf("lines[%d]", i)
+		// The field's path is built only for a problem: valid orders, the common case, cost no
+		// allocation for it.
+		f := func() string { return "lines[" + strconv.Itoa(i) + "]" }
 		if l.ID == "" {
-			bad(f+".id", "is empty")
+			bad(f()+".id", "is empty")
 		} else if seen[l.ID] {
-			bad(f+".id", "duplicate line id %q", l.ID)
+			bad(f()+".id", "duplicate line id %q", l.ID)
 		}
 		seen[l.ID] = true
-		if strings.TrimSpace(l.SKU) == "" {
-			bad(f+".sku", "is empty")
+		if blank(l.SKU) {
+			bad(f()+".sku", "is empty")
 		}
 		if l.Quantity <= 0 {
-			bad(f+".quantity", "must be positive, got %d", l.Quantity)
+			bad(f()+".quantity", "must be positive, got %d", l.Quantity)
 		}
 		if l.Cancelled < 0 || l.Cancelled > l.Quantity {
-			bad(f+".cancelled", "must be between 0 and quantity %d, got %d", l.Quantity, l.Cancelled)
+			bad(f()+".cancelled", "must be between 0 and quantity %d, got %d", l.Quantity, l.Cancelled)
 		}
 		if !l.UnitPrice.IsZero() {
-			checkMoney(f+".unit_price", l.UnitPrice, bad)
+			if _, ok := currencyDigits[l.UnitPrice.Currency]; !ok {
+				checkMoney(f()+".unit_price", l.UnitPrice, bad) // reports the unknown currency
+			}
 			if l.UnitPrice.Amount < 0 {
-				bad(f+".unit_price", "is negative")
+				bad(f()+".unit_price", "is negative")
 			}
 			if currency == "" {
 				currency = l.UnitPrice.Currency
 			} else if l.UnitPrice.Currency != currency {
-				bad(f+".unit_price", "currency %s differs from %s", l.UnitPrice.Currency, currency)
+				bad(f()+".unit_price", "currency %s differs from %s", l.UnitPrice.Currency, currency)
 			}
 			subtotal += l.UnitPrice.Amount * int64(l.Quantity)
 		}
@@ -149,10 +165,10 @@ func (t Totals) validate(lineSum int64, currency string, bad func(string, string
 }
 
 func (a Address) validate(f string, bad func(string, string, ...any)) {
-	if strings.TrimSpace(a.Name) == "" {
+	if blank(a.Name) {
 		bad(f+".name", "is empty")
 	}
-	if strings.TrimSpace(a.Line1) == "" {
+	if blank(a.Line1) {
 		bad(f+".line1", "is empty")
 	}
 	if a.country() != "JP" {

@@ -3,6 +3,7 @@ package sync
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -195,12 +196,31 @@ func (m *Merchant) dest(channel, sku string) string {
 	return RouteMerchant
 }
 
+// route is the lines of an order going to one destination.
+type route struct {
+	dest  string
+	lines []order.Line
+}
+
+// routeSet is an order's lines split by destination, ordered by destination.
+type routeSet []route
+
+// lines returns the lines going to d, or nil.
+func (rs routeSet) lines(d string) []order.Line {
+	for _, r := range rs {
+		if r.dest == d {
+			return r.lines
+		}
+	}
+	return nil
+}
+
 // routes splits an order's lines by destination, keeping lines whose units were all cancelled so
-// that a cancellation still reaches the warehouse that holds them.
-func (m *Merchant) routes(channel string, o *order.Order) map[string][]order.Line {
+// that a cancellation still reaches the warehouse that holds them. It appends to buf, so a caller
+// can keep the usual one or two destinations on its stack; callers only read the result.
+func (m *Merchant) routes(channel string, o *order.Order, buf routeSet) routeSet {
 	dest := func(sku string) string { return m.dest(channel, sku) }
-	// Most orders go to one place: share the order's lines instead of copying them. Callers only
-	// read the result.
+	// Most orders go to one place: share the order's lines instead of copying them.
 	first, one := "", true
 	for i, l := range o.Lines {
 		if d := dest(l.SKU); i == 0 {
@@ -210,13 +230,20 @@ func (m *Merchant) routes(channel string, o *order.Order) map[string][]order.Lin
 			break
 		}
 	}
+	out := buf[:0]
 	if one {
-		return map[string][]order.Line{first: o.Lines}
+		if len(o.Lines) == 0 {
+			return out
+		}
+		return append(out, route{first, o.Lines})
 	}
-	out := make(map[string][]order.Line, 2)
 	for _, l := range o.Lines {
 		d := dest(l.SKU)
-		out[d] = append(out[d], l)
+		i, found := slices.BinarySearchFunc(out, d, func(r route, d string) int { return strings.Compare(r.dest, d) })
+		if !found {
+			out = slices.Insert(out, i, route{dest: d})
+		}
+		out[i].lines = append(out[i].lines, l)
 	}
 	return out
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -27,7 +26,9 @@ var tokyo = func() *time.Location {
 // struggling) and leaves the rest pending.
 func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, res *OrdersResult) error {
 	bl, batched := e.store.(BatchOrderLedger)
-	seen := map[OrderKey]bool{}
+	// seen keeps a record that stays pending (held until a date) from being delivered twice in
+	// one run; every key is of this merchant and channel, so the order ID tells them apart.
+	seen := map[string]struct{}{}
 	for {
 		recs, err := e.store.PendingOrders(ctx, m.cfg.ID, ch.ID, e.opt.PageLimit)
 		if err != nil {
@@ -35,15 +36,15 @@ func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, r
 		}
 		var sb *settleBatch
 		if batched {
-			sb = &settleBatch{}
+			sb = &settleBatch{ch: ch, recs: make([]*OrderRecord, 0, len(recs)), after: make([]delivered, 0, len(recs))}
 		}
 		progressed := false
 		var runErr error
 		for _, rec := range recs {
-			if seen[rec.Key] {
+			if _, ok := seen[rec.Key.OrderID]; ok {
 				continue
 			}
-			seen[rec.Key] = true
+			seen[rec.Key.OrderID] = struct{}{}
 			progressed = true
 			if err := e.deliverTo(ctx, m, ch, rec, sb); err != nil {
 				res.Remaining++
@@ -78,10 +79,12 @@ func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, r
 }
 
 // settleBatch collects the deliveries of a page that end in a plain settle, to record them with
-// one PutOrders; after holds, per record, what deliver does once its record is written.
+// one PutOrders; after holds, per record, what deliver does once its record is written. PutOrders
+// takes the records over, so nothing in after may modify them.
 type settleBatch struct {
+	ch    *Channel
 	recs  []*OrderRecord
-	after []func() error
+	after []delivered
 }
 
 func (b *settleBatch) holds(rec *OrderRecord) bool {
@@ -95,7 +98,7 @@ func (e *Engine) settleBatch(ctx context.Context, bl BatchOrderLedger, m *mercha
 	if len(b.recs) == 0 {
 		return nil
 	}
-	touched, err := e.reserveAll(ctx, m, b.recs)
+	touched, err := e.reserveAll(ctx, m, b.recs, nil)
 	if err != nil {
 		res.Remaining += len(b.recs)
 		return err
@@ -111,7 +114,7 @@ func (e *Engine) settleBatch(ctx context.Context, bl BatchOrderLedger, m *mercha
 	for i, rec := range b.recs {
 		err := errs[i]
 		if err == nil {
-			err = b.after[i]()
+			err = e.finish(ctx, m, b.ch, &b.after[i])
 		}
 		switch {
 		case err != nil:
@@ -128,7 +131,7 @@ func (e *Engine) settleBatch(ctx context.Context, bl BatchOrderLedger, m *mercha
 	return first
 }
 
-// lineQty is what a request holds of one line.
+// wantLines is what a request holds of the lines: their open units.
 func wantLines(lines []order.Line) []connector.LineQuantity {
 	out := make([]connector.LineQuantity, 0, len(lines))
 	for _, l := range lines {
@@ -171,10 +174,19 @@ func decreases(have, want []connector.LineQuantity) ([]connector.LineQuantity, b
 	return cut, len(w) == 0
 }
 
-// subset is the order with only the given lines: what one warehouse is asked to ship.
+// hasOpen reports whether any of the lines still wants units (wantLines is not empty).
+func hasOpen(lines []order.Line) bool {
+	return slices.ContainsFunc(lines, func(l order.Line) bool { return l.Open() > 0 })
+}
+
+// subset is the order with only the given lines: what one warehouse is asked to ship. When they
+// are all of the order's lines (most orders go to one warehouse), it shares them: fulfillers do
+// not modify a request (connector.Fulfiller), and the engine never writes into a record's lines.
 func subset(o *order.Order, lines []order.Line) order.Order {
 	c := *o
-	c.Lines = slices.Clone(lines)
+	if len(lines) != len(o.Lines) || len(lines) == 0 || &lines[0] != &o.Lines[0] {
+		c.Lines = slices.Clone(lines)
+	}
 	return c
 }
 
@@ -220,30 +232,23 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 			return err
 		}
 		if !wasHeld {
-			e.emit(OrderHeld{Key: rec.Key, Reason: reason})
+			emit(e, OrderHeld{Key: rec.Key, Reason: reason})
 		}
 		return nil
 	}
 	rec.HoldReason = ""
-	routes := m.cfg.routes(ch.ID, o)
-	dests := make([]string, 0, len(routes))
-	for d := range routes {
-		dests = append(dests, d)
-	}
-	sort.Strings(dests)
-	for _, d := range dests {
-		if m.warehouses[d] != nil && !cancelled && len(wantLines(routes[d])) > 0 && activeRequest(rec, d) < 0 {
+	var buf [2]route
+	routes := m.cfg.routes(ch.ID, o, buf[:0])
+	for _, rt := range routes {
+		if d := rt.dest; m.warehouses[d] != nil && !cancelled && hasOpen(rt.lines) && activeRequest(rec, d) < 0 {
+			if rec.Requests == nil {
+				rec.Requests = make([]Request, 0, len(routes))
+			}
 			rec.Requests = append(rec.Requests, Request{Target: d, Key: nextRequestKey(rec, d), State: RequestNew})
 		}
 	}
 	// Lines routed away are reported when they change, once the write recording them lands.
 	away := routedAway(m, rec, routes, cancelled)
-	reportRouting := func() {
-		for _, ev := range away {
-			e.emit(ev)
-		}
-		away = nil
-	}
 	shipFP := o.ShippingFingerprint()
 	progressed := false
 	for i := range rec.Requests {
@@ -256,10 +261,11 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 			return err
 		}
 		var want []connector.LineQuantity
+		lines := routes.lines(r.Target)
 		if !cancelled {
-			want = wantLines(routes[r.Target])
+			want = wantLines(lines)
 		}
-		done, err := e.step(ctx, m, wh, rec, r, subset(o, routes[r.Target]), want, shipFP)
+		done, err := e.step(ctx, m, wh, rec, r, subset(o, lines), want, shipFP)
 		if err != nil {
 			switch connector.Classify(err) {
 			case connector.Unauthorized:
@@ -275,7 +281,7 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 			if progressed {
 				// Keep what the other warehouses answered; the failed one is tried again later.
 				if perr := e.store.PutOrder(ctx, rec); perr == nil {
-					reportRouting()
+					e.reportRouting(away)
 				}
 			}
 			return err
@@ -291,37 +297,63 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 	// between wakes them at the next run.
 	wake := rec.State == StateShipped && len(rec.Shipments) > 0
 	rec.Pending = wake
-	finish := func() error {
-		reportRouting()
-		if !wasShipped && rec.State == StateShipped {
-			e.emit(OrderShipped{Key: rec.Key})
-		}
-		if wake {
-			if err := e.wakeWaiting(ctx, m, rec); err != nil {
-				return err
-			}
-			rec.Pending = false
-			if err := e.store.PutOrder(ctx, rec); err != nil {
-				return err
-			}
-		}
-		if ack, ok := ch.Source.(connector.Acknowledger); ok && rec.State == StateSent && len(rec.Shipments) == 0 {
-			// Best effort: the platform wants to know the warehouse took the order in. A failure is
-			// logged, never a reason to send the order twice.
-			if err := ack.AcknowledgeOrder(ctx, rec.Order); err != nil {
-				e.opt.Logger.WarnContext(ctx, "tobira: acknowledging order failed", "order", rec.Key.String(), "err", err)
-			}
-		}
-		return nil
-	}
-	if batch != nil {
-		batch.recs, batch.after = append(batch.recs, rec), append(batch.after, finish)
+	d := delivered{rec: rec, away: away, wasShipped: wasShipped, wake: wake}
+	// A batch hands rec over to the store (BatchOrderLedger.PutOrders), after which finish may
+	// only read it; waking shipments writes rec again, so those few settle here.
+	if batch != nil && !wake {
+		batch.recs, batch.after = append(batch.recs, rec), append(batch.after, d)
 		return nil
 	}
 	if err := e.settle(ctx, m, rec); err != nil {
 		return err
 	}
-	return finish()
+	return e.finish(ctx, m, ch, &d)
+}
+
+// delivered is what a delivery leaves to do once its record is written (finish).
+type delivered struct {
+	rec        *OrderRecord
+	away       []LinesRoutedAway // events for lines routed away, to report
+	wasShipped bool              // the record was shipped before the delivery
+	wake       bool              // the order is complete with shipments waiting for it
+}
+
+// finish does what follows the write of a delivery's record: the events, waking the shipments
+// that waited for the order to complete, and the channel's acknowledgement. Unless d.wake, it
+// only reads the record, which a batch has handed over to the store.
+func (e *Engine) finish(ctx context.Context, m *merchant, ch *Channel, d *delivered) error {
+	rec := d.rec
+	e.reportRouting(d.away)
+	if !d.wasShipped && rec.State == StateShipped {
+		emit(e, OrderShipped{Key: rec.Key})
+	}
+	if d.wake {
+		if err := e.wakeWaiting(ctx, m, rec); err != nil {
+			return err
+		}
+		rec.Pending = false
+		if err := e.store.PutOrder(ctx, rec); err != nil {
+			return err
+		}
+	}
+	if ack, ok := ch.Source.(connector.Acknowledger); ok && rec.State == StateSent && len(rec.Shipments) == 0 {
+		// Best effort: the platform wants to know the warehouse took the order in. A failure is
+		// logged, never a reason to send the order twice. The connector gets its own lines: a
+		// batch has handed rec over to the store, which must not see them change.
+		o := rec.Order
+		o.Lines = slices.Clone(o.Lines)
+		if err := ack.AcknowledgeOrder(ctx, o); err != nil {
+			e.opt.Logger.WarnContext(ctx, "tobira: acknowledging order failed", "order", rec.Key.String(), "err", err)
+		}
+	}
+	return nil
+}
+
+// reportRouting emits the LinesRoutedAway events of a delivery whose record was written.
+func (e *Engine) reportRouting(away []LinesRoutedAway) {
+	for _, ev := range away {
+		emit(e, ev)
+	}
 }
 
 // settle records the end of a delivery: the reservation is brought in line with the record
@@ -341,10 +373,13 @@ func (e *Engine) settle(ctx context.Context, m *merchant, rec *OrderRecord) erro
 // routedAway returns the LinesRoutedAway events to emit, and records them in rec.Away: one for
 // each destination other than a warehouse whose lines differ from what was last reported, with
 // every line now going there (none when the lines were cancelled or removed since).
-func routedAway(m *merchant, rec *OrderRecord, routes map[string][]order.Line, cancelled bool) []LinesRoutedAway {
+func routedAway(m *merchant, rec *OrderRecord, routes routeSet, cancelled bool) []LinesRoutedAway {
+	if len(rec.Away) == 0 && !slices.ContainsFunc(routes, func(r route) bool { return m.warehouses[r.dest] == nil }) {
+		return nil // every line goes to a warehouse, and none went elsewhere before: the usual order
+	}
 	dests := map[string]bool{}
-	for d := range routes {
-		dests[d] = true
+	for _, r := range routes {
+		dests[r.dest] = true
 	}
 	for d := range rec.Away {
 		dests[d] = true
@@ -356,7 +391,7 @@ func routedAway(m *merchant, rec *OrderRecord, routes map[string][]order.Line, c
 		}
 		var lines []connector.LineQuantity
 		if !cancelled {
-			lines = wantLines(routes[d])
+			lines = wantLines(routes.lines(d))
 		}
 		digest := linesDigest(lines)
 		prev, reported := rec.Away[d]
@@ -397,10 +432,10 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 		r.Seq++
 		if a.Accepted {
 			r.State, r.Lines, r.Refused, r.RefusedReason = RequestCancelled, nil, "", ""
-			e.emit(OrderCancelled{Key: rec.Key, Warehouse: r.Target})
+			emit(e, OrderCancelled{Key: rec.Key, Warehouse: r.Target})
 		} else {
 			r.Refused, r.RefusedReason = "cancel", a.Reason
-			e.emit(CancelRefused{Key: rec.Key, Warehouse: r.Target, Reason: a.Reason})
+			emit(e, CancelRefused{Key: rec.Key, Warehouse: r.Target, Reason: a.Reason})
 		}
 		return true, nil
 	case r.State == RequestNew:
@@ -409,7 +444,7 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 		}
 		if r.ShippingFP == "" {
 			r.State, r.Lines, r.ShippingFP = RequestSent, want, shipFP
-			e.emit(OrderSent{Key: rec.Key, Warehouse: r.Target, Request: r.Key})
+			emit(e, OrderSent{Key: rec.Key, Warehouse: r.Target, Request: r.Key})
 			return true, nil
 		}
 		// An earlier content may have been submitted under this key (intake recorded it in
@@ -442,7 +477,7 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 	}
 	if resubmitted {
 		r.State = RequestSent
-		e.emit(OrderSent{Key: rec.Key, Warehouse: r.Target, Request: r.Key})
+		emit(e, OrderSent{Key: rec.Key, Warehouse: r.Target, Request: r.Key})
 	}
 	r.Seq++
 	switch {
@@ -453,16 +488,16 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 			// Nothing the host has not heard: the content is what OrderSent or an earlier
 			// event reported.
 		case cancelOnly:
-			e.emit(OrderCancelled{Key: rec.Key, Warehouse: r.Target, Lines: cut})
+			emit(e, OrderCancelled{Key: rec.Key, Warehouse: r.Target, Lines: cut})
 		default:
-			e.emit(OrderChanged{Key: rec.Key, Warehouse: r.Target})
+			emit(e, OrderChanged{Key: rec.Key, Warehouse: r.Target})
 		}
 	case cancelOnly:
 		r.Refused, r.RefusedReason = digest, a.Reason
-		e.emit(CancelRefused{Key: rec.Key, Warehouse: r.Target, Lines: cut, Reason: a.Reason})
+		emit(e, CancelRefused{Key: rec.Key, Warehouse: r.Target, Lines: cut, Reason: a.Reason})
 	default:
 		r.Refused, r.RefusedReason = digest, a.Reason
-		e.emit(ChangeRefused{Key: rec.Key, Warehouse: r.Target, Reason: a.Reason})
+		emit(e, ChangeRefused{Key: rec.Key, Warehouse: r.Target, Reason: a.Reason})
 	}
 	return true, nil
 }

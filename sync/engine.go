@@ -138,6 +138,7 @@ type merchant struct {
 	// not written again.
 	persisted map[string]string
 	loaded    bool
+	scratch   resScratch
 }
 
 // New returns an engine over store.
@@ -286,7 +287,9 @@ func (e *Engine) renew(ctx context.Context, partition string) error {
 	return err
 }
 
-func (e *Engine) emit(ev Event) {
+// emit delivers an event to the observer, if any. It is generic so that the event becomes an
+// Event (an allocation) only when someone observes it.
+func emit[E Event](e *Engine, ev E) {
 	if e.opt.Observer != nil {
 		e.opt.Observer.Observe(ev)
 	}
@@ -303,7 +306,7 @@ func (e *Engine) quarantine(ctx context.Context, q Quarantined) error {
 	}
 	e.opt.Logger.WarnContext(ctx, "tobira: quarantined", "kind", q.Kind, "merchant", q.Merchant,
 		"source", q.Source, "item", q.ItemID, "reason", q.Reason)
-	e.emit(ItemQuarantined{Item: q})
+	emit(e, ItemQuarantined{Item: q})
 	return nil
 }
 
@@ -316,20 +319,27 @@ func (e *Engine) Quarantined(ctx context.Context, merchantID string) ([]Quaranti
 func (e *Engine) stop(ctx context.Context, m *merchant, id string, err error) {
 	if _, loaded := m.stopped.LoadOrStore(id, err.Error()); !loaded {
 		e.opt.Logger.ErrorContext(ctx, "tobira: stopped: credentials refused", "merchant", m.cfg.ID, "channel", id, "err", err)
-		e.emit(ChannelStopped{Merchant: m.cfg.ID, Channel: id, Reason: err.Error()})
+		emit(e, ChannelStopped{Merchant: m.cfg.ID, Channel: id, Reason: err.Error()})
 	}
 }
 
 // key derives an idempotency key from its parts. Keys are stable across processes and
 // restarts: the same request always carries the same key, a different one never does.
 func key(parts ...string) string {
-	h := sha256.New()
+	// Built in a stack buffer and hashed at once: the one allocation is the key itself. The bytes
+	// hashed must never change, or every stored request would get a new key.
+	var buf [256]byte
+	b := buf[:0]
 	for _, p := range parts {
-		h.Write([]byte(strconv.Itoa(len(p))))
-		h.Write([]byte{':'})
-		h.Write([]byte(p))
+		b = strconv.AppendInt(b, int64(len(p)), 10)
+		b = append(b, ':')
+		b = append(b, p...)
 	}
-	return "tb1-" + hex.EncodeToString(h.Sum(nil)[:15])
+	sum := sha256.Sum256(b)
+	var out [len("tb1-") + 30]byte
+	copy(out[:], "tb1-")
+	hex.Encode(out[len("tb1-"):], sum[:15])
+	return string(out[:])
 }
 
 // RequestKey is the idempotency key of the fulfillment request of one order at one warehouse.

@@ -1,9 +1,12 @@
 package sync_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	tobirasync "github.com/tobira-commerce/tobira/sync"
 )
 
 func TestEngineDeliversShipsAndPushesStock(t *testing.T) {
@@ -32,4 +35,17 @@ func TestEngineDeliversShipsAndPushesStock(t *testing.T) {
 	r.syncStock()
 	require.Equal(t, 3, r.stock("mall", "TEA"))
 	require.Equal(t, 9, r.whs["wh"].OnHand("TEA"))
+}
+
+// Idempotency keys are recorded and sent to warehouses: a new version of the engine that derived
+// them differently would send every open request again under a new key. These were computed by
+// the first version.
+func TestRequestKeysAreStable(t *testing.T) {
+	if got, want := tobirasync.RequestKey(tobirasync.OrderKey{Merchant: "m", Channel: "shop", OrderID: "1001"}, "wh"), "tb1-d3a198c52ae2b327eb3140616d755e"; got != want {
+		t.Errorf("RequestKey = %s, want %s", got, want)
+	}
+	long := strings.Repeat("x", 300) // longer than the buffer key builds in
+	if got, want := tobirasync.RequestKey(tobirasync.OrderKey{Merchant: "m", Channel: "shop", OrderID: long}, "wh"), "tb1-1c84c5918d91d1d6211db13ffe85a6"; got != want {
+		t.Errorf("RequestKey of a long order ID = %s, want %s", got, want)
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -243,22 +242,23 @@ func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchan
 		return nil, err
 	}
 	var (
-		writes []*OrderRecord
-		ds     []decision
-		at     []int
+		writes = make([]*OrderRecord, 0, len(orders))
+		ds     = make([]decision, 0, len(orders))
+		at     = make([]int, 0, len(orders))
 		single []int
-		seen   = make(map[OrderKey]bool, len(orders))
+		// Every key of the page is of this merchant and channel: the order ID tells them apart.
+		seen = make(map[string]struct{}, len(orders))
 	)
 	for i := range orders {
 		res.Seen++
-		if seen[keys[i]] {
+		if _, ok := seen[orders[i].ID]; ok {
 			// Deciding twice on one fetched record would write the second decision over the first
 			// with the same version; one at a time, the second sees the first.
 			single = append(single, i)
 			continue
 		}
-		seen[keys[i]] = true
-		d := e.decide(m, ch, keys[i], recs[keys[i]], &orders[i])
+		seen[orders[i].ID] = struct{}{}
+		d := e.decide(m, ch, keys[i], recs[keys[i]], &orders[i], true)
 		switch d.kind {
 		case decideUnchanged:
 			res.Unchanged++
@@ -276,7 +276,8 @@ func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchan
 		}
 		var (
 			first   error
-			written []*OrderRecord
+			written = make([]*OrderRecord, 0, len(writes))
+			fresh   = make([]bool, 0, len(writes))
 		)
 		for j, rec := range writes {
 			switch {
@@ -286,14 +287,14 @@ func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchan
 				} else {
 					res.Changed++
 				}
-				written = append(written, rec)
+				written, fresh = append(written, rec), append(fresh, ds[j].isNew)
 			case errors.Is(errs[j], ErrConflict):
 				single = append(single, at[j]) // another writer was first: decide again on its version
 			case first == nil:
 				first = errs[j]
 			}
 		}
-		skus, err := e.reserveAll(ctx, m, written)
+		skus, err := e.reserveAll(ctx, m, written, fresh)
 		touched = skus
 		if err != nil {
 			return touched, err
@@ -418,17 +419,20 @@ const (
 	decideOther
 )
 
-// decide classifies o against rec. For decideWrite it updates rec (or a new record) in place.
-func (e *Engine) decide(m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, o *order.Order) decision {
+// decide classifies o against rec. For decideWrite it updates rec (or a new record) in place;
+// when rec is shared (BatchOrderLedger.GetOrders), it updates a clone.
+func (e *Engine) decide(m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, o *order.Order, shared bool) decision {
 	if rec != nil && !o.UpdatedAt.IsZero() && o.UpdatedAt.Before(rec.Order.UpdatedAt) {
 		return decision{kind: decideUnchanged} // an older version than the one recorded: a late webhook or a stale page
 	}
 	// Most orders a listing returns are unchanged (the overlap, the sweep, duplicate pushes):
-	// decide that before anything costlier.
-	fp := o.Fingerprint()
-	if rec != nil && rec.State != StateQuarantined && rec.Fingerprint == fp && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
+	// decide that before anything costlier, and without allocating.
+	var buf [64]byte
+	fpb := o.AppendFingerprint(buf[:0])
+	if rec != nil && rec.State != StateQuarantined && rec.Fingerprint == string(fpb) && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
 		return decision{kind: decideUnchanged}
 	}
+	fp := string(fpb)
 	reason := ""
 	if err := o.Validate(); err != nil {
 		reason = err.Error()
@@ -439,8 +443,11 @@ func (e *Engine) decide(m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, 
 		return decision{kind: decideOther, fp: fp, reason: reason}
 	}
 	d := decision{kind: decideWrite, rec: rec, fp: fp}
-	if rec == nil {
+	switch {
+	case rec == nil:
 		d.rec, d.isNew = &OrderRecord{Key: k, State: StateRecorded}, true
+	case shared:
+		d.rec = rec.Clone()
 	}
 	e.applyOrder(m, ch, d.rec, o, fp)
 	return d
@@ -455,7 +462,7 @@ func (e *Engine) applyOrder(m *merchant, ch *Channel, rec *OrderRecord, o *order
 }
 
 func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, o *order.Order, res *OrdersResult) ([]string, error) {
-	d := e.decide(m, ch, k, rec, o)
+	d := e.decide(m, ch, k, rec, o, false)
 	switch d.kind {
 	case decideUnchanged:
 		res.Unchanged++
@@ -518,10 +525,9 @@ func markUnacknowledged(m *merchant, channel string, rec *OrderRecord) {
 	if !rec.Pending || rec.Order.Status == order.StatusCancelled {
 		return // the last delivery finished, or it only cancelled (absolute, keyed by its turn)
 	}
-	routes := m.cfg.routes(channel, &rec.Order)
 	fp := rec.Order.ShippingFingerprint()
-	for _, d := range slices.Sorted(maps.Keys(routes)) {
-		lines := wantLines(routes[d])
+	for _, rt := range m.cfg.routes(channel, &rec.Order, nil) {
+		d, lines := rt.dest, wantLines(rt.lines)
 		if m.warehouses[d] == nil || len(lines) == 0 {
 			continue
 		}

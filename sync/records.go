@@ -24,7 +24,23 @@ func (k OrderKey) String() string {
 	return escape(k.Merchant) + "/" + escape(k.Channel) + "/" + escape(k.OrderID)
 }
 
+// appendTo appends String's form of k to b, for callers that only look it up.
+func (k OrderKey) appendTo(b []byte) []byte {
+	b = appendEscaped(b, k.Merchant)
+	b = append(b, '/')
+	b = appendEscaped(b, k.Channel)
+	b = append(b, '/')
+	return appendEscaped(b, k.OrderID)
+}
+
 var keyEscaper = strings.NewReplacer("%", "%25", "/", "%2F")
+
+func appendEscaped(b []byte, s string) []byte {
+	if strings.ContainsAny(s, "%/") {
+		return append(b, keyEscaper.Replace(s)...)
+	}
+	return append(b, s...)
+}
 
 func escape(s string) string {
 	if strings.ContainsAny(s, "%/") {

@@ -292,7 +292,7 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 		}
 	}
 	res.Confirmed++
-	e.emit(ShipmentConfirmed{Key: k, Shipment: conf.Shipment.ID, Complete: complete})
+	emit(e, ShipmentConfirmed{Key: k, Shipment: conf.Shipment.ID, Complete: complete})
 	return nil
 }
 
@@ -351,7 +351,7 @@ func (e *Engine) apply(ctx context.Context, m *merchant, rec *OrderRecord, wareh
 		}
 		e.pushAffected(ctx, m, skus)
 		if !wasShipped && rec.State == StateShipped {
-			e.emit(OrderShipped{Key: rec.Key})
+			emit(e, OrderShipped{Key: rec.Key})
 		}
 		return "", nil
 	}

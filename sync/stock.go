@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/tobira-commerce/tobira/connector"
@@ -77,131 +78,183 @@ func (e *Engine) checkSKUs(m *merchant, channel string, o *order.Order) (string,
 		if m.warehouses[m.cfg.dest(channel, l.SKU)] == nil {
 			continue
 		}
-		if _, err := m.pool.Resolve(channel, l.SKU); err != nil {
+		var buf [4]inventory.Item
+		if _, err := m.pool.AppendResolve(buf[:0], channel, l.SKU); err != nil {
 			return l.SKU, err
 		}
 	}
 	return "", nil
 }
 
-// reservation is what an order still takes from the merchant's warehouses: per line routed to a
-// warehouse, the units due from it (dueUnits) less what already shipped, in warehouse SKUs.
-// dueUnits returns, per line routed to a warehouse, how many units the order will ship in all.
-// While the warehouse has not answered the channel's latest content, that is the larger of what
-// it holds and what the channel wants (a change not yet answered must not free stock); once it
-// refused that content (a change or a cancellation, because it picked or shipped), it is what the
-// warehouse holds, which is what will leave. A cancelled order is due what its warehouses still
-// hold until they accept the cancellation.
+// dueUnits returns, per line routed to a warehouse, how many units the order will ship in all
+// (see lineDue).
 func dueUnits(m *merchant, rec *OrderRecord) map[string]int {
-	cancelled := rec.Order.Status == order.StatusCancelled
 	out := make(map[string]int, len(rec.Order.Lines))
-	// Most records have one request per warehouse and no refusal: each line is looked at on its
-	// own, and the lines of a destination are gathered (routes) only to compare with a refusal.
-	var routes map[string][]order.Line
-	for _, l := range rec.Order.Lines {
-		d := m.cfg.dest(rec.Key.Channel, l.SKU)
-		if m.warehouses[d] == nil {
-			continue
+	var routes routeSet
+	for i := range rec.Order.Lines {
+		if n, ok := lineDue(m, rec, &rec.Order.Lines[i], &routes); ok {
+			out[rec.Order.Lines[i].ID] = n
 		}
-		held, final := 0, false
-		if i := slices.IndexFunc(rec.Requests, func(r Request) bool { return r.Target == d }); i >= 0 {
-			r := &rec.Requests[i]
-			if r.State != RequestCancelled {
-				for _, h := range r.Lines {
-					if h.LineID == l.ID {
-						held += h.Quantity
-					}
-				}
-				switch {
-				case cancelled:
-					final = r.Refused == "cancel"
-				case r.Refused != "":
-					if routes == nil {
-						routes = m.cfg.routes(rec.Key.Channel, &rec.Order)
-					}
-					final = r.Refused == linesDigest(wantLines(routes[d]))+"|"+rec.Order.ShippingFingerprint()
-				}
-			}
-		}
-		if !cancelled && !final {
-			held = max(held, l.Open())
-		}
-		out[l.ID] = held
 	}
 	return out
 }
 
-func reservation(m *merchant, pool *inventory.Pool, rec *OrderRecord) inventory.Reservation {
-	r := inventory.Reservation{Key: rec.Key.String(), Channel: rec.Key.Channel}
-	if rec.State == StateQuarantined {
-		return r
+// lineDue returns how many units of line l the order will ship in all, and false when the line
+// is not routed to a warehouse. While the warehouse has not answered the channel's latest
+// content, that is the larger of what it holds and what the channel wants (a change not yet
+// answered must not free stock); once it refused that content (a change or a cancellation,
+// because it picked or shipped), it is what the warehouse holds, which is what will leave. A
+// cancelled order is due what its warehouses still hold until they accept the cancellation.
+//
+// Most records have one request per warehouse and no refusal: each line is looked at on its own,
+// and the lines of a destination are gathered (*routes, computed once per record) only to
+// compare with a refusal.
+func lineDue(m *merchant, rec *OrderRecord, l *order.Line, routes *routeSet) (int, bool) {
+	cancelled := rec.Order.Status == order.StatusCancelled
+	d := m.cfg.dest(rec.Key.Channel, l.SKU)
+	if m.warehouses[d] == nil {
+		return 0, false
 	}
-	due := dueUnits(m, rec)
-	shipped := rec.Shipped()
-	qty := map[string]int{}
-	for _, l := range rec.Order.Lines {
-		if n, ok := due[l.ID]; ok {
-			n -= shipped[l.ID]
-			if n <= 0 {
+	held, final := 0, false
+	if i := slices.IndexFunc(rec.Requests, func(r Request) bool { return r.Target == d }); i >= 0 {
+		r := &rec.Requests[i]
+		if r.State != RequestCancelled {
+			for _, h := range r.Lines {
+				if h.LineID == l.ID {
+					held += h.Quantity
+				}
+			}
+			switch {
+			case cancelled:
+				final = r.Refused == "cancel"
+			case r.Refused != "":
+				if *routes == nil {
+					*routes = m.cfg.routes(rec.Key.Channel, &rec.Order, nil)
+				}
+				final = r.Refused == linesDigest(wantLines(routes.lines(d)))+"|"+rec.Order.ShippingFingerprint()
+			}
+		}
+	}
+	if !cancelled && !final {
+		held = max(held, l.Open())
+	}
+	return held, true
+}
+
+// shippedUnits returns how many units of the line with ID id have shipped.
+func shippedUnits(rec *OrderRecord, id string) int {
+	n := 0
+	for _, s := range rec.Shipments {
+		n += s.Lines[id]
+	}
+	return n
+}
+
+// resScratch holds the buffers reservations are computed in, reused from order to order: most
+// recomputed reservations equal what the Store holds and are dropped at once, so they should
+// cost no allocation. It belongs to the merchant and is guarded by m.stock.
+type resScratch struct {
+	key, digest []byte
+	items       []inventory.Item
+	shipped     []inventory.ShippedItem
+	resolved    []inventory.Item
+}
+
+// computeReservation puts what the order still takes from the merchant's warehouses into m.scratch:
+// its key, per line routed to a warehouse the units due from it (lineDue) less what already
+// shipped, in warehouse SKUs ordered by SKU, and the shipped units not yet counted. Callers
+// hold m.stock; the result lives until the next call (see reservationOf and unchanged).
+func (m *merchant) computeReservation(pool *inventory.Pool, rec *OrderRecord) {
+	sc := &m.scratch
+	sc.key = rec.Key.appendTo(sc.key[:0])
+	sc.items, sc.shipped = sc.items[:0], sc.shipped[:0]
+	if rec.State != StateQuarantined {
+		var routes routeSet
+		for i := range rec.Order.Lines {
+			l := &rec.Order.Lines[i]
+			n, ok := lineDue(m, rec, l, &routes)
+			if !ok {
 				continue
 			}
-			items, err := pool.Resolve(rec.Key.Channel, l.SKU)
-			if err != nil {
+			if n -= shippedUnits(rec, l.ID); n <= 0 {
+				continue
+			}
+			var err error
+			if sc.resolved, err = pool.AppendResolve(sc.resolved[:0], rec.Key.Channel, l.SKU); err != nil {
 				continue // checked at intake; a SKU unmapped since then reserves nothing
 			}
-			for _, it := range items {
-				qty[it.SKU] += n * it.Quantity
+			for _, it := range sc.resolved {
+				sc.items = addItem(sc.items, it.SKU, n*it.Quantity)
 			}
+		}
+		// Shipped units stay reserved until a level taken after the shipment counts them; the
+		// pool drops each entry when such a level arrives.
+		for _, s := range rec.Shipments {
+			for _, l := range rec.Order.Lines {
+				n := s.Lines[l.ID]
+				if n <= 0 {
+					continue
+				}
+				var err error
+				if sc.resolved, err = pool.AppendResolve(sc.resolved[:0], rec.Key.Channel, l.SKU); err != nil {
+					continue
+				}
+				for _, it := range sc.resolved {
+					sc.shipped = append(sc.shipped, inventory.ShippedItem{SKU: it.SKU, Quantity: n * it.Quantity, At: s.At})
+				}
+			}
+		}
+		slices.SortFunc(sc.items, func(a, b inventory.Item) int { return strings.Compare(a.SKU, b.SKU) })
+	}
+	sc.digest = appendReservationDigest(sc.digest[:0], sc.items, sc.shipped)
+}
+
+// addItem adds n units of sku to items. An order takes few SKUs, so a linear search beats a map.
+func addItem(items []inventory.Item, sku string, n int) []inventory.Item {
+	for i := range items {
+		if items[i].SKU == sku {
+			items[i].Quantity += n
+			return items
 		}
 	}
-	// Shipped units stay reserved until a level taken after the shipment counts them; the pool
-	// drops each entry when such a level arrives.
-	for _, s := range rec.Shipments {
-		for _, l := range rec.Order.Lines {
-			n := s.Lines[l.ID]
-			if n <= 0 {
-				continue
-			}
-			items, err := pool.Resolve(rec.Key.Channel, l.SKU)
-			if err != nil {
-				continue
-			}
-			for _, it := range items {
-				r.Shipped = append(r.Shipped, inventory.ShippedItem{SKU: it.SKU, Quantity: n * it.Quantity, At: s.At})
-			}
-		}
+	return append(items, inventory.Item{SKU: sku, Quantity: n})
+}
+
+// unchanged reports whether the reservation in m.scratch is the one the Store holds. It
+// allocates nothing: the map lookup and comparison use the scratch bytes as they are.
+func (m *merchant) unchanged() bool {
+	return m.persisted[string(m.scratch.key)] == string(m.scratch.digest)
+}
+
+// reservationOf returns the reservation in m.scratch as values of its own, and its digest.
+func (m *merchant) reservationOf(channel string) (inventory.Reservation, string) {
+	sc := &m.scratch
+	r := inventory.Reservation{Key: string(sc.key), Channel: channel}
+	if len(sc.items) > 0 {
+		r.Items = slices.Clone(sc.items)
 	}
-	for sku, n := range qty {
-		r.Items = append(r.Items, inventory.Item{SKU: sku, Quantity: n})
+	if len(sc.shipped) > 0 {
+		r.Shipped = slices.Clone(sc.shipped)
 	}
-	slices.SortFunc(r.Items, func(a, b inventory.Item) int {
-		if a.SKU < b.SKU {
-			return -1
-		}
-		if a.SKU > b.SKU {
-			return 1
-		}
-		return 0
-	})
-	return r
+	return r, string(sc.digest)
 }
 
 // reservationDigest is a short form of a reservation's content; "" when it holds nothing.
 func reservationDigest(r inventory.Reservation) string {
-	if len(r.Items) == 0 && len(r.Shipped) == 0 {
-		return ""
-	}
-	b := make([]byte, 0, 64)
-	for _, it := range r.Items {
+	return string(appendReservationDigest(nil, r.Items, r.Shipped))
+}
+
+func appendReservationDigest(b []byte, items []inventory.Item, shipped []inventory.ShippedItem) []byte {
+	for _, it := range items {
 		b = append(append(b, it.SKU...), '=')
 		b = append(strconv.AppendInt(b, int64(it.Quantity), 10), ';')
 	}
-	for _, s := range r.Shipped {
+	for _, s := range shipped {
 		b = append(append(b, s.SKU...), '@')
 		b = append(strconv.AppendInt(b, s.At.UnixNano(), 10), '=')
 		b = append(strconv.AppendInt(b, int64(s.Quantity), 10), ';')
 	}
-	return string(b)
+	return b
 }
 
 // reserve brings the order's reservation in line with its record and returns the warehouse SKUs
@@ -212,11 +265,11 @@ func (e *Engine) reserve(ctx context.Context, m *merchant, rec *OrderRecord) ([]
 	if err := e.loadPool(ctx, m); err != nil {
 		return nil, err
 	}
-	r := reservation(m, m.pool, rec)
-	digest := reservationDigest(r)
-	if m.persisted[r.Key] == digest {
+	m.computeReservation(m.pool, rec)
+	if m.unchanged() {
 		return nil, nil // as recorded: nothing to write, nothing changed
 	}
+	r, digest := m.reservationOf(rec.Key.Channel)
 	var skus []string
 	if digest == "" {
 		if err := e.store.DeleteReservation(ctx, m.cfg.ID, r.Key); err != nil {
@@ -235,8 +288,11 @@ func (e *Engine) reserve(ctx context.Context, m *merchant, rec *OrderRecord) ([]
 }
 
 // reserveAll is reserve for many records, with one write for the reservations to insert or
-// replace when the store takes them in a batch.
-func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*OrderRecord) ([]string, error) {
+// replace when the store takes them in a batch. fresh, if not nil, marks the records that were
+// just inserted into the ledger: their reservations are written after them, so none is stored
+// yet and one that holds something is written without looking the stored one up (writing is
+// always correct; the lookup only saves writes that change nothing).
+func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*OrderRecord, fresh []bool) ([]string, error) {
 	br, ok := e.store.(BatchReservations)
 	if !ok || len(recs) < 2 {
 		var touched []string
@@ -259,12 +315,12 @@ func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*OrderRecor
 		puts    []inventory.Reservation
 		digests []string
 	)
-	for _, rec := range recs {
-		r := reservation(m, m.pool, rec)
-		digest := reservationDigest(r)
-		if m.persisted[r.Key] == digest {
+	for i, rec := range recs {
+		m.computeReservation(m.pool, rec)
+		if !(fresh != nil && fresh[i] && len(m.scratch.digest) > 0) && m.unchanged() {
 			continue
 		}
+		r, digest := m.reservationOf(rec.Key.Channel)
 		if digest == "" {
 			if err := e.store.DeleteReservation(ctx, m.cfg.ID, r.Key); err != nil {
 				return skus, err
@@ -272,6 +328,9 @@ func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*OrderRecor
 			skus = append(skus, m.pool.Release(r.Key)...)
 			delete(m.persisted, r.Key)
 			continue
+		}
+		if puts == nil {
+			puts, digests = make([]inventory.Reservation, 0, len(recs)), make([]string, 0, len(recs))
 		}
 		puts, digests = append(puts, r), append(digests, digest)
 	}
@@ -497,15 +556,32 @@ func (e *Engine) push(ctx context.Context, m *merchant, c *Channel, skus []strin
 	v, _ := m.pushing.LoadOrStore(c.ID, &pushState{})
 	st := v.(*pushState)
 	st.mu.Lock()
-	st.add(skus)
 	if st.running {
+		st.add(skus)
 		st.mu.Unlock()
 		return 0, nil
+	}
+	if skus == nil {
+		st.add(nil)
 	}
 	st.running = true
 	total := 0
 	for {
-		all, batch := st.take()
+		var (
+			all   bool
+			batch []string
+		)
+		if !st.all && len(st.skus) == 0 && skus != nil && increasing(skus) {
+			// Nothing else queued: push these as they are (Affected hands them over sorted and
+			// unique), rather than through the queue's map.
+			batch, skus = skus, nil
+		} else {
+			if skus != nil {
+				st.add(skus)
+				skus = nil
+			}
+			all, batch = st.take()
+		}
 		st.mu.Unlock()
 		if all {
 			batch = nil
@@ -519,6 +595,16 @@ func (e *Engine) push(ctx context.Context, m *merchant, c *Channel, skus []strin
 			return total, err
 		}
 	}
+}
+
+// increasing reports whether skus are sorted without repeats, as the queue would hand them out.
+func increasing(skus []string) bool {
+	for i := 1; i < len(skus); i++ {
+		if skus[i-1] >= skus[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // pushState is the push queue of one channel.
@@ -600,7 +686,7 @@ func (e *Engine) pushOnce(ctx context.Context, m *merchant, c *Channel, skus []s
 // Without a way to read back, the engine forgets what it believed, and the next push sets the plan.
 func (e *Engine) replan(ctx context.Context, m *merchant, c *Channel, conflicts []connector.StockUpdate) (int, error) {
 	for _, u := range conflicts {
-		e.emit(StockConflict{Merchant: m.cfg.ID, Channel: c.ID, SKU: u.SKU})
+		emit(e, StockConflict{Merchant: m.cfg.ID, Channel: c.ID, SKU: u.SKU})
 	}
 	reader, ok := c.Target.(connector.StockReader)
 	if !ok {
@@ -649,6 +735,8 @@ func (e *Engine) send(ctx context.Context, m *merchant, c *Channel, updates []co
 	var conflicts []connector.StockUpdate
 	limit := max(c.Target.BatchLimit(), 1)
 	pushed := 0
+	// One map serves every batch: the Store and the cache copy what they record from it.
+	ok := make(map[string]int, min(limit, len(updates)))
 	for len(updates) > 0 {
 		batch := updates[:min(limit, len(updates))]
 		updates = updates[len(batch):]
@@ -656,7 +744,7 @@ func (e *Engine) send(ctx context.Context, m *merchant, c *Channel, updates []co
 		if err != nil {
 			return pushed, conflicts, e.channelErr(ctx, m, c.ID, err)
 		}
-		ok := make(map[string]int, len(batch))
+		clear(ok)
 		for i, r := range results {
 			if i >= len(batch) || r.SKU != batch[i].SKU {
 				continue // a result we cannot pair with an update counts as not acknowledged
@@ -677,7 +765,7 @@ func (e *Engine) send(ctx context.Context, m *merchant, c *Channel, updates []co
 				return pushed, conflicts, err
 			}
 			pushed += len(ok)
-			e.emit(StockPushed{Merchant: m.cfg.ID, Channel: c.ID, Count: len(ok)})
+			emit(e, StockPushed{Merchant: m.cfg.ID, Channel: c.ID, Count: len(ok)})
 		}
 	}
 	return pushed, conflicts, nil

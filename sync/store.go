@@ -83,7 +83,8 @@ type StockLedger interface {
 	DeleteReservation(ctx context.Context, merchant, key string) error
 	// Acked returns what the channel last acknowledged for each SKU it has acknowledged.
 	Acked(ctx context.Context, merchant, channel string) (map[string]int, error)
-	// PutAcked records acknowledged values.
+	// PutAcked records acknowledged values. values stays the caller's: the store copies what it
+	// keeps.
 	PutAcked(ctx context.Context, merchant, channel string, values map[string]int) error
 }
 
@@ -116,11 +117,19 @@ type LeaseStore interface {
 // would, and the engine orders its writes so that a batch cut short by a crash is redone.
 type BatchOrderLedger interface {
 	// GetOrders returns the records of the keys that exist; a missing key is absent from the map,
-	// not an error. Each record is a copy the caller may change.
+	// not an error. The records may be the store's own, shared with other readers: the caller
+	// must not modify them (it clones one to change it), and the store never modifies a record
+	// it handed out (a write replaces it). Most records a page reads are only compared with the
+	// listing, so they are not copied for nothing.
 	GetOrders(ctx context.Context, keys []OrderKey) (map[OrderKey]*OrderRecord, error)
 	// PutOrders applies PutOrder's insert or compare-and-set to each record, in order, and returns
 	// one error per record: nil (the record's Version was incremented), ErrConflict, or the
 	// failure that kept it from being written (then its Version is unchanged).
+	//
+	// Unlike PutOrder, PutOrders takes ownership of each record it writes: the store may keep the
+	// record itself, with everything it references, rather than a copy. The caller may still
+	// read a written record but must not modify it (Clone it to write again); a record refused
+	// stays the caller's. Stores that copy (or encode) satisfy this too.
 	PutOrders(ctx context.Context, recs []*OrderRecord) []error
 }
 

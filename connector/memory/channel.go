@@ -31,8 +31,11 @@ type Channel struct {
 	// CompareStock makes SetStock honour StockUpdate.Compare.
 	CompareStock bool
 
-	mu        gosync.Mutex
-	orders    map[string]order.Order
+	mu gosync.Mutex
+	// orders holds each order by pointer (the map grows without copying whole orders). A stored
+	// order, and the Lines array it holds, is never written again: an edit stores a new copy
+	// with its own lines, so ListOrders can hand out the lines it holds.
+	orders    map[string]*order.Order
 	index     []pos // orders by (UpdatedAt, ID), with superseded entries; rebuilt when stale
 	stale     bool
 	garbage   int // superseded entries in index
@@ -62,17 +65,20 @@ func (c *Channel) now() time.Time {
 
 func (c *Channel) init() {
 	if c.orders == nil {
-		c.orders = map[string]order.Order{}
+		c.orders = map[string]*order.Order{}
 		c.confirmed = map[string]connector.ShipmentConfirmation{}
 		c.stock = map[string]int{}
 		c.calls = map[string]int{}
 	}
 }
 
-// pos is an order's place in the listing order.
+// pos is an order's place in the listing order, with the order stored there (nil in positions
+// only searched for). An update appends the order's new place and leaves the old entry, pointing
+// at a version no longer stored, for ListOrders to skip.
 type pos struct {
 	t  time.Time
 	id string
+	o  *order.Order
 }
 
 func (p pos) less(q pos) bool { return p.t.Before(q.t) || (p.t.Equal(q.t) && p.id < q.id) }
@@ -82,11 +88,14 @@ func (p pos) less(q pos) bool { return p.t.Before(q.t) || (p.t.Equal(q.t) && p.i
 // rebuild); anything else marks it stale, to be sorted again.
 func (c *Channel) put(o order.Order) {
 	old, existed := c.orders[o.ID]
-	c.orders[o.ID] = o
-	p := pos{o.UpdatedAt, o.ID}
+	c.orders[o.ID] = &o
+	p := pos{o.UpdatedAt, o.ID, &o}
 	switch {
 	case existed && old.UpdatedAt.Equal(o.UpdatedAt):
-		// Same place in the listing.
+		// Same place in the listing: point the entry at the new version.
+		if !c.stale {
+			c.repoint(p)
+		}
 	case c.stale:
 	case len(c.index) == 0 || c.index[len(c.index)-1].less(p):
 		c.index = append(c.index, p)
@@ -99,7 +108,24 @@ func (c *Channel) put(o order.Order) {
 }
 
 // current reports whether an index entry is the order's place now, not a superseded one.
-func (c *Channel) current(p pos) bool { return c.orders[p.id].UpdatedAt.Equal(p.t) }
+func (c *Channel) current(p pos) bool { return c.orders[p.id] == p.o }
+
+// repoint makes the index entry at p's place point at p's order.
+func (c *Channel) repoint(p pos) {
+	i, ok := slices.BinarySearchFunc(c.index, p, func(e, t pos) int {
+		if e.less(t) {
+			return -1
+		} else if t.less(e) {
+			return 1
+		}
+		return 0
+	})
+	if ok {
+		c.index[i].o = p.o
+		return
+	}
+	c.stale = true
+}
 
 // Place adds an order as a buyer would, stamping PlacedAt (if unset) and UpdatedAt with the
 // channel's clock. It returns the order as stored.
@@ -128,10 +154,11 @@ func (c *Channel) Change(id string, edit func(o *order.Order)) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.init()
-	o, ok := c.orders[id]
+	stored, ok := c.orders[id]
 	if !ok {
 		return false
 	}
+	o := *stored
 	o.Lines = slices.Clone(o.Lines)
 	edit(&o)
 	o.UpdatedAt = c.now()
@@ -148,9 +175,13 @@ func (c *Channel) Cancel(id string) bool {
 func (c *Channel) Order(id string) (order.Order, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	o, ok := c.orders[id]
+	stored, ok := c.orders[id]
+	if !ok {
+		return order.Order{}, false
+	}
+	o := *stored
 	o.Lines = slices.Clone(o.Lines)
-	return o, ok
+	return o, true
 }
 
 // Orders returns every order, sorted by ID.
@@ -158,7 +189,8 @@ func (c *Channel) Orders() []order.Order {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := make([]order.Order, 0, len(c.orders))
-	for _, o := range c.orders {
+	for _, stored := range c.orders {
+		o := *stored
 		o.Lines = slices.Clone(o.Lines)
 		out = append(out, o)
 	}
@@ -193,7 +225,7 @@ func (c *Channel) ListOrders(ctx context.Context, req connector.ListOrdersReques
 	if c.stale || c.garbage > len(c.index)/2 {
 		c.index, c.garbage = c.index[:0], 0
 		for _, o := range c.orders {
-			c.index = append(c.index, pos{o.UpdatedAt, o.ID})
+			c.index = append(c.index, pos{o.UpdatedAt, o.ID, o})
 		}
 		slices.SortFunc(c.index, func(a, b pos) int {
 			if a.less(b) {
@@ -205,9 +237,9 @@ func (c *Channel) ListOrders(ctx context.Context, req connector.ListOrdersReques
 		})
 		c.stale = false
 	}
-	start := pos{req.From, ""}
-	if req.Page != "" && !(pos{afterT, afterID}).less(start) {
-		start = pos{afterT, afterID + "\x00"}
+	start := pos{req.From, "", nil}
+	if req.Page != "" && !(pos{afterT, afterID, nil}).less(start) {
+		start = pos{afterT, afterID + "\x00", nil}
 	}
 	i, _ := slices.BinarySearchFunc(c.index, start, func(e, t pos) int {
 		if e.less(t) {
@@ -222,9 +254,9 @@ func (c *Channel) ListOrders(ctx context.Context, req connector.ListOrdersReques
 		if c.garbage > 0 && !c.current(c.index[i]) {
 			continue
 		}
-		o := c.orders[c.index[i].id]
-		o.Lines = slices.Clone(o.Lines) // a copy: the caller may edit what it is handed
-		match = append(match, o)
+		// The lines are shared, not copied: the channel never writes into them again, and
+		// callers of an OrderSource do not either (connector.OrderPage).
+		match = append(match, *c.index[i].o)
 	}
 	c.mu.Unlock()
 	page := &connector.OrderPage{}
@@ -277,7 +309,7 @@ func (c *Channel) ConfirmShipment(ctx context.Context, s connector.ShipmentConfi
 		c.log = append(c.log, s)
 		c.effects++
 		if s.Complete {
-			o := c.orders[s.Order.ID]
+			o := *c.orders[s.Order.ID]
 			if o.Status != order.StatusCancelled {
 				o.Status = order.StatusClosed
 				o.ChannelStatus = "shipped"
@@ -411,8 +443,9 @@ func (c *Channel) StockWrites() int {
 func (c *Channel) Backdate(id string, t time.Time) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	o, ok := c.orders[id]
+	stored, ok := c.orders[id]
 	if ok {
+		o := *stored
 		o.UpdatedAt = t.UTC()
 		c.put(o)
 	}

@@ -106,7 +106,7 @@ func (w *Warehouse) Submit(ctx context.Context, r connector.FulfillmentRequest) 
 	w.init()
 	if w.requests[r.Key] == nil && !w.tombs[r.Key] {
 		r.Order.Lines = slices.Clone(r.Order.Lines)
-		w.requests[r.Key] = &Request{FulfillmentRequest: r, State: Received, shipped: map[string]int{}}
+		w.requests[r.Key] = &Request{FulfillmentRequest: r, State: Received}
 		w.order = append(w.order, r.Key)
 		w.submits++
 	}
@@ -274,6 +274,9 @@ func (w *Warehouse) Ship(key string, lines []shipment.Line, parcels ...shipment.
 		ID:         "S" + strconv.Itoa(len(w.shipments)+1),
 		RequestKey: key, Channel: r.Channel, OrderID: r.Order.ID,
 		Lines: slices.Clone(lines), Parcels: slices.Clone(parcels), At: now,
+	}
+	if r.shipped == nil {
+		r.shipped = map[string]int{} // made on the first shipment: most requests wait a while
 	}
 	for _, l := range lines {
 		r.shipped[l.LineID] += l.Quantity

@@ -19,10 +19,10 @@ type Store struct {
 	mu         gosync.Mutex
 	seq        uint64
 	cursors    map[string]versioned[string]
-	orders     map[tobirasync.OrderKey]*tobirasync.OrderRecord
-	pendingOrd map[string]map[tobirasync.OrderKey]uint64 // merchant/channel -> key -> seq
-	shipments  map[string]*tobirasync.ShipmentRecord
-	pendingShp map[string]map[string]uint64 // merchant -> id -> seq
+	orders     map[tobirasync.OrderKey]*stored[*tobirasync.OrderRecord]
+	pendingOrd map[partition]*pendingQueue[*tobirasync.OrderRecord]
+	shipments  map[string]*stored[*tobirasync.ShipmentRecord]
+	pendingShp map[string]*pendingQueue[*tobirasync.ShipmentRecord] // by merchant
 	levels     map[string]map[string]inventory.Level
 	reserved   map[string]map[string]inventory.Reservation
 	acked      map[string]map[string]int
@@ -55,10 +55,10 @@ var (
 func New() *Store {
 	return &Store{
 		cursors:    map[string]versioned[string]{},
-		orders:     map[tobirasync.OrderKey]*tobirasync.OrderRecord{},
-		pendingOrd: map[string]map[tobirasync.OrderKey]uint64{},
-		shipments:  map[string]*tobirasync.ShipmentRecord{},
-		pendingShp: map[string]map[string]uint64{},
+		orders:     map[tobirasync.OrderKey]*stored[*tobirasync.OrderRecord]{},
+		pendingOrd: map[partition]*pendingQueue[*tobirasync.OrderRecord]{},
+		shipments:  map[string]*stored[*tobirasync.ShipmentRecord]{},
+		pendingShp: map[string]*pendingQueue[*tobirasync.ShipmentRecord]{},
 		levels:     map[string]map[string]inventory.Level{},
 		reserved:   map[string]map[string]inventory.Reservation{},
 		acked:      map[string]map[string]int{},
@@ -99,11 +99,11 @@ func (s *Store) GetOrder(ctx context.Context, key tobirasync.OrderKey) (*tobiras
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, ok := s.orders[key]
+	e, ok := s.orders[key]
 	if !ok {
 		return nil, tobirasync.ErrNotFound
 	}
-	return rec.Clone(), nil
+	return e.rec.Clone(), nil
 }
 
 // PutOrder implements sync.OrderLedger.
@@ -113,37 +113,112 @@ func (s *Store) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.putOrder(rec)
+	return s.putOrder(rec, false)
 }
 
-// putOrder is PutOrder for callers holding s.mu.
-func (s *Store) putOrder(rec *tobirasync.OrderRecord) error {
-	old, ok := s.orders[rec.Key]
-	if ok != (rec.Version != 0) || (ok && old.Version != rec.Version) {
+// putOrder is PutOrder for callers holding s.mu. With own, the store keeps rec itself (the
+// caller handed it over, as PutOrders does); otherwise a copy.
+//
+// Stored records are never modified in place: a write puts a new record in the key's cell, and
+// readers get clones, or (GetOrders) the record itself to read. So a record handed over or handed
+// out may be read without the lock while later versions are written.
+func (s *Store) putOrder(rec *tobirasync.OrderRecord, own bool) error {
+	c, ok := s.orders[rec.Key]
+	if ok != (rec.Version != 0) || (ok && c.rec.Version != rec.Version) {
 		return tobirasync.ErrConflict
 	}
 	rec.Version++
-	s.orders[rec.Key] = rec.Clone()
-	markPending(s, s.pendingOrd, rec.Key.Merchant+"\x00"+rec.Key.Channel, rec.Key, rec.Pending)
+	if !own {
+		rec = rec.Clone()
+	}
+	if !ok {
+		c = &stored[*tobirasync.OrderRecord]{}
+		s.orders[rec.Key] = c
+	}
+	c.rec = rec
+	markPending(s, s.pendingOrd, partition{rec.Key.Merchant, rec.Key.Channel}, c, rec.Pending)
 	return nil
 }
 
-// markPending adds key to, or removes it from, the pending index of its partition. A key keeps
-// the sequence number it was first marked with, so pending work is listed oldest first.
-func markPending[K comparable](s *Store, index map[string]map[K]uint64, part string, key K, pending bool) {
-	p := index[part]
-	if !pending {
-		delete(p, key)
-		return
-	}
-	if p == nil {
-		p = map[K]uint64{}
-		index[part] = p
-	}
-	if _, ok := p[key]; !ok {
+// stored holds the current version of a record, replaced on every write (the record itself is
+// never modified), and the sequence number it was marked pending with (0 while it is not
+// pending). A record keeps its number while it stays pending, so pending work is listed oldest
+// first. The pending queues point at it, so listing and unmarking need no map lookup.
+type stored[R any] struct {
+	rec     R
+	pending uint64
+}
+
+// partition names one channel of one merchant, whose pending orders are listed together.
+type partition struct{ merchant, channel string }
+
+// markPending brings the pending queue of the record's partition in line with pending.
+func markPending[P comparable, R any](s *Store, index map[P]*pendingQueue[R], part P, c *stored[R], pending bool) {
+	switch {
+	case c.pending != 0 && !pending:
+		c.pending = 0
+		index[part].drop()
+	case c.pending == 0 && pending:
+		q := index[part]
+		if q == nil {
+			q = &pendingQueue[R]{}
+			index[part] = q
+		}
 		s.seq++
-		p[key] = s.seq
+		c.pending = s.seq
+		q.live++
+		q.queue = append(q.queue, pendingEntry[R]{c, s.seq})
 	}
+}
+
+// pendingQueue lists the pending records of one partition oldest first, without sorting: in the
+// order they were marked pending, each with its sequence number. An entry is live while its
+// record is still pending with that number; the others linger until they reach the head or a
+// compaction drops them.
+type pendingQueue[R any] struct {
+	live  int // live entries
+	queue []pendingEntry[R]
+}
+
+type pendingEntry[R any] struct {
+	c   *stored[R]
+	seq uint64
+}
+
+func (e pendingEntry[R]) live() bool { return e.c.pending == e.seq }
+
+// drop notes that one entry is no longer live.
+func (q *pendingQueue[R]) drop() {
+	q.live--
+	// Work is usually finished oldest first: the head goes at once.
+	for len(q.queue) > 0 && !q.queue[0].live() {
+		q.queue[0] = pendingEntry[R]{}
+		q.queue = q.queue[1:]
+	}
+	if len(q.queue) > 2*q.live+64 {
+		q.queue = slices.DeleteFunc(slices.Clone(q.queue), func(e pendingEntry[R]) bool { return !e.live() })
+	}
+}
+
+// oldest returns up to limit pending records (every one when limit <= 0), oldest first.
+func (q *pendingQueue[R]) oldest(limit int) []R {
+	if q == nil {
+		return []R{}
+	}
+	n := q.live
+	if limit > 0 {
+		n = min(n, limit)
+	}
+	out := make([]R, 0, n)
+	for _, e := range q.queue {
+		if len(out) == n {
+			break
+		}
+		if e.live() {
+			out = append(out, e.c.rec)
+		}
+	}
+	return out
 }
 
 // GetOrders implements sync.BatchOrderLedger.
@@ -155,15 +230,16 @@ func (s *Store) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[
 	defer s.mu.Unlock()
 	out := make(map[tobirasync.OrderKey]*tobirasync.OrderRecord, len(keys))
 	for _, k := range keys {
-		if rec, ok := s.orders[k]; ok {
-			out[k] = rec.Clone()
+		if e, ok := s.orders[k]; ok {
+			out[k] = e.rec // shared, as the interface allows: stored records are never modified
 		}
 	}
 	return out, nil
 }
 
 // PutOrders implements sync.BatchOrderLedger. The batch takes the lock once, so it is also
-// atomic here, which the interface does not promise.
+// atomic here, which the interface does not promise. It keeps the records it writes without
+// copying them, as the interface allows: the engine hands them over.
 func (s *Store) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) []error {
 	errs := make([]error, len(recs))
 	if err := ctx.Err(); err != nil {
@@ -175,7 +251,7 @@ func (s *Store) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) [
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, rec := range recs {
-		errs[i] = s.putOrder(rec)
+		errs[i] = s.putOrder(rec, true)
 	}
 	return errs
 }
@@ -187,32 +263,11 @@ func (s *Store) PendingOrders(ctx context.Context, merchant, channel string, lim
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	keys := oldest(s.pendingOrd[merchant+"\x00"+channel], limit)
-	out := make([]*tobirasync.OrderRecord, len(keys))
-	for i, k := range keys {
-		out[i] = s.orders[k].Clone()
+	out := s.pendingOrd[partition{merchant, channel}].oldest(limit)
+	for i, rec := range out {
+		out[i] = rec.Clone()
 	}
 	return out, nil
-}
-
-func oldest[K comparable](m map[K]uint64, limit int) []K {
-	type ks struct {
-		k   K
-		seq uint64
-	}
-	all := make([]ks, 0, len(m))
-	for k, seq := range m {
-		all = append(all, ks{k, seq})
-	}
-	slices.SortFunc(all, func(a, b ks) int { return cmp.Compare(a.seq, b.seq) })
-	if limit > 0 && len(all) > limit {
-		all = all[:limit]
-	}
-	out := make([]K, len(all))
-	for i, e := range all {
-		out[i] = e.k
-	}
-	return out
 }
 
 // GetShipment implements sync.ShipmentOutbox.
@@ -222,11 +277,11 @@ func (s *Store) GetShipment(ctx context.Context, id string) (*tobirasync.Shipmen
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, ok := s.shipments[id]
+	e, ok := s.shipments[id]
 	if !ok {
 		return nil, tobirasync.ErrNotFound
 	}
-	return rec.Clone(), nil
+	return e.rec.Clone(), nil
 }
 
 // PutShipment implements sync.ShipmentOutbox.
@@ -236,13 +291,17 @@ func (s *Store) PutShipment(ctx context.Context, rec *tobirasync.ShipmentRecord)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	old, ok := s.shipments[rec.ID]
-	if ok != (rec.Version != 0) || (ok && old.Version != rec.Version) {
+	c, ok := s.shipments[rec.ID]
+	if ok != (rec.Version != 0) || (ok && c.rec.Version != rec.Version) {
 		return tobirasync.ErrConflict
 	}
 	rec.Version++
-	s.shipments[rec.ID] = rec.Clone()
-	markPending(s, s.pendingShp, rec.Merchant, rec.ID, rec.State == tobirasync.ShipmentPending)
+	if !ok {
+		c = &stored[*tobirasync.ShipmentRecord]{}
+		s.shipments[rec.ID] = c
+	}
+	c.rec = rec.Clone()
+	markPending(s, s.pendingShp, rec.Merchant, c, rec.State == tobirasync.ShipmentPending)
 	return nil
 }
 
@@ -253,10 +312,9 @@ func (s *Store) PendingShipments(ctx context.Context, merchant string, limit int
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ids := oldest(s.pendingShp[merchant], limit)
-	out := make([]*tobirasync.ShipmentRecord, len(ids))
-	for i, id := range ids {
-		out[i] = s.shipments[id].Clone()
+	out := s.pendingShp[merchant].oldest(limit)
+	for i, rec := range out {
+		out[i] = rec.Clone()
 	}
 	return out, nil
 }

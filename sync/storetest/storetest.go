@@ -94,7 +94,7 @@ var checks = []check{
 	{"Order/MerchantIsolation", "the same channel and order ID under two merchants (or keys that print alike) are distinct records", orderIsolation},
 	{"OrderBatch/Mixed", "PutOrders inserts, updates and refuses each record as PutOrder would, bumping only the written versions, keeps the pending index; GetOrders returns the records that exist", batchMixed},
 	{"OrderBatch/ConcurrentWriters", "of many replicas writing the same batch (an insert and an update of one version), exactly one wins each record", batchRace},
-	{"OrderBatch/Copies", "records are copies: changing one after PutOrders or after GetOrders does not change the store", batchCopies},
+	{"OrderBatch/Copies", "records GetOrders returned and PutOrders took keep their content when the store writes a new version (they may be shared with the caller, who does not change them)", batchCopies},
 	{"Shipment/RoundTrip", "every field of a ShipmentRecord survives PutShipment and GetShipment; a missing one is ErrNotFound", shipmentRoundTrip},
 	{"Shipment/CompareAndSet", "PutShipment inserts only when absent and replaces only the version it read", shipmentCAS},
 	{"Shipment/ConcurrentWriters", "of many replicas inserting or updating the same shipment version, exactly one wins", shipmentRace},
