@@ -49,8 +49,9 @@ type windowCursor struct {
 }
 
 // SyncOrders pulls a channel's new, changed and cancelled orders and delivers pending work to the
-// warehouses. It returns when the channel is listed up to now (the cursor trails by the Settle of its IntakePolicy), or at the
-// first error that is not about one order (which it returns; the cursor keeps what was recorded).
+// warehouses. It returns when the channel is listed up to now (the cursor trails by the Settle
+// of its IntakePolicy), or at the first error that is not about one order (which it returns; the
+// cursor keeps what was recorded).
 func (e *Engine) SyncOrders(ctx context.Context, merchantID, channel string) (OrdersResult, error) {
 	var run ordersRun
 	m, ch, err := e.channel(merchantID, channel)
