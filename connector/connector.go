@@ -27,7 +27,8 @@ type Reject struct {
 
 // ListOrdersRequest asks for orders created or changed in the half-open window [From, To) of
 // update time, one page at a time. The engine computes the window (in UTC, reaching up to now,
-// starting early enough to list recent updates again); Page is "" for the window's first page and then the previous page's Next.
+// starting early enough to list recent updates again); Page is "" for the window's first page
+// and then the previous page's Next.
 type ListOrdersRequest struct {
 	From, To time.Time
 	Page     Cursor
