@@ -66,6 +66,8 @@ type reservation struct {
 	key, channel string
 	items        []resItem  // still to ship
 	ships        []shipment // shipped, not yet included in a level
+	// buf holds the items of most orders, so a reservation is one allocation.
+	buf [2]resItem
 }
 
 type resItem struct {
@@ -168,13 +170,18 @@ func (c changes) touch(p *Pool, wh int32) changes {
 }
 
 func (c *changes) result(p *Pool) []string {
-	var out []string
+	return c.appendResult(nil, p)
+}
+
+// appendResult appends the result to out, the appended SKUs in ascending order.
+func (c *changes) appendResult(out []string, p *Pool) []string {
+	n := len(out)
 	for i, wh := range c.wh {
 		if p.whs[wh].free() != c.before[i] {
 			out = append(out, p.whs[wh].name)
 		}
 	}
-	sort.Strings(out)
+	sort.Strings(out[n:])
 	return out
 }
 
@@ -271,11 +278,19 @@ func (p *Pool) countShipments(wh int32) {
 // added up per SKU; shipments a level already includes are dropped; empty SKUs and non-positive
 // quantities are ignored. A reservation that holds nothing is forgotten.
 func (p *Pool) Reserve(r Reservation) (changed []string) {
+	return p.AppendReserve(nil, r)
+}
+
+// AppendReserve is Reserve, appending the SKUs whose free stock changed to dst (those it appends
+// in ascending order) and returning the extended slice, for callers that gather the SKUs of many
+// reservations.
+func (p *Pool) AppendReserve(dst []string, r Reservation) []string {
 	if r.Key == "" {
-		return nil
+		return dst
 	}
 	p.init()
 	nr := &reservation{key: r.Key, channel: r.Channel}
+	nr.items = nr.buf[:0]
 	for _, it := range r.Items {
 		if it.SKU == "" || it.Quantity <= 0 {
 			continue
@@ -319,7 +334,7 @@ func (p *Pool) Reserve(r Reservation) (changed []string) {
 	if !nr.done() {
 		p.link(nr)
 	}
-	return ch.result(p)
+	return ch.appendResult(dst, p)
 }
 
 // link adds r's holdings to the pool.

@@ -228,15 +228,29 @@ func (m *merchant) unchanged() bool {
 
 // reservationOf returns the reservation in m.scratch as values of its own, and its digest.
 func (m *merchant) reservationOf(channel string) (inventory.Reservation, string) {
+	r, digest, _ := m.appendReservationOf(channel, nil)
+	return r, digest
+}
+
+// appendReservationOf is reservationOf taking the reservation's items from the spare capacity
+// of slab when it has room (and returning slab extended by them), so that a batch of
+// reservations shares a few allocations instead of one each. The key and digest share one string.
+func (m *merchant) appendReservationOf(channel string, slab []inventory.Item) (inventory.Reservation, string, []inventory.Item) {
 	sc := &m.scratch
-	r := inventory.Reservation{Key: string(sc.key), Channel: channel}
-	if len(sc.items) > 0 {
-		r.Items = slices.Clone(sc.items)
+	kd := string(append(sc.key, sc.digest...))
+	r := inventory.Reservation{Key: kd[:len(sc.key)], Channel: channel}
+	if n := len(sc.items); n > 0 {
+		if cap(slab)-len(slab) >= n {
+			slab = append(slab, sc.items...)
+			r.Items = slab[len(slab)-n : len(slab) : len(slab)] // capped: an append to it copies
+		} else {
+			r.Items = slices.Clone(sc.items)
+		}
 	}
 	if len(sc.shipped) > 0 {
 		r.Shipped = slices.Clone(sc.shipped)
 	}
-	return r, string(sc.digest)
+	return r, kd[len(sc.key):], slab
 }
 
 // reservationDigest is a short form of a reservation's content; "" when it holds nothing.
@@ -314,14 +328,17 @@ func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*OrderRecor
 		skus    []string
 		puts    []inventory.Reservation
 		digests []string
+		// slab holds the items of the batch's reservations, which the store and the pool keep
+		// (BatchReservations takes them over; the pool copies).
+		slab []inventory.Item
 	)
 	for i, rec := range recs {
 		m.computeReservation(m.pool, rec)
 		if !(fresh != nil && fresh[i] && len(m.scratch.digest) > 0) && m.unchanged() {
 			continue
 		}
-		r, digest := m.reservationOf(rec.Key.Channel)
-		if digest == "" {
+		if len(m.scratch.digest) == 0 {
+			r, _ := m.reservationOf(rec.Key.Channel)
 			if err := e.store.DeleteReservation(ctx, m.cfg.ID, r.Key); err != nil {
 				return skus, err
 			}
@@ -329,6 +346,12 @@ func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*OrderRecor
 			delete(m.persisted, r.Key)
 			continue
 		}
+		if slab == nil {
+			// Sized for two SKUs an order, the usual; a reservation that does not fit gets its own.
+			slab = make([]inventory.Item, 0, 2*len(recs))
+		}
+		r, digest, more := m.appendReservationOf(rec.Key.Channel, slab)
+		slab = more
 		if puts == nil {
 			puts, digests = make([]inventory.Reservation, 0, len(recs)), make([]string, 0, len(recs))
 		}
@@ -343,7 +366,7 @@ func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*OrderRecor
 		return skus, err
 	}
 	for i, r := range puts {
-		skus = append(skus, m.pool.Reserve(r)...)
+		skus = m.pool.AppendReserve(skus, r)
 		m.persisted[r.Key] = digests[i]
 	}
 	return skus, nil

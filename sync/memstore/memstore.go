@@ -422,7 +422,7 @@ func (s *Store) PutReservations(ctx context.Context, merchant string, rs []inven
 		s.reserved[merchant] = m
 	}
 	for _, r := range rs {
-		m[r.Key] = cloneReservation(r)
+		m[r.Key] = r // handed over (BatchReservations): Reservations hands out copies
 	}
 	return nil
 }
