@@ -16,9 +16,9 @@ import (
 
 // Store is an in-memory sync.Store, safe for concurrent use. Its zero value is not usable; call New.
 type Store struct {
-	mu         gosync.Mutex
-	seq        uint64
-	cursors    map[string]versioned[string]
+	mu      gosync.Mutex
+	seq     uint64
+	cursors map[string]versioned[string]
 	// orders holds the records of each merchant's channel by order ID: most calls touch one
 	// partition, and hashing one string per lookup costs a third of hashing a whole OrderKey.
 	orders     map[partition]map[string]*stored[*tobirasync.OrderRecord]
