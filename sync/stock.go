@@ -39,14 +39,10 @@ func (e *Engine) loadPool(ctx context.Context, m *merchant) error {
 	// Reservations first: a level then releases the shipped units it already counts, so shipped
 	// entries persisted before that level arrived cannot count twice.
 	for _, r := range res {
-		m.pool.Reserve(r)
+		m.pool.AppendReserveNote(nil, r, reservationDigest(r))
 	}
 	m.pool.SetLevels(levels...)
 	m.acked = map[string]map[string]int{}
-	m.persisted = make(map[string]string, len(res))
-	for _, r := range res {
-		m.persisted[r.Key] = reservationDigest(r)
-	}
 	// Reservations that hold nothing any more (shipped, and counted by a level since) are gone
 	// from the pool; drop them from the Store too, or every reload would read all of history.
 	held := make(map[string]bool, len(res))
@@ -58,7 +54,6 @@ func (e *Engine) loadPool(ctx context.Context, m *merchant) error {
 			if err := e.store.DeleteReservation(ctx, m.cfg.ID, r.Key); err != nil {
 				return err
 			}
-			delete(m.persisted, r.Key)
 		}
 	}
 	m.loaded = true
@@ -220,10 +215,13 @@ func addItem(items []inventory.Item, sku string, n int) []inventory.Item {
 	return append(items, inventory.Item{SKU: sku, Quantity: n})
 }
 
-// unchanged reports whether the reservation in m.scratch is the one the Store holds. It
-// allocates nothing: the map lookup and comparison use the scratch bytes as they are.
+// unchanged reports whether the reservation in m.scratch is the one the Store holds, as the
+// pool noted it. It allocates nothing: the lookup and comparison use the scratch bytes as they
+// are. A reservation the pool has forgotten (it holds nothing any more) compares as empty: at
+// worst a write that changes nothing, or an emptied reservation left in the Store, which
+// loadPool drops since it holds nothing.
 func (m *merchant) unchanged() bool {
-	return m.persisted[string(m.scratch.key)] == string(m.scratch.digest)
+	return m.pool.Note(m.scratch.key) == string(m.scratch.digest)
 }
 
 // reservationOf returns the reservation in m.scratch as values of its own, and its digest.
@@ -290,13 +288,11 @@ func (e *Engine) reserve(ctx context.Context, m *merchant, rec *OrderRecord) ([]
 			return nil, err
 		}
 		skus = m.pool.Release(r.Key)
-		delete(m.persisted, r.Key)
 	} else {
 		if err := e.store.PutReservation(ctx, m.cfg.ID, r); err != nil {
 			return nil, err
 		}
-		skus = m.pool.Reserve(r)
-		m.persisted[r.Key] = digest
+		skus = m.pool.AppendReserveNote(nil, r, digest)
 	}
 	return skus, nil
 }
@@ -343,7 +339,6 @@ func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*OrderRecor
 				return skus, err
 			}
 			skus = append(skus, m.pool.Release(r.Key)...)
-			delete(m.persisted, r.Key)
 			continue
 		}
 		if slab == nil {
@@ -366,8 +361,7 @@ func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*OrderRecor
 		return skus, err
 	}
 	for i, r := range puts {
-		skus = m.pool.AppendReserve(skus, r)
-		m.persisted[r.Key] = digests[i]
+		skus = m.pool.AppendReserveNote(skus, r, digests[i])
 	}
 	return skus, nil
 }
