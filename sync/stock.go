@@ -570,7 +570,11 @@ func (e *Engine) pullStock(ctx context.Context, m *merchant, w *Warehouse, res *
 // runs is handed to the running one, which plans it afresh when it is done (so nobody waits on
 // a slow channel, and bursts of sales coalesce into few calls).
 func (e *Engine) push(ctx context.Context, m *merchant, c *Channel, skus []string) (int, error) {
-	v, _ := m.pushing.LoadOrStore(c.ID, &pushState{})
+	v, ok := m.pushing.Load(c.ID)
+	if !ok {
+		// Load first: LoadOrStore would allocate a state on every push to find one there.
+		v, _ = m.pushing.LoadOrStore(c.ID, &pushState{})
+	}
 	st := v.(*pushState)
 	st.mu.Lock()
 	if st.running {
