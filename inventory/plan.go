@@ -256,7 +256,7 @@ func (p *Pool) AffectedPlan(warehouseSKUs []string) map[string]map[string]int {
 }
 
 func nonEmpty(s []string) []string {
-	out := s[:0:0]
+	out := make([]string, 0, len(s))
 	for _, v := range s {
 		if v != "" {
 			out = append(out, v)

@@ -66,6 +66,10 @@ type reservation struct {
 	key, channel string
 	items        []resItem  // still to ship
 	ships        []shipment // shipped, not yet included in a level
+	// buf holds the items of most orders, so a reservation is one allocation.
+	buf [2]resItem
+	// note is the caller's (AppendReserveNote).
+	note string
 }
 
 type resItem struct {
@@ -168,13 +172,18 @@ func (c changes) touch(p *Pool, wh int32) changes {
 }
 
 func (c *changes) result(p *Pool) []string {
-	var out []string
+	return c.appendResult(nil, p)
+}
+
+// appendResult appends the result to out, the appended SKUs in ascending order.
+func (c *changes) appendResult(out []string, p *Pool) []string {
+	n := len(out)
 	for i, wh := range c.wh {
 		if p.whs[wh].free() != c.before[i] {
 			out = append(out, p.whs[wh].name)
 		}
 	}
-	sort.Strings(out)
+	sort.Strings(out[n:])
 	return out
 }
 
@@ -271,11 +280,27 @@ func (p *Pool) countShipments(wh int32) {
 // added up per SKU; shipments a level already includes are dropped; empty SKUs and non-positive
 // quantities are ignored. A reservation that holds nothing is forgotten.
 func (p *Pool) Reserve(r Reservation) (changed []string) {
+	return p.AppendReserve(nil, r)
+}
+
+// AppendReserve is Reserve, appending the SKUs whose free stock changed to dst (those it appends
+// in ascending order) and returning the extended slice, for callers that gather the SKUs of many
+// reservations.
+func (p *Pool) AppendReserve(dst []string, r Reservation) []string {
+	return p.AppendReserveNote(dst, r, "")
+}
+
+// AppendReserveNote is AppendReserve that also keeps note with the reservation until it is
+// replaced, released or forgotten (it holds nothing any more); Note returns it. The engine
+// notes there what its store holds of the reservation, so it keeps no map of its own beside
+// the pool's.
+func (p *Pool) AppendReserveNote(dst []string, r Reservation, note string) []string {
 	if r.Key == "" {
-		return nil
+		return dst
 	}
 	p.init()
-	nr := &reservation{key: r.Key, channel: r.Channel}
+	nr := &reservation{key: r.Key, channel: r.Channel, note: note}
+	nr.items = nr.buf[:0]
 	for _, it := range r.Items {
 		if it.SKU == "" || it.Quantity <= 0 {
 			continue
@@ -319,7 +344,7 @@ func (p *Pool) Reserve(r Reservation) (changed []string) {
 	if !nr.done() {
 		p.link(nr)
 	}
-	return ch.result(p)
+	return ch.appendResult(dst, p)
 }
 
 // link adds r's holdings to the pool.
@@ -382,11 +407,20 @@ func (p *Pool) Release(key string) []string {
 		ch = ch.touch(p, it.wh)
 		p.whs[it.wh].reserved -= it.qty
 	}
-	r.items = nil
+	r.items, r.note = nil, ""
 	if r.done() {
 		delete(p.res, key)
 	}
 	return ch.result(p)
+}
+
+// Note returns the note AppendReserveNote kept with the reservation key, or "" if there is
+// none. The key is given as bytes, so that looking one up from a buffer allocates nothing.
+func (p *Pool) Note(key []byte) string {
+	if r := p.res[string(key)]; r != nil {
+		return r.note
+	}
+	return ""
 }
 
 // Shipped records that the given quantities of the order key left the warehouse at at, and returns,

@@ -395,3 +395,18 @@ func TestInventoryZeroPool(t *testing.T) {
 	assert.Equal(t, []string{"A"}, p.SetLevels(inventory.Level{SKU: "A", OnHand: -3, AsOf: at(0)}, inventory.Level{OnHand: 5}))
 	assert.Equal(t, []inventory.Level{{SKU: "A", OnHand: 0, AsOf: at(0)}}, p.Levels(), "negative on hand counts as zero")
 }
+
+func TestInventoryReserveNote(t *testing.T) {
+	p := inventory.NewPool()
+	p.SetLevels(inventory.Level{SKU: "A", OnHand: 10, AsOf: at(0)}, inventory.Level{SKU: "B", OnHand: 10, AsOf: at(0)})
+	changed := p.AppendReserveNote([]string{"earlier"}, inventory.Reservation{Key: "o1", Items: []inventory.Item{{SKU: "B", Quantity: 1}, {SKU: "A", Quantity: 2}}}, "v1")
+	assert.Equal(t, []string{"earlier", "A", "B"}, changed, "the SKUs it changed are appended, in order, after what dst held")
+	assert.Equal(t, "v1", p.Note([]byte("o1")), "the note stays with the reservation")
+	assert.Equal(t, "", p.Note([]byte("o2")), "no reservation, no note")
+	p.AppendReserve(nil, inventory.Reservation{Key: "o1", Items: []inventory.Item{{SKU: "A", Quantity: 1}}})
+	assert.Equal(t, "", p.Note([]byte("o1")), "replacing the reservation replaces its note")
+	p.AppendReserveNote(nil, inventory.Reservation{Key: "o1", Items: []inventory.Item{{SKU: "A", Quantity: 1}}}, "v2")
+	p.Shipped("o1", []inventory.Item{{SKU: "A", Quantity: 1}}, at(1))
+	p.Release("o1")
+	assert.Equal(t, "", p.Note([]byte("o1")), "a released reservation keeps its shipped units but not its note")
+}

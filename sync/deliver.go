@@ -28,7 +28,7 @@ func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, r
 	bl, batched := e.store.(BatchOrderLedger)
 	// seen keeps a record that stays pending (held until a date) from being delivered twice in
 	// one run; every key is of this merchant and channel, so the order ID tells them apart.
-	seen := map[string]struct{}{}
+	seen := make(map[string]struct{}, e.opt.PageLimit)
 	for {
 		recs, err := e.store.PendingOrders(ctx, m.cfg.ID, ch.ID, e.opt.PageLimit)
 		if err != nil {

@@ -134,11 +134,10 @@ type merchant struct {
 	stock sync.Mutex
 	pool  *inventory.Pool
 	acked map[string]map[string]int
-	// persisted is the digest of each reservation as the Store holds it, so unchanged ones are
-	// not written again.
-	persisted map[string]string
-	loaded    bool
-	scratch   resScratch
+	// The pool notes with each order's reservation the digest of it the Store holds
+	// (Pool.AppendReserveNote), so that unchanged ones are not written again.
+	loaded  bool
+	scratch resScratch
 }
 
 // New returns an engine over store.
@@ -168,7 +167,7 @@ func (e *Engine) PutMerchant(m Merchant) error {
 	if old := e.merchants[m.ID]; old != nil {
 		// The stock pool survives: channels' policies are re-applied to it at the next use.
 		old.stock.Lock()
-		rt.pool, rt.acked, rt.persisted, rt.loaded = old.pool, old.acked, old.persisted, old.loaded
+		rt.pool, rt.acked, rt.loaded = old.pool, old.acked, old.loaded
 		old.stock.Unlock()
 		if rt.pool != nil {
 			rt.configurePool()

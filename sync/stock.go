@@ -39,14 +39,10 @@ func (e *Engine) loadPool(ctx context.Context, m *merchant) error {
 	// Reservations first: a level then releases the shipped units it already counts, so shipped
 	// entries persisted before that level arrived cannot count twice.
 	for _, r := range res {
-		m.pool.Reserve(r)
+		m.pool.AppendReserveNote(nil, r, reservationDigest(r))
 	}
 	m.pool.SetLevels(levels...)
 	m.acked = map[string]map[string]int{}
-	m.persisted = make(map[string]string, len(res))
-	for _, r := range res {
-		m.persisted[r.Key] = reservationDigest(r)
-	}
 	// Reservations that hold nothing any more (shipped, and counted by a level since) are gone
 	// from the pool; drop them from the Store too, or every reload would read all of history.
 	held := make(map[string]bool, len(res))
@@ -58,7 +54,6 @@ func (e *Engine) loadPool(ctx context.Context, m *merchant) error {
 			if err := e.store.DeleteReservation(ctx, m.cfg.ID, r.Key); err != nil {
 				return err
 			}
-			delete(m.persisted, r.Key)
 		}
 	}
 	m.loaded = true
@@ -220,23 +215,40 @@ func addItem(items []inventory.Item, sku string, n int) []inventory.Item {
 	return append(items, inventory.Item{SKU: sku, Quantity: n})
 }
 
-// unchanged reports whether the reservation in m.scratch is the one the Store holds. It
-// allocates nothing: the map lookup and comparison use the scratch bytes as they are.
+// unchanged reports whether the reservation in m.scratch is the one the Store holds, as the
+// pool noted it. It allocates nothing: the lookup and comparison use the scratch bytes as they
+// are. A reservation the pool has forgotten (it holds nothing any more) compares as empty: at
+// worst a write that changes nothing, or an emptied reservation left in the Store, which
+// loadPool drops since it holds nothing.
 func (m *merchant) unchanged() bool {
-	return m.persisted[string(m.scratch.key)] == string(m.scratch.digest)
+	return m.pool.Note(m.scratch.key) == string(m.scratch.digest)
 }
 
 // reservationOf returns the reservation in m.scratch as values of its own, and its digest.
 func (m *merchant) reservationOf(channel string) (inventory.Reservation, string) {
+	r, digest, _ := m.appendReservationOf(channel, nil)
+	return r, digest
+}
+
+// appendReservationOf is reservationOf taking the reservation's items from the spare capacity
+// of slab when it has room (and returning slab extended by them), so that a batch of
+// reservations shares a few allocations instead of one each. The key and digest share one string.
+func (m *merchant) appendReservationOf(channel string, slab []inventory.Item) (inventory.Reservation, string, []inventory.Item) {
 	sc := &m.scratch
-	r := inventory.Reservation{Key: string(sc.key), Channel: channel}
-	if len(sc.items) > 0 {
-		r.Items = slices.Clone(sc.items)
+	kd := string(append(sc.key, sc.digest...))
+	r := inventory.Reservation{Key: kd[:len(sc.key)], Channel: channel}
+	if n := len(sc.items); n > 0 {
+		if cap(slab)-len(slab) >= n {
+			slab = append(slab, sc.items...)
+			r.Items = slab[len(slab)-n : len(slab) : len(slab)] // capped: an append to it copies
+		} else {
+			r.Items = slices.Clone(sc.items)
+		}
 	}
 	if len(sc.shipped) > 0 {
 		r.Shipped = slices.Clone(sc.shipped)
 	}
-	return r, string(sc.digest)
+	return r, kd[len(sc.key):], slab
 }
 
 // reservationDigest is a short form of a reservation's content; "" when it holds nothing.
@@ -276,13 +288,11 @@ func (e *Engine) reserve(ctx context.Context, m *merchant, rec *OrderRecord) ([]
 			return nil, err
 		}
 		skus = m.pool.Release(r.Key)
-		delete(m.persisted, r.Key)
 	} else {
 		if err := e.store.PutReservation(ctx, m.cfg.ID, r); err != nil {
 			return nil, err
 		}
-		skus = m.pool.Reserve(r)
-		m.persisted[r.Key] = digest
+		skus = m.pool.AppendReserveNote(nil, r, digest)
 	}
 	return skus, nil
 }
@@ -314,21 +324,29 @@ func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*OrderRecor
 		skus    []string
 		puts    []inventory.Reservation
 		digests []string
+		// slab holds the items of the batch's reservations, which the store and the pool keep
+		// (BatchReservations takes them over; the pool copies).
+		slab []inventory.Item
 	)
 	for i, rec := range recs {
 		m.computeReservation(m.pool, rec)
 		if !(fresh != nil && fresh[i] && len(m.scratch.digest) > 0) && m.unchanged() {
 			continue
 		}
-		r, digest := m.reservationOf(rec.Key.Channel)
-		if digest == "" {
+		if len(m.scratch.digest) == 0 {
+			r, _ := m.reservationOf(rec.Key.Channel)
 			if err := e.store.DeleteReservation(ctx, m.cfg.ID, r.Key); err != nil {
 				return skus, err
 			}
 			skus = append(skus, m.pool.Release(r.Key)...)
-			delete(m.persisted, r.Key)
 			continue
 		}
+		if slab == nil {
+			// Sized for two SKUs an order, the usual; a reservation that does not fit gets its own.
+			slab = make([]inventory.Item, 0, 2*len(recs))
+		}
+		r, digest, more := m.appendReservationOf(rec.Key.Channel, slab)
+		slab = more
 		if puts == nil {
 			puts, digests = make([]inventory.Reservation, 0, len(recs)), make([]string, 0, len(recs))
 		}
@@ -343,8 +361,7 @@ func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*OrderRecor
 		return skus, err
 	}
 	for i, r := range puts {
-		skus = append(skus, m.pool.Reserve(r)...)
-		m.persisted[r.Key] = digests[i]
+		skus = m.pool.AppendReserveNote(skus, r, digests[i])
 	}
 	return skus, nil
 }
@@ -553,7 +570,11 @@ func (e *Engine) pullStock(ctx context.Context, m *merchant, w *Warehouse, res *
 // runs is handed to the running one, which plans it afresh when it is done (so nobody waits on
 // a slow channel, and bursts of sales coalesce into few calls).
 func (e *Engine) push(ctx context.Context, m *merchant, c *Channel, skus []string) (int, error) {
-	v, _ := m.pushing.LoadOrStore(c.ID, &pushState{})
+	v, ok := m.pushing.Load(c.ID)
+	if !ok {
+		// Load first: LoadOrStore would allocate a state on every push to find one there.
+		v, _ = m.pushing.LoadOrStore(c.ID, &pushState{})
+	}
 	st := v.(*pushState)
 	st.mu.Lock()
 	if st.running {

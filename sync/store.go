@@ -139,5 +139,9 @@ type BatchOrderLedger interface {
 type BatchReservations interface {
 	// PutReservations inserts or replaces each reservation by its Key, as PutReservation does; a
 	// key given twice keeps the later one. On error, any of them may or may not have been written.
+	//
+	// Like PutOrders, it takes ownership of what it is given: the store may keep each
+	// reservation's Items and Shipped rather than copies, and the caller must not modify them
+	// afterwards. Stores that copy (or encode) satisfy this too.
 	PutReservations(ctx context.Context, merchant string, rs []inventory.Reservation) error
 }

@@ -104,7 +104,7 @@ func (w *Warehouse) Submit(ctx context.Context, r connector.FulfillmentRequest) 
 	}
 	w.mu.Lock()
 	w.init()
-	if w.requests[r.Key] == nil && !w.tombs[r.Key] {
+	if _, ok := w.requests[r.Key]; !ok && (len(w.tombs) == 0 || !w.tombs[r.Key]) {
 		r.Order.Lines = slices.Clone(r.Order.Lines)
 		w.requests[r.Key] = &Request{FulfillmentRequest: r, State: Received}
 		w.order = append(w.order, r.Key)

@@ -16,10 +16,12 @@ import (
 
 // Store is an in-memory sync.Store, safe for concurrent use. Its zero value is not usable; call New.
 type Store struct {
-	mu         gosync.Mutex
-	seq        uint64
-	cursors    map[string]versioned[string]
-	orders     map[tobirasync.OrderKey]*stored[*tobirasync.OrderRecord]
+	mu      gosync.Mutex
+	seq     uint64
+	cursors map[string]versioned[string]
+	// orders holds the records of each merchant's channel by order ID: most calls touch one
+	// partition, and hashing one string per lookup costs a third of hashing a whole OrderKey.
+	orders     map[partition]map[string]*stored[*tobirasync.OrderRecord]
 	pendingOrd map[partition]*pendingQueue[*tobirasync.OrderRecord]
 	shipments  map[string]*stored[*tobirasync.ShipmentRecord]
 	pendingShp map[string]*pendingQueue[*tobirasync.ShipmentRecord] // by merchant
@@ -55,7 +57,7 @@ var (
 func New() *Store {
 	return &Store{
 		cursors:    map[string]versioned[string]{},
-		orders:     map[tobirasync.OrderKey]*stored[*tobirasync.OrderRecord]{},
+		orders:     map[partition]map[string]*stored[*tobirasync.OrderRecord]{},
 		pendingOrd: map[partition]*pendingQueue[*tobirasync.OrderRecord]{},
 		shipments:  map[string]*stored[*tobirasync.ShipmentRecord]{},
 		pendingShp: map[string]*pendingQueue[*tobirasync.ShipmentRecord]{},
@@ -99,7 +101,7 @@ func (s *Store) GetOrder(ctx context.Context, key tobirasync.OrderKey) (*tobiras
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, ok := s.orders[key]
+	e, ok := s.orders[partition{key.Merchant, key.Channel}][key.OrderID]
 	if !ok {
 		return nil, tobirasync.ErrNotFound
 	}
@@ -123,7 +125,9 @@ func (s *Store) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error
 // readers get clones, or (GetOrders) the record itself to read. So a record handed over or handed
 // out may be read without the lock while later versions are written.
 func (s *Store) putOrder(rec *tobirasync.OrderRecord, own bool) error {
-	c, ok := s.orders[rec.Key]
+	part := partition{rec.Key.Merchant, rec.Key.Channel}
+	byID := s.orders[part]
+	c, ok := byID[rec.Key.OrderID]
 	if ok != (rec.Version != 0) || (ok && c.rec.Version != rec.Version) {
 		return tobirasync.ErrConflict
 	}
@@ -132,11 +136,15 @@ func (s *Store) putOrder(rec *tobirasync.OrderRecord, own bool) error {
 		rec = rec.Clone()
 	}
 	if !ok {
+		if byID == nil {
+			byID = map[string]*stored[*tobirasync.OrderRecord]{}
+			s.orders[part] = byID
+		}
 		c = &stored[*tobirasync.OrderRecord]{}
-		s.orders[rec.Key] = c
+		byID[rec.Key.OrderID] = c
 	}
 	c.rec = rec
-	markPending(s, s.pendingOrd, partition{rec.Key.Merchant, rec.Key.Channel}, c, rec.Pending)
+	markPending(s, s.pendingOrd, part, c, rec.Pending)
 	return nil
 }
 
@@ -229,8 +237,17 @@ func (s *Store) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make(map[tobirasync.OrderKey]*tobirasync.OrderRecord, len(keys))
-	for _, k := range keys {
-		if e, ok := s.orders[k]; ok {
+	var (
+		part partition
+		byID map[string]*stored[*tobirasync.OrderRecord]
+	)
+	for i, k := range keys {
+		// The keys of a page are usually of one partition: look it up once.
+		if i == 0 || k.Merchant != part.merchant || k.Channel != part.channel {
+			part = partition{k.Merchant, k.Channel}
+			byID = s.orders[part]
+		}
+		if e, ok := byID[k.OrderID]; ok {
 			out[k] = e.rec // shared, as the interface allows: stored records are never modified
 		}
 	}
@@ -405,7 +422,7 @@ func (s *Store) PutReservations(ctx context.Context, merchant string, rs []inven
 		s.reserved[merchant] = m
 	}
 	for _, r := range rs {
-		m[r.Key] = cloneReservation(r)
+		m[r.Key] = r // handed over (BatchReservations): Reservations hands out copies
 	}
 	return nil
 }
