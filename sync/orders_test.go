@@ -145,6 +145,31 @@ func TestOrdersYoungOrdersGoAtOnceWhileTheCursorTrailsBySettle(t *testing.T) {
 	require.Equal(t, 2, wh.Submissions())
 }
 
+func TestOrdersWindowResumedAfterAFailureThenListsToNow(t *testing.T) {
+	r := newRig(t, "shop") // pages of 3
+	r.syncOrders("shop")   // the first run walks the lookback; this test starts after it
+	for i := range 5 {
+		r.place("shop", newOrder(fmt.Sprintf("o%d", i), "TEA", 1))
+	}
+	// The second page fails: the window stays open in the cursor, its end in the past.
+	var calls atomic.Int32
+	r.chans["shop"].SetHook(func(op string) error {
+		if op == "ListOrders" && calls.Add(1) == 2 {
+			return connector.ErrTemporary
+		}
+		return nil
+	})
+	res, err := r.eng.SyncOrders(r.ctx, "m1", "shop")
+	require.ErrorIs(t, err, connector.ErrTemporary)
+	require.Equal(t, 3, r.whs["wh"].Submissions(), "the first page went out")
+
+	r.clock.Advance(10 * time.Minute)
+	r.place("shop", newOrder("later", "TEA", 1))
+	res = r.syncOrders("shop")
+	require.Equal(t, 3, res.New, "the rest of the old window, and the order placed since, in one run")
+	require.Equal(t, 6, r.whs["wh"].Submissions())
+}
+
 func TestOrdersGapSweepFindsLateIndexedOrder(t *testing.T) {
 	r := newRig(t, "shop")
 	r.place("shop", newOrder("o1", "TEA", 1))
