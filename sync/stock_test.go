@@ -248,3 +248,21 @@ func TestStockChannelsArePushedAtOnce(t *testing.T) {
 	require.Equal(t, 7, r.stock("B", "TEA"))
 	require.Equal(t, 7, r.stock("A", "TEA"), "A's push waited for B's and went through")
 }
+
+// A page's orders reach the warehouse before its stock fans out: a channel waiting out its rate
+// limit must not hold them back.
+func TestStockFanOutComesAfterThePagesDeliveries(t *testing.T) {
+	r := newRig(t, "shop", "mall")
+	r.setOnHand("TEA", 10)
+	var submittedFirst []bool
+	r.chans["mall"].SetHook(func(op string) error {
+		if op == "SetStock" {
+			submittedFirst = append(submittedFirst, r.whs["wh"].Submissions() == 1)
+		}
+		return nil
+	})
+	r.place("shop", newOrder("s1", "TEA", 3))
+	r.syncOrders("shop")
+	require.Equal(t, []bool{true}, submittedFirst, "one push to the mall, after the submission")
+	require.Equal(t, 7, r.stock("mall", "TEA"))
+}
