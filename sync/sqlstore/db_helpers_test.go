@@ -90,11 +90,23 @@ func openSQLite(t testing.TB) *sql.DB {
 			delete(sqliteFiles, t)
 			sqliteMu.Unlock()
 		})
+		// WAL lets several connections write; the file keeps the mode, so it is set once here.
+		// Set by every new connection, it would fail with SQLITE_BUSY, without waiting, while
+		// another connection writes.
+		db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)")
+		if err == nil {
+			err = db.Ping()
+			db.Close()
+		}
+		if err != nil {
+			sqliteMu.Unlock()
+			t.Fatalf("create sqlite database: %v", err)
+		}
 	}
 	sqliteMu.Unlock()
 	// A file rather than ":memory:", because each connection of a pool would get its own memory
-	// database. WAL and a busy timeout let several connections write without SQLITE_BUSY.
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+	// database. The busy timeout makes writers wait for each other.
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)")
 	if err != nil {
 		t.Fatalf("open sqlite: %v", err)
 	}

@@ -128,7 +128,7 @@ func (s *Store) migrate(ctx context.Context) (err error) {
 		// The lock must go even when ctx is done, or the pooled connection would keep it.
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if uerr := unlock(uctx); err == nil {
+		if uerr := unlock(uctx, err != nil); err == nil {
 			err = uerr
 		}
 	}()
@@ -155,18 +155,25 @@ func (s *Store) migrate(ctx context.Context) (err error) {
 }
 
 func (s *Store) apply(ctx context.Context, conn *sql.Conn, m migration) error {
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
+	var tx interface {
+		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	} = conn
+	commit := func() error { return nil }
+	if s.dialect != SQLite { // on SQLite, lockSchema's transaction holds every version
+		t, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer t.Rollback() //nolint:errcheck // after Commit it is a no-op; before, the error is the one returned
+		tx, commit = t, t.Commit
 	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op; before, the error is the one returned
 	record := func() (sql.Result, error) {
 		ins := s.dialect.insertIgnoring("INSERT INTO "+s.prefix+"migrations (version, applied_at) VALUES (?, ?)", "version")
 		return tx.ExecContext(ctx, s.dialect.rebind(ins), m.version, formatTime(time.Now()))
 	}
 	if s.dialect != MySQL {
-		// Recording the version first makes it the lock on SQLite, which has no named locks: a
-		// second process waits on the write, then finds the version taken and stops.
+		// Recording the version first makes a second writer that got past the lock find the
+		// version taken and stop.
 		res, err := record()
 		if err != nil {
 			return err
@@ -187,12 +194,15 @@ func (s *Store) apply(ctx context.Context, conn *sql.Conn, m migration) error {
 			return err
 		}
 	}
-	return tx.Commit()
+	return commit()
 }
 
 // lockSchema takes a database-wide lock named after the table prefix on conn, so that two stores
-// with different prefixes migrate independently.
-func (s *Store) lockSchema(ctx context.Context, conn *sql.Conn) (unlock func(context.Context) error, err error) {
+// with different prefixes migrate independently. SQLite has no named locks: there it opens a
+// write transaction at once (BEGIN IMMEDIATE), which waits out other writers under the busy
+// timeout, and the whole migration runs in it; a transaction that began as a read and then wrote
+// would fail with SQLITE_BUSY instead of waiting. unlock commits it, or rolls back when failed.
+func (s *Store) lockSchema(ctx context.Context, conn *sql.Conn) (unlock func(ctx context.Context, failed bool) error, err error) {
 	name := "tobira_sqlstore_migrate:" + s.prefix
 	switch s.dialect {
 	case Postgres:
@@ -202,7 +212,7 @@ func (s *Store) lockSchema(ctx context.Context, conn *sql.Conn) (unlock func(con
 		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
 			return nil, err
 		}
-		return func(ctx context.Context) error {
+		return func(ctx context.Context, _ bool) error {
 			_, err := conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", key)
 			return err
 		}, nil
@@ -218,12 +228,24 @@ func (s *Store) lockSchema(ctx context.Context, conn *sql.Conn) (unlock func(con
 		if !got.Valid || got.Int64 != 1 {
 			return nil, fmt.Errorf("could not take lock %q within 60s", name)
 		}
-		return func(ctx context.Context) error {
+		return func(ctx context.Context, _ bool) error {
 			_, err := conn.ExecContext(ctx, "SELECT RELEASE_LOCK(?)", name)
 			return err
 		}, nil
+	case SQLite:
+		if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context, failed bool) error {
+			end := "COMMIT"
+			if failed {
+				end = "ROLLBACK"
+			}
+			_, err := conn.ExecContext(ctx, end)
+			return err
+		}, nil
 	}
-	return func(context.Context) error { return nil }, nil
+	return func(context.Context, bool) error { return nil }, nil
 }
 
 // ensureSchema runs Migrate once before first use when Options.AutoMigrate is set. A failed
