@@ -60,6 +60,8 @@ func (a *api) call(limits []Limit, cost float64) error {
 type channel struct {
 	*memory.Channel
 	api *api
+	// heard is told of every order a listing hands out.
+	heard func(orderID string)
 }
 
 var (
@@ -74,7 +76,13 @@ func (c *channel) ListOrders(ctx context.Context, req connector.ListOrdersReques
 	if err := c.api.call(c.api.p.Orders, c.api.p.ListCost); err != nil {
 		return nil, err
 	}
-	return c.Channel.ListOrders(ctx, req)
+	p, err := c.Channel.ListOrders(ctx, req)
+	if err == nil && c.heard != nil {
+		for i := range p.Orders {
+			c.heard(p.Orders[i].ID)
+		}
+	}
+	return p, err
 }
 
 func (c *channel) ConfirmShipment(ctx context.Context, s connector.ShipmentConfirmation) error {

@@ -37,7 +37,7 @@ func (r *Report) WriteTable(out io.Writer) {
 	fmt.Fprintf(out, "recommended safety stock (units held back per channel): with pushes %s; polling only %s\n\n",
 		buffers(r.Channels, r.Buffers), buffers(r.Channels, r.PollBuffers))
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "strategy\toversold\taccepted\treached WH\tp50\tp95\tmax\tcancels stopped\tAPI calls\tbusiest limit\tthrottled\tlost\t")
+	fmt.Fprintln(tw, "strategy\toversold\taccepted\treached WH\tp50\tp95\tmax\thandling p95\tcancels stopped\tAPI calls\tbusiest limit\tthrottled\tlost\t")
 	for _, x := range r.Results {
 		busy := Usage{}
 		for _, u := range x.Usage {
@@ -45,8 +45,8 @@ func (r *Report) WriteTable(out io.Writer) {
 				busy = u
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%d/%d\t%d\t%s %.0f%%\t%d\t%d\t\n", x.Strategy, x.Oversold, x.Accepted, x.Reached,
-			Round(x.P50), Round(x.P95), Round(x.Max), x.CancelsReached, x.Cancels, x.Calls, busy.Channel, 100*busy.Used/max(busy.Budget, 1), x.Throttled, x.Lost)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%d/%d\t%d\t%s %.0f%%\t%d\t%d\t\n", x.Strategy, x.Oversold, x.Accepted, x.Reached,
+			Round(x.P50), Round(x.P95), Round(x.Max), Round(x.HandlingP95), x.CancelsReached, x.Cancels, x.Calls, busy.Channel, 100*busy.Used/max(busy.Budget, 1), x.Throttled, x.Lost)
 	}
 	tw.Flush()
 	fmt.Fprintln(out, "\np95 order-to-warehouse latency per channel / p95 stock staleness of hot products per channel:")

@@ -127,8 +127,12 @@ type Result struct {
 	// Lost: accepted, not cancelled, and never reached the warehouse.
 	Lost int
 	// Latencies from order to warehouse, sorted; P50, P95, Max summarize them.
-	Latencies      []time.Duration
-	P50, P95, Max  time.Duration
+	Latencies     []time.Duration
+	P50, P95, Max time.Duration
+	// HandlingP95 is the p95 of the part of that latency spent in the integration: from when it
+	// first had the order (a push delivered, a listing that held it) to the warehouse. The rest
+	// is the platform's: its push delay, or the wait for the next poll.
+	HandlingP95    time.Duration
 	ChannelP95     map[string]time.Duration
 	Staleness      map[string]time.Duration // p95 per channel, hot products
 	Cancels        int                      // buyer cancellations of accepted orders
@@ -261,6 +265,7 @@ type world struct {
 	names   []string
 
 	placed   map[string]time.Time // channel/order -> placed
+	heard    map[string]time.Time // channel/order -> first in the integration's hands
 	chanOf   map[string]int
 	free     map[string]int // truth: stock minus open demand, per warehouse SKU
 	supply   map[string]int
@@ -283,7 +288,7 @@ func newWorld(rep *Report, s Strategy, intents []Intent) *world {
 	clock := tobirasync.NewManualClock(rep.Start)
 	w := &world{rep: rep, strat: s, intents: intents, ctx: context.Background(), clock: clock, s: newSched(clock),
 		start: rep.Start, items: map[string][]inventory.Item{}, names: rep.Channels,
-		placed: map[string]time.Time{}, chanOf: map[string]int{}, free: map[string]int{}, supply: map[string]int{},
+		placed: map[string]time.Time{}, heard: map[string]time.Time{}, chanOf: map[string]int{}, free: map[string]int{}, supply: map[string]int{},
 		running: map[string]bool{}, pickedAt: map[string]time.Time{}, held: map[string]int{}}
 	w.res = Result{Strategy: s, ChannelP95: map[string]time.Duration{}, Staleness: map[string]time.Duration{}, Series: map[string][]Point{}}
 	for _, p := range rep.Catalogue.Products {
@@ -302,7 +307,7 @@ func newWorld(rep *Report, s Strategy, intents []Intent) *world {
 	for i, p := range rep.Platforms {
 		m := &memory.Channel{Now: clock.Now, PageSize: p.PageSize, Limit: p.StockBatch, CompareStock: p.CompareStock}
 		a := newAPI(w.s, p)
-		c := &channel{Channel: m, api: a}
+		c := &channel{Channel: m, api: a, heard: func(id string) { w.hear(i, id) }}
 		w.mems, w.apis, w.chans = append(w.mems, m), append(w.apis, a), append(w.chans, c)
 		pol := inventory.Policy{}
 		switch s {
@@ -525,12 +530,21 @@ func (w *world) notify(in Intent, o order.Order) {
 	}
 	name := w.names[in.Channel]
 	w.s.at(w.now().Add(delay), func() {
+		w.hear(in.Channel, o.ID)
 		w.s.spawn(func() {
 			if err := w.eng.IngestOrder(w.ctx, merchantID, name, o); err != nil {
 				w.fail(fmt.Errorf("push from %s: %w", name, err))
 			}
 		})
 	})
+}
+
+// hear notes when an order first reached the integration: a push delivered, or a listing that
+// held it.
+func (w *world) hear(c int, id string) {
+	if k := w.key(c, id); w.heard[k].IsZero() {
+		w.heard[k] = w.now()
+	}
 }
 
 // hash gives a request its own, repeatable handling times.
@@ -686,6 +700,7 @@ func (w *world) finish() {
 	r := &w.res
 	demand := map[string]int{}
 	perChan := make([][]time.Duration, len(w.mems))
+	var handling []time.Duration
 	for c, m := range w.mems {
 		for _, o := range m.Orders() {
 			k := w.key(c, o.ID)
@@ -694,6 +709,9 @@ func (w *world) finish() {
 				r.Reached++
 				d := at.Sub(w.placed[k])
 				r.Latencies = append(r.Latencies, d)
+				if h, ok := w.heard[k]; ok {
+					handling = append(handling, at.Sub(h))
+				}
 				perChan[c] = append(perChan[c], d)
 			}
 			if o.Status == order.StatusCancelled {
@@ -728,6 +746,7 @@ func (w *world) finish() {
 	}
 	slices.Sort(r.Latencies)
 	r.P50, r.P95 = pct(r.Latencies, 0.5), pct(r.Latencies, 0.95)
+	r.HandlingP95 = pct(handling, 0.95)
 	if len(r.Latencies) > 0 {
 		r.Max = r.Latencies[len(r.Latencies)-1]
 	}

@@ -42,6 +42,16 @@ func TestInvariants(t *testing.T) {
 	if hook.P95 >= base.P95 {
 		t.Errorf("tobira-webhook p95 %s is not below the baseline's %s", hook.P95, base.P95)
 	}
+	// What the engine adds once it has an order (the rest is the platforms' push delays and
+	// poll waits) is within twice the ideal's whole latency.
+	if ideal := rep.Result(Ideal); hook.HandlingP95 <= 0 || hook.HandlingP95 > 2*ideal.P95 {
+		t.Errorf("tobira-webhook handling p95 %s; want within 2x ideal's p95 %s", hook.HandlingP95, ideal.P95)
+	}
+	for _, r := range rep.Results {
+		if r.HandlingP95 > r.P95 {
+			t.Errorf("%s: handling p95 %s exceeds the whole latency's p95 %s", r.Strategy, r.HandlingP95, r.P95)
+		}
+	}
 	var svg bytes.Buffer
 	if err := rep.WriteSVG(&svg); err != nil {
 		t.Fatal(err)
@@ -75,7 +85,7 @@ func TestDeterministic(t *testing.T) {
 }
 
 func summary(r Result) []any {
-	return []any{r.Oversold, r.Accepted, r.Reached, r.P50, r.P95, r.Max, r.Calls, r.Throttled, r.Lost}
+	return []any{r.Oversold, r.Accepted, r.Reached, r.P50, r.P95, r.Max, r.HandlingP95, r.Calls, r.Throttled, r.Lost}
 }
 
 func TestBucketPacingNeverThrottles(t *testing.T) {
