@@ -83,6 +83,15 @@ type pos struct {
 
 func (p pos) less(q pos) bool { return p.t.Before(q.t) || (p.t.Equal(q.t) && p.id < q.id) }
 
+func comparePos(a, b pos) int {
+	if a.less(b) {
+		return -1
+	} else if b.less(a) {
+		return 1
+	}
+	return 0
+}
+
 // put stores o and keeps the index. An order placed or updated now sorts last, so appending
 // keeps the index sorted (an update leaves its old entry behind, skipped by ListOrders until a
 // rebuild); anything else marks it stale, to be sorted again.
@@ -112,14 +121,7 @@ func (c *Channel) current(p pos) bool { return c.orders[p.id] == p.o }
 
 // repoint makes the index entry at p's place point at p's order.
 func (c *Channel) repoint(p pos) {
-	i, ok := slices.BinarySearchFunc(c.index, p, func(e, t pos) int {
-		if e.less(t) {
-			return -1
-		} else if t.less(e) {
-			return 1
-		}
-		return 0
-	})
+	i, ok := slices.BinarySearchFunc(c.index, p, comparePos)
 	if ok {
 		c.index[i].o = p.o
 		return
@@ -227,28 +229,14 @@ func (c *Channel) ListOrders(ctx context.Context, req connector.ListOrdersReques
 		for _, o := range c.orders {
 			c.index = append(c.index, pos{o.UpdatedAt, o.ID, o})
 		}
-		slices.SortFunc(c.index, func(a, b pos) int {
-			if a.less(b) {
-				return -1
-			} else if b.less(a) {
-				return 1
-			}
-			return 0
-		})
+		slices.SortFunc(c.index, comparePos)
 		c.stale = false
 	}
 	start := pos{req.From, "", nil}
 	if req.Page != "" && !(pos{afterT, afterID, nil}).less(start) {
 		start = pos{afterT, afterID + "\x00", nil}
 	}
-	i, _ := slices.BinarySearchFunc(c.index, start, func(e, t pos) int {
-		if e.less(t) {
-			return -1
-		} else if t.less(e) {
-			return 1
-		}
-		return 0
-	})
+	i, _ := slices.BinarySearchFunc(c.index, start, comparePos)
 	match := make([]order.Order, 0, min(size+1, len(c.index)-i))
 	for ; i < len(c.index) && c.index[i].t.Before(req.To) && len(match) <= size; i++ {
 		if c.garbage > 0 && !c.current(c.index[i]) {
