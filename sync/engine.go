@@ -379,7 +379,7 @@ func nextRequestKey(rec *OrderRecord, d string) string {
 // goParallel is the default Options.Parallel.
 func goParallel(fns ...func()) {
 	if len(fns) == 1 {
-		fns[0]()
+		fns[0]() // no goroutine for the usual single push
 		return
 	}
 	var wg sync.WaitGroup

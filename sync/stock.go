@@ -457,9 +457,7 @@ func (e *Engine) pushAffected(ctx context.Context, m *merchant, warehouseSKUs []
 			})
 		}
 	}
-	if len(pushes) > 0 {
-		e.opt.Parallel(pushes...)
-	}
+	e.opt.Parallel(pushes...)
 }
 
 // StockResult counts what one SyncStock run did.
@@ -516,9 +514,7 @@ func (e *Engine) SyncStock(ctx context.Context, merchantID string) (StockResult,
 			}
 		})
 	}
-	if len(pushes) > 0 {
-		e.opt.Parallel(pushes...)
-	}
+	e.opt.Parallel(pushes...)
 	return res, errors.Join(errs...)
 }
 
