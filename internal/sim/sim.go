@@ -174,8 +174,8 @@ func Run(cfg Config) (*Report, error) {
 	cat, intents, sale := workload(cfg, plats)
 	rep := &Report{Config: cfg, Start: time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC), Channels: names, Platforms: plats,
 		Sale: sale, Catalogue: cat, Intents: len(intents), Chart: "SKU-00"}
-	rep.Buffers = recommend(cfg, plats, names, cat, intents, sale, true)
-	rep.PollBuffers = recommend(cfg, plats, names, cat, intents, sale, false)
+	rep.Buffers = recommend(plats, names, cat, intents, sale, true)
+	rep.PollBuffers = recommend(plats, names, cat, intents, sale, false)
 	// Worlds share nothing but read-only inputs, so they run side by side.
 	rep.Results = make([]Result, len(cfg.Strategies))
 	errs := make([]error, len(cfg.Strategies))
@@ -200,7 +200,7 @@ func Run(cfg Config) (*Report, error) {
 // plus two standard deviations (sales are Poisson). The blind window of a sale on channel d is
 // its intake delay (the push delay, or a poll interval) plus the round trip of the stock call
 // that reaches this channel.
-func recommend(cfg Config, plats []Platform, names []string, cat Catalogue, intents []Intent, sale Sale, push bool) map[string]int {
+func recommend(plats []Platform, names []string, cat Catalogue, intents []Intent, sale Sale, push bool) map[string]int {
 	items := map[string][]inventory.Item{}
 	for _, p := range cat.Products {
 		items[p.SKU] = p.Items
