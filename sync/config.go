@@ -51,15 +51,10 @@ type IntakePolicy struct {
 
 // or fills p's zero fields from o.
 func (p IntakePolicy) or(o *Options) IntakePolicy {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&p.Settle, o.Settle)
-	def(&p.Overlap, o.Overlap)
-	def(&p.SweepEvery, o.SweepEvery)
-	def(&p.SweepSpan, o.SweepSpan)
+	orDefault(&p.Settle, o.Settle)
+	orDefault(&p.Overlap, o.Overlap)
+	orDefault(&p.SweepEvery, o.SweepEvery)
+	orDefault(&p.SweepSpan, o.SweepSpan)
 	return p
 }
 

@@ -61,11 +61,6 @@ type Options struct {
 }
 
 func (o *Options) setDefaults() {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
 	if o.Clock == nil {
 		o.Clock = SystemClock{}
 	}
@@ -80,16 +75,16 @@ func (o *Options) setDefaults() {
 	if o.Parallel == nil {
 		o.Parallel = goParallel
 	}
-	def(&o.LeaseTTL, time.Minute)
-	def(&o.Settle, 30*time.Second)
-	def(&o.Overlap, 5*time.Minute)
-	def(&o.SweepEvery, time.Hour)
-	def(&o.SweepSpan, 24*time.Hour)
-	def(&o.Lookback, 7*24*time.Hour)
-	def(&o.MaxWindow, 24*time.Hour)
-	def(&o.OrdersEvery, time.Minute)
-	def(&o.ShipmentsEvery, time.Minute)
-	def(&o.StockEvery, 5*time.Minute)
+	orDefault(&o.LeaseTTL, time.Minute)
+	orDefault(&o.Settle, 30*time.Second)
+	orDefault(&o.Overlap, 5*time.Minute)
+	orDefault(&o.SweepEvery, time.Hour)
+	orDefault(&o.SweepSpan, 24*time.Hour)
+	orDefault(&o.Lookback, 7*24*time.Hour)
+	orDefault(&o.MaxWindow, 24*time.Hour)
+	orDefault(&o.OrdersEvery, time.Minute)
+	orDefault(&o.ShipmentsEvery, time.Minute)
+	orDefault(&o.StockEvery, 5*time.Minute)
 	if o.PageLimit <= 0 {
 		o.PageLimit = 100
 	}
@@ -374,6 +369,13 @@ func nextRequestKey(rec *OrderRecord, d string) string {
 		return RequestKey(rec.Key, d)
 	}
 	return key("request", rec.Key.Merchant, rec.Key.Channel, rec.Key.OrderID, d, strconv.Itoa(gen))
+}
+
+// orDefault sets *d to v when *d is not positive.
+func orDefault(d *time.Duration, v time.Duration) {
+	if *d <= 0 {
+		*d = v
+	}
 }
 
 // goParallel is the default Options.Parallel.
