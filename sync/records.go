@@ -86,9 +86,7 @@ type OrderRecord struct {
 	Requests []Request         `json:"requests,omitempty"`
 	// Shipments lists the shipments applied to the order, oldest first.
 	Shipments []ShipmentEntry `json:"shipments,omitempty"`
-	// Reserved records that the order holds a stock reservation.
-	Reserved  bool      `json:"reserved,omitempty"`
-	UpdatedAt time.Time `json:"updated_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
 }
 
 // ShipmentEntry is one shipment as applied to its order: when it left and how many units of

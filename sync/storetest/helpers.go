@@ -86,7 +86,6 @@ func sampleOrder(merchant, channel, id string) *tobirasync.OrderRecord {
 			ShippingFP: o.ShippingFingerprint(), Seq: 2, Refused: "digest", RefusedReason: connector.RefusedPicked, Unsure: true,
 		}},
 		Shipments: []tobirasync.ShipmentEntry{{ID: "m/wh-1/S1", Warehouse: "wh-1", At: t0.Add(-30 * time.Second), Lines: map[string]int{"L1": 1}}},
-		Reserved:  true,
 		UpdatedAt: t0,
 	}
 }
