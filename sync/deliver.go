@@ -34,6 +34,11 @@ func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, r
 		if err != nil {
 			return err
 		}
+		for _, rec := range recs {
+			if err := errNoOrder(rec); err != nil {
+				return err
+			}
+		}
 		var sb *settleBatch
 		if batched {
 			sb = &settleBatch{ch: ch, recs: make([]*OrderRecord, 0, len(recs)), after: make([]delivered, 0, len(recs))}
@@ -192,7 +197,7 @@ func subset(o *order.Order, lines []order.Line) order.Order {
 
 // holdReason says why an order must wait, or "".
 func (e *Engine) holdReason(ch *Channel, rec *OrderRecord) (reason string, timed bool) {
-	o := &rec.Order
+	o := rec.Order
 	switch {
 	case rec.ManualHold:
 		return "held by host: " + rec.ManualReason, false
@@ -218,7 +223,7 @@ func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *Ord
 // deliverTo is deliver; with a batch, the final settle of a delivery that got that far is added
 // to the batch (with what follows it) instead of being written here.
 func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *OrderRecord, batch *settleBatch) error {
-	o := &rec.Order
+	o := rec.Order
 	cancelled := o.Status == order.StatusCancelled
 	sent := slices.ContainsFunc(rec.Requests, func(r Request) bool { return r.State != RequestNew })
 	if rec.State == StateQuarantined {
@@ -340,7 +345,7 @@ func (e *Engine) finish(ctx context.Context, m *merchant, ch *Channel, d *delive
 		// Best effort: the platform wants to know the warehouse took the order in. A failure is
 		// logged, never a reason to send the order twice. The connector gets its own lines: a
 		// batch has handed rec over to the store, which must not see them change.
-		o := rec.Order
+		o := *rec.Order
 		o.Lines = slices.Clone(o.Lines)
 		if err := ack.AcknowledgeOrder(ctx, o); err != nil {
 			e.opt.Logger.WarnContext(ctx, "tobira: acknowledging order failed", "order", rec.Key.String(), "err", err)

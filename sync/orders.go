@@ -242,6 +242,11 @@ func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchan
 	if err != nil {
 		return nil, err
 	}
+	for _, rec := range recs {
+		if err := errNoOrder(rec); err != nil {
+			return nil, err
+		}
+	}
 	var (
 		writes = make([]*OrderRecord, 0, len(orders))
 		ds     = make([]decision, 0, len(orders))
@@ -347,7 +352,7 @@ func (e *Engine) IngestOrder(ctx context.Context, merchantID, channel string, o 
 	// the pool, so the values pushed are the same, and a channel waiting out its rate limit (one
 	// SKU per call, 5,000 calls an hour) must not hold the order back.
 	defer e.pushAffected(ctx, m, skus)
-	rec, err := e.store.GetOrder(ctx, OrderKey{merchantID, channel, o.ID})
+	rec, err := e.getOrder(ctx, OrderKey{merchantID, channel, o.ID})
 	if errors.Is(err, ErrNotFound) {
 		return nil // quarantined before it was recorded
 	} else if err != nil {
@@ -385,7 +390,7 @@ func (e *Engine) intake(ctx context.Context, m *merchant, ch *Channel, o *order.
 func (e *Engine) intakeOne(ctx context.Context, m *merchant, ch *Channel, o *order.Order, res *OrdersResult) ([]string, error) {
 	k := OrderKey{Merchant: m.cfg.ID, Channel: ch.ID, OrderID: o.ID}
 	for attempt := 0; ; attempt++ {
-		rec, err := e.store.GetOrder(ctx, k)
+		rec, err := e.getOrder(ctx, k)
 		if errors.Is(err, ErrNotFound) {
 			rec, err = nil, nil
 		}
@@ -459,7 +464,7 @@ func (e *Engine) applyOrder(m *merchant, ch *Channel, rec *OrderRecord, o *order
 	if rec.Fingerprint != fp {
 		markUnacknowledged(m, ch.ID, rec)
 	}
-	rec.Order, rec.Fingerprint, rec.Pending, rec.UpdatedAt = *o, fp, true, e.opt.Clock.Now()
+	rec.Order, rec.Fingerprint, rec.Pending, rec.UpdatedAt = o, fp, true, e.opt.Clock.Now()
 }
 
 func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, o *order.Order, res *OrdersResult) ([]string, error) {
@@ -496,7 +501,7 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 		if err := e.quarantineOrder(ctx, k, o, d.reason); err != nil {
 			return nil, err
 		}
-		rec.Order, rec.State, rec.Pending, rec.UpdatedAt = *o, StateQuarantined, false, e.opt.Clock.Now()
+		rec.Order, rec.State, rec.Pending, rec.UpdatedAt = o, StateQuarantined, false, e.opt.Clock.Now()
 		res.Quarantined++
 		return nil, e.store.PutOrder(ctx, rec)
 	}
@@ -527,7 +532,7 @@ func markUnacknowledged(m *merchant, channel string, rec *OrderRecord) {
 		return // the last delivery finished, or it only cancelled (absolute, keyed by its turn)
 	}
 	fp := rec.Order.ShippingFingerprint()
-	for _, rt := range m.cfg.routes(channel, &rec.Order, nil) {
+	for _, rt := range m.cfg.routes(channel, rec.Order, nil) {
 		d, lines := rt.dest, wantLines(rt.lines)
 		if m.warehouses[d] == nil || len(lines) == 0 {
 			continue
@@ -575,7 +580,7 @@ func (e *Engine) Retry(ctx context.Context, id string) error {
 				return err
 			}
 			k := OrderKey{q.Merchant, q.Source, q.ItemID}
-			if rec, err := e.store.GetOrder(ctx, k); err == nil && rec.State == StateQuarantined {
+			if rec, err := e.getOrder(ctx, k); err == nil && rec.State == StateQuarantined {
 				rec.Fingerprint = "" // let the same content through again
 				if err := e.store.PutOrder(ctx, rec); err != nil {
 					return err
@@ -611,7 +616,7 @@ func (e *Engine) Release(ctx context.Context, k OrderKey) error {
 
 func (e *Engine) setHold(ctx context.Context, k OrderKey, hold bool, reason string) error {
 	for attempt := 0; ; attempt++ {
-		rec, err := e.store.GetOrder(ctx, k)
+		rec, err := e.getOrder(ctx, k)
 		if err != nil {
 			return err
 		}
@@ -628,7 +633,16 @@ func (e *Engine) setHold(ctx context.Context, k OrderKey, hold bool, reason stri
 
 // Order returns the ledger record of one order.
 func (e *Engine) Order(ctx context.Context, k OrderKey) (*OrderRecord, error) {
-	return e.store.GetOrder(ctx, k)
+	return e.getOrder(ctx, k)
+}
+
+// getOrder is the Store's GetOrder, refusing a record without its order.
+func (e *Engine) getOrder(ctx context.Context, k OrderKey) (*OrderRecord, error) {
+	rec, err := e.store.GetOrder(ctx, k)
+	if err == nil {
+		err = errNoOrder(rec)
+	}
+	return rec, err
 }
 
 func minTime(a, b time.Time) time.Time {

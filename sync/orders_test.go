@@ -59,6 +59,55 @@ func TestOrdersSecondPollSameContentSendsNothing(t *testing.T) {
 	require.Zero(t, req.Changes)
 }
 
+// orderless is a broken store: the records it returns have lost their order.
+type orderless struct{ *memstore.Store }
+
+func strip(rec *tobirasync.OrderRecord) *tobirasync.OrderRecord {
+	c := rec.Clone()
+	c.Order = nil
+	return c
+}
+
+func (s orderless) GetOrder(ctx context.Context, k tobirasync.OrderKey) (*tobirasync.OrderRecord, error) {
+	rec, err := s.Store.GetOrder(ctx, k)
+	if err != nil {
+		return nil, err
+	}
+	return strip(rec), nil
+}
+
+func (s orderless) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[tobirasync.OrderKey]*tobirasync.OrderRecord, error) {
+	recs, err := s.Store.GetOrders(ctx, keys)
+	for k, rec := range recs {
+		recs[k] = strip(rec)
+	}
+	return recs, err
+}
+
+func (s orderless) PendingOrders(ctx context.Context, merchant, channel string, limit int) ([]*tobirasync.OrderRecord, error) {
+	recs, err := s.Store.PendingOrders(ctx, merchant, channel, limit)
+	for i, rec := range recs {
+		recs[i] = strip(rec)
+	}
+	return recs, err
+}
+
+func TestOrdersRecordWithoutItsOrderIsAnErrorNotAPanic(t *testing.T) {
+	r := newRig(t, "shop")
+	r.place("shop", newOrder("o1", "TEA", 1))
+	require.Equal(t, 1, r.syncOrders("shop").New)
+	r.store = orderless{r.store.(*memstore.Store)}
+	r.restart()
+	r.chans["shop"].Change("o1", func(o *order.Order) { o.Lines[0].Quantity = 2 }) // listed again: GetOrders
+	r.place("shop", newOrder("o2", "TEA", 1))                                      // two orders: a page is read in one batch
+	r.clock.Advance(2 * time.Second)
+	_, err := r.eng.SyncOrders(r.ctx, "m1", "shop")
+	require.ErrorContains(t, err, "without its order")
+	_, err = r.eng.Order(r.ctx, tobirasync.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "o1"})
+	require.ErrorContains(t, err, "without its order")
+	require.ErrorContains(t, r.eng.IngestOrder(r.ctx, "m1", "shop", newOrder("o1", "TEA", 3)), "without its order")
+}
+
 func TestOrdersBadOrderInMiddleOfPageIsQuarantined(t *testing.T) {
 	r := newRig(t, "shop")
 	r.place("shop", newOrder("o1", "TEA", 1))

@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"fmt"
 	"maps"
 	"strings"
 	"time"
@@ -68,10 +69,13 @@ const (
 type OrderRecord struct {
 	Key     OrderKey `json:"key"`
 	Version int64    `json:"version"`
-	// Order is the latest version seen; Fingerprint its Fingerprint.
-	Order       order.Order `json:"order"`
-	Fingerprint string      `json:"fingerprint"`
-	State       OrderState  `json:"state"`
+	// Order is the latest version seen, never nil in a record the engine writes; Fingerprint is
+	// its Fingerprint. A recorded order is never modified: each new version replaces the pointer,
+	// so records, their clones and a store's copies share it. Nobody (engine, store or host)
+	// writes through it.
+	Order       *order.Order `json:"order"`
+	Fingerprint string       `json:"fingerprint"`
+	State       OrderState   `json:"state"`
 	// Pending is set while the engine has work to do for the order; stores index it.
 	Pending bool `json:"pending"`
 	// HoldReason is set while the order is held: the reason last reported with OrderHeld.
@@ -189,11 +193,10 @@ type Quarantined struct {
 	At      time.Time `json:"at"`
 }
 
-// Clone returns a copy of rec that shares no mutable memory with it. Stores use it to keep their
-// copy apart from the engine's.
+// Clone returns a copy of rec that shares no mutable memory with it (the order it shares is
+// never modified). Stores use it to keep their copy apart from the engine's.
 func (rec *OrderRecord) Clone() *OrderRecord {
 	c := *rec
-	c.Order = cloneOrder(rec.Order)
 	c.Away = maps.Clone(rec.Away)
 	c.Requests = make([]Request, len(rec.Requests))
 	for i, r := range rec.Requests {
@@ -208,21 +211,19 @@ func (rec *OrderRecord) Clone() *OrderRecord {
 	return &c
 }
 
-func cloneOrder(o order.Order) order.Order {
-	o.Lines = append([]order.Line(nil), o.Lines...)
-	if o.Gift != nil {
-		g := *o.Gift
-		o.Gift = &g
-	}
-	// Refs maps are never written after decoding, by the engine or the connectors, so they are
-	// shared rather than copied.
-	return o
-}
-
 // Clone returns a copy of rec that shares no mutable memory with it.
 func (rec *ShipmentRecord) Clone() *ShipmentRecord {
 	c := *rec
 	c.Shipment.Lines = append([]shipment.Line(nil), rec.Shipment.Lines...)
 	c.Shipment.Parcels = append([]shipment.Parcel(nil), rec.Shipment.Parcels...)
 	return &c
+}
+
+// errNoOrder is what the engine makes of a record a store returned without its order: a broken
+// store is an error, never a panic.
+func errNoOrder(rec *OrderRecord) error {
+	if rec.Order != nil {
+		return nil
+	}
+	return fmt.Errorf("tobira/sync: the store returned the record of %s without its order", rec.Key)
 }

@@ -178,7 +178,7 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 		res.Quarantined++
 		return e.quarantineShipment(ctx, srec)
 	}
-	rec, err := e.store.GetOrder(ctx, k)
+	rec, err := e.getOrder(ctx, k)
 	if errors.Is(err, ErrNotFound) {
 		return park("shipment for an order the engine never imported (channel " + s.Channel + ", order " + s.OrderID + ")")
 	} else if err != nil {
@@ -226,7 +226,7 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 	if ps, ok := ch.Sink.(connector.PartialShipper); ok && !ps.SupportsPartialShipments() {
 		mode = ShipWhenComplete
 	}
-	conf := connector.ShipmentConfirmation{Order: rec.Order, Shipment: *s, Complete: complete, IdempotencyKey: key("confirm", srec.ID)}
+	conf := connector.ShipmentConfirmation{Order: *rec.Order, Shipment: *s, Complete: complete, IdempotencyKey: key("confirm", srec.ID)}
 	before := map[string]int{}
 	for _, entry := range rec.Shipments {
 		if entry.is(srec.Warehouse, s.ID) {
@@ -237,7 +237,7 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 		}
 	}
 	conf.Shipment.ID = channelShipmentID(rec, srec.Warehouse, s.ID)
-	conf.Shipment.Lines = channelLines(&rec.Order, s.Lines, before)
+	conf.Shipment.Lines = channelLines(rec.Order, s.Lines, before)
 	var waiting []*ShipmentRecord
 	if mode == ShipWhenComplete {
 		if !complete {
@@ -264,7 +264,7 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 			conf.Shipment.Lines = append(conf.Shipment.Lines, other.Shipment.Lines...)
 			conf.Shipment.Parcels = append(conf.Shipment.Parcels, other.Shipment.Parcels...)
 		}
-		conf.Shipment.Lines = channelLines(&rec.Order, conf.Shipment.Lines, nil)
+		conf.Shipment.Lines = channelLines(rec.Order, conf.Shipment.Lines, nil)
 	}
 	if len(conf.Shipment.Lines) == 0 {
 		// Every unit it carried was cancelled on the channel (the warehouse refused the partial
@@ -316,7 +316,7 @@ func (e *Engine) apply(ctx context.Context, m *merchant, rec *OrderRecord, wareh
 		due := dueUnits(m, rec)
 		lines := map[string]int{}
 		for _, sl := range s.Lines {
-			i := lineIndex(&rec.Order, sl)
+			i := lineIndex(rec.Order, sl)
 			if i < 0 {
 				return fmt.Sprintf("shipment line %q (SKU %q) is not a line of the order", sl.LineID, sl.SKU), nil
 			}
@@ -337,7 +337,7 @@ func (e *Engine) apply(ctx context.Context, m *merchant, rec *OrderRecord, wareh
 		}
 		err := e.store.PutOrder(ctx, rec)
 		if errors.Is(err, ErrConflict) && attempt < 3 {
-			if rec, err = e.store.GetOrder(ctx, rec.Key); err != nil {
+			if rec, err = e.getOrder(ctx, rec.Key); err != nil {
 				return "", err
 			}
 			continue

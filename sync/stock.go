@@ -124,7 +124,7 @@ func lineDue(m *merchant, rec *OrderRecord, l *order.Line, routes *routeSet) (in
 				final = r.Refused == "cancel"
 			case r.Refused != "":
 				if *routes == nil {
-					*routes = m.cfg.routes(rec.Key.Channel, &rec.Order, nil)
+					*routes = m.cfg.routes(rec.Key.Channel, rec.Order, nil)
 				}
 				final = r.Refused == linesDigest(wantLines(routes.lines(d)))+"|"+rec.Order.ShippingFingerprint()
 			}

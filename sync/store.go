@@ -52,7 +52,8 @@ type OrderLedger interface {
 	GetOrder(ctx context.Context, key OrderKey) (*OrderRecord, error)
 	// PutOrder inserts rec when rec.Version is 0 (ErrConflict if it exists) or replaces it if the
 	// stored version equals rec.Version (ErrConflict otherwise). On success it increments
-	// rec.Version. The store keeps its own copy: later changes to rec do not reach it.
+	// rec.Version. The store keeps its own copy (OrderRecord.Clone): later changes to rec do not
+	// reach it. The order the record points to is shared, as no one modifies it.
 	PutOrder(ctx context.Context, rec *OrderRecord) error
 	// PendingOrders returns up to limit records of one channel with Pending set, oldest first.
 	PendingOrders(ctx context.Context, merchant, channel string, limit int) ([]*OrderRecord, error)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tobira-commerce/tobira/internal/suite"
 	"github.com/tobira-commerce/tobira/inventory"
+	"github.com/tobira-commerce/tobira/order"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
 )
 
@@ -129,7 +130,7 @@ func batchCopies(c *suite.Check, h Harness) {
 	}
 	next := shared.Clone()
 	next.State = tobirasync.StateCancelled
-	next.Order.Lines[0].Quantity = 99
+	next.Order = &order.Order{ID: "changed"}
 	next.Requests[0].Lines[0].Quantity = 99
 	if errs := bl.PutOrders(ctx, []*tobirasync.OrderRecord{next}); len(errs) != 1 || errs[0] != nil {
 		c.Fatalf("PutOrders of the next version = %v, want [<nil>]", errs)

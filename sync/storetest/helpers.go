@@ -72,7 +72,7 @@ func sampleOrder(merchant, channel, id string) *tobirasync.OrderRecord {
 	}
 	return &tobirasync.OrderRecord{
 		Key:          tobirasync.OrderKey{Merchant: merchant, Channel: channel, OrderID: id},
-		Order:        o,
+		Order:        &o,
 		Fingerprint:  o.Fingerprint(),
 		State:        tobirasync.StateHeld,
 		Pending:      true,
@@ -109,8 +109,9 @@ func sampleShipment(merchant, id string) *tobirasync.ShipmentRecord {
 func utcOrder(r *tobirasync.OrderRecord) *tobirasync.OrderRecord {
 	r = r.Clone()
 	r.UpdatedAt = r.UpdatedAt.UTC()
-	r.Order.PlacedAt = r.Order.PlacedAt.UTC()
-	r.Order.UpdatedAt = r.Order.UpdatedAt.UTC()
+	o := *r.Order // shared with r: never written through
+	o.PlacedAt, o.UpdatedAt = o.PlacedAt.UTC(), o.UpdatedAt.UTC()
+	r.Order = &o
 	for i := range r.Shipments {
 		r.Shipments[i].At = r.Shipments[i].At.UTC()
 	}

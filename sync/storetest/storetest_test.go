@@ -205,7 +205,7 @@ func TestReopenPassesForAStoreThatKeepsEverything(t *testing.T) {
 // TestSampleRecordsSetEveryField keeps the round-trip checks honest when fields are added to the
 // records: a field the sample leaves zero is a field a store could drop unnoticed.
 func TestSampleRecordsSetEveryField(t *testing.T) {
-	for _, v := range []any{*sampleOrder("m", "c", "1"), sampleOrder("m", "c", "1").Order,
+	for _, v := range []any{*sampleOrder("m", "c", "1"), *sampleOrder("m", "c", "1").Order,
 		sampleOrder("m", "c", "1").Order.Lines[0], sampleOrder("m", "c", "1").Order.ShipTo,
 		sampleOrder("m", "c", "1").Order.Totals, sampleOrder("m", "c", "1").Requests[0],
 		*sampleShipment("m", "S"), sampleShipment("m", "S").Shipment, sampleQuarantine("m", "Q", 1)} {
