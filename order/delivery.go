@@ -83,11 +83,13 @@ var Prefectures = [47]string{
 	"佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
 }
 
-func isPrefecture(s string) bool {
+// prefectures is Prefectures as a set: every order is validated at least twice on its way.
+var prefectures = func() map[string]bool {
+	m := make(map[string]bool, len(Prefectures))
 	for _, p := range Prefectures {
-		if p == s {
-			return true
-		}
+		m[p] = true
 	}
-	return false
-}
+	return m
+}()
+
+func isPrefecture(s string) bool { return prefectures[s] }
