@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -631,9 +632,25 @@ func (e *Engine) setHold(ctx context.Context, k OrderKey, hold bool, reason stri
 	}
 }
 
-// Order returns the ledger record of one order.
+// Order returns the ledger record of one order. The record is the caller's, its order included:
+// the store's records share their orders (OrderRecord.Order), so the host gets a copy of its own.
 func (e *Engine) Order(ctx context.Context, k OrderKey) (*OrderRecord, error) {
-	return e.getOrder(ctx, k)
+	rec, err := e.getOrder(ctx, k)
+	if err != nil {
+		return nil, err
+	}
+	o := *rec.Order
+	o.Lines = slices.Clone(o.Lines)
+	for i := range o.Lines {
+		o.Lines[i].Refs = maps.Clone(o.Lines[i].Refs)
+	}
+	if o.Gift != nil {
+		g := *o.Gift
+		o.Gift = &g
+	}
+	o.Refs = maps.Clone(o.Refs)
+	rec.Order = &o
+	return rec, nil
 }
 
 // getOrder is the Store's GetOrder, refusing a record without its order.

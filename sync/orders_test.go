@@ -108,6 +108,21 @@ func TestOrdersRecordWithoutItsOrderIsAnErrorNotAPanic(t *testing.T) {
 	require.ErrorContains(t, r.eng.IngestOrder(r.ctx, "m1", "shop", newOrder("o1", "TEA", 3)), "without its order")
 }
 
+func TestOrdersRecordAHostGetsIsItsOwn(t *testing.T) {
+	r := newRig(t, "shop")
+	r.place("shop", newOrder("o1", "TEA", 1))
+	r.syncOrders("shop")
+	k := tobirasync.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "o1"}
+	rec, err := r.eng.Order(r.ctx, k)
+	require.NoError(t, err)
+	rec.Order.Lines[0].Quantity = 99
+	rec.Order.ShipTo.Name = "changed"
+	again, err := r.eng.Order(r.ctx, k)
+	require.NoError(t, err)
+	require.Equal(t, 1, again.Order.Lines[0].Quantity)
+	require.Equal(t, addr().Name, again.Order.ShipTo.Name)
+}
+
 func TestOrdersBadOrderInMiddleOfPageIsQuarantined(t *testing.T) {
 	r := newRig(t, "shop")
 	r.place("shop", newOrder("o1", "TEA", 1))
