@@ -35,7 +35,7 @@ func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, r
 			return err
 		}
 		for _, rec := range recs {
-			if err := errNoOrder(rec); err != nil {
+			if err := requireOrder(rec); err != nil {
 				return err
 			}
 		}
@@ -343,8 +343,8 @@ func (e *Engine) finish(ctx context.Context, m *merchant, ch *Channel, d *delive
 	}
 	if ack, ok := ch.Source.(connector.Acknowledger); ok && rec.State == StateSent && len(rec.Shipments) == 0 {
 		// Best effort: the platform wants to know the warehouse took the order in. A failure is
-		// logged, never a reason to send the order twice. The connector gets its own lines: a
-		// batch has handed rec over to the store, which must not see them change.
+		// logged, never a reason to send the order twice. The connector gets its own lines: the
+		// order is shared with the store's records, which must not see them change.
 		o := *rec.Order
 		o.Lines = slices.Clone(o.Lines)
 		if err := ack.AcknowledgeOrder(ctx, o); err != nil {

@@ -244,7 +244,7 @@ func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchan
 		return nil, err
 	}
 	for _, rec := range recs {
-		if err := errNoOrder(rec); err != nil {
+		if err := requireOrder(rec); err != nil {
 			return nil, err
 		}
 	}
@@ -657,7 +657,7 @@ func (e *Engine) Order(ctx context.Context, k OrderKey) (*OrderRecord, error) {
 func (e *Engine) getOrder(ctx context.Context, k OrderKey) (*OrderRecord, error) {
 	rec, err := e.store.GetOrder(ctx, k)
 	if err == nil {
-		err = errNoOrder(rec)
+		err = requireOrder(rec)
 	}
 	return rec, err
 }

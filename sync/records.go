@@ -219,9 +219,9 @@ func (rec *ShipmentRecord) Clone() *ShipmentRecord {
 	return &c
 }
 
-// errNoOrder is what the engine makes of a record a store returned without its order: a broken
-// store is an error, never a panic.
-func errNoOrder(rec *OrderRecord) error {
+// requireOrder refuses a record a store returned without its order: a broken store is an error,
+// never a panic.
+func requireOrder(rec *OrderRecord) error {
 	if rec.Order != nil {
 		return nil
 	}
