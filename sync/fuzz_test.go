@@ -1,10 +1,13 @@
 package sync_test
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 
+	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/order"
+	"github.com/tobira-commerce/tobira/shipment"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
 )
 
@@ -93,4 +96,103 @@ func onlyTea(o order.Order) bool {
 		}
 	}
 	return true
+}
+
+// extraShipments is a warehouse's shipment listing with shipments added after its own, as a
+// warehouse with a broken export would report them.
+type extraShipments struct {
+	connector.ShipmentSource
+	extra []shipment.Shipment
+}
+
+func (x *extraShipments) ListShipments(ctx context.Context, after connector.Cursor) (*connector.ShipmentPage, error) {
+	if after == "extra" {
+		return &connector.ShipmentPage{Next: "extra"}, nil
+	}
+	p, err := x.ShipmentSource.ListShipments(ctx, after)
+	if err != nil || p.More {
+		return p, err
+	}
+	return &connector.ShipmentPage{Shipments: append(p.Shipments, x.extra...), Rejects: p.Rejects, Next: "extra"}, nil
+}
+
+// FuzzShipment feeds an arbitrary shipment, as a warehouse could report it, for an order that is
+// at the warehouse. Whatever it holds, the engine must not panic or fail the run, must never
+// confirm more units of a line than the order has, and must still confirm the warehouse's real
+// shipment listed beside it.
+func TestShipmentNamedBySKUIsConfirmedOnItsLine(t *testing.T) {
+	r := newRig(t, "shop")
+	r.place("shop", newOrder("o1", "TEA", 2, "CUP", 1))
+	r.syncOrders("shop")
+	x := &extraShipments{ShipmentSource: r.whs["wh"], extra: []shipment.Shipment{{ID: "S1", Channel: "shop", OrderID: "o1",
+		Lines: []shipment.Line{{SKU: "CUP", Quantity: 1}}, Parcels: []shipment.Parcel{{Carrier: shipment.Yamato, TrackingNumber: "1"}}}}}
+	r.m.Warehouses[0].Shipments = x
+	r.apply()
+	r.syncShipments()
+	log := r.chans["shop"].ConfirmationLog()
+	if len(log) != 1 || len(log[0].Shipment.Lines) != 1 || log[0].Shipment.Lines[0].LineID != "L2" {
+		t.Fatalf("confirmations = %+v, want one of line L2", log)
+	}
+}
+
+func FuzzShipment(f *testing.F) {
+	for _, s := range []shipment.Shipment{
+		{ID: "x1", OrderID: "o1", Channel: "shop", Lines: []shipment.Line{{LineID: "L1", SKU: "TEA", Quantity: 1}}, Parcels: []shipment.Parcel{{Carrier: shipment.Yamato, TrackingNumber: "1"}}},
+		{ID: "x2", OrderID: "o1", Channel: "shop", Lines: []shipment.Line{{LineID: "L1", SKU: "TEA", Quantity: 99}}},
+		{ID: "x3", OrderID: "o1", Channel: "shop", Lines: []shipment.Line{{LineID: "L9", SKU: "NOPE", Quantity: 1}}},
+		{ID: "x4", OrderID: "o1", Channel: "shop", Lines: []shipment.Line{{SKU: "CUP", Quantity: -3}}},
+		{ID: "", OrderID: "", Channel: "", Lines: nil},
+		{ID: "x6", OrderID: "nope", Channel: "elsewhere", Lines: []shipment.Line{{LineID: "L1", Quantity: 1}}},
+		{ID: "x7", RequestKey: "bogus", Lines: []shipment.Line{{LineID: "L2", Quantity: 1 << 62}}},
+	} {
+		b, err := json.Marshal(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		var s shipment.Shipment
+		if json.Unmarshal(payload, &s) != nil {
+			return // what a connector cannot decode it rejects itself (connector.Reject)
+		}
+		r := newRig(t, "shop")
+		r.setOnHand("TEA", 10)
+		r.setOnHand("CUP", 10)
+		r.syncStock()
+		r.place("shop", newOrder("o1", "TEA", 2, "CUP", 1))
+		r.place("shop", newOrder("o2", "TEA", 1))
+		r.syncOrders("shop")
+		x := &extraShipments{ShipmentSource: r.whs["wh"], extra: []shipment.Shipment{s}}
+		r.m.Warehouses[0].Shipments = x
+		r.apply()
+		r.ship("wh", "shop", "o2")
+		if _, err := r.eng.SyncShipments(r.ctx, "m1", "wh"); err != nil {
+			t.Fatalf("SyncShipments: %v", err)
+		}
+		if _, err := r.eng.SyncShipments(r.ctx, "m1", "wh"); err != nil {
+			t.Fatalf("SyncShipments again: %v", err)
+		}
+		ordered := map[string]map[string]int{"o1": {"L1": 2, "L2": 1}, "o2": {"L1": 1}}
+		confirmed := map[string]map[string]int{"o1": {}, "o2": {}}
+		for _, c := range r.chans["shop"].ConfirmationLog() {
+			got, ok := confirmed[c.Order.ID]
+			if !ok {
+				t.Fatalf("confirmed an order the channel does not have: %q", c.Order.ID)
+			}
+			for _, l := range c.Shipment.Lines {
+				got[l.LineID] += l.Quantity
+			}
+		}
+		for id, lines := range confirmed {
+			for line, n := range lines {
+				if n < 0 || n > ordered[id][line] {
+					t.Fatalf("order %s line %q: %d units confirmed of %d ordered", id, line, n, ordered[id][line])
+				}
+			}
+		}
+		if confirmed["o2"]["L1"] != 1 {
+			t.Fatalf("the real shipment of o2 was not confirmed: %v", confirmed["o2"])
+		}
+	})
 }

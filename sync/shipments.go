@@ -411,7 +411,8 @@ func channelLines(o *order.Order, lines []shipment.Line, before map[string]int) 
 		prev := seen[l.ID]
 		seen[l.ID] += sl.Quantity
 		if n := min(seen[l.ID], l.Open()) - min(prev, l.Open()); n > 0 {
-			sl.Quantity = n
+			// A warehouse may name the line by SKU alone; the channel is told which line it was.
+			sl.LineID, sl.Quantity = l.ID, n
 			out = append(out, sl)
 		}
 	}
