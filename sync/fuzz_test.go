@@ -3,9 +3,12 @@ package sync_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"testing"
+	"time"
 
 	"github.com/tobira-commerce/tobira/connector"
+	"github.com/tobira-commerce/tobira/connector/memory"
 	"github.com/tobira-commerce/tobira/order"
 	"github.com/tobira-commerce/tobira/shipment"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
@@ -195,4 +198,112 @@ func FuzzShipment(f *testing.F) {
 			t.Fatalf("the real shipment of o2 was not confirmed: %v", confirmed["o2"])
 		}
 	})
+}
+
+// FuzzOrderChange changes an order that is at the warehouse into an arbitrary new version, as a
+// shop could edit it. The warehouse must then hold exactly the new version's open units when that
+// version is valid and open, the old content untouched when it is not valid, and a cancelled
+// request when the order was cancelled; never a second request. Once the warehouse has picked,
+// it keeps the old content, and the merchant is told of every refused change or cancellation.
+func FuzzOrderChange(f *testing.F) {
+	for _, o := range []order.Order{
+		newOrder("o1", "TEA", 1, "CUP", 1),
+		newOrder("o1", "TEA", 2),
+		newOrder("o1", "TEA", 2, "CUP", 1, "TEA", 4),
+		newOrder("o1", "TEA", -2, "CUP", 1),
+		newOrder("o1", "", 1),
+		{ID: "o1", Status: order.StatusCancelled, ShipTo: addr(), Lines: newOrder("o1", "TEA", 2, "CUP", 1).Lines},
+		{ID: "o1", Status: order.StatusOpen, ShipTo: addr(), Lines: []order.Line{{ID: "L1", SKU: "TEA", Quantity: 2, Cancelled: 2}, {ID: "L2", SKU: "CUP", Quantity: 1}}},
+		{ID: "o1", Status: order.StatusOpen, ShipTo: order.Address{Name: "x", PostalCode: "100-0001", Line1: "y"}, Lines: newOrder("o1", "TEA", 2, "CUP", 1).Lines},
+	} {
+		b, err := json.Marshal(o)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, false)
+		f.Add(b, true)
+	}
+	f.Fuzz(func(t *testing.T, payload []byte, picked bool) {
+		var next order.Order
+		if json.Unmarshal(payload, &next) != nil {
+			return
+		}
+		next.ID = "o1"
+		r := newRig(t, "shop")
+		r.setOnHand("TEA", 10)
+		r.setOnHand("CUP", 10)
+		r.syncStock()
+		first := newOrder("o1", "TEA", 2, "CUP", 1)
+		r.place("shop", first)
+		r.syncOrders("shop")
+		if picked {
+			if err := r.whs["wh"].Pick(tobirasync.RequestKey(tobirasync.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "o1"}, "wh")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r.chans["shop"].Change("o1", func(o *order.Order) { *o = next })
+		r.clock.Advance(2 * time.Second)
+		if _, err := r.eng.SyncOrders(r.ctx, "m1", "shop"); err != nil {
+			t.Fatalf("SyncOrders: %v", err)
+		}
+		if n := requestsPerOrder(r.whs["wh"])["shop/o1"]; n != 1 {
+			t.Fatalf("the warehouse holds %d requests for the order", n)
+		}
+		req, _ := r.requestFor("wh", "shop", "o1")
+		held := openByLine(req.Order.Lines)
+		// The rig maps no SKUs: every SKU is the warehouse's own, so only Validate refuses a version.
+		valid := next.Validate() == nil && uniqueLines(next)
+		firstHeld := map[string]int{"L1/TEA": 2, "L2/CUP": 1}
+		if picked {
+			if !maps.Equal(held, firstHeld) || req.State != memory.Picked {
+				t.Fatalf("a picked request changed: holds %v (%s)", held, req.State)
+			}
+			news := next.Status == order.StatusCancelled || next.Status == order.StatusOpen && next.Fingerprint() != first.Fingerprint()
+			if valid && news && len(eventsOf[tobirasync.ChangeRefused](r))+len(eventsOf[tobirasync.CancelRefused](r)) == 0 {
+				t.Fatal("the warehouse refused the new version and the merchant was not told")
+			}
+			return
+		}
+		switch {
+		case next.Validate() != nil:
+			if !maps.Equal(held, firstHeld) || req.Changes != 0 {
+				t.Fatalf("a version that cannot be processed reached the warehouse: holds %v after %d changes", held, req.Changes)
+			}
+		case valid && next.Status == order.StatusCancelled:
+			if req.State != memory.Cancelled {
+				t.Fatalf("the order was cancelled; its request is %s", req.State)
+			}
+		case valid && next.Status == order.StatusOpen:
+			want := openByLine(next.Lines)
+			if len(want) == 0 {
+				if req.State != memory.Cancelled {
+					t.Fatalf("no units are wanted any more; the request is %s holding %v", req.State, held)
+				}
+			} else if req.State != memory.Received || !maps.Equal(held, want) {
+				t.Fatalf("the warehouse holds %v (%s), want %v", held, req.State, want)
+			}
+		}
+	})
+}
+
+// openByLine maps "lineID/SKU" to the open units of each line that has any.
+func openByLine(lines []order.Line) map[string]int {
+	out := map[string]int{}
+	for _, l := range lines {
+		if n := l.Open(); n > 0 {
+			out[l.ID+"/"+l.SKU] += n
+		}
+	}
+	return out
+}
+
+func uniqueLines(o order.Order) bool {
+	seen := map[string]bool{}
+	for _, l := range o.Lines {
+		if seen[l.ID] {
+			return false
+		}
+		seen[l.ID] = true
+	}
+	return true
 }
