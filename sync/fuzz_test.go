@@ -307,3 +307,42 @@ func uniqueLines(o order.Order) bool {
 	}
 	return true
 }
+
+// FuzzPushesOutOfOrder pushes versions of one order in an arbitrary order, as webhooks arrive:
+// late, twice, or before the version they follow. Whatever the order of arrival, the warehouse
+// ends up holding the newest version, in one request.
+func FuzzPushesOutOfOrder(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3})
+	f.Add([]byte{3, 2, 1, 0})
+	f.Add([]byte{2, 0, 2, 1, 3, 3})
+	f.Add([]byte{1})
+	f.Fuzz(func(t *testing.T, arrivals []byte) {
+		if len(arrivals) == 0 || len(arrivals) > 12 {
+			return
+		}
+		// Version i wants i+1 units of TEA; version 2 also cancels one of them, so that a partial
+		// cancellation is among the versions.
+		versions := make([]order.Order, 4)
+		for i := range versions {
+			versions[i] = newOrder("o1", "TEA", i+1, "CUP", 1)
+			versions[i].UpdatedAt = t0.Add(time.Duration(i+1) * time.Minute)
+		}
+		versions[2].Lines[0].Cancelled = 1
+		r := newRig(t, "shop")
+		newest := -1
+		for _, a := range arrivals {
+			i := int(a) % len(versions)
+			newest = max(newest, i)
+			if err := r.eng.IngestOrder(r.ctx, "m1", "shop", versions[i]); err != nil {
+				t.Fatalf("IngestOrder(version %d): %v", i, err)
+			}
+		}
+		if n := requestsPerOrder(r.whs["wh"])["shop/o1"]; n != 1 {
+			t.Fatalf("the warehouse holds %d requests for the order", n)
+		}
+		req, _ := r.requestFor("wh", "shop", "o1")
+		if held, want := openByLine(req.Order.Lines), openByLine(versions[newest].Lines); !maps.Equal(held, want) {
+			t.Fatalf("after arrivals %v the warehouse holds %v, want version %d's %v", arrivals, held, newest, want)
+		}
+	})
+}
