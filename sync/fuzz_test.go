@@ -3,6 +3,7 @@ package sync_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"testing"
 	"time"
@@ -343,6 +344,85 @@ func FuzzPushesOutOfOrder(f *testing.F) {
 		req, _ := r.requestFor("wh", "shop", "o1")
 		if held, want := openByLine(req.Order.Lines), openByLine(versions[newest].Lines); !maps.Equal(held, want) {
 			t.Fatalf("after arrivals %v the warehouse holds %v, want version %d's %v", arrivals, held, newest, want)
+		}
+	})
+}
+
+// FuzzRoutingChange places an order whose lines go to two warehouses, the merchant, a drop-ship
+// supplier or nowhere, then changes it: lines move between destinations, grow, shrink or are
+// cancelled. Afterwards each warehouse holds exactly the open units routed to it (its request
+// cancelled when none are left), and the last LinesRoutedAway of each other destination lists
+// exactly the open units going there.
+func FuzzRoutingChange(f *testing.F) {
+	f.Add([]byte{2, 0, 1, 0, 2, 2, 0}, []byte{2, 1, 1, 0, 2, 2, 1})
+	f.Add([]byte{3, 0, 2, 0, 1, 1, 0, 3, 1, 0, 4, 1, 0}, []byte{1, 2, 3, 0})
+	f.Add([]byte{0, 3, 1, 0}, []byte{0, 3, 1, 1})
+	f.Fuzz(func(t *testing.T, first, second []byte) {
+		skus := []string{"TEA", "CAKE", "POSTER", "VASE", "GIFT"}
+		dest := map[string]string{"TEA": "wh", "CAKE": "wh2", "POSTER": tobirasync.RouteMerchant, "VASE": "dropship:kiln", "GIFT": tobirasync.RouteIgnore}
+		version := func(b []byte) (order.Order, bool) {
+			if len(b) == 0 {
+				return order.Order{}, false
+			}
+			n := 1 + int(b[0])%4
+			if len(b) < 1+3*n {
+				return order.Order{}, false
+			}
+			o := newOrder("o1")
+			for i := range n {
+				sku, qty := skus[int(b[1+3*i])%len(skus)], 1+int(b[2+3*i])%3
+				o.Lines = append(o.Lines, order.Line{ID: fmt.Sprintf("L%d", i+1), SKU: sku, Quantity: qty, Cancelled: int(b[3+3*i]) % (qty + 1), UnitPrice: order.Yen(100)})
+			}
+			return o, true
+		}
+		v1, ok1 := version(first)
+		v2, ok2 := version(second)
+		if !ok1 || !ok2 {
+			return
+		}
+		r := newRig(t, "shop")
+		r.addWarehouse("wh2")
+		r.m.Routing = tobirasync.Routing{SKU: map[string]string{"CAKE": "wh2", "POSTER": tobirasync.RouteMerchant, "VASE": "dropship:kiln", "GIFT": tobirasync.RouteIgnore}}
+		r.apply()
+		r.place("shop", v1)
+		r.syncOrders("shop")
+		r.chans["shop"].Change("o1", func(o *order.Order) { o.Lines = v2.Lines })
+		r.syncOrders("shop")
+
+		want := map[string]map[string]int{}
+		for _, l := range v2.Lines {
+			if n := l.Open(); n > 0 {
+				d := dest[l.SKU]
+				if want[d] == nil {
+					want[d] = map[string]int{}
+				}
+				want[d][l.ID+"/"+l.SKU] += n
+			}
+		}
+		for _, wh := range []string{"wh", "wh2"} {
+			reqs := requestsPerOrder(r.whs[wh])["shop/o1"]
+			req, ok := r.requestFor(wh, "shop", "o1")
+			switch {
+			case reqs > 1:
+				t.Fatalf("%s holds %d requests for the order", wh, reqs)
+			case len(want[wh]) == 0 && ok && req.State != memory.Cancelled:
+				t.Fatalf("%s should ship nothing of %v but holds %v (%s)", wh, v2.Lines, openByLine(req.Order.Lines), req.State)
+			case len(want[wh]) > 0 && (!ok || req.State != memory.Received || !maps.Equal(openByLine(req.Order.Lines), want[wh])):
+				t.Fatalf("%s holds %v (%v, %s), want %v", wh, openByLine(req.Order.Lines), ok, req.State, want[wh])
+			}
+		}
+		last := map[string]map[string]int{}
+		for _, ev := range eventsOf[tobirasync.LinesRoutedAway](r) {
+			got := map[string]int{}
+			for _, l := range ev.Lines {
+				got[l.LineID+"/"+l.SKU] += l.Quantity
+			}
+			last[ev.Destination] = got
+		}
+		for _, d := range []string{tobirasync.RouteMerchant, "dropship:kiln", tobirasync.RouteIgnore} {
+			if len(want[d])+len(last[d]) > 0 && !maps.Equal(last[d], want[d]) {
+				t.Fatalf("last report for %s lists %v, want %v", d, last[d], want[d])
+			}
 		}
 	})
 }
