@@ -3,6 +3,7 @@ package sync_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"testing"
@@ -422,6 +423,103 @@ func FuzzRoutingChange(f *testing.F) {
 		for _, d := range []string{tobirasync.RouteMerchant, "dropship:kiln", tobirasync.RouteIgnore} {
 			if len(want[d])+len(last[d]) > 0 && !maps.Equal(last[d], want[d]) {
 				t.Fatalf("last report for %s lists %v, want %v", d, last[d], want[d])
+			}
+		}
+	})
+}
+
+// FuzzStockFollowsTheWarehouse runs an arbitrary day of a shop on two channels: orders placed,
+// changed and cancelled, the warehouse picking, shipping and receiving stock, the engine's flows
+// run in any order in between. Once every flow has caught up, each channel shows for each SKU
+// what the warehouse holds less what is still to leave it, never more.
+func FuzzStockFollowsTheWarehouse(f *testing.F) {
+	f.Add([]byte{0, 3, 0, 1, 6, 0, 3, 0, 7, 0, 8, 0})
+	f.Add([]byte{0, 2, 0, 9, 6, 0, 4, 0, 1, 0, 6, 0, 3, 0, 5, 7, 2, 1})
+	f.Add([]byte{0, 5, 0, 5, 6, 1, 2, 0, 6, 0, 4, 1, 1, 1, 6, 1, 3, 1, 8, 0})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		if len(ops) > 64 {
+			return
+		}
+		r := newRig(t, "shop", "mall")
+		skus := []string{"TEA", "CUP"}
+		chans := []string{"shop", "mall"}
+		r.setOnHand("TEA", 10)
+		r.setOnHand("CUP", 4)
+		type placed struct{ ch, id string }
+		var orders []placed
+		key := func(p placed) string {
+			return tobirasync.RequestKey(tobirasync.OrderKey{Merchant: "m1", Channel: p.ch, OrderID: p.id}, "wh")
+		}
+		pick := func(arg byte) (placed, bool) {
+			if len(orders) == 0 {
+				return placed{}, false
+			}
+			return orders[int(arg)%len(orders)], true
+		}
+		run := func(err error) {
+			if err != nil && !errors.Is(err, tobirasync.ErrStopped) {
+				t.Fatalf("flow failed: %v", err)
+			}
+		}
+		for i := 0; i+1 < len(ops); i += 2 {
+			op, arg := ops[i]%9, ops[i+1]
+			switch op {
+			case 0: // a buyer orders
+				p := placed{chans[int(arg)%2], fmt.Sprintf("o%d", len(orders))}
+				orders = append(orders, p)
+				r.chans[p.ch].Place(newOrder(p.id, skus[int(arg/2)%2], 1+int(arg/4)%3))
+			case 1: // the shop cancels an order
+				if p, ok := pick(arg); ok {
+					r.chans[p.ch].Cancel(p.id)
+				}
+			case 2: // the shop changes an order's quantity
+				if p, ok := pick(arg); ok {
+					r.chans[p.ch].Change(p.id, func(o *order.Order) { o.Lines[0].Quantity = 1 + int(arg/8)%4 })
+				}
+			case 3: // the warehouse ships a request whole
+				if p, ok := pick(arg); ok {
+					_, _ = r.whs["wh"].Ship(key(p), nil)
+				}
+			case 4: // the warehouse picks a request
+				if p, ok := pick(arg); ok {
+					_ = r.whs["wh"].Pick(key(p))
+				}
+			case 5: // goods arrive
+				sku := skus[int(arg)%2]
+				r.whs["wh"].SetOnHand(sku, r.whs["wh"].OnHand(sku)+int(arg/2)%5)
+			case 6:
+				_, err := r.eng.SyncOrders(r.ctx, "m1", chans[int(arg)%2])
+				run(err)
+			case 7:
+				_, err := r.eng.SyncShipments(r.ctx, "m1", "wh")
+				run(err)
+			case 8:
+				_, err := r.eng.SyncStock(r.ctx, "m1")
+				run(err)
+			}
+			r.clock.Advance(time.Second)
+		}
+		r.clock.Advance(time.Minute)
+		for range 2 {
+			r.syncOrders("shop")
+			r.syncOrders("mall")
+			r.syncShipments()
+			r.syncStock()
+		}
+		toLeave := map[string]int{}
+		for _, req := range r.whs["wh"].Requests() {
+			if req.State == memory.Received || req.State == memory.Picked {
+				for _, l := range req.Order.Lines {
+					toLeave[l.SKU] += l.Open()
+				}
+			}
+		}
+		for _, sku := range skus {
+			want := max(0, max(0, r.whs["wh"].OnHand(sku))-toLeave[sku])
+			for _, ch := range chans {
+				if got := r.stock(ch, sku); got != want {
+					t.Fatalf("%s shows %d of %s; the warehouse holds %d with %d still to leave", ch, got, sku, r.whs["wh"].OnHand(sku), toLeave[sku])
+				}
 			}
 		}
 	})
