@@ -3,7 +3,6 @@ package sync_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"testing"
@@ -429,13 +428,15 @@ func FuzzRoutingChange(f *testing.F) {
 }
 
 // FuzzStockFollowsTheWarehouse runs an arbitrary day of a shop on two channels: orders placed,
-// changed and cancelled, the warehouse picking, shipping and receiving stock, the engine's flows
-// run in any order in between. Once every flow has caught up, each channel shows for each SKU
-// what the warehouse holds less what is still to leave it, never more.
+// changed and cancelled, the warehouse picking, shipping and receiving stock, calls failing before
+// or after their effect and pages handed out twice, the engine's flows run in any order in
+// between. Once the faults stop and every flow has caught up, each channel shows for each SKU
+// what the warehouse holds less what is still to leave it.
 func FuzzStockFollowsTheWarehouse(f *testing.F) {
 	f.Add([]byte{0, 3, 0, 1, 6, 0, 3, 0, 7, 0, 8, 0})
 	f.Add([]byte{0, 2, 0, 9, 6, 0, 4, 0, 1, 0, 6, 0, 3, 0, 5, 7, 2, 1})
 	f.Add([]byte{0, 5, 0, 5, 6, 1, 2, 0, 6, 0, 4, 1, 1, 1, 6, 1, 3, 1, 8, 0})
+	f.Add([]byte{0, 3, 10, 0, 6, 0, 9, 1, 8, 0, 3, 0, 10, 0, 7, 0, 11, 1, 0, 2, 6, 1})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		if len(ops) > 64 {
 			return
@@ -456,13 +457,9 @@ func FuzzStockFollowsTheWarehouse(f *testing.F) {
 			}
 			return orders[int(arg)%len(orders)], true
 		}
-		run := func(err error) {
-			if err != nil && !errors.Is(err, tobirasync.ErrStopped) {
-				t.Fatalf("flow failed: %v", err)
-			}
-		}
+		faults := []*memory.Faults{&r.whs["wh"].Faults, &r.chans["shop"].Faults, &r.chans["mall"].Faults}
 		for i := 0; i+1 < len(ops); i += 2 {
-			op, arg := ops[i]%9, ops[i+1]
+			op, arg := ops[i]%12, ops[i+1]
 			switch op {
 			case 0: // a buyer orders
 				p := placed{chans[int(arg)%2], fmt.Sprintf("o%d", len(orders))}
@@ -487,17 +484,26 @@ func FuzzStockFollowsTheWarehouse(f *testing.F) {
 			case 5: // goods arrive
 				sku := skus[int(arg)%2]
 				r.whs["wh"].SetOnHand(sku, r.whs["wh"].OnHand(sku)+int(arg/2)%5)
+			// The flows fail while faults are injected; what matters is where they end up.
 			case 6:
-				_, err := r.eng.SyncOrders(r.ctx, "m1", chans[int(arg)%2])
-				run(err)
+				_, _ = r.eng.SyncOrders(r.ctx, "m1", chans[int(arg)%2])
 			case 7:
-				_, err := r.eng.SyncShipments(r.ctx, "m1", "wh")
-				run(err)
+				_, _ = r.eng.SyncShipments(r.ctx, "m1", "wh")
 			case 8:
-				_, err := r.eng.SyncStock(r.ctx, "m1")
-				run(err)
+				_, _ = r.eng.SyncStock(r.ctx, "m1")
+			case 9: // calls fail before their effect
+				faults[int(arg)%3].FailNext(1+int(arg/3)%2, nil)
+			case 10: // writes take effect, then report failure
+				faults[int(arg)%3].FailAfter(1+int(arg/3)%2, nil)
+			case 11: // a listing hands its page out twice
+				faults[int(arg)%3].RepeatPage(1)
 			}
 			r.clock.Advance(time.Second)
+		}
+		for _, f := range faults {
+			f.FailNext(0, nil)
+			f.FailAfter(0, nil)
+			f.RepeatPage(0)
 		}
 		r.clock.Advance(time.Minute)
 		for range 2 {

@@ -1192,6 +1192,26 @@ func TestLifecycle(t *testing.T) {
 		}
 	})
 
+	t.Run("cancel_while_submit_outcome_unknown", func(t *testing.T) {
+		r := newRig(t, "shop", "mall")
+		r.setOnHand("TEA", 10)
+		r.place("shop", newOrder("A1", "TEA", 1))
+		// The submission lands and its answer is lost; the buyer cancels before the engine tries
+		// again. The warehouse holds the order and must hear of the cancellation.
+		r.whs["wh"].FailAfter(1, nil)
+		r.clock.Advance(2 * time.Second)
+		_, err := r.eng.SyncOrders(r.ctx, "m1", "shop")
+		require.ErrorIs(t, err, connector.ErrOutcomeUnknown)
+		require.Len(t, r.whs["wh"].Requests(), 1)
+		r.chans["shop"].Cancel("A1")
+		r.syncOrders("shop")
+
+		require.Equal(t, memory.Cancelled, r.request("wh", "shop", "A1").State, "the warehouse must not ship a cancelled order")
+		require.Len(t, eventsOf[tobirasync.OrderCancelled](r), 1)
+		require.Equal(t, tobirasync.StateCancelled, r.ledger("shop", "A1").State)
+		require.Equal(t, 10, r.stock("mall", "TEA"))
+	})
+
 	t.Run("partial_cancel_outcome_unknown_then_more_cancelled", func(t *testing.T) {
 		r := newRig(t, "shop", "mall")
 		r.setOnHand("TEA", 10)

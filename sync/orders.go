@@ -462,7 +462,10 @@ func (e *Engine) decide(m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, 
 
 // applyOrder puts a valid version of the order into its record, marking it for delivery.
 func (e *Engine) applyOrder(m *merchant, ch *Channel, rec *OrderRecord, o *order.Order, fp string) {
-	if rec.Fingerprint != fp {
+	// A cancellation leaves the fingerprint as it was, but the warehouse must hear of it all the
+	// same: a Submit whose answer was lost may have landed.
+	cancelled := rec.Order != nil && o.Status == order.StatusCancelled && rec.Order.Status != order.StatusCancelled
+	if rec.Fingerprint != fp || cancelled {
 		markUnacknowledged(m, ch.ID, rec)
 	}
 	rec.Order, rec.Fingerprint, rec.Pending, rec.UpdatedAt = o, fp, true, e.opt.Clock.Now()
@@ -521,13 +524,14 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 	return e.reserve(ctx, m, rec)
 }
 
-// markUnacknowledged is called when the content of a recorded order changes while its last
-// delivery has not finished (the record is still pending): a call for the recorded content may
-// have landed with its answer lost. A Submit with the same key then has no further effect, so a
-// request still new notes that content as what its warehouse may hold (the first time only) and
-// delivery follows its Submit with a change carrying the whole new content; a request already
-// sent is marked Unsure, so its next call is a change of the whole content too, never a line
-// cancellation relative to what the warehouse may no longer hold.
+// markUnacknowledged is called when a recorded order changes in what its warehouses must hear of
+// (its content, or its cancellation) while its last delivery has not finished (the record is
+// still pending): a call for the recorded content may have landed with its answer lost. A Submit
+// with the same key then has no further effect, so a request still new notes that content as what
+// its warehouse may hold (the first time only), and delivery follows its Submit with a change
+// carrying the whole new content, or cancels it; a request already sent is marked Unsure, so its
+// next call is a change of the whole content too, never a line cancellation relative to what the
+// warehouse may no longer hold.
 func markUnacknowledged(m *merchant, channel string, rec *OrderRecord) {
 	if !rec.Pending || rec.Order.Status == order.StatusCancelled {
 		return // the last delivery finished, or it only cancelled (absolute, keyed by its turn)
