@@ -679,7 +679,7 @@ func (e *Engine) pushOnce(ctx context.Context, m *merchant, c *Channel, skus []s
 	}
 	// PlanChanges computes only what differs from the ledger, in SKU order, without building
 	// the whole plan: a full sync of a large catalogue stays cheap.
-	changes := m.pool.PlanChanges(c.ID, skus, func(sku string) (int, bool) { v, ok := acked[sku]; return v, ok })
+	changes := m.pool.PlanChanges(c.ID, skus, func(sku string) (int, bool) { v, ok := acked[sku]; return v, ok && v != unknownStock })
 	updates := make([]connector.StockUpdate, len(changes))
 	for i, ch := range changes {
 		updates[i] = connector.StockUpdate{SKU: ch.SKU, Available: ch.Available}
@@ -746,8 +746,17 @@ func (e *Engine) replan(ctx context.Context, m *merchant, c *Channel, conflicts 
 	return n, err
 }
 
+// unknownStock is recorded as acknowledged for a SKU whose push may or may not have landed. It
+// equals no plan, so the next push sets the SKU again, without comparing against a value the
+// channel may no longer show.
+const unknownStock = -1
+
 // send pushes updates in batches of at most the target's limit and records what it
 // acknowledged. It returns the count acknowledged and the updates refused by compare-and-set.
+//
+// Each batch's SKUs are recorded as unknownStock before the call: a call whose answer is lost,
+// or a crash before its answer is recorded, may leave the channel showing the new values while
+// the ledger holds the old ones, and a plan that returns to those would never be pushed.
 func (e *Engine) send(ctx context.Context, m *merchant, c *Channel, updates []connector.StockUpdate) (int, []connector.StockUpdate, error) {
 	var conflicts []connector.StockUpdate
 	limit := max(c.Target.BatchLimit(), 1)
@@ -757,6 +766,13 @@ func (e *Engine) send(ctx context.Context, m *merchant, c *Channel, updates []co
 	for len(updates) > 0 {
 		batch := updates[:min(limit, len(updates))]
 		updates = updates[len(batch):]
+		clear(ok)
+		for _, u := range batch {
+			ok[u.SKU] = unknownStock
+		}
+		if err := e.recordAcked(ctx, m, c.ID, ok); err != nil {
+			return pushed, conflicts, err
+		}
 		results, err := c.Target.SetStock(ctx, batch)
 		if err != nil {
 			return pushed, conflicts, e.channelErr(ctx, m, c.ID, err)
@@ -788,10 +804,8 @@ func (e *Engine) send(ctx context.Context, m *merchant, c *Channel, updates []co
 	return pushed, conflicts, nil
 }
 
-// noteAcked records acknowledged values in the cache. A pool rebuilt meanwhile (SyncStock
-// reloads it while webhooks push) has no cache for the channel yet: the values are in the Store,
-// recordAcked records values a channel acknowledged (or is known to show): in the Store, then in
-// the engine's cache of it.
+// recordAcked records values a channel acknowledged (or is known to show, or unknownStock): in
+// the Store, then in the engine's cache of it.
 func (e *Engine) recordAcked(ctx context.Context, m *merchant, channel string, values map[string]int) error {
 	if err := e.store.PutAcked(ctx, m.cfg.ID, channel, values); err != nil {
 		return err
@@ -800,6 +814,8 @@ func (e *Engine) recordAcked(ctx context.Context, m *merchant, channel string, v
 	return nil
 }
 
+// noteAcked records acknowledged values in the cache. A pool rebuilt meanwhile (SyncStock
+// reloads it while webhooks push) has no cache for the channel yet: the values are in the Store,
 // where ackedFor will read them, so there is nothing to update.
 func (m *merchant) noteAcked(channel string, values map[string]int) {
 	m.stock.Lock()

@@ -95,6 +95,22 @@ func TestStockFailedPushIsRetried(t *testing.T) {
 	require.Equal(t, 5, r.stock("shop", "TEA"))
 }
 
+func TestStockPushWhoseAnswerWasLostIsSentAgain(t *testing.T) {
+	r := newRig(t, "shop", "mall")
+	r.setOnHand("TEA", 10)
+	// The mall takes the new value and the answer is lost; then the sale is cancelled, so the
+	// plan is back to what the mall last acknowledged for sure. The mall must get it again.
+	r.chans["mall"].FailAfter(1, nil)
+	r.place("shop", newOrder("A1", "TEA", 1))
+	_, err := r.eng.SyncOrders(r.ctx, "m1", "shop")
+	require.NoError(t, err, "a channel's failed push does not fail the order flow")
+	require.Equal(t, 9, r.stock("mall", "TEA"))
+	r.chans["shop"].Cancel("A1")
+	r.syncOrders("shop")
+	require.Equal(t, 10, r.stock("shop", "TEA"))
+	require.Equal(t, 10, r.stock("mall", "TEA"))
+}
+
 func TestStockUnknownSKUQuarantinedNeverPushedAsZero(t *testing.T) {
 	r := newRig(t, "shop")
 	r.channel("shop").Stock = inventory.Channel{SKUs: map[string][]inventory.Item{"TEA": {{SKU: "TEA", Quantity: 1}}}}

@@ -82,7 +82,9 @@ type StockLedger interface {
 	PutReservation(ctx context.Context, merchant string, r inventory.Reservation) error
 	// DeleteReservation removes it; removing a missing one is not an error.
 	DeleteReservation(ctx context.Context, merchant, key string) error
-	// Acked returns what the channel last acknowledged for each SKU it has acknowledged.
+	// Acked returns what the channel last acknowledged for each SKU it has acknowledged; -1
+	// stands for a push under way or whose answer was lost (the engine records it before it
+	// pushes), so a store must keep negative values as they are.
 	Acked(ctx context.Context, merchant, channel string) (map[string]int, error)
 	// PutAcked records acknowledged values. values stays the caller's: the store copies what it
 	// keeps.

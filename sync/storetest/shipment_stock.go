@@ -225,14 +225,14 @@ func stockReservations(c *suite.Check, h Harness) {
 func stockAcked(c *suite.Check, h Harness) {
 	s, ctx := h.New(c.TB), c.Context()
 	must(c, "PutAcked", s.PutAcked(ctx, "m1", "shop", map[string]int{"A": 5, "B": 2}))
-	must(c, "PutAcked", s.PutAcked(ctx, "m1", "shop", map[string]int{"B": 0, "C": 1}))
+	must(c, "PutAcked", s.PutAcked(ctx, "m1", "shop", map[string]int{"B": 0, "C": 1, "D": -1}))
 	must(c, "PutAcked", s.PutAcked(ctx, "m1", "mall", map[string]int{"A": 9}))
 	must(c, "PutAcked", s.PutAcked(ctx, "m2", "shop", map[string]int{"A": 7}))
 	for _, tc := range []struct {
 		m, ch string
 		want  map[string]int
 	}{
-		{"m1", "shop", map[string]int{"A": 5, "B": 0, "C": 1}},
+		{"m1", "shop", map[string]int{"A": 5, "B": 0, "C": 1, "D": -1}},
 		{"m1", "mall", map[string]int{"A": 9}},
 		{"m2", "shop", map[string]int{"A": 7}},
 		{"m3", "shop", map[string]int{}},
