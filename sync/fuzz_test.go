@@ -431,7 +431,8 @@ func FuzzRoutingChange(f *testing.F) {
 // changed and cancelled, the warehouse picking, shipping and receiving stock, calls failing before
 // or after their effect and pages handed out twice, the engine's flows run in any order in
 // between. Once the faults stop and every flow has caught up, each channel shows for each SKU
-// what the warehouse holds less what is still to leave it.
+// what the warehouse holds less what is still to leave it; never more, and less only when a
+// warehouse call failed and the engine cannot know whether it landed.
 func FuzzStockFollowsTheWarehouse(f *testing.F) {
 	f.Add([]byte{0, 3, 0, 1, 6, 0, 3, 0, 7, 0, 8, 0})
 	f.Add([]byte{0, 2, 0, 9, 6, 0, 4, 0, 1, 0, 6, 0, 3, 0, 5, 7, 2, 1})
@@ -458,6 +459,7 @@ func FuzzStockFollowsTheWarehouse(f *testing.F) {
 			return orders[int(arg)%len(orders)], true
 		}
 		faults := []*memory.Faults{&r.whs["wh"].Faults, &r.chans["shop"].Faults, &r.chans["mall"].Faults}
+		doubt := false // a fault was injected into the warehouse
 		for i := 0; i+1 < len(ops); i += 2 {
 			op, arg := ops[i]%12, ops[i+1]
 			switch op {
@@ -493,8 +495,10 @@ func FuzzStockFollowsTheWarehouse(f *testing.F) {
 				_, _ = r.eng.SyncStock(r.ctx, "m1")
 			case 9: // calls fail before their effect
 				faults[int(arg)%3].FailNext(1+int(arg/3)%2, nil)
+				doubt = doubt || int(arg)%3 == 0
 			case 10: // writes take effect, then report failure
 				faults[int(arg)%3].FailAfter(1+int(arg/3)%2, nil)
+				doubt = doubt || int(arg)%3 == 0
 			case 11: // a listing hands its page out twice
 				faults[int(arg)%3].RepeatPage(1)
 			}
@@ -523,8 +527,11 @@ func FuzzStockFollowsTheWarehouse(f *testing.F) {
 		for _, sku := range skus {
 			want := max(0, max(0, r.whs["wh"].OnHand(sku))-toLeave[sku])
 			for _, ch := range chans {
-				if got := r.stock(ch, sku); got != want {
-					t.Fatalf("%s shows %d of %s; the warehouse holds %d with %d still to leave", ch, got, sku, r.whs["wh"].OnHand(sku), toLeave[sku])
+				got := r.stock(ch, sku)
+				// A warehouse call that failed leaves the engine unsure whether it landed; it then
+				// errs on the side of showing less (see lineDue), never more.
+				if got > want || got < want && !doubt {
+					t.Fatalf("%s shows %d of %s; the warehouse holds %d with %d still to leave (warehouse calls failed: %v)", ch, got, sku, r.whs["wh"].OnHand(sku), toLeave[sku], doubt)
 				}
 			}
 		}
