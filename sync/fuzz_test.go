@@ -438,6 +438,7 @@ func FuzzStockFollowsTheWarehouse(f *testing.F) {
 	f.Add([]byte{0, 2, 0, 9, 6, 0, 4, 0, 1, 0, 6, 0, 3, 0, 5, 7, 2, 1})
 	f.Add([]byte{0, 5, 0, 5, 6, 1, 2, 0, 6, 0, 4, 1, 1, 1, 6, 1, 3, 1, 8, 0})
 	f.Add([]byte{0, 3, 10, 0, 6, 0, 9, 1, 8, 0, 3, 0, 10, 0, 7, 0, 11, 1, 0, 2, 6, 1})
+	f.Add([]byte{0, 0, 0, 9, 6, 0, 3, 0, 2, 9, 4, 1, 6, 0, 3, 1, 7, 0})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		if len(ops) > 64 {
 			return
@@ -516,6 +517,7 @@ func FuzzStockFollowsTheWarehouse(f *testing.F) {
 			r.syncShipments()
 			r.syncStock()
 		}
+		checkConfirmations(t, r, chans)
 		toLeave := map[string]int{}
 		for _, req := range r.whs["wh"].Requests() {
 			if req.State == memory.Received || req.State == memory.Picked {
@@ -536,4 +538,54 @@ func FuzzStockFollowsTheWarehouse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkConfirmations checks that each channel was told of what the warehouse shipped: never of
+// more units of a line than shipped, and of every shipped unit of an order the channel did not
+// cancel, as long as the channel still wants that many.
+func checkConfirmations(t *testing.T, r *rig, chans []string) {
+	t.Helper()
+	shipped := map[string]map[string]int{} // channel/order -> line -> units
+	for after := connector.Cursor(""); ; {
+		p, err := r.whs["wh"].ListShipments(r.ctx, after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sh := range p.Shipments {
+			k := sh.Channel + "/" + sh.OrderID
+			if shipped[k] == nil {
+				shipped[k] = map[string]int{}
+			}
+			for _, l := range sh.Lines {
+				shipped[k][l.LineID] += l.Quantity
+			}
+		}
+		if after = p.Next; !p.More {
+			break
+		}
+	}
+	for _, ch := range chans {
+		confirmed := map[string]map[string]int{}
+		for _, c := range r.chans[ch].ConfirmationLog() {
+			k := ch + "/" + c.Order.ID
+			if confirmed[k] == nil {
+				confirmed[k] = map[string]int{}
+			}
+			for _, l := range c.Shipment.Lines {
+				confirmed[k][l.LineID] += l.Quantity
+			}
+		}
+		for _, o := range r.chans[ch].Orders() {
+			k := ch + "/" + o.ID
+			for _, l := range o.Lines {
+				got, left := confirmed[k][l.ID], shipped[k][l.ID]
+				if got > left {
+					t.Fatalf("%s: line %s confirmed %d units, %d shipped", k, l.ID, got, left)
+				}
+				if o.Status != order.StatusCancelled && left <= l.Open() && got != left {
+					t.Fatalf("%s: line %s shipped %d units of %d wanted, %d confirmed", k, l.ID, left, l.Open(), got)
+				}
+			}
+		}
+	}
 }
