@@ -1212,27 +1212,6 @@ func TestLifecycle(t *testing.T) {
 		require.Equal(t, 10, r.stock("mall", "TEA"))
 	})
 
-	t.Run("cancel_refused_after_a_change_whose_answer_was_lost", func(t *testing.T) {
-		r := newRig(t, "shop", "mall")
-		r.setOnHand("TEA", 10)
-		r.place("shop", newOrder("A1", "TEA", 1))
-		r.syncOrders("shop")
-		// The buyer asks for 3; the warehouse takes the change, the answer is lost, and it picks
-		// 3 units. Then the buyer cancels: refused, the 3 units leave.
-		r.change("shop", "A1", func(o *order.Order) { o.Lines[0].Quantity = 3 })
-		r.whs["wh"].FailAfter(1, nil)
-		r.clock.Advance(2 * time.Second)
-		_, err := r.eng.SyncOrders(r.ctx, "m1", "shop")
-		require.ErrorIs(t, err, connector.ErrOutcomeUnknown)
-		require.NoError(t, r.whs["wh"].Pick(reqKey("wh", "shop", "A1")))
-		r.chans["shop"].Cancel("A1")
-		r.syncOrders("shop")
-
-		require.Equal(t, map[string]int{"L1": 3}, open(r.request("wh", "shop", "A1")))
-		require.Len(t, eventsOf[tobirasync.CancelRefused](r), 1)
-		require.Equal(t, 7, r.stock("mall", "TEA"), "the 3 units the warehouse will ship stay reserved")
-	})
-
 	t.Run("partial_cancel_outcome_unknown_then_more_cancelled", func(t *testing.T) {
 		r := newRig(t, "shop", "mall")
 		r.setOnHand("TEA", 10)

@@ -119,11 +119,6 @@ func lineDue(m *merchant, rec *OrderRecord, l *order.Line, routes *routeSet) (in
 					held += h.Quantity
 				}
 			}
-			if r.Unsure {
-				// A change whose answer was lost may have landed: the warehouse may hold the
-				// order's recorded content rather than r.Lines, even once it refuses what follows.
-				held = max(held, l.Open())
-			}
 			switch {
 			case cancelled:
 				final = r.Refused == "cancel"
