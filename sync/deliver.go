@@ -270,7 +270,24 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 		if !cancelled {
 			want = wantLines(lines)
 		}
-		done, err := e.step(ctx, m, wh, rec, r, subset(o, lines), want, shipFP)
+		var err error
+		switch p := r.Replay; {
+		case p != nil && r.State == RequestNew && len(want) == 0:
+			// A whole cancellation needs no repeat: it cancels whatever landed under the key, and
+			// every Submit under it carried the noted content.
+			r.Replay = nil
+		case p != nil:
+			// A call for an earlier content may have landed with its answer lost: repeat it, with
+			// its key, and the answer says what the warehouse holds.
+			pl := m.cfg.routes(ch.ID, p, nil).lines(r.Target)
+			if _, err = e.step(ctx, m, wh, rec, r, subset(p, pl), wantLines(pl), p.ShippingFingerprint()); err == nil {
+				r.Replay, progressed = nil, true // recorded even if the next call fails
+			}
+		}
+		done := false
+		if err == nil {
+			done, err = e.step(ctx, m, wh, rec, r, subset(o, lines), want, shipFP)
+		}
 		if err != nil {
 			switch connector.Classify(err) {
 			case connector.Unauthorized:
@@ -284,7 +301,7 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 				return e.settle(ctx, m, rec)
 			}
 			if progressed {
-				// Keep what the other warehouses answered; the failed one is tried again later.
+				// Keep what the warehouses answered so far; the failed call is tried again later.
 				if perr := e.store.PutOrder(ctx, rec); perr == nil {
 					e.reportRouting(away)
 				}
@@ -447,7 +464,8 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 		if err := f.Submit(ctx, connector.FulfillmentRequest{Key: r.Key, Merchant: rec.Key.Merchant, Channel: rec.Key.Channel, Order: sub}); err != nil {
 			return false, err
 		}
-		if r.ShippingFP == "" {
+		if r.ShippingFP == "" || r.ShippingFP == shipFP && linesDigest(r.Lines) == linesDigest(want) {
+			// Whatever landed under this key carried this content.
 			r.State, r.Lines, r.ShippingFP = RequestSent, want, shipFP
 			emit(e, OrderSent{Key: rec.Key, Warehouse: r.Target, Request: r.Key})
 			return true, nil

@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"errors"
+	"fmt"
 	gosync "sync"
 	"testing"
 	"time"
@@ -1211,6 +1212,48 @@ func TestLifecycle(t *testing.T) {
 		require.Equal(t, tobirasync.StateCancelled, r.ledger("shop", "A1").State)
 		require.Equal(t, 10, r.stock("mall", "TEA"))
 	})
+
+	for _, landed := range []bool{true, false} {
+		t.Run(fmt.Sprintf("cancel_refused_after_a_change_without_answer/landed=%v", landed), func(t *testing.T) {
+			r := newRig(t, "shop", "mall")
+			r.setOnHand("TEA", 10)
+			r.place("shop", newOrder("A1", "TEA", 1))
+			r.syncOrders("shop")
+			// The buyer asks for 3. The change either lands with its answer lost, or fails before
+			// it lands; the engine cannot tell which. The warehouse picks, the buyer cancels:
+			// refused. The repeated change tells the engine what will leave.
+			r.change("shop", "A1", func(o *order.Order) { o.Lines[0].Quantity = 3 })
+			if landed {
+				r.whs["wh"].FailAfter(1, nil)
+			} else {
+				r.whs["wh"].FailNext(1, nil)
+			}
+			r.clock.Advance(2 * time.Second)
+			_, err := r.eng.SyncOrders(r.ctx, "m1", "shop")
+			require.Error(t, err)
+			require.NoError(t, r.whs["wh"].Pick(reqKey("wh", "shop", "A1")))
+			r.chans["shop"].Cancel("A1")
+			r.syncOrders("shop")
+
+			held := 1
+			if landed {
+				held = 3
+			}
+			require.Equal(t, map[string]int{"L1": held}, open(r.request("wh", "shop", "A1")))
+			require.Len(t, eventsOf[tobirasync.CancelRefused](r), 1)
+			require.Equal(t, 10-held, r.stock("mall", "TEA"), "what the warehouse will ship stays reserved, and no more")
+			rec := r.ledger("shop", "A1")
+			require.Equal(t, []connector.LineQuantity{lq("L1", "TEA", held)}, rec.Requests[0].Lines)
+			require.Nil(t, rec.Requests[0].Replay)
+
+			// The units leave; the order is complete and the stock settles.
+			r.ship("wh", "shop", "A1")
+			r.syncShipments()
+			r.syncStock()
+			require.Equal(t, 10-held, r.stock("mall", "TEA"))
+			require.Equal(t, tobirasync.StateShipped, r.ledger("shop", "A1").State)
+		})
+	}
 
 	t.Run("partial_cancel_outcome_unknown_then_more_cancelled", func(t *testing.T) {
 		r := newRig(t, "shop", "mall")

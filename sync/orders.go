@@ -528,10 +528,10 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 // (its content, or its cancellation) while its last delivery has not finished (the record is
 // still pending): a call for the recorded content may have landed with its answer lost. A Submit
 // with the same key then has no further effect, so a request still new notes that content as what
-// its warehouse may hold (the first time only), and delivery follows its Submit with a change
-// carrying the whole new content, or cancels it; a request already sent is marked Unsure, so its
-// next call is a change of the whole content too, never a line cancellation relative to what the
-// warehouse may no longer hold.
+// its warehouse may hold (the first time only). Either way the request keeps the recorded order as
+// its Replay: delivery repeats the call for it (a Submit with that content, or the change or
+// cancellation), with its key, before sending the new content, so the warehouse holds a content
+// the engine knows, or answers whether the call had landed.
 func markUnacknowledged(m *merchant, channel string, rec *OrderRecord) {
 	if !rec.Pending || rec.Order.Status == order.StatusCancelled {
 		return // the last delivery finished, or it only cancelled (absolute, keyed by its turn)
@@ -545,13 +545,16 @@ func markUnacknowledged(m *merchant, channel string, rec *OrderRecord) {
 		i := activeRequest(rec, d)
 		switch {
 		case i < 0 && rec.State == StateRecorded:
-			rec.Requests = append(rec.Requests, Request{Target: d, Key: nextRequestKey(rec, d), State: RequestNew, Lines: lines, ShippingFP: fp})
+			rec.Requests = append(rec.Requests, Request{Target: d, Key: nextRequestKey(rec, d), State: RequestNew, Lines: lines, ShippingFP: fp, Replay: rec.Order})
 		case i < 0:
 		case rec.Requests[i].State == RequestNew && rec.Requests[i].ShippingFP == "":
-			rec.Requests[i].Lines, rec.Requests[i].ShippingFP = lines, fp
-		case rec.Requests[i].State == RequestSent && (rec.Requests[i].ShippingFP != fp || linesDigest(rec.Requests[i].Lines) != linesDigest(lines)):
-			// The recorded content was to be sent as a change or a cancellation.
-			rec.Requests[i].Unsure = true
+			rec.Requests[i].Lines, rec.Requests[i].ShippingFP, rec.Requests[i].Replay = lines, fp, rec.Order
+		case rec.Requests[i].State == RequestSent && rec.Requests[i].Replay == nil && !rec.Requests[i].Unsure &&
+			(rec.Requests[i].ShippingFP != fp || linesDigest(rec.Requests[i].Lines) != linesDigest(lines)) &&
+			rec.Requests[i].Refused != linesDigest(lines)+"|"+fp:
+			// The recorded content was to be sent as a change or a cancellation, and was not
+			// refused: that call may be the one whose answer was lost.
+			rec.Requests[i].Replay = rec.Order
 		}
 	}
 }

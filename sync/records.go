@@ -140,9 +140,14 @@ type Request struct {
 	// Lines and ShippingFP are what the warehouse holds (as last accepted).
 	Lines      []connector.LineQuantity `json:"lines"`
 	ShippingFP string                   `json:"shipping_fp"`
-	// Unsure is set when the warehouse may hold other content than Lines and ShippingFP: a change
-	// or cancellation may have landed with its answer lost before the order changed again. The
-	// next call then carries the whole content (a change), never a relative line cancellation.
+	// Replay is the order whose content was to be sent to this request (a change or a line
+	// cancellation) when the order changed again: that call may have landed with its answer lost.
+	// Delivery repeats it first, with the same idempotency key, so the warehouse's answer says
+	// what it holds, then sends the order as it is now.
+	Replay *order.Order `json:"replay,omitempty"`
+	// Unsure is set when the warehouse may hold other content than Lines and ShippingFP. Records
+	// written before Replay existed carry it; the next call then carries the whole content (a
+	// change), never a relative line cancellation.
 	Unsure bool `json:"unsure,omitempty"`
 	// Seq counts changes and cancellations sent; it makes each one's idempotency key distinct.
 	Seq int `json:"seq"`

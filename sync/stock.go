@@ -119,6 +119,14 @@ func lineDue(m *merchant, rec *OrderRecord, l *order.Line, routes *routeSet) (in
 					held += h.Quantity
 				}
 			}
+			if p := r.Replay; p != nil {
+				// Until the warehouse answers the repeated call, it may hold that content.
+				for _, pl := range p.Lines {
+					if pl.ID == l.ID && m.cfg.dest(rec.Key.Channel, pl.SKU) == d {
+						held = max(held, pl.Open())
+					}
+				}
+			}
 			switch {
 			case cancelled:
 				final = r.Refused == "cancel"

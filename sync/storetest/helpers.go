@@ -83,7 +83,7 @@ func sampleOrder(merchant, channel, id string) *tobirasync.OrderRecord {
 		Requests: []tobirasync.Request{{
 			Target: "wh-1", Key: merchant + "/" + channel + "/" + id + "/wh-1", State: tobirasync.RequestSent,
 			Lines:      []connector.LineQuantity{{LineID: "L1", SKU: "TEA-01", Quantity: 2}, {LineID: "L2", SKU: "CUP-02", Quantity: 1}},
-			ShippingFP: o.ShippingFingerprint(), Seq: 2, Refused: "digest", RefusedReason: connector.RefusedPicked, Unsure: true,
+			ShippingFP: o.ShippingFingerprint(), Seq: 2, Refused: "digest", RefusedReason: connector.RefusedPicked, Unsure: true, Replay: &o,
 		}},
 		Shipments: []tobirasync.ShipmentEntry{{ID: "m/wh-1/S1", Warehouse: "wh-1", At: t0.Add(-30 * time.Second), Lines: map[string]int{"L1": 1}}},
 		UpdatedAt: t0,
@@ -109,13 +109,24 @@ func sampleShipment(merchant, id string) *tobirasync.ShipmentRecord {
 func utcOrder(r *tobirasync.OrderRecord) *tobirasync.OrderRecord {
 	r = r.Clone()
 	r.UpdatedAt = r.UpdatedAt.UTC()
-	o := *r.Order // shared with r: never written through
-	o.PlacedAt, o.UpdatedAt = o.PlacedAt.UTC(), o.UpdatedAt.UTC()
-	r.Order = &o
+	r.Order = utcTimes(r.Order)
+	for i := range r.Requests {
+		if r.Requests[i].Replay != nil {
+			r.Requests[i].Replay = utcTimes(r.Requests[i].Replay)
+		}
+	}
 	for i := range r.Shipments {
 		r.Shipments[i].At = r.Shipments[i].At.UTC()
 	}
 	return r
+}
+
+// utcTimes returns a copy of o with its times in UTC; o is shared (OrderRecord.Order) and never
+// written through.
+func utcTimes(o *order.Order) *order.Order {
+	c := *o
+	c.PlacedAt, c.UpdatedAt = c.PlacedAt.UTC(), c.UpdatedAt.UTC()
+	return &c
 }
 
 func utcShipment(r *tobirasync.ShipmentRecord) *tobirasync.ShipmentRecord {
