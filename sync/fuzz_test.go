@@ -431,8 +431,8 @@ func FuzzRoutingChange(f *testing.F) {
 // changed and cancelled, the warehouse picking, shipping and receiving stock, calls failing before
 // or after their effect and pages handed out twice, the engine's flows run in any order in
 // between. Once the faults stop and every flow has caught up, each channel shows for each SKU
-// what the warehouse holds less what is still to leave it, and each channel was told of every
-// unit shipped.
+// what the warehouse holds less what is still to leave it, and was told of every unit shipped
+// (see checkConfirmations).
 func FuzzStockFollowsTheWarehouse(f *testing.F) {
 	f.Add([]byte{0, 3, 0, 1, 6, 0, 3, 0, 7, 0, 8, 0})
 	f.Add([]byte{0, 2, 0, 9, 6, 0, 4, 0, 1, 0, 6, 0, 3, 0, 5, 7, 2, 1})
@@ -529,9 +529,8 @@ func FuzzStockFollowsTheWarehouse(f *testing.F) {
 		for _, sku := range skus {
 			want := max(0, max(0, r.whs["wh"].OnHand(sku))-toLeave[sku])
 			for _, ch := range chans {
-				got := r.stock(ch, sku)
-				if got != want {
-					t.Fatalf("%s shows %d of %s; the warehouse holds %d with %d still to leave ", ch, got, sku, r.whs["wh"].OnHand(sku), toLeave[sku])
+				if got := r.stock(ch, sku); got != want {
+					t.Fatalf("%s shows %d of %s; the warehouse holds %d with %d still to leave", ch, got, sku, r.whs["wh"].OnHand(sku), toLeave[sku])
 				}
 			}
 		}
