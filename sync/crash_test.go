@@ -305,23 +305,25 @@ func TestCrashAtEveryStep(t *testing.T) {
 	t.Logf("%d crash points, each converged to the no-crash outcome", steps)
 }
 
-// A warehouse that ships a request whose Submit answer was lost: the ledger does not know the
-// request yet, and the shipment must wait for the order's delivery to be recorded, not be
-// quarantined for good.
-func TestShipmentBeforeLedgerRecordsTheRequestWaits(t *testing.T) {
+// A warehouse that ships a request whose Submit answer was lost: the ledger recorded the request
+// before the Submit, so the shipment is its, and is confirmed without waiting for the order's
+// delivery to be retried (which then submits nothing twice).
+func TestShipmentOfARequestWhoseSubmitAnswerWasLost(t *testing.T) {
 	r := newRig(t, "shop")
 	r.place("shop", newOrder("o1", "TEA", 1))
 	r.whs["wh"].FailAfter(1, nil) // Submit lands, its answer is lost
 	_, err := r.eng.SyncOrders(r.ctx, "m1", "shop")
 	require.Error(t, err)
+	require.Equal(t, tobirasync.RequestNew, r.ledger("shop", "o1").Requests[0].State, "recorded before it was sent")
 	r.ship("wh", "shop", "o1")
 	r.syncShipments()
 	q, err := r.eng.Quarantined(r.ctx, "m1")
 	require.NoError(t, err)
 	require.Empty(t, q)
-	require.Empty(t, r.chans["shop"].Confirmations())
+	require.Len(t, r.chans["shop"].Confirmations(), 1)
 	r.syncOrders("shop")
 	r.syncShipments()
 	require.Len(t, r.chans["shop"].Confirmations(), 1)
 	require.Equal(t, 1, r.whs["wh"].Submissions())
+	require.Equal(t, tobirasync.StateShipped, r.ledger("shop", "o1").State)
 }

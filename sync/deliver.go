@@ -136,6 +136,24 @@ func (e *Engine) settleBatch(ctx context.Context, bl BatchOrderLedger, m *mercha
 	return first
 }
 
+// openRequests adds a new request for each warehouse the order's open lines are routed to and
+// that has none active. Intake calls it for an order it can deliver at once, so that the record
+// written before the first Submit holds the request: a Submit whose answer is lost is then known
+// to the next run whatever changes meanwhile (the order, or where its lines are routed).
+func openRequests(m *merchant, rec *OrderRecord, routes routeSet) {
+	if rec.Order.Status == order.StatusCancelled {
+		return
+	}
+	for _, rt := range routes {
+		if d := rt.dest; m.warehouses[d] != nil && hasOpen(rt.lines) && activeRequest(rec, d) < 0 {
+			if rec.Requests == nil {
+				rec.Requests = make([]Request, 0, len(routes))
+			}
+			rec.Requests = append(rec.Requests, Request{Target: d, Key: nextRequestKey(rec, d), State: RequestNew})
+		}
+	}
+}
+
 // wantLines is what a request holds of the lines: their open units.
 func wantLines(lines []order.Line) []connector.LineQuantity {
 	out := make([]connector.LineQuantity, 0, len(lines))
@@ -244,14 +262,7 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 	rec.HoldReason = ""
 	var buf [2]route
 	routes := m.cfg.routes(ch.ID, o, buf[:0])
-	for _, rt := range routes {
-		if d := rt.dest; m.warehouses[d] != nil && !cancelled && hasOpen(rt.lines) && activeRequest(rec, d) < 0 {
-			if rec.Requests == nil {
-				rec.Requests = make([]Request, 0, len(routes))
-			}
-			rec.Requests = append(rec.Requests, Request{Target: d, Key: nextRequestKey(rec, d), State: RequestNew})
-		}
-	}
+	openRequests(m, rec, routes)
 	// Lines routed away are reported when they change, once the write recording them lands.
 	away := routedAway(m, rec, routes, cancelled)
 	shipFP := o.ShippingFingerprint()

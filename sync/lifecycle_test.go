@@ -1255,6 +1255,25 @@ func TestLifecycle(t *testing.T) {
 		})
 	}
 
+	t.Run("rerouted_while_submit_outcome_unknown", func(t *testing.T) {
+		r := newRig(t, "shop")
+		r.addWarehouse("wh2")
+		r.apply()
+		r.place("shop", newOrder("A1", "TEA", 2))
+		// The Submit to wh lands and its answer is lost; then the merchant moves TEA to wh2.
+		r.whs["wh"].FailAfter(1, nil)
+		r.clock.Advance(2 * time.Second)
+		_, err := r.eng.SyncOrders(r.ctx, "m1", "shop")
+		require.ErrorIs(t, err, connector.ErrOutcomeUnknown)
+		r.m.Routing = tobirasync.Routing{SKU: map[string]string{"TEA": "wh2"}}
+		r.apply()
+		r.syncOrders("shop")
+
+		require.Equal(t, memory.Cancelled, r.request("wh", "shop", "A1").State, "the first warehouse must not ship it too")
+		require.Equal(t, map[string]int{"L1": 2}, open(r.request("wh2", "shop", "A1")))
+		require.Equal(t, memory.Received, r.request("wh2", "shop", "A1").State)
+	})
+
 	t.Run("partial_cancel_outcome_unknown_then_more_cancelled", func(t *testing.T) {
 		r := newRig(t, "shop", "mall")
 		r.setOnHand("TEA", 10)

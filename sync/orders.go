@@ -469,6 +469,10 @@ func (e *Engine) applyOrder(m *merchant, ch *Channel, rec *OrderRecord, o *order
 		markUnacknowledged(m, ch.ID, rec)
 	}
 	rec.Order, rec.Fingerprint, rec.Pending, rec.UpdatedAt = o, fp, true, e.opt.Clock.Now()
+	if reason, _ := e.holdReason(ch, rec); reason == "" {
+		var buf [2]route
+		openRequests(m, rec, m.cfg.routes(ch.ID, o, buf[:0]))
+	}
 }
 
 func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, o *order.Order, res *OrdersResult) ([]string, error) {
