@@ -140,10 +140,11 @@ type Request struct {
 	// Lines and ShippingFP are what the warehouse holds (as last accepted).
 	Lines      []connector.LineQuantity `json:"lines"`
 	ShippingFP string                   `json:"shipping_fp"`
-	// Replay is the order whose content was to be sent to this request (a change or a line
-	// cancellation) when the order changed again: that call may have landed with its answer lost.
-	// Delivery repeats it first, with the same idempotency key, so the warehouse's answer says
-	// what it holds, then sends the order as it is now.
+	// Replay is the order whose content was sent, or was to be sent, to this request (a Submit, a
+	// change or a line cancellation) when the order changed again: that call may have landed with
+	// its answer lost. Delivery repeats it first, with the same idempotency key, so the warehouse
+	// holds a content the engine knows or answers whether it had landed, then sends the order as
+	// it is now.
 	Replay *order.Order `json:"replay,omitempty"`
 	// Unsure is set when the warehouse may hold other content than Lines and ShippingFP. Records
 	// written before Replay existed carry it; the next call then carries the whole content (a
