@@ -354,12 +354,17 @@ func FuzzPushesOutOfOrder(f *testing.F) {
 // cancelled when none are left), and the last LinesRoutedAway of each other destination lists
 // exactly the open units going there.
 func FuzzRoutingChange(f *testing.F) {
-	f.Add([]byte{2, 0, 1, 0, 2, 2, 0}, []byte{2, 1, 1, 0, 2, 2, 1})
-	f.Add([]byte{3, 0, 2, 0, 1, 1, 0, 3, 1, 0, 4, 1, 0}, []byte{1, 2, 3, 0})
-	f.Add([]byte{0, 3, 1, 0}, []byte{0, 3, 1, 1})
-	f.Fuzz(func(t *testing.T, first, second []byte) {
+	f.Add([]byte{2, 0, 1, 0, 2, 2, 0}, []byte{2, 1, 1, 0, 2, 2, 1}, byte(0))
+	f.Add([]byte{3, 0, 2, 0, 1, 1, 0, 3, 1, 0, 4, 1, 0}, []byte{1, 2, 3, 0}, byte(0))
+	f.Add([]byte{0, 3, 1, 0}, []byte{0, 3, 1, 1}, byte(0))
+	f.Add([]byte{2, 0, 1, 0, 1, 2, 0}, []byte{2, 0, 2, 0, 1, 1, 0}, byte(1|4))
+	f.Add([]byte{2, 0, 1, 0, 1, 2, 0}, []byte{1, 1, 1, 0}, byte(2|8))
+	f.Fuzz(func(t *testing.T, first, second []byte, chaos byte) {
 		skus := []string{"TEA", "CAKE", "POSTER", "VASE", "GIFT"}
 		dest := map[string]string{"TEA": "wh", "CAKE": "wh2", "POSTER": tobirasync.RouteMerchant, "VASE": "dropship:kiln", "GIFT": tobirasync.RouteIgnore}
+		// chaos: 1 and 2, a warehouse write to wh lands with its answer lost, or a call to wh2
+		// fails, in the first run; 4, the merchant swaps the two warehouses' SKUs between the
+		// runs; 8, a write to wh loses its answer in the second run.
 		version := func(b []byte) (order.Order, bool) {
 			if len(b) == 0 {
 				return order.Order{}, false
@@ -385,8 +390,42 @@ func FuzzRoutingChange(f *testing.F) {
 		r.m.Routing = tobirasync.Routing{SKU: map[string]string{"CAKE": "wh2", "POSTER": tobirasync.RouteMerchant, "VASE": "dropship:kiln", "GIFT": tobirasync.RouteIgnore}}
 		r.apply()
 		r.place("shop", v1)
-		r.syncOrders("shop")
+		if chaos&1 != 0 {
+			r.whs["wh"].FailAfter(1, nil)
+		}
+		if chaos&2 != 0 {
+			r.whs["wh2"].FailNext(1, nil)
+		}
+		_, _ = r.eng.SyncOrders(r.ctx, "m1", "shop")
+		if chaos&4 != 0 {
+			// Routing applies when an order is delivered: a new content goes where the lines are
+			// routed now, an order delivered before and unchanged since stays where it is. Whether
+			// the first delivery finished when a call failed depends on the lines; not checked.
+			//
+			// Not covered (a known gap): a write whose answer was lost before the swap. The engine
+			// notes what may have landed by routing the old content as the lines are routed now,
+			// not as they were when it was sent.
+			unchanged := v1.Fingerprint() == v2.Fingerprint()
+			if unchanged && chaos&3 != 0 || chaos&1 != 0 {
+				return
+			}
+			r.m.Routing.SKU["TEA"], r.m.Routing.SKU["CAKE"] = "wh2", "wh"
+			if !unchanged {
+				dest["TEA"], dest["CAKE"] = "wh2", "wh"
+			}
+			r.apply()
+		}
 		r.chans["shop"].Change("o1", func(o *order.Order) { o.Lines = v2.Lines })
+		if chaos&8 != 0 {
+			r.whs["wh"].FailAfter(1, nil)
+		}
+		r.clock.Advance(2 * time.Second)
+		_, _ = r.eng.SyncOrders(r.ctx, "m1", "shop")
+		for _, w := range r.whs {
+			w.FailNext(0, nil)
+			w.FailAfter(0, nil)
+		}
+		r.syncOrders("shop")
 		r.syncOrders("shop")
 
 		want := map[string]map[string]int{}
