@@ -140,18 +140,42 @@ func (e *Engine) settleBatch(ctx context.Context, bl BatchOrderLedger, m *mercha
 // that has none active. Intake calls it for an order it can deliver at once, so that the record
 // written before the first Submit holds the request: a Submit whose answer is lost is then known
 // to the next run whatever changes meanwhile (the order, or where its lines are routed).
+//
+// Each new request notes the content its Submit carries (Lines, ShippingFP): every Submit under its
+// key carries that content (see Request.Replay), so the noted content is what the warehouse holds
+// if any landed, wherever the lines are routed later.
 func openRequests(m *merchant, rec *OrderRecord, routes routeSet) {
 	if rec.Order.Status == order.StatusCancelled {
 		return
 	}
+	fp := ""
 	for _, rt := range routes {
 		if d := rt.dest; m.warehouses[d] != nil && hasOpen(rt.lines) && activeRequest(rec, d) < 0 {
 			if rec.Requests == nil {
 				rec.Requests = make([]Request, 0, len(routes))
 			}
-			rec.Requests = append(rec.Requests, Request{Target: d, Key: nextRequestKey(rec, d), State: RequestNew})
+			if fp == "" {
+				fp = rec.Order.ShippingFingerprint()
+			}
+			rec.Requests = append(rec.Requests, Request{Target: d, Key: nextRequestKey(rec, d), State: RequestNew, Lines: wantLines(rt.lines), ShippingFP: fp})
 		}
 	}
+}
+
+// replayLines are the lines of the replayed order a request's repeated call carries. A Submit
+// carried the content the request noted, whatever the routing is now; a change or cancellation
+// the lines routed to the request's warehouse, as they are routed now.
+func replayLines(m *merchant, channel string, r *Request) []order.Line {
+	if r.State != RequestNew {
+		return m.cfg.routes(channel, r.Replay, nil).lines(r.Target)
+	}
+	var out []order.Line
+	for _, l := range r.Replay.Lines {
+		if slices.ContainsFunc(r.Lines, func(h connector.LineQuantity) bool { return h.LineID == l.ID }) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // wantLines is what a request holds of the lines: their open units.
@@ -262,7 +286,14 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 	rec.HoldReason = ""
 	var buf [2]route
 	routes := m.cfg.routes(ch.ID, o, buf[:0])
-	openRequests(m, rec, routes)
+	n := len(rec.Requests)
+	if openRequests(m, rec, routes); len(rec.Requests) > n {
+		// Requests opened here (an order whose hold lifted) are recorded before their Submit, as
+		// intake records the others.
+		if err := e.store.PutOrder(ctx, rec); err != nil {
+			return err
+		}
+	}
 	// Lines routed away are reported when they change, once the write recording them lands.
 	away := routedAway(m, rec, routes, cancelled)
 	shipFP := o.ShippingFingerprint()
@@ -290,7 +321,7 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 		case p != nil:
 			// A call for an earlier content may have landed with its answer lost: repeat it, with
 			// its key, and the answer says what the warehouse holds.
-			pl := m.cfg.routes(ch.ID, p, nil).lines(r.Target)
+			pl := replayLines(m, ch.ID, r)
 			if _, err = e.step(ctx, m, wh, rec, r, subset(p, pl), wantLines(pl), p.ShippingFingerprint()); err == nil {
 				r.Replay, progressed = nil, true // recorded even if the next call fails
 			}

@@ -1274,6 +1274,25 @@ func TestLifecycle(t *testing.T) {
 		require.Equal(t, memory.Received, r.request("wh2", "shop", "A1").State)
 	})
 
+	t.Run("hold_lifts_then_cancelled_while_submit_outcome_unknown", func(t *testing.T) {
+		r := newRig(t, "shop")
+		r.channel("shop").Hold = tobirasync.HoldPolicy{DeliveryBeyond: 7 * 24 * time.Hour}
+		r.apply()
+		o := newOrder("A1", "TEA", 1)
+		o.Delivery = order.DeliveryRequest{Date: order.Date{Year: 2026, Month: 11, Day: 20}}
+		r.place("shop", o)
+		r.syncOrders("shop")
+		require.Empty(t, r.whs["wh"].Requests(), "held until its date comes near")
+		// The date comes near: the Submit lands and its answer is lost; then the buyer cancels.
+		r.clock.Advance(13 * 24 * time.Hour)
+		r.whs["wh"].FailAfter(1, nil)
+		_, err := r.eng.SyncOrders(r.ctx, "m1", "shop")
+		require.ErrorIs(t, err, connector.ErrOutcomeUnknown)
+		r.chans["shop"].Cancel("A1")
+		r.syncOrders("shop")
+		require.Equal(t, memory.Cancelled, r.request("wh", "shop", "A1").State, "the warehouse must not ship a cancelled order")
+	})
+
 	t.Run("partial_cancel_outcome_unknown_then_more_cancelled", func(t *testing.T) {
 		r := newRig(t, "shop", "mall")
 		r.setOnHand("TEA", 10)

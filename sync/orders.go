@@ -541,14 +541,23 @@ func markUnacknowledged(m *merchant, channel string, rec *OrderRecord) {
 		return // the last delivery finished, or it only cancelled (absolute, keyed by its turn)
 	}
 	fp := rec.Order.ShippingFingerprint()
-	for _, rt := range m.cfg.routes(channel, rec.Order, nil) {
+	routes := m.cfg.routes(channel, rec.Order, nil)
+	// A request still new noted at its creation the content its Submit carries: repeat that.
+	for i := range rec.Requests {
+		if r := &rec.Requests[i]; r.State == RequestNew && r.Replay == nil && r.ShippingFP != "" {
+			r.Replay = rec.Order
+		}
+	}
+	for _, rt := range routes {
 		d, lines := rt.dest, wantLines(rt.lines)
 		if m.warehouses[d] == nil || len(lines) == 0 {
 			continue
 		}
 		i := activeRequest(rec, d)
 		switch {
-		case i < 0 && rec.State == StateRecorded:
+		case i < 0 && rec.State == StateRecorded && len(rec.Requests) == 0:
+			// A record written before requests were recorded ahead of their Submit: one may have
+			// gone to where the lines are routed.
 			rec.Requests = append(rec.Requests, Request{Target: d, Key: nextRequestKey(rec, d), State: RequestNew, Lines: lines, ShippingFP: fp, Replay: rec.Order})
 		case i < 0:
 		case rec.Requests[i].State == RequestNew && rec.Requests[i].ShippingFP == "":
