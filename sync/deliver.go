@@ -199,6 +199,29 @@ func linesDigest(ls []connector.LineQuantity) string {
 	return b.String()
 }
 
+// sameLines reports whether a and b hold the same quantities of the same lines, in any order, as
+// comparing their linesDigest would, without building the digests.
+func sameLines(a, b []connector.LineQuantity) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		n := 0
+		for _, y := range b {
+			if y.LineID == x.LineID {
+				if y != x {
+					return false
+				}
+				n++
+			}
+		}
+		if n != 1 {
+			return false
+		}
+	}
+	return true
+}
+
 // decreases returns what to cancel to go from have to want, if want only lowers quantities.
 func decreases(have, want []connector.LineQuantity) ([]connector.LineQuantity, bool) {
 	w := map[string]connector.LineQuantity{}
@@ -506,7 +529,7 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 		if err := f.Submit(ctx, connector.FulfillmentRequest{Key: r.Key, Merchant: rec.Key.Merchant, Channel: rec.Key.Channel, Order: sub}); err != nil {
 			return false, err
 		}
-		if r.ShippingFP == "" || r.ShippingFP == shipFP && linesDigest(r.Lines) == linesDigest(want) {
+		if r.ShippingFP == "" || r.ShippingFP == shipFP && sameLines(r.Lines, want) {
 			// Whatever landed under this key carried this content.
 			r.State, r.Lines, r.ShippingFP = RequestSent, want, shipFP
 			emit(e, OrderSent{Key: rec.Key, Warehouse: r.Target, Request: r.Key})
@@ -518,7 +541,7 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 		resubmitted = true
 	}
 	digest := linesDigest(want) + "|" + shipFP
-	same := r.ShippingFP == shipFP && linesDigest(r.Lines) == linesDigest(want)
+	same := r.ShippingFP == shipFP && sameLines(r.Lines, want)
 	if !resubmitted && (same && !r.Unsure || r.Refused == digest) {
 		return false, nil
 	}
