@@ -563,7 +563,7 @@ func markUnacknowledged(m *merchant, channel string, rec *OrderRecord) {
 		case rec.Requests[i].State == RequestNew && rec.Requests[i].ShippingFP == "":
 			rec.Requests[i].Lines, rec.Requests[i].ShippingFP, rec.Requests[i].Replay = lines, fp, rec.Order
 		case rec.Requests[i].State == RequestSent && rec.Requests[i].Replay == nil && !rec.Requests[i].Unsure &&
-			(rec.Requests[i].ShippingFP != fp || linesDigest(rec.Requests[i].Lines) != linesDigest(lines)) &&
+			(rec.Requests[i].ShippingFP != fp || !sameLines(rec.Requests[i].Lines, lines)) &&
 			rec.Requests[i].Refused != linesDigest(lines)+"|"+fp:
 			// The recorded content was to be sent as a change or a cancellation, and was not
 			// refused: that call may be the one whose answer was lost.

@@ -358,11 +358,7 @@ func (s *Store) PutLevels(ctx context.Context, merchant string, levels []invento
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m := s.levels[merchant]
-	if m == nil {
-		m = map[string]inventory.Level{}
-		s.levels[merchant] = m
-	}
+	m := inner(s.levels, merchant, len(levels))
 	for _, l := range levels {
 		if old, ok := m[l.SKU]; ok && old.AsOf.After(l.AsOf) {
 			continue
@@ -387,6 +383,16 @@ func (s *Store) Reservations(ctx context.Context, merchant string) ([]inventory.
 	return out, nil
 }
 
+// inner returns outer's map for key, made (sized for n) on first use.
+func inner[V any](outer map[string]map[string]V, key string, n int) map[string]V {
+	m := outer[key]
+	if m == nil {
+		m = make(map[string]V, n)
+		outer[key] = m
+	}
+	return m
+}
+
 func cloneReservation(r inventory.Reservation) inventory.Reservation {
 	r.Items = slices.Clone(r.Items)
 	r.Shipped = slices.Clone(r.Shipped)
@@ -400,11 +406,7 @@ func (s *Store) PutReservation(ctx context.Context, merchant string, r inventory
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m := s.reserved[merchant]
-	if m == nil {
-		m = map[string]inventory.Reservation{}
-		s.reserved[merchant] = m
-	}
+	m := inner(s.reserved, merchant, 1)
 	m[r.Key] = cloneReservation(r)
 	return nil
 }
@@ -416,11 +418,7 @@ func (s *Store) PutReservations(ctx context.Context, merchant string, rs []inven
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m := s.reserved[merchant]
-	if m == nil {
-		m = make(map[string]inventory.Reservation, len(rs))
-		s.reserved[merchant] = m
-	}
+	m := inner(s.reserved, merchant, len(rs))
 	for _, r := range rs {
 		m[r.Key] = r // handed over (BatchReservations): Reservations hands out copies
 	}
@@ -461,11 +459,7 @@ func (s *Store) PutAcked(ctx context.Context, merchant, channel string, values m
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := merchant + "\x00" + channel
-	m := s.acked[k]
-	if m == nil {
-		m = map[string]int{}
-		s.acked[k] = m
-	}
+	m := inner(s.acked, k, len(values))
 	for sku, v := range values {
 		m[sku] = v
 	}
