@@ -652,12 +652,19 @@ func (e *Engine) setHold(ctx context.Context, k OrderKey, hold bool, reason stri
 	}
 }
 
-// Order returns the ledger record of one order. The record is the caller's, its order included:
-// the store's records share their orders (OrderRecord.Order), so the host gets a copy of its own.
+// Order returns the ledger record of one order. The record is the caller's, all of it: the
+// store's records share what is never modified in place (OrderRecord.Clone), so the host gets
+// copies of its own.
 func (e *Engine) Order(ctx context.Context, k OrderKey) (*OrderRecord, error) {
 	rec, err := e.getOrder(ctx, k)
 	if err != nil {
 		return nil, err
+	}
+	for i := range rec.Requests {
+		rec.Requests[i].Lines = slices.Clone(rec.Requests[i].Lines)
+	}
+	for i := range rec.Shipments {
+		rec.Shipments[i].Lines = maps.Clone(rec.Shipments[i].Lines)
 	}
 	o := *rec.Order
 	o.Lines = slices.Clone(o.Lines)

@@ -112,15 +112,24 @@ func TestOrdersRecordAHostGetsIsItsOwn(t *testing.T) {
 	r := newRig(t, "shop")
 	r.place("shop", newOrder("o1", "TEA", 1))
 	r.syncOrders("shop")
+	r.ship("wh", "shop", "o1")
+	r.syncShipments()
 	k := tobirasync.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "o1"}
 	rec, err := r.eng.Order(r.ctx, k)
 	require.NoError(t, err)
+	require.Len(t, rec.Requests, 1)
+	require.Len(t, rec.Shipments, 1)
+	line := rec.Order.Lines[0].ID
 	rec.Order.Lines[0].Quantity = 99
 	rec.Order.ShipTo.Name = "changed"
+	rec.Requests[0].Lines[0].Quantity = 99
+	rec.Shipments[0].Lines[line] = 99
 	again, err := r.eng.Order(r.ctx, k)
 	require.NoError(t, err)
 	require.Equal(t, 1, again.Order.Lines[0].Quantity)
 	require.Equal(t, addr().Name, again.Order.ShipTo.Name)
+	require.Equal(t, 1, again.Requests[0].Lines[0].Quantity)
+	require.Equal(t, 1, again.Shipments[0].Lines[line])
 }
 
 func TestOrdersBadOrderInMiddleOfPageIsQuarantined(t *testing.T) {

@@ -3,6 +3,7 @@ package sync
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -137,7 +138,8 @@ type Request struct {
 	Target string       `json:"target"`
 	Key    string       `json:"key"`
 	State  RequestState `json:"state"`
-	// Lines and ShippingFP are what the warehouse holds (as last accepted).
+	// Lines and ShippingFP are what the warehouse holds (as last accepted). Lines is never
+	// modified in place: a new content replaces the slice, so record clones share it.
 	Lines      []connector.LineQuantity `json:"lines"`
 	ShippingFP string                   `json:"shipping_fp"`
 	// Replay is the order whose content was sent, or was to be sent, to this request (a Submit, a
@@ -199,21 +201,14 @@ type Quarantined struct {
 	At      time.Time `json:"at"`
 }
 
-// Clone returns a copy of rec that shares no mutable memory with it (the order it shares is
-// never modified). Stores use it to keep their copy apart from the engine's.
+// Clone returns a copy of rec that shares no mutable memory with it: what it shares (the order,
+// each request's Lines, each shipment entry's Lines) is never modified, only replaced. Stores use
+// it to keep their copy apart from the engine's.
 func (rec *OrderRecord) Clone() *OrderRecord {
 	c := *rec
 	c.Away = maps.Clone(rec.Away)
-	c.Requests = make([]Request, len(rec.Requests))
-	for i, r := range rec.Requests {
-		r.Lines = append([]connector.LineQuantity(nil), r.Lines...)
-		c.Requests[i] = r
-	}
-	if rec.Requests == nil {
-		c.Requests = nil
-	}
-	// Entries are never modified once appended, so their Lines maps are shared.
-	c.Shipments = append([]ShipmentEntry(nil), rec.Shipments...)
+	c.Requests = slices.Clone(rec.Requests)
+	c.Shipments = slices.Clone(rec.Shipments)
 	return &c
 }
 

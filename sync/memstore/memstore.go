@@ -236,8 +236,9 @@ func (s *Store) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[tobirasync.OrderKey]*tobirasync.OrderRecord, len(keys))
+	// Made at the first record found: a page of new orders, the usual page, finds none.
 	var (
+		out  map[tobirasync.OrderKey]*tobirasync.OrderRecord
 		part partition
 		byID map[string]*stored[*tobirasync.OrderRecord]
 	)
@@ -248,6 +249,9 @@ func (s *Store) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[
 			byID = s.orders[part]
 		}
 		if e, ok := byID[k.OrderID]; ok {
+			if out == nil {
+				out = make(map[tobirasync.OrderKey]*tobirasync.OrderRecord, len(keys)-i)
+			}
 			out[k] = e.rec // shared, as the interface allows: stored records are never modified
 		}
 	}

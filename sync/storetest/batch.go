@@ -6,6 +6,7 @@ import (
 	"reflect"
 	gosync "sync"
 
+	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/internal/suite"
 	"github.com/tobira-commerce/tobira/inventory"
 	"github.com/tobira-commerce/tobira/order"
@@ -131,7 +132,7 @@ func batchCopies(c *suite.Check, h Harness) {
 	next := shared.Clone()
 	next.State = tobirasync.StateCancelled
 	next.Order = &order.Order{ID: "changed"}
-	next.Requests[0].Lines[0].Quantity = 99
+	next.Requests[0].Lines = []connector.LineQuantity{{LineID: "L1", SKU: "TEA-01", Quantity: 99}}
 	if errs := bl.PutOrders(ctx, []*tobirasync.OrderRecord{next}); len(errs) != 1 || errs[0] != nil {
 		c.Fatalf("PutOrders of the next version = %v, want [<nil>]", errs)
 	}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/internal/suite"
 	"github.com/tobira-commerce/tobira/order"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
@@ -190,7 +191,8 @@ func orderCopies(c *suite.Check, h Harness) {
 		r.State = tobirasync.StateCancelled
 		// The order itself is never written through (OrderRecord.Order): a new version replaces it.
 		r.Order = &order.Order{ID: "changed"}
-		r.Requests[0].Lines[0].Quantity = 99
+		// Nor are a request's lines (Request.Lines): a new content replaces them.
+		r.Requests[0].Lines = []connector.LineQuantity{{LineID: "L1", SKU: "TEA-01", Quantity: 99}}
 		r.Requests[0].State = tobirasync.RequestNew
 		// Entries' Lines maps are never written once appended (see OrderRecord.Clone), so
 		// only the slice itself must be a copy.
