@@ -68,8 +68,10 @@ type ShipmentConfirmation struct {
 	IdempotencyKey string
 }
 
-// ShipmentSink tells a channel about shipments. ConfirmShipment must be idempotent on the
-// shipment: confirming the same shipment twice has one effect on the platform.
+// ShipmentSink tells a channel about shipments. ConfirmShipment must be idempotent on the order
+// and the shipment's ID: confirming the same shipment of an order twice has one effect on the
+// platform. Warehouses number their own shipments, so shipments of two orders may carry the same
+// ID and are two shipments; within one order the engine keeps IDs distinct.
 type ShipmentSink interface {
 	ConfirmShipment(ctx context.Context, c ShipmentConfirmation) error
 }

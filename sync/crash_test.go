@@ -266,7 +266,7 @@ func crashScenario(t *testing.T, at int) (outcome, *crasher) {
 	out.Stock = map[string]int{}
 	for name, ch := range r.chans {
 		for id, conf := range ch.Confirmations() {
-			out.Confirmations[name] = append(out.Confirmations[name], id+"->"+conf.Order.ID)
+			out.Confirmations[name] = append(out.Confirmations[name], id.ShipmentID+"->"+conf.Order.ID)
 		}
 		slices.Sort(out.Confirmations[name])
 		for _, sku := range []string{"TEA", "CUP"} {

@@ -624,3 +624,136 @@ func checkConfirmations(t *testing.T, r *rig, chans []string, changed map[string
 		}
 	}
 }
+
+// FuzzSplitShipments runs orders whose lines two warehouses ship, each in parts, on a channel
+// that takes partial shipments and one that hears of an order only once it shipped whole. The
+// warehouses number their shipments alike (both start at S1), calls fail before or after their
+// effect, pages are handed out twice and the engine restarts, in any order. Once the faults stop
+// and the flows catch up, each channel was told of every unit shipped, of no unit twice, and the
+// whole-order channel only of whole orders; every order shipped whole is recorded as shipped.
+func FuzzSplitShipments(f *testing.F) {
+	f.Add([]byte{0, 5, 1, 0, 2, 0, 3, 0, 2, 8, 4, 1, 5, 0, 3, 1})
+	f.Add([]byte{0, 13, 0, 6, 2, 0, 3, 0, 2, 1, 3, 1, 6, 1, 4, 0, 4, 1, 5, 0})
+	f.Add([]byte{0, 9, 2, 0, 7, 6, 8, 2, 3, 0, 3, 1, 9, 3, 4, 0, 4, 1, 7, 0})
+	f.Add([]byte{0, 2, 0, 3, 2, 0, 2, 2, 2, 4, 3, 0, 3, 1, 10, 0, 9, 1, 5, 0, 4, 1})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		if len(ops) > 64 {
+			return
+		}
+		r := newRig(t, "shop", "mall")
+		r.chans["mall"].NoPartial = true
+		r.addWarehouse("wh2")
+		r.m.Routing = tobirasync.Routing{SKU: map[string]string{"CAKE": "wh2"}}
+		r.apply()
+		whs, chans := []string{"wh", "wh2"}, []string{"shop", "mall"}
+		type placed struct{ ch, id string }
+		var orders []placed
+		shipped := map[string]int{} // warehouse/channel/order/line -> units the test shipped
+		faults := []*memory.Faults{&r.whs["wh"].Faults, &r.whs["wh2"].Faults, &r.chans["shop"].Faults, &r.chans["mall"].Faults}
+		for i := 0; i+1 < len(ops); i += 2 {
+			op, arg := ops[i]%11, ops[i+1]
+			switch op {
+			case 0: // a buyer orders tea, cake or both
+				p := placed{chans[int(arg)%2], fmt.Sprintf("o%d", len(orders))}
+				orders = append(orders, p)
+				lines := [][]any{{"TEA", 1 + int(arg/2)%3}, {"CAKE", 1 + int(arg/2)%2}, {"TEA", 2, "CAKE", 3}}[int(arg/8)%3]
+				r.chans[p.ch].Place(newOrder(p.id, lines...))
+			case 1, 2: // a warehouse ships part of an order: some units of one line
+				if len(orders) == 0 {
+					break
+				}
+				wh, p := whs[int(op)-1], orders[int(arg)%len(orders)]
+				req, ok := r.requestFor(wh, p.ch, p.id)
+				if !ok || req.State == memory.Cancelled || len(req.Order.Lines) == 0 {
+					break
+				}
+				l := req.Order.Lines[int(arg/16)%len(req.Order.Lines)]
+				k := wh + "/" + p.ch + "/" + p.id + "/" + l.ID
+				if n := min(1+int(arg/4)%2, l.Open()-shipped[k]); n > 0 {
+					if _, err := r.whs[wh].Ship(req.Key, []shipment.Line{{LineID: l.ID, SKU: l.SKU, Quantity: n}}); err == nil {
+						shipped[k] += n
+					}
+				}
+			case 3:
+				_, _ = r.eng.SyncOrders(r.ctx, "m1", chans[int(arg)%2])
+			case 4:
+				_, _ = r.eng.SyncShipments(r.ctx, "m1", whs[int(arg)%2])
+			case 5: // the process restarts
+				r.restart()
+			case 6: // calls fail before their effect
+				faults[int(arg)%4].FailNext(1+int(arg/4)%2, nil)
+			case 7: // writes take effect, then report failure
+				faults[int(arg)%4].FailAfter(1+int(arg/4)%2, nil)
+			case 8: // a listing hands its page out twice
+				faults[int(arg)%4].RepeatPage(1)
+			case 9, 10: // a warehouse ships what is left of an order
+				if len(orders) == 0 {
+					break
+				}
+				wh, p := whs[int(op)-9], orders[int(arg)%len(orders)]
+				req, ok := r.requestFor(wh, p.ch, p.id)
+				if !ok || req.State == memory.Cancelled {
+					break
+				}
+				if s, err := r.whs[wh].Ship(req.Key, nil); err == nil {
+					for _, l := range s.Lines {
+						shipped[wh+"/"+p.ch+"/"+p.id+"/"+l.LineID] += l.Quantity
+					}
+				}
+			}
+			r.clock.Advance(time.Second)
+		}
+		for _, f := range faults {
+			f.FailNext(0, nil)
+			f.FailAfter(0, nil)
+			f.RepeatPage(0)
+		}
+		r.clock.Advance(time.Minute)
+		for range 2 {
+			r.syncOrders("shop")
+			r.syncOrders("mall")
+			r.syncShipments()
+		}
+		for _, p := range orders {
+			o, ok := r.chans[p.ch].Order(p.id)
+			if !ok {
+				t.Fatalf("%s/%s is gone from its channel", p.ch, p.id)
+			}
+			left, whole := map[string]int{}, true
+			for _, l := range o.Lines {
+				for _, wh := range whs {
+					left[l.ID] += shipped[wh+"/"+p.ch+"/"+p.id+"/"+l.ID]
+				}
+				whole = whole && left[l.ID] == l.Open()
+			}
+			confirmed := map[string]int{}
+			for _, c := range r.chans[p.ch].ConfirmationLog() {
+				if c.Order.ID != p.id {
+					continue
+				}
+				if p.ch == "mall" && !c.Complete {
+					t.Fatalf("mall/%s: told of a partial shipment %v", p.id, c.Shipment.Lines)
+				}
+				for _, l := range c.Shipment.Lines {
+					confirmed[l.LineID] += l.Quantity
+				}
+			}
+			for _, l := range o.Lines {
+				want := left[l.ID]
+				if p.ch == "mall" && !whole {
+					want = 0 // told once the order shipped whole
+				}
+				if confirmed[l.ID] != want {
+					t.Fatalf("%s/%s: line %s (%s) shipped %d of %d, told %d, want %d", p.ch, p.id, l.ID, l.SKU, left[l.ID], l.Open(), confirmed[l.ID], want)
+				}
+			}
+			rec, err := r.eng.Order(r.ctx, tobirasync.OrderKey{Merchant: "m1", Channel: p.ch, OrderID: p.id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if whole != (rec.State == tobirasync.StateShipped) {
+				t.Fatalf("%s/%s: shipped whole %v, recorded %s", p.ch, p.id, whole, rec.State)
+			}
+		}
+	})
+}

@@ -627,7 +627,7 @@ func TestLifecycle(t *testing.T) {
 
 		c := r.chans["shop"].Confirmations()
 		require.Len(t, c, 1)
-		conf := c[first["shop"].ID]
+		conf := c[memory.ShipmentRef{OrderID: "A1", ShipmentID: first["shop"].ID}]
 		require.False(t, conf.Complete)
 		require.Len(t, conf.Shipment.Parcels, 2)
 		require.Equal(t, []shipment.Line{{LineID: "L1", SKU: "TEA", Quantity: 2}}, conf.Shipment.Lines)
@@ -650,7 +650,7 @@ func TestLifecycle(t *testing.T) {
 		require.Len(t, c, 2)
 		var lines []shipment.Line
 		for id, conf := range c {
-			require.Equal(t, id != first["shop"].ID, conf.Complete)
+			require.Equal(t, id.ShipmentID != first["shop"].ID, conf.Complete)
 			lines = append(lines, conf.Shipment.Lines...)
 		}
 		require.ElementsMatch(t, []shipment.Line{{LineID: "L1", SKU: "TEA", Quantity: 2}, {LineID: "L1", SKU: "TEA", Quantity: 1}, {LineID: "L2", SKU: "CAKE", Quantity: 1}}, lines)

@@ -139,6 +139,28 @@ func (s unknownIsTemporary) ConfirmShipment(ctx context.Context, c connector.Shi
 	return err
 }
 
+// idsAcrossOrders remembers shipment IDs channel-wide, as a sink that keys its idempotency on
+// the shipment ID alone does: the second order's S1 is taken for a repeat of the first's.
+type idsAcrossOrders struct {
+	*memChannel
+	mu   gosync.Mutex
+	seen map[string]bool
+}
+
+func (s *idsAcrossOrders) ConfirmShipment(ctx context.Context, c connector.ShipmentConfirmation) error {
+	s.mu.Lock()
+	seen := s.seen[c.Shipment.ID]
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	s.seen[c.Shipment.ID] = true
+	s.mu.Unlock()
+	if seen {
+		return nil
+	}
+	return s.ch.ConfirmShipment(ctx, c)
+}
+
 func TestShipmentSinkSuiteCatches(t *testing.T) {
 	suiteOf := func(wrap func(*memChannel) connector.ShipmentSink) func(testing.TB) {
 		return func(t testing.TB) {
@@ -153,6 +175,9 @@ func TestShipmentSinkSuiteCatches(t *testing.T) {
 	})
 	t.Run("unknown order is temporary", func(t *testing.T) {
 		expect(t, suiteOf(func(s *memChannel) connector.ShipmentSink { return unknownIsTemporary{s} }), "UnknownOrder")
+	})
+	t.Run("shipment IDs remembered across orders", func(t *testing.T) {
+		expect(t, suiteOf(func(s *memChannel) connector.ShipmentSink { return &idsAcrossOrders{memChannel: s} }), "SameIDTwoOrders")
 	})
 }
 

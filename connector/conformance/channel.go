@@ -59,6 +59,7 @@ func runShipmentSink(t testing.TB, h ShipmentSinkHarness) {
 	runChecks(t, []checkCase{
 		{"Confirm", "a confirmed shipment shows on the platform once, with its tracking number", k.confirm},
 		{"Idempotent", "a shipment confirmed twice with the same ID has one effect", k.twice},
+		{"SameIDTwoOrders", "shipments of two orders under the same ID (each warehouse numbers its own) are two effects", k.sameID},
 		{"Partial", "two partial shipments of one order are two effects, and repeating either adds none", k.partial},
 		{"UnknownOrder", "confirming a shipment of an order the platform does not know is a permanent error", k.unknown},
 		{"LostAnswer", "a confirmation whose answer is lost to a timeout is connector.ErrOutcomeUnknown, and sending it again has one effect", k.lostAnswer},
@@ -134,6 +135,21 @@ func (k *sinkChecks) twice(c *suite.Check) {
 	}
 	if fs := k.fulfillments(c, s, o.ID); len(fs) != 1 {
 		c.Errorf("after confirming shipment S1 three times the platform shows %d shipments, want 1", len(fs))
+	}
+}
+
+func (k *sinkChecks) sameID(c *suite.Check) {
+	sink, s := k.h.New(c.TB)
+	orders := []order.Order{k.placed(c, s), k.placed(c, s)}
+	for _, o := range orders {
+		if err := sink.ConfirmShipment(c.Context(), confirmation(o, "S1", o.Lines, true)); err != nil {
+			c.Fatalf("ConfirmShipment(S1 of order %s): %v", o.ID, err)
+		}
+	}
+	for _, o := range orders {
+		if fs := k.fulfillments(c, s, o.ID); len(fs) != 1 {
+			c.Errorf("after confirming shipment S1 of two orders, order %s shows %d shipments, want 1", o.ID, len(fs))
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,7 +40,7 @@ type Channel struct {
 	index     []pos // orders by (UpdatedAt, ID), with superseded entries; rebuilt when stale
 	stale     bool
 	garbage   int // superseded entries in index
-	confirmed map[string]connector.ShipmentConfirmation
+	confirmed map[ShipmentRef]connector.ShipmentConfirmation
 	log       []connector.ShipmentConfirmation // distinct confirmations, in order
 	effects   int                              // distinct confirmations
 	stock     map[string]int
@@ -66,7 +67,7 @@ func (c *Channel) now() time.Time {
 func (c *Channel) init() {
 	if c.orders == nil {
 		c.orders = map[string]*order.Order{}
-		c.confirmed = map[string]connector.ShipmentConfirmation{}
+		c.confirmed = map[ShipmentRef]connector.ShipmentConfirmation{}
 		c.stock = map[string]int{}
 		c.calls = map[string]int{}
 	}
@@ -277,7 +278,13 @@ func parsePos(p connector.Cursor) (time.Time, string, error) {
 	return time.Unix(0, n).UTC(), id, nil
 }
 
-// ConfirmShipment implements connector.ShipmentSink, idempotent on the shipment ID.
+// ShipmentRef names a shipment confirmed on a channel: its order and the shipment's ID. Each
+// warehouse numbers its own shipments, so two orders' shipments may carry the same ID.
+type ShipmentRef struct {
+	OrderID, ShipmentID string
+}
+
+// ConfirmShipment implements connector.ShipmentSink, idempotent on the order and the shipment ID.
 func (c *Channel) ConfirmShipment(ctx context.Context, s connector.ShipmentConfirmation) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -292,8 +299,9 @@ func (c *Channel) ConfirmShipment(ctx context.Context, s connector.ShipmentConfi
 		c.mu.Unlock()
 		return fmt.Errorf("memory: ConfirmShipment: order %s: %w", s.Order.ID, connector.ErrNotFound)
 	}
-	if _, dup := c.confirmed[s.Shipment.ID]; !dup {
-		c.confirmed[s.Shipment.ID] = s
+	ref := ShipmentRef{OrderID: s.Order.ID, ShipmentID: s.Shipment.ID}
+	if _, dup := c.confirmed[ref]; !dup {
+		c.confirmed[ref] = s
 		c.log = append(c.log, s)
 		c.effects++
 		if s.Complete {
@@ -313,15 +321,11 @@ func (c *Channel) ConfirmShipment(ctx context.Context, s connector.ShipmentConfi
 // SupportsPartialShipments implements connector.PartialShipper.
 func (c *Channel) SupportsPartialShipments() bool { return !c.NoPartial }
 
-// Confirmations returns the shipments confirmed, by shipment ID.
-func (c *Channel) Confirmations() map[string]connector.ShipmentConfirmation {
+// Confirmations returns the shipments confirmed.
+func (c *Channel) Confirmations() map[ShipmentRef]connector.ShipmentConfirmation {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make(map[string]connector.ShipmentConfirmation, len(c.log))
-	for _, v := range c.log {
-		out[v.Shipment.ID] = v
-	}
-	return out
+	return maps.Clone(c.confirmed)
 }
 
 // ConfirmationLog returns every distinct confirmation, in the order the channel received them.

@@ -241,9 +241,11 @@ func TestReplicas(t *testing.T) {
 		}
 	}
 	// Invariant 5: every shipment confirmed, on its own channel (confirmations are counted
-	// once per shipment ID by the memory channel, so a second effect would be a second ID).
+	// once per order and shipment ID by the memory channel, so a second effect would be a
+	// second ID).
 	for i, c := range chans {
-		for id := range c.Confirmations() {
+		for ref := range c.Confirmations() {
+			id := ref.ShipmentID
 			shipMu.Lock()
 			ch, ok := shipped[fmt.Sprintf("m%d/%s", i/perShop, id)]
 			shipMu.Unlock()
