@@ -115,20 +115,31 @@ type Engine struct {
 	flights   map[string]chan struct{}
 }
 
-// merchant is the engine's runtime view of one Merchant.
+// merchant is the engine's runtime view of one Merchant. Its configuration is never modified
+// once installed: a change (PutMerchant, PauseChannel) installs a new merchant, while flows that
+// started before finish with the one they have. What must outlive a change, because flows on
+// the old and the new view use it at once, is in stockState, which both share.
 type merchant struct {
 	cfg        Merchant
 	channels   map[string]*Channel
 	warehouses map[string]*Warehouse
 	// stopped holds the reason each channel or warehouse stopped, until PutMerchant renews it.
-	stopped sync.Map
-	// pushing holds a mutex per channel that serializes its stock pushes.
+	stopped *sync.Map
+	*stockState
+}
+
+// stockState is a merchant's stock pool, its pushes and their locks, shared by every view of the
+// merchant from PutMerchant to RemoveMerchant.
+type stockState struct {
+	// pushing holds the push queue of each channel, which serializes its stock pushes.
 	pushing sync.Map
 
-	// stock guards pool and acked: one merchant's stock is computed by one goroutine at a time.
+	// stock guards the fields below: one merchant's stock is computed by one goroutine at a time.
 	stock sync.Mutex
-	pool  *inventory.Pool
-	acked map[string]map[string]int
+	// channels is the latest configuration's channels, whose stock policies the pool applies.
+	channels []Channel
+	pool     *inventory.Pool
+	acked    map[string]map[string]int
 	// The pool notes with each order's reservation the digest of it the Store holds
 	// (Pool.AppendReserveNote), so that unchanged ones are not written again.
 	loaded  bool
@@ -148,32 +159,40 @@ func (e *Engine) PutMerchant(m Merchant) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	// The engine keeps its own copies: PauseChannel must not write into the host's slices.
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.install(m, &sync.Map{})
+	return nil
+}
+
+// install makes m the merchant's configuration, with stopped as its stopped channels. Callers
+// hold e.mu. The stock state carries over, and the pool applies the new channels' policies.
+func (e *Engine) install(m Merchant, stopped *sync.Map) {
+	// The engine keeps its own copies, never modified: the host may reuse its slices.
 	m.Channels, m.Warehouses = slices.Clone(m.Channels), slices.Clone(m.Warehouses)
-	rt := &merchant{cfg: m, channels: map[string]*Channel{}, warehouses: map[string]*Warehouse{}}
+	rt := &merchant{cfg: m, channels: map[string]*Channel{}, warehouses: map[string]*Warehouse{}, stopped: stopped}
 	for i := range m.Channels {
 		rt.channels[m.Channels[i].ID] = &m.Channels[i]
 	}
 	for i := range m.Warehouses {
 		rt.warehouses[m.Warehouses[i].ID] = &m.Warehouses[i]
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	if old := e.merchants[m.ID]; old != nil {
-		// The stock pool survives: channels' policies are re-applied to it at the next use.
-		old.stock.Lock()
-		rt.pool, rt.acked, rt.loaded = old.pool, old.acked, old.loaded
-		old.stock.Unlock()
-		if rt.pool != nil {
-			rt.configurePool()
-		}
+		rt.stockState = old.stockState
+	} else {
+		rt.stockState = &stockState{}
 	}
+	rt.stock.Lock()
+	rt.stockState.channels = m.Channels
+	if rt.pool != nil {
+		rt.configurePool()
+	}
+	rt.stock.Unlock()
 	e.merchants[m.ID] = rt
-	return nil
 }
 
 // RemoveMerchant stops serving a merchant. Its records stay in the Store; putting it back resumes
-// where it was.
+// where it was. Flows of the merchant already running finish first.
 func (e *Engine) RemoveMerchant(id string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -188,7 +207,15 @@ func (e *Engine) PauseChannel(merchantID, channel string, paused bool) error {
 	if m == nil || m.channels[channel] == nil {
 		return fmt.Errorf("%w: %s/%s", ErrUnknownMerchant, merchantID, channel)
 	}
-	m.channels[channel].Paused = paused
+	// A new configuration, as PutMerchant makes, that keeps the channels stopped.
+	cfg := m.cfg
+	cfg.Channels = slices.Clone(cfg.Channels)
+	for i := range cfg.Channels {
+		if cfg.Channels[i].ID == channel {
+			cfg.Channels[i].Paused = paused
+		}
+	}
+	e.install(cfg, m.stopped)
 	return nil
 }
 

@@ -14,9 +14,10 @@ import (
 	"github.com/tobira-commerce/tobira/order"
 )
 
-// configurePool applies every channel's stock policy and SKU map to the pool. Callers hold m.stock.
+// configurePool applies every channel's stock policy and SKU map, as the latest configuration
+// has them, to the pool. Callers hold m.stock.
 func (m *merchant) configurePool() {
-	for _, c := range m.cfg.Channels {
+	for _, c := range m.stockState.channels {
 		m.pool.SetChannel(c.ID, c.Stock)
 	}
 }
