@@ -7,6 +7,11 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/tobira-commerce/tobira/connector"
+	"github.com/tobira-commerce/tobira/connector/memory"
+	"github.com/tobira-commerce/tobira/inventory"
+	tobirasync "github.com/tobira-commerce/tobira/sync"
 )
 
 // TestMerchantsChangeWhileFlowsRun changes a merchant's configuration and pauses its channels
@@ -66,5 +71,102 @@ func TestMerchantsChangeWhileFlowsRun(t *testing.T) {
 	require.Len(t, r.whs["wh"].Requests(), 230)
 	for _, ch := range []string{"shop", "mall"} {
 		require.Equal(t, 1199-230, r.stock(ch, "TEA"), ch)
+	}
+}
+
+// TestEveryEntryPointAtOnce drives the engine through every entry point a host calls, each from
+// its own goroutine: webhooks and polls of the same orders, shipments listed and recorded, stock
+// synced, counted by hand and sold off-line, orders held and released. Under -race it finds
+// state shared without a lock; afterwards each order must be at the warehouse once, each shipment
+// confirmed once, and each channel must show the exact stock.
+func TestEveryEntryPointAtOnce(t *testing.T) {
+	r := newRig(t, "shop", "mall")
+	r.whs["wh"].SetOnHand("TEA", 500)
+	const n = 60
+	var wg gosync.WaitGroup
+	stop := make(chan struct{})
+	loop := func(run func(i int)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+					run(i)
+				}
+			}
+		}()
+	}
+	loop(func(int) { _, _ = r.eng.SyncOrders(r.ctx, "m1", "shop") })
+	loop(func(int) { _, _ = r.eng.SyncOrders(r.ctx, "m1", "mall") })
+	loop(func(int) { _, _ = r.eng.SyncStock(r.ctx, "m1") })
+	loop(func(int) { _, _ = r.eng.SyncShipments(r.ctx, "m1", "wh") })
+	loop(func(i int) {
+		// An off-line sale comes and goes, and the warehouse's count is set by hand.
+		_ = r.eng.ReportSale(r.ctx, "m1", "pos", []inventory.Item{{SKU: "TEA", Quantity: 1 + i%3}})
+		_ = r.eng.SetOnHand(r.ctx, "m1", inventory.Level{SKU: "TEA", OnHand: 500, AsOf: r.clock.Now()})
+	})
+	for i := range n {
+		ch := []string{"shop", "mall"}[i%2]
+		id := fmt.Sprintf("o%d", i)
+		r.chans[ch].Place(newOrder(id, "TEA", 1+i%2))
+		// The channel's webhook, racing its own poll.
+		o, _ := r.chans[ch].Order(id)
+		_ = r.eng.IngestOrder(r.ctx, "m1", ch, o)
+		k := tobirasync.OrderKey{Merchant: "m1", Channel: ch, OrderID: id}
+		if i%5 == 0 {
+			_ = r.eng.Hold(r.ctx, k, "address check")
+			_ = r.eng.Release(r.ctx, k)
+		}
+		if i%3 == 0 {
+			if s, err := r.whs["wh"].Ship(tobirasync.RequestKey(k, "wh"), nil); err == nil {
+				_ = r.eng.RecordShipment(r.ctx, "m1", "wh", s)
+			}
+		}
+		r.clock.Advance(time.Second)
+	}
+	close(stop)
+	wg.Wait()
+	// The off-line sale is withdrawn, the warehouse counts its stock once more (the counts set by
+	// hand during the day did not follow its shipments), and the flows catch up.
+	require.NoError(t, r.eng.ReportSale(r.ctx, "m1", "pos", nil))
+	r.clock.Advance(time.Minute)
+	require.NoError(t, r.eng.SetOnHand(r.ctx, "m1", inventory.Level{SKU: "TEA", OnHand: r.whs["wh"].OnHand("TEA"), AsOf: r.clock.Now()}))
+	for range 2 {
+		r.syncOrders("shop")
+		r.syncOrders("mall")
+		r.syncShipments()
+		r.syncStock()
+	}
+	require.Len(t, r.whs["wh"].Requests(), n)
+	for id, c := range requestsPerOrder(r.whs["wh"]) {
+		require.Equal(t, 1, c, "requests for %s", id)
+	}
+	shipped := 0
+	for _, ch := range []string{"shop", "mall"} {
+		shipped += len(r.chans[ch].Confirmations())
+	}
+	made := 0
+	for after := connector.Cursor(""); ; {
+		p, err := r.whs["wh"].ListShipments(r.ctx, after)
+		require.NoError(t, err)
+		made += len(p.Shipments)
+		if after = p.Next; !p.More {
+			break
+		}
+	}
+	require.Equal(t, made, shipped, "each shipment confirmed once")
+	toLeave := 0
+	for _, req := range r.whs["wh"].Requests() {
+		if req.State == memory.Received || req.State == memory.Picked {
+			for _, l := range req.Order.Lines {
+				toLeave += l.Open()
+			}
+		}
+	}
+	for _, ch := range []string{"shop", "mall"} {
+		require.Equal(t, r.whs["wh"].OnHand("TEA")-toLeave, r.stock(ch, "TEA"), ch)
 	}
 }
