@@ -3,6 +3,7 @@ package sync_test
 import (
 	"fmt"
 	gosync "sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -158,6 +159,90 @@ func TestEveryEntryPointAtOnce(t *testing.T) {
 		}
 	}
 	require.Equal(t, made, shipped, "each shipment confirmed once")
+	toLeave := 0
+	for _, req := range r.whs["wh"].Requests() {
+		if req.State == memory.Received || req.State == memory.Picked {
+			for _, l := range req.Order.Lines {
+				toLeave += l.Open()
+			}
+		}
+	}
+	for _, ch := range []string{"shop", "mall"} {
+		require.Equal(t, r.whs["wh"].OnHand("TEA")-toLeave, r.stock(ch, "TEA"), ch)
+	}
+}
+
+// TestTwoReplicasAtOnce runs two engines on one store, as a host with two replicas does, each
+// running every flow from its own goroutines while orders arrive. Afterwards each order must be
+// at the warehouse once and each channel must show the exact stock.
+func TestTwoReplicasAtOnce(t *testing.T) {
+	r := newRig(t, "shop", "mall")
+	r.whs["wh"].SetOnHand("TEA", 500)
+	other := tobirasync.New(r.store, tobirasync.Options{Clock: r.clock, Settle: time.Second, Overlap: time.Minute, PageLimit: 3, Owner: "replica-2"})
+	require.NoError(t, other.PutMerchant(r.m))
+	// A channel's answer takes a while: two replicas' pushes of one SKU overlap, and may land in
+	// one order and be recorded in the other.
+	var calls atomic.Int64
+	for _, ch := range r.chans {
+		ch.SetHook(func(op string) error {
+			if op == "SetStock" || op == "SetStock:done" {
+				time.Sleep(time.Duration(calls.Add(1)%7) * 100 * time.Microsecond)
+			}
+			return nil
+		})
+	}
+	var wg gosync.WaitGroup
+	stop := make(chan struct{})
+	for _, eng := range []*tobirasync.Engine{r.eng, other} {
+		for _, run := range []func(){
+			func() { _, _ = eng.SyncOrders(r.ctx, "m1", "shop") },
+			func() { _, _ = eng.SyncOrders(r.ctx, "m1", "mall") },
+			func() { _, _ = eng.SyncStock(r.ctx, "m1") },
+			func() { _, _ = eng.SyncShipments(r.ctx, "m1", "wh") },
+		} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+						run()
+					}
+				}
+			}()
+		}
+	}
+	const n = 80
+	for i := range n {
+		ch := []string{"shop", "mall"}[i%2]
+		id := fmt.Sprintf("o%d", i)
+		r.chans[ch].Place(newOrder(id, "TEA", 1+i%3))
+		o, _ := r.chans[ch].Order(id)
+		// The webhook reaches one replica or the other.
+		_ = []*tobirasync.Engine{r.eng, other}[i%2].IngestOrder(r.ctx, "m1", ch, o)
+		if i%4 == 0 {
+			_, _ = r.whs["wh"].Ship(tobirasync.RequestKey(tobirasync.OrderKey{Merchant: "m1", Channel: ch, OrderID: id}, "wh"), nil)
+		}
+		r.clock.Advance(time.Second)
+	}
+	close(stop)
+	wg.Wait()
+	for _, ch := range r.chans {
+		ch.SetHook(nil)
+	}
+	r.clock.Advance(time.Minute)
+	for range 2 {
+		r.syncOrders("shop")
+		r.syncOrders("mall")
+		r.syncShipments()
+		r.syncStock()
+	}
+	require.Len(t, r.whs["wh"].Requests(), n)
+	for id, c := range requestsPerOrder(r.whs["wh"]) {
+		require.Equal(t, 1, c, "requests for %s", id)
+	}
 	toLeave := 0
 	for _, req := range r.whs["wh"].Requests() {
 		if req.State == memory.Received || req.State == memory.Picked {

@@ -192,7 +192,8 @@ func (e *Engine) install(m Merchant, stopped *sync.Map) {
 }
 
 // RemoveMerchant stops serving a merchant. Its records stay in the Store; putting it back resumes
-// where it was. Flows of the merchant already running finish first.
+// where it was. Flows of the merchant already running are not interrupted: they finish with the
+// configuration they started with.
 func (e *Engine) RemoveMerchant(id string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()

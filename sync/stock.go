@@ -591,6 +591,24 @@ func (e *Engine) push(ctx context.Context, m *merchant, c *Channel, skus []strin
 		st.add(nil)
 	}
 	st.running = true
+	st.mu.Unlock()
+	// Other replicas push to the channel too: two pushes in flight could land in one order and
+	// be recorded in the other, leaving the ledger believing a value the channel does not show,
+	// which no later push would correct. One replica pushes to a channel at a time.
+	part := "push/" + escape(m.cfg.ID) + "/" + escape(c.ID)
+	release, err := e.acquire(ctx, part)
+	st.mu.Lock()
+	if err != nil {
+		// What this push wanted stays queued for the next one here; SyncStock sends every value
+		// that differs from what the channel acknowledged in any case.
+		if skus != nil {
+			st.add(skus)
+		}
+		st.running = false
+		st.mu.Unlock()
+		return 0, err
+	}
+	defer release()
 	total := 0
 	for {
 		var (
@@ -616,6 +634,15 @@ func (e *Engine) push(ctx context.Context, m *merchant, c *Channel, skus []strin
 		total += n
 		st.mu.Lock()
 		if err != nil || !st.due() {
+			st.running = false
+			st.mu.Unlock()
+			return total, err
+		}
+		st.mu.Unlock()
+		// Another round: the lease must outlast it.
+		err = e.renew(ctx, part)
+		st.mu.Lock()
+		if err != nil {
 			st.running = false
 			st.mu.Unlock()
 			return total, err

@@ -3,6 +3,7 @@ package sync_test
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -281,4 +282,31 @@ func TestStockFanOutComesAfterThePagesDeliveries(t *testing.T) {
 	r.syncOrders("shop")
 	require.Equal(t, []bool{true}, submittedFirst, "one push to the mall, after the submission")
 	require.Equal(t, 7, r.stock("mall", "TEA"))
+}
+
+// TestStockPushesOfTwoReplicasNeverCross has a second replica push stale values to a channel
+// while the first replica's push is in flight: the first one's lands, the second one's lands
+// after it, and the first is recorded last. Without one pusher per channel across replicas the
+// ledger would then believe the channel shows the first value while it shows the second, and
+// no later push would correct it.
+func TestStockPushesOfTwoReplicasNeverCross(t *testing.T) {
+	r := newRig(t, "shop")
+	r.setOnHand("TEA", 10)
+	other := tobirasync.New(r.store, tobirasync.Options{Clock: r.clock, Owner: "replica-2"})
+	require.NoError(t, other.PutMerchant(r.m))
+	require.NoError(t, other.ReportSale(r.ctx, "m1", "warm-up", nil)) // its pool holds 10 on hand
+	var once atomic.Bool
+	r.chans["shop"].SetHook(func(op string) error {
+		if op == "SetStock:done" && once.CompareAndSwap(false, true) {
+			// The second replica, not knowing of the new count, sells one at the counter and
+			// withdraws the sale: it pushes 9, then 10.
+			_ = other.ReportSale(r.ctx, "m1", "counter", []inventory.Item{{SKU: "TEA", Quantity: 1}})
+			_ = other.ReportSale(r.ctx, "m1", "counter", nil)
+		}
+		return nil
+	})
+	require.NoError(t, r.eng.SetOnHand(r.ctx, "m1", inventory.Level{SKU: "TEA", OnHand: 20, AsOf: r.clock.Now()}))
+	r.chans["shop"].SetHook(nil)
+	r.syncStock()
+	require.Equal(t, 20, r.stock("shop", "TEA"))
 }
