@@ -26,7 +26,8 @@
 //
 // Everything the engine knows is in a Store the host supplies (sync/memstore, sync/sqlstore or
 // its own). Each partition (merchant, channel or warehouse, flow) runs one at a time in this
-// process and, through a lease in the Store, across replicas. All time comes from Options.Clock.
+// process and, through a lease in the Store, across replicas; so do the stock pushes to each
+// channel, whose order matters. All time comes from Options.Clock.
 //
 // # Errors
 //
