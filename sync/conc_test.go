@@ -1,6 +1,7 @@
 package sync_test
 
 import (
+	"context"
 	"fmt"
 	gosync "sync"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 	"github.com/tobira-commerce/tobira/connector/memory"
 	"github.com/tobira-commerce/tobira/inventory"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/memstore"
 )
 
 // TestMerchantsChangeWhileFlowsRun changes a merchant's configuration and pauses its channels
@@ -263,4 +265,40 @@ func shipments(t *testing.T, r *rig) int {
 			return n
 		}
 	}
+}
+
+// TestRecordShipmentRacingARunIsNoError has a scheduled run confirm a shipment while the host's
+// RecordShipment of the same shipment is half way, between applying it to its order and
+// recording that: the shipment is confirmed once, and the host, whose shipment the other writer
+// took care of, gets no error.
+func TestRecordShipmentRacingARunIsNoError(t *testing.T) {
+	r := newRig(t, "shop")
+	r.setOnHand("TEA", 10)
+	r.place("shop", newOrder("o1", "TEA", 1))
+	r.syncOrders("shop")
+	s, err := r.whs["wh"].Ship(tobirasync.RequestKey(tobirasync.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "o1"}, "wh"), nil)
+	require.NoError(t, err)
+	var once atomic.Bool
+	hooked := &hookedStore{Store: r.store.(*memstore.Store), afterPutOrder: func() {
+		if once.CompareAndSwap(false, true) {
+			r.syncShipments() // the rig's engine, on the same store
+		}
+	}}
+	host := tobirasync.New(hooked, tobirasync.Options{Clock: r.clock})
+	require.NoError(t, host.PutMerchant(r.m))
+	require.NoError(t, host.RecordShipment(r.ctx, "m1", "wh", s))
+	require.True(t, once.Load(), "the run ran inside RecordShipment")
+	require.Len(t, r.chans["shop"].Confirmations(), 1)
+}
+
+// hookedStore is a memstore that calls afterPutOrder after each PutOrder.
+type hookedStore struct {
+	*memstore.Store
+	afterPutOrder func()
+}
+
+func (s *hookedStore) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error {
+	err := s.Store.PutOrder(ctx, rec)
+	s.afterPutOrder()
+	return err
 }

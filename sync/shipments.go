@@ -89,7 +89,10 @@ func (e *Engine) pullShipments(ctx context.Context, m *merchant, w *Warehouse, p
 }
 
 // RecordShipment puts a shipment the host's warehouse made into the outbox and confirms it to its
-// channel. Recording the same shipment ID again has no effect.
+// channel. Recording the same shipment ID again has no effect. When another writer (a run, here
+// or on another replica) is confirming the same shipment meanwhile, RecordShipment leaves it to
+// that writer and returns nil: the shipment is in the outbox, and the next run confirms it if the
+// other writer did not finish.
 func (e *Engine) RecordShipment(ctx context.Context, merchantID, warehouse string, s shipment.Shipment) error {
 	m, err := e.merchant(merchantID)
 	if err != nil {
@@ -103,7 +106,10 @@ func (e *Engine) RecordShipment(ctx context.Context, merchantID, warehouse strin
 		return err
 	}
 	var res ShipmentsResult
-	return e.confirm(ctx, m, rec, &res)
+	if err := e.confirm(ctx, m, rec, &res); err != nil && !errors.Is(err, ErrConflict) {
+		return err
+	}
+	return nil
 }
 
 func shipmentID(merchantID, warehouse, id string) string {
