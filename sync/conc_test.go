@@ -13,6 +13,7 @@ import (
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/connector/memory"
 	"github.com/tobira-commerce/tobira/inventory"
+	"github.com/tobira-commerce/tobira/order"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
 	"github.com/tobira-commerce/tobira/sync/memstore"
 )
@@ -279,8 +280,8 @@ func TestRecordShipmentRacingARunIsNoError(t *testing.T) {
 	s, err := r.whs["wh"].Ship(tobirasync.RequestKey(tobirasync.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "o1"}, "wh"), nil)
 	require.NoError(t, err)
 	var once atomic.Bool
-	hooked := &hookedStore{Store: r.store.(*memstore.Store), afterPutOrder: func() {
-		if once.CompareAndSwap(false, true) {
+	hooked := &hookedStore{Store: r.store.(*memstore.Store), hook: func(done bool) {
+		if done && once.CompareAndSwap(false, true) {
 			r.syncShipments() // the rig's engine, on the same store
 		}
 	}}
@@ -291,14 +292,65 @@ func TestRecordShipmentRacingARunIsNoError(t *testing.T) {
 	require.Len(t, r.chans["shop"].Confirmations(), 1)
 }
 
-// hookedStore is a memstore that calls afterPutOrder after each PutOrder.
+// hookedStore is a memstore that calls hook before and after each PutOrder and PutOrders, with
+// whether the write is done.
 type hookedStore struct {
 	*memstore.Store
-	afterPutOrder func()
+	hook func(done bool)
 }
 
 func (s *hookedStore) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error {
+	s.hook(false)
 	err := s.Store.PutOrder(ctx, rec)
-	s.afterPutOrder()
+	s.hook(true)
 	return err
+}
+
+func (s *hookedStore) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) []error {
+	s.hook(false)
+	errs := s.Store.PutOrders(ctx, recs)
+	s.hook(true)
+	return errs
+}
+
+// TestWebhookAtEveryWriteOfARun delivers a webhook with a new version of an order (more units, a
+// new address) right before or after each ledger write of a scheduled run that is delivering the
+// version before, the webhook arriving at another replica; one case per point, as the crash
+// tests loop over crash points. Wherever the webhook comes, the warehouse ends up holding the new
+// version, once, and the channel is offered what is left once the flows catch up.
+func TestWebhookAtEveryWriteOfARun(t *testing.T) {
+	for k := 1; ; k++ {
+		r := newRig(t, "shop")
+		r.setOnHand("TEA", 50)
+		r.place("shop", newOrder("o1", "TEA", 1))
+		var writes atomic.Int32
+		hooked := &hookedStore{Store: r.store.(*memstore.Store)}
+		run := tobirasync.New(hooked, tobirasync.Options{Clock: r.clock, Settle: time.Second, Overlap: time.Minute, PageLimit: 3})
+		require.NoError(t, run.PutMerchant(r.m))
+		hooked.hook = func(bool) {
+			if writes.Add(1) != int32(k) {
+				return
+			}
+			r.chans["shop"].Change("o1", func(o *order.Order) {
+				o.Lines[0].Quantity = 3
+				o.ShipTo.Line2 = "3F"
+			})
+			o, _ := r.chans["shop"].Order("o1")
+			_ = r.eng.IngestOrder(r.ctx, "m1", "shop", o) // the rig's engine: another replica
+		}
+		_, _ = run.SyncOrders(r.ctx, "m1", "shop")
+		hooked.hook = func(bool) {}
+		if writes.Load() < int32(k) {
+			require.Greater(t, k, 2, "the run writes the ledger more than once")
+			return // every write of the run has had its webhook
+		}
+		r.clock.Advance(time.Minute)
+		r.syncOrders("shop")
+		r.syncStock() // replicas plan pushes from their own pools until SyncStock reloads them
+		require.Len(t, r.whs["wh"].Requests(), 1, "webhook at point %d", k)
+		req := r.request("wh", "shop", "o1")
+		require.Equal(t, 3, req.Order.Lines[0].Open(), "webhook at point %d", k)
+		require.Equal(t, "3F", req.Order.ShipTo.Line2, "webhook at point %d", k)
+		require.Equal(t, 47, r.stock("shop", "TEA"), "webhook at point %d", k)
+	}
 }

@@ -113,9 +113,18 @@ func (e *Engine) settleBatch(ctx context.Context, bl BatchOrderLedger, m *mercha
 		res.Remaining += len(b.recs)
 		return fmt.Errorf("tobira/sync: PutOrders answered %d results for %d records", len(errs), len(b.recs))
 	}
+	// A record another writer replaced after its reservation was computed here keeps that
+	// writer's version, whose reservation must stand (followLedger).
+	var lost []*OrderRecord
+	for i, err := range errs {
+		if errors.Is(err, ErrConflict) {
+			lost = append(lost, b.recs[i])
+		}
+	}
+	more, ferr := e.followLedger(ctx, m, lost)
 	// The pool already holds the reservations, written or not: push what they changed.
-	e.pushAffected(ctx, m, touched)
-	var first error
+	e.pushAffected(ctx, m, append(touched, more...))
+	first := ferr
 	for i, rec := range b.recs {
 		err := errs[i]
 		if err == nil {
@@ -451,6 +460,15 @@ func (e *Engine) settle(ctx context.Context, m *merchant, rec *OrderRecord) erro
 		return err
 	}
 	if err := e.store.PutOrder(ctx, rec); err != nil {
+		if errors.Is(err, ErrConflict) {
+			// Another writer replaced the record after its reservation was computed here: the
+			// ledger's version must be the one reserved (followLedger).
+			more, ferr := e.followLedger(ctx, m, []*OrderRecord{rec})
+			e.pushAffected(ctx, m, append(skus, more...))
+			if ferr != nil {
+				return ferr
+			}
+		}
 		return err
 	}
 	e.pushAffected(ctx, m, skus)

@@ -306,6 +306,11 @@ func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchan
 		if err != nil {
 			return touched, err
 		}
+		more, err := e.followLedger(ctx, m, written)
+		touched = append(touched, more...)
+		if err != nil {
+			return touched, err
+		}
 		if first != nil {
 			return touched, first
 		}
@@ -490,7 +495,7 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 		if err := e.store.PutOrder(ctx, d.rec); err != nil {
 			return nil, err
 		}
-		return e.reserve(ctx, m, d.rec)
+		return e.reserveWritten(ctx, m, d.rec)
 	}
 	if d.reason != "" {
 		if rec != nil && rec.State != StateQuarantined {
@@ -525,7 +530,7 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 	if err := e.store.PutOrder(ctx, rec); err != nil {
 		return nil, err
 	}
-	return e.reserve(ctx, m, rec)
+	return e.reserveWritten(ctx, m, rec)
 }
 
 // markUnacknowledged is called when a recorded order changes in what its warehouses must hear of

@@ -309,7 +309,7 @@ func (e *Engine) apply(ctx context.Context, m *merchant, rec *OrderRecord, wareh
 	for attempt := 0; ; attempt++ {
 		if slices.ContainsFunc(rec.Shipments, func(x ShipmentEntry) bool { return x.is(warehouse, s.ID) }) {
 			// Applied before a crash: the reservation may not have followed, so bring it in line.
-			skus, err := e.reserve(ctx, m, rec)
+			skus, err := e.reserveWritten(ctx, m, rec)
 			e.pushAffected(ctx, m, skus)
 			return "", err
 		}
@@ -351,7 +351,7 @@ func (e *Engine) apply(ctx context.Context, m *merchant, rec *OrderRecord, wareh
 		if err != nil {
 			return "", err
 		}
-		skus, err := e.reserve(ctx, m, rec)
+		skus, err := e.reserveWritten(ctx, m, rec)
 		if err != nil {
 			return "", err
 		}

@@ -278,6 +278,83 @@ func appendReservationDigest(b []byte, items []inventory.Item, shipped []invento
 	return b
 }
 
+// followLedger brings the reservations just written for recs in line with the records the ledger
+// holds now. Reservations are written whole, the last write winning, while records are written
+// by compare-and-set: another writer (a webhook, a replica) that replaced one of the records
+// meanwhile may have written its reservation before the one computed here from the older
+// version, which would then stand, and channels would be offered units already sold. The
+// reservation of each record the ledger holds at another version is computed again from the
+// ledger's.
+//
+// Whoever writes a record and then its reservation calls it after both; whoever writes the
+// reservation first (settle) calls it when its record write conflicts. Either way the last
+// reservation written is checked against the ledger after it was written.
+func (e *Engine) followLedger(ctx context.Context, m *merchant, recs []*OrderRecord) ([]string, error) {
+	var touched []string
+	for attempt := 0; len(recs) > 0 && attempt < 3; attempt++ {
+		stored, err := e.ledgerOf(ctx, recs)
+		if err != nil {
+			return touched, err
+		}
+		var moved []*OrderRecord
+		for _, rec := range recs {
+			if cur := stored[rec.Key]; cur != nil && cur.Version != rec.Version {
+				moved = append(moved, cur)
+			}
+		}
+		for _, cur := range moved {
+			skus, err := e.reserve(ctx, m, cur)
+			touched = append(touched, skus...)
+			if err != nil {
+				return touched, err
+			}
+		}
+		recs = moved
+	}
+	return touched, nil
+}
+
+// ledgerOf returns the ledger's records of recs' keys, to read only.
+func (e *Engine) ledgerOf(ctx context.Context, recs []*OrderRecord) (map[OrderKey]*OrderRecord, error) {
+	if bl, ok := e.store.(BatchOrderLedger); ok && len(recs) > 1 {
+		keys := make([]OrderKey, len(recs))
+		for i, rec := range recs {
+			keys[i] = rec.Key
+		}
+		out, err := bl.GetOrders(ctx, keys)
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range out {
+			if err := requireOrder(rec); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	out := make(map[OrderKey]*OrderRecord, len(recs))
+	for _, rec := range recs {
+		cur, err := e.getOrder(ctx, rec.Key)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		out[rec.Key] = cur
+	}
+	return out, nil
+}
+
+// reserveWritten is reserve for a record just written, followed by followLedger.
+func (e *Engine) reserveWritten(ctx context.Context, m *merchant, rec *OrderRecord) ([]string, error) {
+	skus, err := e.reserve(ctx, m, rec)
+	if err != nil {
+		return skus, err
+	}
+	more, err := e.followLedger(ctx, m, []*OrderRecord{rec})
+	return append(skus, more...), err
+}
+
 // reserve brings the order's reservation in line with its record and returns the warehouse SKUs
 // whose availability may have changed.
 func (e *Engine) reserve(ctx context.Context, m *merchant, rec *OrderRecord) ([]string, error) {
