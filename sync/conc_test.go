@@ -18,6 +18,35 @@ import (
 	"github.com/tobira-commerce/tobira/sync/memstore"
 )
 
+// loops runs functions over and over, each in its own goroutine, with its round, until stop is
+// called; stop returns once every round under way has ended.
+type loops struct {
+	wg   gosync.WaitGroup
+	done chan struct{}
+}
+
+func newLoops() *loops { return &loops{done: make(chan struct{})} }
+
+func (l *loops) run(f func(round int)) {
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-l.done:
+				return
+			default:
+				f(i)
+			}
+		}
+	}()
+}
+
+func (l *loops) stop() {
+	close(l.done)
+	l.wg.Wait()
+}
+
 // TestMerchantsChangeWhileFlowsRun changes a merchant's configuration and pauses its channels
 // while every flow runs in other goroutines, as a host reconfiguring a live engine does. Under
 // -race it finds state shared without a common lock; after the churn, the engine must still be
@@ -27,26 +56,11 @@ func TestMerchantsChangeWhileFlowsRun(t *testing.T) {
 	for i := range 30 {
 		r.place([]string{"shop", "mall"}[i%2], newOrder(fmt.Sprintf("o%d", i), "TEA", 1))
 	}
-	var wg gosync.WaitGroup
-	stop := make(chan struct{})
-	flow := func(run func()) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-					run()
-				}
-			}
-		}()
-	}
-	flow(func() { _, _ = r.eng.SyncOrders(r.ctx, "m1", "shop") })
-	flow(func() { _, _ = r.eng.SyncOrders(r.ctx, "m1", "mall") })
-	flow(func() { _, _ = r.eng.SyncStock(r.ctx, "m1") })
-	flow(func() { _, _ = r.eng.SyncShipments(r.ctx, "m1", "wh") })
+	flows := newLoops()
+	flows.run(func(int) { _, _ = r.eng.SyncOrders(r.ctx, "m1", "shop") })
+	flows.run(func(int) { _, _ = r.eng.SyncOrders(r.ctx, "m1", "mall") })
+	flows.run(func(int) { _, _ = r.eng.SyncStock(r.ctx, "m1") })
+	flows.run(func(int) { _, _ = r.eng.SyncShipments(r.ctx, "m1", "wh") })
 	for i := range 200 {
 		// Work keeps arriving, so every flow has something to do while the configuration moves.
 		r.place([]string{"shop", "mall"}[i%2], newOrder(fmt.Sprintf("n%d", i), "TEA", 1))
@@ -62,8 +76,7 @@ func TestMerchantsChangeWhileFlowsRun(t *testing.T) {
 			require.NoError(t, r.eng.PutMerchant(r.m))
 		}
 	}
-	close(stop)
-	wg.Wait()
+	flows.stop()
 	require.NoError(t, r.eng.PutMerchant(r.m))
 	r.clock.Advance(time.Minute)
 	r.syncOrders("shop")
@@ -87,27 +100,12 @@ func TestEveryEntryPointAtOnce(t *testing.T) {
 	r := newRig(t, "shop", "mall")
 	r.whs["wh"].SetOnHand("TEA", 500)
 	const n = 60
-	var wg gosync.WaitGroup
-	stop := make(chan struct{})
-	loop := func(run func(i int)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-					run(i)
-				}
-			}
-		}()
-	}
-	loop(func(int) { _, _ = r.eng.SyncOrders(r.ctx, "m1", "shop") })
-	loop(func(int) { _, _ = r.eng.SyncOrders(r.ctx, "m1", "mall") })
-	loop(func(int) { _, _ = r.eng.SyncStock(r.ctx, "m1") })
-	loop(func(int) { _, _ = r.eng.SyncShipments(r.ctx, "m1", "wh") })
-	loop(func(i int) {
+	flows := newLoops()
+	flows.run(func(int) { _, _ = r.eng.SyncOrders(r.ctx, "m1", "shop") })
+	flows.run(func(int) { _, _ = r.eng.SyncOrders(r.ctx, "m1", "mall") })
+	flows.run(func(int) { _, _ = r.eng.SyncStock(r.ctx, "m1") })
+	flows.run(func(int) { _, _ = r.eng.SyncShipments(r.ctx, "m1", "wh") })
+	flows.run(func(i int) {
 		// An off-line sale comes and goes, and the warehouse's count is set by hand.
 		_ = r.eng.ReportSale(r.ctx, "m1", "pos", []inventory.Item{{SKU: "TEA", Quantity: 1 + i%3}})
 		_ = r.eng.SetOnHand(r.ctx, "m1", inventory.Level{SKU: "TEA", OnHand: 500, AsOf: r.clock.Now()})
@@ -131,8 +129,7 @@ func TestEveryEntryPointAtOnce(t *testing.T) {
 		}
 		r.clock.Advance(time.Second)
 	}
-	close(stop)
-	wg.Wait()
+	flows.stop()
 	// The off-line sale is withdrawn, the warehouse counts its stock once more (the counts set by
 	// hand during the day did not follow its shipments), and the flows catch up.
 	require.NoError(t, r.eng.ReportSale(r.ctx, "m1", "pos", nil))
@@ -186,28 +183,12 @@ func TestTwoReplicasAtOnce(t *testing.T) {
 			return nil
 		})
 	}
-	var wg gosync.WaitGroup
-	stop := make(chan struct{})
+	flows := newLoops()
 	for _, eng := range []*tobirasync.Engine{r.eng, other} {
-		for _, run := range []func(){
-			func() { _, _ = eng.SyncOrders(r.ctx, "m1", "shop") },
-			func() { _, _ = eng.SyncOrders(r.ctx, "m1", "mall") },
-			func() { _, _ = eng.SyncStock(r.ctx, "m1") },
-			func() { _, _ = eng.SyncShipments(r.ctx, "m1", "wh") },
-		} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					select {
-					case <-stop:
-						return
-					default:
-						run()
-					}
-				}
-			}()
-		}
+		flows.run(func(int) { _, _ = eng.SyncOrders(r.ctx, "m1", "shop") })
+		flows.run(func(int) { _, _ = eng.SyncOrders(r.ctx, "m1", "mall") })
+		flows.run(func(int) { _, _ = eng.SyncStock(r.ctx, "m1") })
+		flows.run(func(int) { _, _ = eng.SyncShipments(r.ctx, "m1", "wh") })
 	}
 	const n = 80
 	for i := range n {
@@ -222,8 +203,7 @@ func TestTwoReplicasAtOnce(t *testing.T) {
 		}
 		r.clock.Advance(time.Second)
 	}
-	close(stop)
-	wg.Wait()
+	flows.stop()
 	for _, ch := range r.chans {
 		ch.SetHook(nil)
 	}
