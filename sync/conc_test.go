@@ -260,8 +260,8 @@ func TestRecordShipmentRacingARunIsNoError(t *testing.T) {
 	s, err := r.whs["wh"].Ship(tobirasync.RequestKey(tobirasync.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "o1"}, "wh"), nil)
 	require.NoError(t, err)
 	var once atomic.Bool
-	hooked := &hookedStore{Store: r.store.(*memstore.Store), hook: func(done bool) {
-		if done && once.CompareAndSwap(false, true) {
+	hooked := &hookedStore{Store: r.store.(*memstore.Store), hook: func(write string, done bool) {
+		if write == "PutOrder" && done && once.CompareAndSwap(false, true) {
 			r.syncShipments() // the rig's engine, on the same store
 		}
 	}}
@@ -272,25 +272,33 @@ func TestRecordShipmentRacingARunIsNoError(t *testing.T) {
 	require.Len(t, r.chans["shop"].Confirmations(), 1)
 }
 
-// hookedStore is a memstore that calls hook before and after each PutOrder and PutOrders, with
-// whether the write is done.
+// hookedStore is a memstore that calls hook before and after each write of an order or a
+// shipment record, with the write's name ("PutOrder", "PutOrders", "PutShipment") and whether
+// it is done.
 type hookedStore struct {
 	*memstore.Store
-	hook func(done bool)
+	hook func(write string, done bool)
 }
 
 func (s *hookedStore) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error {
-	s.hook(false)
+	s.hook("PutOrder", false)
 	err := s.Store.PutOrder(ctx, rec)
-	s.hook(true)
+	s.hook("PutOrder", true)
 	return err
 }
 
 func (s *hookedStore) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) []error {
-	s.hook(false)
+	s.hook("PutOrders", false)
 	errs := s.Store.PutOrders(ctx, recs)
-	s.hook(true)
+	s.hook("PutOrders", true)
 	return errs
+}
+
+func (s *hookedStore) PutShipment(ctx context.Context, rec *tobirasync.ShipmentRecord) error {
+	s.hook("PutShipment", false)
+	err := s.Store.PutShipment(ctx, rec)
+	s.hook("PutShipment", true)
+	return err
 }
 
 // TestWebhookAtEveryWriteOfARun delivers a webhook with a new version of an order right before or
@@ -317,7 +325,7 @@ func TestWebhookAtEveryWriteOfARun(t *testing.T) {
 				hooked := &hookedStore{Store: r.store.(*memstore.Store)}
 				run := tobirasync.New(hooked, tobirasync.Options{Clock: r.clock, Settle: time.Second, Overlap: time.Minute, PageLimit: 3})
 				require.NoError(t, run.PutMerchant(r.m))
-				hooked.hook = func(bool) {
+				hooked.hook = func(string, bool) {
 					if writes.Add(1) != int32(k) {
 						return
 					}
@@ -326,7 +334,7 @@ func TestWebhookAtEveryWriteOfARun(t *testing.T) {
 					_ = r.eng.IngestOrder(r.ctx, "m1", "shop", o) // the rig's engine: another replica
 				}
 				_, _ = run.SyncOrders(r.ctx, "m1", "shop")
-				hooked.hook = func(bool) {}
+				hooked.hook = func(string, bool) {}
 				if writes.Load() < int32(k) {
 					require.Greater(t, k, 2, "the run writes the ledger more than once")
 					return // every write of the run has had its webhook
@@ -346,5 +354,49 @@ func TestWebhookAtEveryWriteOfARun(t *testing.T) {
 				require.Equal(t, 50-tc.units, r.stock("shop", "TEA"), "webhook at point %d", k)
 			}
 		})
+	}
+}
+
+// TestCancellationAtEveryWriteOfAShipmentRun cancels an order on its channel, through a webhook to
+// another replica, right before or after each ledger write of a shipment run that is confirming
+// the order's shipment. The warehouse had shipped it, so it refuses the cancellation; whether the
+// channel heard of the shipment first depends on the point, but it hears of it at most once, and
+// once the flows catch up every channel shows what the warehouse holds.
+func TestCancellationAtEveryWriteOfAShipmentRun(t *testing.T) {
+	for k := 1; ; k++ {
+		r := newRig(t, "shop")
+		r.setOnHand("TEA", 50)
+		r.place("shop", newOrder("o1", "TEA", 2))
+		r.syncOrders("shop")
+		r.ship("wh", "shop", "o1")
+		var writes atomic.Int32
+		hooked := &hookedStore{Store: r.store.(*memstore.Store)}
+		run := tobirasync.New(hooked, tobirasync.Options{Clock: r.clock, Settle: time.Second, Overlap: time.Minute, PageLimit: 3})
+		require.NoError(t, run.PutMerchant(r.m))
+		hooked.hook = func(string, bool) {
+			if writes.Add(1) != int32(k) {
+				return
+			}
+			r.chans["shop"].Cancel("o1")
+			o, _ := r.chans["shop"].Order("o1")
+			_ = r.eng.IngestOrder(r.ctx, "m1", "shop", o)
+		}
+		_, _ = run.SyncShipments(r.ctx, "m1", "wh")
+		hooked.hook = func(string, bool) {}
+		if writes.Load() < int32(k) {
+			require.Greater(t, k, 1, "the run writes the ledger")
+			return
+		}
+		r.clock.Advance(time.Minute)
+		r.syncOrders("shop")
+		r.syncShipments()
+		r.syncStock()
+		require.LessOrEqual(t, len(r.chans["shop"].Confirmations()), 1, "cancellation at point %d", k)
+		require.Equal(t, 48, r.whs["wh"].OnHand("TEA"))
+		require.Equal(t, 48, r.stock("shop", "TEA"), "cancellation at point %d", k)
+		rec, err := r.eng.Order(r.ctx, tobirasync.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "o1"})
+		require.NoError(t, err)
+		require.Len(t, rec.Shipments, 1, "cancellation at point %d", k)
+		require.False(t, rec.Pending, "cancellation at point %d: the order is settled", k)
 	}
 }
