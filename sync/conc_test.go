@@ -78,16 +78,30 @@ func TestMerchantsChangeWhileFlowsRun(t *testing.T) {
 	}
 	flows.stop()
 	require.NoError(t, r.eng.PutMerchant(r.m))
-	r.clock.Advance(time.Minute)
-	r.syncOrders("shop")
-	r.syncOrders("mall")
-	r.syncStock()
-	for id, n := range requestsPerOrder(r.whs["wh"]) {
-		require.Equal(t, 1, n, "requests for %s", id)
+	r.catchUp()
+	requireExact(t, r, 230)
+	require.Equal(t, 1199-230, r.stock("shop", "TEA"))
+}
+
+// requireExact checks where the flows must end once the engine caught up: n orders at the
+// warehouse, each once; each shipment confirmed once; every channel showing, of each SKU, what
+// the warehouse holds less what is still to leave.
+func requireExact(t *testing.T, r *rig, n int) {
+	t.Helper()
+	require.Len(t, r.whs["wh"].Requests(), n)
+	for id, c := range requestsPerOrder(r.whs["wh"]) {
+		require.Equal(t, 1, c, "requests for %s", id)
 	}
-	require.Len(t, r.whs["wh"].Requests(), 230)
-	for _, ch := range []string{"shop", "mall"} {
-		require.Equal(t, 1199-230, r.stock(ch, "TEA"), ch)
+	confirmed := 0
+	for _, ch := range r.chans {
+		confirmed += len(ch.Confirmations())
+	}
+	require.Equal(t, shipments(t, r), confirmed, "each shipment confirmed once")
+	leaving := r.leaving("wh")
+	for name := range r.chans {
+		for _, sku := range []string{"TEA"} {
+			require.Equal(t, r.whs["wh"].OnHand(sku)-leaving[sku], r.stock(name, sku), "%s on %s", sku, name)
+		}
 	}
 }
 
@@ -135,33 +149,9 @@ func TestEveryEntryPointAtOnce(t *testing.T) {
 	require.NoError(t, r.eng.ReportSale(r.ctx, "m1", "pos", nil))
 	r.clock.Advance(time.Minute)
 	require.NoError(t, r.eng.SetOnHand(r.ctx, "m1", inventory.Level{SKU: "TEA", OnHand: r.whs["wh"].OnHand("TEA"), AsOf: r.clock.Now()}))
-	for range 2 {
-		r.syncOrders("shop")
-		r.syncOrders("mall")
-		r.syncShipments()
-		r.syncStock()
-	}
-	require.Len(t, r.whs["wh"].Requests(), n)
-	for id, c := range requestsPerOrder(r.whs["wh"]) {
-		require.Equal(t, 1, c, "requests for %s", id)
-	}
-	shipped := 0
-	for _, ch := range []string{"shop", "mall"} {
-		shipped += len(r.chans[ch].Confirmations())
-	}
-	require.NotZero(t, shipped)
-	require.Equal(t, shipments(t, r), shipped, "each shipment confirmed once")
-	toLeave := 0
-	for _, req := range r.whs["wh"].Requests() {
-		if req.State == memory.Received || req.State == memory.Picked {
-			for _, l := range req.Order.Lines {
-				toLeave += l.Open()
-			}
-		}
-	}
-	for _, ch := range []string{"shop", "mall"} {
-		require.Equal(t, r.whs["wh"].OnHand("TEA")-toLeave, r.stock(ch, "TEA"), ch)
-	}
+	r.catchUp()
+	require.NotZero(t, shipments(t, r))
+	requireExact(t, r, n)
 }
 
 // TestTwoReplicasAtOnce runs two engines on one store, as a host with two replicas does, each
@@ -207,31 +197,9 @@ func TestTwoReplicasAtOnce(t *testing.T) {
 	for _, ch := range r.chans {
 		ch.SetHook(nil)
 	}
-	r.clock.Advance(time.Minute)
-	for range 2 {
-		r.syncOrders("shop")
-		r.syncOrders("mall")
-		r.syncShipments()
-		r.syncStock()
-	}
-	require.Len(t, r.whs["wh"].Requests(), n)
-	for id, c := range requestsPerOrder(r.whs["wh"]) {
-		require.Equal(t, 1, c, "requests for %s", id)
-	}
-	confirmed := len(r.chans["shop"].Confirmations()) + len(r.chans["mall"].Confirmations())
-	require.NotZero(t, confirmed)
-	require.Equal(t, shipments(t, r), confirmed, "each shipment confirmed once")
-	toLeave := 0
-	for _, req := range r.whs["wh"].Requests() {
-		if req.State == memory.Received || req.State == memory.Picked {
-			for _, l := range req.Order.Lines {
-				toLeave += l.Open()
-			}
-		}
-	}
-	for _, ch := range []string{"shop", "mall"} {
-		require.Equal(t, r.whs["wh"].OnHand("TEA")-toLeave, r.stock(ch, "TEA"), ch)
-	}
+	r.catchUp()
+	require.NotZero(t, shipments(t, r))
+	requireExact(t, r, n)
 }
 
 // shipments counts the shipments the rig's warehouse made.

@@ -541,27 +541,10 @@ func FuzzStockFollowsTheWarehouse(f *testing.F) {
 			}
 			r.clock.Advance(time.Second)
 		}
-		for _, f := range faults {
-			f.FailNext(0, nil)
-			f.FailAfter(0, nil)
-			f.RepeatPage(0)
-		}
-		r.clock.Advance(time.Minute)
-		for range 2 {
-			r.syncOrders("shop")
-			r.syncOrders("mall")
-			r.syncShipments()
-			r.syncStock()
-		}
+		calm(faults...)
+		r.catchUp()
 		checkConfirmations(t, r, chans, changed)
-		toLeave := map[string]int{}
-		for _, req := range r.whs["wh"].Requests() {
-			if req.State == memory.Received || req.State == memory.Picked {
-				for _, l := range req.Order.Lines {
-					toLeave[l.SKU] += l.Open()
-				}
-			}
-		}
+		toLeave := r.leaving("wh")
 		for _, sku := range skus {
 			want := max(0, max(0, r.whs["wh"].OnHand(sku))-toLeave[sku])
 			for _, ch := range chans {
@@ -704,17 +687,8 @@ func FuzzSplitShipments(f *testing.F) {
 			}
 			r.clock.Advance(time.Second)
 		}
-		for _, f := range faults {
-			f.FailNext(0, nil)
-			f.FailAfter(0, nil)
-			f.RepeatPage(0)
-		}
-		r.clock.Advance(time.Minute)
-		for range 2 {
-			r.syncOrders("shop")
-			r.syncOrders("mall")
-			r.syncShipments()
-		}
+		calm(faults...)
+		r.catchUp()
 		for _, p := range orders {
 			o, ok := r.chans[p.ch].Order(p.id)
 			if !ok {

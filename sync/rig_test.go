@@ -3,6 +3,8 @@ package sync_test
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	gosync "sync"
 	"testing"
 	"time"
@@ -131,6 +133,44 @@ func (r *rig) syncShipments() {
 			r.t.Fatalf("SyncShipments(%s): %v", id, err)
 		}
 	}
+}
+
+// catchUp lets a minute pass and runs every flow twice, channels in name order: once faults
+// stop, the engine must then be where it would be had there been none.
+func (r *rig) catchUp() {
+	r.t.Helper()
+	r.clock.Advance(time.Minute)
+	chans := slices.Sorted(maps.Keys(r.chans))
+	for range 2 {
+		for _, ch := range chans {
+			r.syncOrders(ch)
+		}
+		r.syncShipments()
+		r.syncStock()
+	}
+}
+
+// calm stops every fault injected into the doubles.
+func calm(faults ...*memory.Faults) {
+	for _, f := range faults {
+		f.FailNext(0, nil)
+		f.FailAfter(0, nil)
+		f.RepeatPage(0)
+	}
+}
+
+// leaving returns, per SKU, the open units of the warehouse's requests not shipped yet (received
+// or picked); the tests that use it ship requests whole.
+func (r *rig) leaving(wh string) map[string]int {
+	out := map[string]int{}
+	for _, req := range r.whs[wh].Requests() {
+		if req.State == memory.Received || req.State == memory.Picked {
+			for _, l := range req.Order.Lines {
+				out[l.SKU] += l.Open()
+			}
+		}
+	}
+	return out
 }
 
 func (r *rig) syncStock() {
