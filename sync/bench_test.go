@@ -35,16 +35,20 @@ func placeBatch(shop *memory.Channel, first, n int) {
 	}
 }
 
+// benchDoubles returns the benchmarks' clock, shop, mall and warehouse.
+func benchDoubles() (*tobirasync.ManualClock, *memory.Channel, *memory.Channel, *memory.Warehouse) {
+	clock := tobirasync.NewManualClock(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	return clock, &memory.Channel{Now: clock.Now, PageSize: benchPage}, &memory.Channel{Now: clock.Now, PageSize: benchPage},
+		&memory.Warehouse{Now: clock.Now}
+}
+
 // BenchmarkSyncOrders measures the order flow end to end in memory: listing, ledger, routing,
 // reservation, stock fan-out to two channels and submission to the warehouse. Run it with
 // -cpu 1; it reports orders/s. BenchmarkSyncOrdersFloor is what the same workload costs in the
 // memory doubles and memstore alone.
 func BenchmarkSyncOrders(b *testing.B) {
 	ctx := context.Background()
-	clock := tobirasync.NewManualClock(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
-	shop := &memory.Channel{Now: clock.Now, PageSize: benchPage}
-	mall := &memory.Channel{Now: clock.Now, PageSize: benchPage}
-	wh := &memory.Warehouse{Now: clock.Now}
+	clock, shop, mall, wh := benchDoubles()
 	eng := tobirasync.New(memstore.New(), tobirasync.Options{Clock: clock, PageLimit: benchPage, Settle: time.Second, Overlap: 10 * time.Second})
 	err := eng.PutMerchant(tobirasync.Merchant{ID: "bench",
 		Channels: []tobirasync.Channel{
@@ -96,10 +100,7 @@ func BenchmarkSyncOrders(b *testing.B) {
 // own cost is the difference between the two.
 func BenchmarkSyncOrdersFloor(b *testing.B) {
 	ctx := context.Background()
-	clock := tobirasync.NewManualClock(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
-	shop := &memory.Channel{Now: clock.Now, PageSize: benchPage}
-	mall := &memory.Channel{Now: clock.Now, PageSize: benchPage}
-	wh := &memory.Warehouse{Now: clock.Now}
+	clock, shop, mall, wh := benchDoubles()
 	store := memstore.New()
 	var (
 		from   time.Time

@@ -240,6 +240,25 @@ func TestRecordShipmentRacingARunIsNoError(t *testing.T) {
 	require.Len(t, r.chans["shop"].Confirmations(), 1)
 }
 
+// replicaAt returns another replica of the rig's engine, on its store, that calls f at its k-th
+// point, counting a point right before and one right after each of its record writes; and how
+// many points it has passed. The race-point tests loop over k, as the crash tests loop over
+// crash points, with f acting through the rig's own engine.
+func (r *rig) replicaAt(k int, f func()) (*tobirasync.Engine, func() int) {
+	r.t.Helper()
+	var n atomic.Int32
+	hooked := &hookedStore{Store: r.store.(*memstore.Store), hook: func(string, bool) {
+		if n.Add(1) == int32(k) {
+			f()
+		}
+	}}
+	eng := tobirasync.New(hooked, tobirasync.Options{Clock: r.clock, Settle: time.Second, Overlap: time.Minute, PageLimit: 3})
+	if err := eng.PutMerchant(r.m); err != nil {
+		r.t.Fatal(err)
+	}
+	return eng, func() int { return int(n.Load()) }
+}
+
 // hookedStore is a memstore that calls hook before and after each write of an order or a
 // shipment record, with the write's name ("PutOrder", "PutOrders", "PutShipment") and whether
 // it is done.
@@ -289,21 +308,13 @@ func TestWebhookAtEveryWriteOfARun(t *testing.T) {
 				r := newRig(t, "shop")
 				r.setOnHand("TEA", 50)
 				r.place("shop", newOrder("o1", "TEA", 1))
-				var writes atomic.Int32
-				hooked := &hookedStore{Store: r.store.(*memstore.Store)}
-				run := tobirasync.New(hooked, tobirasync.Options{Clock: r.clock, Settle: time.Second, Overlap: time.Minute, PageLimit: 3})
-				require.NoError(t, run.PutMerchant(r.m))
-				hooked.hook = func(string, bool) {
-					if writes.Add(1) != int32(k) {
-						return
-					}
+				run, points := r.replicaAt(k, func() {
 					r.chans["shop"].Change("o1", tc.change)
 					o, _ := r.chans["shop"].Order("o1")
-					_ = r.eng.IngestOrder(r.ctx, "m1", "shop", o) // the rig's engine: another replica
-				}
+					_ = r.eng.IngestOrder(r.ctx, "m1", "shop", o)
+				})
 				_, _ = run.SyncOrders(r.ctx, "m1", "shop")
-				hooked.hook = func(string, bool) {}
-				if writes.Load() < int32(k) {
+				if points() < k {
 					require.Greater(t, k, 2, "the run writes the ledger more than once")
 					return // every write of the run has had its webhook
 				}
@@ -337,21 +348,13 @@ func TestCancellationAtEveryWriteOfAShipmentRun(t *testing.T) {
 		r.place("shop", newOrder("o1", "TEA", 2))
 		r.syncOrders("shop")
 		r.ship("wh", "shop", "o1")
-		var writes atomic.Int32
-		hooked := &hookedStore{Store: r.store.(*memstore.Store)}
-		run := tobirasync.New(hooked, tobirasync.Options{Clock: r.clock, Settle: time.Second, Overlap: time.Minute, PageLimit: 3})
-		require.NoError(t, run.PutMerchant(r.m))
-		hooked.hook = func(string, bool) {
-			if writes.Add(1) != int32(k) {
-				return
-			}
+		run, points := r.replicaAt(k, func() {
 			r.chans["shop"].Cancel("o1")
 			o, _ := r.chans["shop"].Order("o1")
 			_ = r.eng.IngestOrder(r.ctx, "m1", "shop", o)
-		}
+		})
 		_, _ = run.SyncShipments(r.ctx, "m1", "wh")
-		hooked.hook = func(string, bool) {}
-		if writes.Load() < int32(k) {
+		if points() < k {
 			require.Greater(t, k, 1, "the run writes the ledger")
 			return
 		}
