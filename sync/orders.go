@@ -239,14 +239,9 @@ func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchan
 	for i := range orders {
 		keys[i] = OrderKey{Merchant: m.cfg.ID, Channel: ch.ID, OrderID: orders[i].ID}
 	}
-	recs, err := bl.GetOrders(ctx, keys)
+	recs, err := getOrders(ctx, bl, keys)
 	if err != nil {
 		return nil, err
-	}
-	for _, rec := range recs {
-		if err := requireOrder(rec); err != nil {
-			return nil, err
-		}
 	}
 	var (
 		writes = make([]*OrderRecord, 0, len(orders))
@@ -683,6 +678,20 @@ func (e *Engine) Order(ctx context.Context, k OrderKey) (*OrderRecord, error) {
 	o.Refs = maps.Clone(o.Refs)
 	rec.Order = &o
 	return rec, nil
+}
+
+// getOrders is the Store's GetOrders, refusing a record without its order.
+func getOrders(ctx context.Context, bl BatchOrderLedger, keys []OrderKey) (map[OrderKey]*OrderRecord, error) {
+	recs, err := bl.GetOrders(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range recs {
+		if err := requireOrder(rec); err != nil {
+			return nil, err
+		}
+	}
+	return recs, nil
 }
 
 // getOrder is the Store's GetOrder, refusing a record without its order.

@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/connector/memory"
 	"github.com/tobira-commerce/tobira/order"
+	"github.com/tobira-commerce/tobira/shipment"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
 	"github.com/tobira-commerce/tobira/sync/memstore"
 )
@@ -147,6 +149,22 @@ func (r *rig) catchUp() {
 		}
 		r.syncShipments()
 		r.syncStock()
+	}
+}
+
+// shipments returns every shipment warehouse wh made, through its listing.
+func (r *rig) shipments(wh string) []shipment.Shipment {
+	r.t.Helper()
+	var out []shipment.Shipment
+	for after := connector.Cursor(""); ; {
+		p, err := r.whs[wh].ListShipments(r.ctx, after)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		out = append(out, p.Shipments...)
+		if after = p.Next; !p.More {
+			return out
+		}
 	}
 }
 

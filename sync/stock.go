@@ -321,16 +321,7 @@ func (e *Engine) ledgerOf(ctx context.Context, recs []*OrderRecord) (map[OrderKe
 		for i, rec := range recs {
 			keys[i] = rec.Key
 		}
-		out, err := bl.GetOrders(ctx, keys)
-		if err != nil {
-			return nil, err
-		}
-		for _, rec := range out {
-			if err := requireOrder(rec); err != nil {
-				return nil, err
-			}
-		}
-		return out, nil
+		return getOrders(ctx, bl, keys)
 	}
 	out := make(map[OrderKey]*OrderRecord, len(recs))
 	for _, rec := range recs {
