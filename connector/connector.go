@@ -89,6 +89,14 @@ type StockUpdate struct {
 	// Compare, when not nil, is the quantity the engine believes the channel holds; a target
 	// that offers compare-and-set refuses the update with ErrConflict if it holds another.
 	Compare *int
+	// Key identifies this intended write and is its idempotency key. The engine records it
+	// before the call and sends the same Key again only when it retries this very write after
+	// its answer was lost; every new intended value gets a new Key, even a value sent before
+	// (5 → 4 → 5 → 4 is three writes with three keys). A target whose platform takes a key per
+	// call derives the call's key from its updates' keys, in order, so a batch retried whole is
+	// recognised. "" means the caller gives the write no identity: the target must then apply
+	// it and never answer it from an earlier call's result.
+	Key string
 }
 
 // StockResult is the outcome of one StockUpdate; Err is nil when the channel acknowledged it.

@@ -187,6 +187,15 @@ func run() error {
 		tenants = append(tenants, &tenant{id: id, shop: shop, client: client})
 	}
 
+	// The merchants selling on other platforms.
+	shops, err := w.openShops(ctx, engine, clock)
+	for _, s := range shops {
+		defer s.close()
+	}
+	if err != nil {
+		return err
+	}
+
 	// The warehouse counts its shelves.
 	for _, t := range tenants {
 		for i, sku := range skus[t.id] {
@@ -222,6 +231,11 @@ func run() error {
 				return fmt.Errorf("tick %d, %s: %w", tick, t.id, err)
 			}
 		}
+		for _, s := range shops {
+			if err := w.tickShop(ctx, engine, s, clock.Now(), story); err != nil {
+				return fmt.Errorf("tick %d, %s: %w", tick, s.merchant, err)
+			}
+		}
 		switch tick {
 		case 2:
 			// The first order of each shop leaves the dock.
@@ -229,6 +243,12 @@ func run() error {
 				wos := w.list(t.id)
 				w.ship(wos[0].key, fmt.Sprintf("4901-2345-%04d", n+1), clock.Now())
 				story("%s: packed %s and handed it to Yamato", t.id, wos[0].order.Number)
+			}
+			for n, s := range shops {
+				if wos := w.list(s.merchant); len(wos) > 0 {
+					w.ship(wos[0].key, fmt.Sprintf("4901-3456-%04d", n+1), clock.Now())
+					story("%s: packed %s and handed it to Yamato", s.merchant, wos[0].order.Number)
+				}
 			}
 			// Meanwhile the tea house's buyer changes her mind about that very order.
 			tea := tenants[0]
@@ -255,6 +275,11 @@ func run() error {
 		for _, sku := range skus[t.id] {
 			n, _ := t.shop.Available(sku)
 			story("%s: Shopify offers %d of %s (warehouse holds %d)", t.id, n, sku, w.onHand[t.id][sku])
+		}
+	}
+	for _, s := range shops {
+		if err := s.shows(ctx, story); err != nil {
+			return fmt.Errorf("%s: %w", s.merchant, err)
 		}
 	}
 	return nil
