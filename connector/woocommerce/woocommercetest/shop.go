@@ -792,6 +792,16 @@ func (s *Server) listProducts(r *http.Request, q url.Values, parent int64) answe
 			skus = append(skus, strings.TrimSpace(x))
 		}
 	}
+	var include []int64
+	if v := q.Get("include"); v != "" {
+		for _, x := range strings.Split(v, ",") {
+			id, ok := parseID(strings.TrimSpace(x))
+			if !ok {
+				return invalidParam("include", "include[0] is not of type integer.")
+			}
+			include = append(include, id)
+		}
+	}
 	typ := q.Get("type")
 	if typ != "" && !slices.Contains([]string{"simple", "grouped", "external", "variable"}, typ) {
 		return invalidParam("type", "type is not one of simple, grouped, external, variable.")
@@ -808,7 +818,7 @@ func (s *Server) listProducts(r *http.Request, q url.Values, parent int64) answe
 		if parent == 0 && p.Type == "variation" || parent != 0 && p.ParentID != parent {
 			continue
 		}
-		if skus != nil && !slices.Contains(skus, p.SKU) || typ != "" && p.Type != typ {
+		if skus != nil && !slices.Contains(skus, p.SKU) || typ != "" && p.Type != typ || include != nil && !slices.Contains(include, p.ID) {
 			continue
 		}
 		list = append(list, p)
@@ -857,8 +867,8 @@ func (s *Server) batch(parent int64, body []byte) answer {
 		var res []any
 		for _, raw := range in.Update {
 			var u struct {
-				ID            json.Number `json:"id"`
-				ManageStock   *bool       `json:"manage_stock"`
+				ID            json.Number  `json:"id"`
+				ManageStock   *bool        `json:"manage_stock"`
 				StockQuantity *json.Number `json:"stock_quantity"`
 			}
 			if err := json.Unmarshal(raw, &u); err != nil {
