@@ -178,3 +178,9 @@ func (l *lru) remove(id string) {
 		delete(l.index, id)
 	}
 }
+
+func signWith(secret, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write(body)
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
