@@ -45,7 +45,9 @@
 // WooCommerce cannot say which lines a tracking number covers: a partial shipment adds its
 // parcels' tracking, and the order is marked completed with the shipment that completes it.
 // Partial refunds do not change line quantities in WooCommerce's order and are not read as
-// cancellations; a full refund (status refunded) is.
+// cancellations; a full refund (status refunded) is. A trashed order is not listed (the status
+// "any" excludes trash, as WordPress's does): merchants should cancel rather than trash an order,
+// and the order.deleted webhook, which reads the trashed order, carries it as a cancellation.
 //
 // # Stability
 //

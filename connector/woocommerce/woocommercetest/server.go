@@ -26,13 +26,20 @@
 //     manage_stock, stock_quantity, stock_status), and several webhook receivers reading
 //     X-WC-Webhook-Signature, X-WC-Webhook-Topic and X-WC-Webhook-Delivery-ID.
 //
-// Names confirmed in only one source, which the fake uses as that source says: the error codes
-// woocommerce_rest_cannot_view, woocommerce_rest_cannot_create, woocommerce_rest_cannot_edit,
-// woocommerce_rest_authentication_error, woocommerce_rest_shop_order_invalid_id,
-// woocommerce_rest_product_invalid_id and rest_invalid_param (WooCommerce and WordPress source as
-// the fake's author knows it); shipping.phone (added to orders in WooCommerce 5.6; the research's
-// copy of the docs has no phone in shipping); the per-item batch error shape {"id", "error":
-// {"code", "message", "data"}}; the providers route .../shipment-trackings/providers.
+// Names confirmed in only one source, which the fake uses as that source says:
+//
+//   - error codes: woocommerce_rest_cannot_view, woocommerce_rest_cannot_create,
+//     woocommerce_rest_cannot_edit, woocommerce_rest_authentication_error (with "Consumer key is
+//     invalid." and "Consumer secret is invalid."), woocommerce_rest_shop_order_invalid_id,
+//     woocommerce_rest_product_variation_invalid_id, rest_invalid_param, rest_invalid_json,
+//     rest_missing_callback_param (WooCommerce's and WordPress's source);
+//     woocommerce_rest_product_invalid_id also appears in a public fake written by others;
+//   - shipping.phone (orders since WooCommerce 5.6; the research's copy of the docs has none);
+//   - the per-item batch error shape {"id", "error": {"code", "message", "data"}};
+//   - the products listing's sku filter taking comma-separated SKUs, and its include and type
+//     filters; variations listed only under their parent (the fake's products listing leaves
+//     them out, and the connector accepts either);
+//   - the extension's providers route .../shipment-trackings/providers (seen in one client).
 //
 // # What it models
 //
