@@ -58,12 +58,21 @@ func (s *skuMap) put(sku string, t target) {
 	s.m[sku] = t
 }
 
-// learn records what an order line says: product_id, and variation_id for a variation.
+// learn records what an order line says (product_id, and variation_id for a variation) for a
+// SKU the map does not know yet. It never replaces an entry: an old order's line may name a
+// product since deleted and listed again under a new ID.
 func (s *skuMap) learn(sku string, product, variation int64) {
+	t := target{ID: product}
 	if variation > 0 {
-		s.put(sku, target{ID: variation, Parent: product})
-	} else {
-		s.put(sku, target{ID: product})
+		t = target{ID: variation, Parent: product}
+	}
+	if sku == "" || t.ID <= 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.m[sku]; !ok {
+		s.m[sku] = t
 	}
 }
 

@@ -36,7 +36,9 @@ func Verify(secret, body []byte, signature string) bool {
 	return hmac.Equal(got, m.Sum(nil))
 }
 
-// WebhookHandler implements connector.WebhookReceiver. The handler:
+// WebhookHandler implements connector.WebhookReceiver. Create the shop's webhooks with API
+// version "WP REST API Integration v3", so their bodies are the orders REST v3 returns, and
+// with Config.WebhookSecret as their secret. The handler:
 //
 //   - takes POST only and reads at most Config.WebhookMaxBody bytes (413 beyond);
 //   - verifies X-WC-Webhook-Signature against Config.WebhookSecret (401 when it does not match,
