@@ -164,6 +164,10 @@ func decodeOrderCursor(s connector.Cursor) (orderCursor, error) {
 	return orderCursor{Offset: off, ID: id}, nil
 }
 
+// overlap is how many orders before the cursor's offset a page reads again: as many orders may
+// leave the window between two pages before a page must be read a second time, further back.
+const overlap = 10
+
 // wpTime formats a bound for modified_after / modified_before with dates_are_gmt.
 func wpTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05") }
 
@@ -186,10 +190,7 @@ func (c *Client) ListOrders(ctx context.Context, req connector.ListOrdersRequest
 			return nil, err
 		}
 	}
-	back := 0
-	if cur.Offset > 0 {
-		back = min(cur.Offset, max(limit, 10))
-	}
+	back := min(cur.Offset, overlap)
 	for {
 		start := cur.Offset - back
 		perPage := min(100, limit+back)
