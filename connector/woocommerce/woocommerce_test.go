@@ -478,3 +478,27 @@ func TestWooCommercePersonalDataStaysOut(t *testing.T) {
 		t.Errorf("the reject is %v, want ErrPermanent", p.Rejects[0].Err)
 	}
 }
+
+func TestWooCommerceWebhookLimits(t *testing.T) {
+	s := newSeeder(t, false)
+	c, err := woocommerce.New(woocommerce.Config{URL: s.fake.URL(), ConsumerKey: "ck", ConsumerSecret: "cs", WebhookSecret: s.fake.WebhookSecret(),
+		Transport: s.fake.Transport(), WebhookMaxBody: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	intake := &recorder{}
+	h := c.WebhookHandler(intake)
+	big := bytes.Repeat([]byte("x"), 2048)
+	req := httptest.NewRequest(http.MethodPost, "/hooks", bytes.NewReader(big))
+	req.Header.Set("X-WC-Webhook-Topic", woocommerce.TopicOrderCreated)
+	req.Header.Set("X-WC-Webhook-Signature", woocommercetest.Sign(s.fake.WebhookSecret(), big))
+	if code := serve(h, req); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a body over the cap got %d, want 413", code)
+	}
+	if code := serve(h, httptest.NewRequest(http.MethodGet, "/hooks", nil)); code != http.StatusMethodNotAllowed {
+		t.Errorf("a GET got %d, want 405", code)
+	}
+	if intake.count() != 0 {
+		t.Errorf("refused requests recorded orders")
+	}
+}
