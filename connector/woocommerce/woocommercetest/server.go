@@ -23,8 +23,10 @@
 //     (entity/order.go: id, number, status, currency, date_created(_gmt), date_modified(_gmt),
 //     customer_note, billing, shipping, payment_method, meta_data, line_items with id, name,
 //     product_id, variation_id, quantity, sku, price; entity/product_variation.go: sku,
-//     manage_stock, stock_quantity, stock_status), and several webhook receivers reading
-//     X-WC-Webhook-Signature, X-WC-Webhook-Topic and X-WC-Webhook-Delivery-ID.
+//     manage_stock, stock_quantity, stock_status), several webhook receivers reading
+//     X-WC-Webhook-Signature, X-WC-Webhook-Topic and X-WC-Webhook-Delivery-ID, and TypeScript
+//     clients and the docs' products table for the products listing's sku filter ("specific
+//     SKU(s). Use commas to separate.") and type filter (simple, grouped, external, variable).
 //
 // Names confirmed in only one source, which the fake uses as that source says:
 //
@@ -36,9 +38,8 @@
 //     woocommerce_rest_product_invalid_id also appears in a public fake written by others;
 //   - shipping.phone (orders since WooCommerce 5.6; the research's copy of the docs has none);
 //   - the per-item batch error shape {"id", "error": {"code", "message", "data"}};
-//   - the products listing's sku filter taking comma-separated SKUs, and its include and type
-//     filters; variations listed only under their parent (the fake's products listing leaves
-//     them out, and the connector accepts either);
+//   - the products listing's include filter; variations listed only under their parent (the
+//     fake's products listing leaves them out, and the connector accepts either);
 //   - the extension's providers route .../shipment-trackings/providers (seen in one client).
 //
 // # What it models
