@@ -267,6 +267,7 @@ type APIError struct {
 	Err     error
 }
 
+// Error names WooCommerce's code and the status, never the message.
 func (e *APIError) Error() string {
 	if e.Code == "" {
 		return fmt.Sprintf("status %d: %v", e.Status, e.Err)
@@ -358,7 +359,8 @@ func decode(op string, resp *httpclient.Response, out any, write bool) error {
 	return nil
 }
 
-// stateOnce guards lazily computed client state.
+// trackingState remembers when the Shipment Tracking extension's route last answered
+// rest_no_route (zero: it answered, or was never asked).
 type trackingState struct {
 	mu     sync.Mutex
 	absent time.Time // when the extension's route last answered rest_no_route
