@@ -217,8 +217,10 @@ func (s *Server) Client() *http.Client { return s.srv.Client() }
 // configuration.
 func (s *Server) Transport() http.RoundTripper { return s.srv.Client().Transport }
 
-// ConsumerKey and ConsumerSecret return the REST API key the fake accepts.
-func (s *Server) ConsumerKey() string    { return s.opts.ConsumerKey }
+// ConsumerKey returns the consumer key the fake accepts.
+func (s *Server) ConsumerKey() string { return s.opts.ConsumerKey }
+
+// ConsumerSecret returns the consumer secret the fake accepts.
 func (s *Server) ConsumerSecret() string { return s.opts.ConsumerSecret }
 
 // WebhookSecret returns the secret webhooks are signed with.
