@@ -502,3 +502,47 @@ func TestWooCommerceWebhookLimits(t *testing.T) {
 		t.Errorf("refused requests recorded orders")
 	}
 }
+
+// TestWooCommerceTrackingDetection: the extension is found by its route answering, and an
+// answer that it is missing is trusted for TrackingRecheck.
+func TestWooCommerceTrackingDetection(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		recheck time.Duration
+		want    string // where the second shipment's tracking goes once the extension is installed
+	}{{time.Hour, "note"}, {time.Nanosecond, "tracking"}} {
+		s := newSeeder(t, false)
+		c, err := woocommerce.New(woocommerce.Config{URL: s.fake.URL(), ConsumerKey: s.fake.ConsumerKey(), ConsumerSecret: s.fake.ConsumerSecret(),
+			Transport: s.fake.Transport(), TrackingRecheck: tc.recheck})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ship := func(number string) int64 {
+			o, err := s.PlaceOrder(ctx, []order.Line{{SKU: "TEA-01", Name: "煎茶", Quantity: 1, UnitPrice: order.Yen(1200)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.ConfirmShipment(ctx, connector.ShipmentConfirmation{Order: o, Complete: true, Shipment: shipment.Shipment{ID: "SH-" + number,
+				OrderID: o.ID, Lines: []shipment.Line{{LineID: o.Lines[0].ID, Quantity: 1}},
+				Parcels: []shipment.Parcel{{Carrier: shipment.JapanPost, TrackingNumber: number}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return oid(o.ID)
+		}
+		first := ship("111122223333")
+		if v, _ := s.fake.Order(first); len(v.Notes) != 1 || len(v.Trackings) != 0 {
+			t.Fatalf("without the extension: %d notes, %d trackings", len(v.Notes), len(v.Trackings))
+		}
+		s.fake.SetTrackingExtension(true)
+		second := ship("444455556666")
+		v, _ := s.fake.Order(second)
+		got := "note"
+		if len(v.Trackings) == 1 && len(v.Notes) == 0 {
+			got = "tracking"
+		}
+		if got != tc.want {
+			t.Errorf("recheck %s: the second shipment went to a %s (%d notes, %d trackings), want a %s", tc.recheck, got, len(v.Notes), len(v.Trackings), tc.want)
+		}
+	}
+}
