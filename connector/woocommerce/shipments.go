@@ -59,7 +59,8 @@ func carrierName(c shipment.Carrier) string {
 //  1. GET the order: a cancelled, refunded or trashed order is refused (ErrPermanent); an
 //     order that already carries the shipment's marker (ShipmentMetaKey) is done.
 //  2. Record each parcel not yet recorded: with the Shipment Tracking extension, a tracking
-//     entry (custom_tracking_provider with the carrier's name and tracking URL, date_shipped)
+//     entry (tracking_provider from Config.TrackingProviders, or custom_tracking_provider with
+//     the carrier's name and custom_tracking_link with its tracking URL; date_shipped)
 //     unless the order's trackings already hold the number; without it, an order note
 //     (Config.NoteTemplate, sent to the buyer unless Config.PrivateNotes) unless a note already
 //     holds the number.
@@ -146,10 +147,14 @@ func (c *Client) recordTracking(ctx context.Context, id string, conf connector.S
 			continue
 		}
 		body := map[string]any{
-			"custom_tracking_provider": carrierName(p.Carrier),
-			"custom_tracking_link":     p.Carrier.TrackingURL(p.TrackingNumber),
-			"tracking_number":          p.TrackingNumber,
-			"date_shipped":             date.In(c.cfg.Location).Format("2006-01-02"),
+			"tracking_number": p.TrackingNumber,
+			"date_shipped":    date.In(c.cfg.Location).Format("2006-01-02"),
+		}
+		if name, ok := c.cfg.TrackingProviders[p.Carrier]; ok {
+			body["tracking_provider"] = name
+		} else {
+			body["custom_tracking_provider"] = carrierName(p.Carrier)
+			body["custom_tracking_link"] = p.Carrier.TrackingURL(p.TrackingNumber)
 		}
 		resp, err := c.do(ctx, call{op: "add shipment tracking", method: http.MethodPost, path: TrackingPath + "/orders/" + id + "/shipment-trackings", body: body})
 		if err != nil {

@@ -82,6 +82,7 @@ import (
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/connector/httpclient"
 	"github.com/tobira-commerce/tobira/order"
+	"github.com/tobira-commerce/tobira/shipment"
 )
 
 // APIPath is the REST API's namespace on the site.
@@ -138,6 +139,10 @@ type Config struct {
 	CODMethods []string
 	// Tracking chooses where tracking numbers go; default TrackingDetect.
 	Tracking TrackingMode
+	// TrackingProviders names, per carrier, a provider the Shipment Tracking extension knows
+	// ("Japan Post"), sent as tracking_provider so the extension builds the link; carriers not
+	// listed are sent as custom_tracking_provider with Tobira's tracking URL.
+	TrackingProviders map[shipment.Carrier]string
 	// TrackingRecheck is how long the answer "this shop has no Shipment Tracking extension" is
 	// trusted before the route is tried again; default one hour.
 	TrackingRecheck time.Duration

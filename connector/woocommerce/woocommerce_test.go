@@ -212,6 +212,21 @@ func TestWooCommerceTrackingWithoutExtension(t *testing.T) {
 	if tr.TrackingNumber != "412345678901" || tr.CustomTrackingProvider != "ヤマト運輸" || !strings.Contains(tr.CustomTrackingLink, "412345678901") {
 		t.Errorf("the tracking entry is %+v", tr)
 	}
+
+	// A provider the extension knows is named as such, and the extension builds the link.
+	c3, err := woocommerce.New(woocommerce.Config{URL: s2.fake.URL(), ConsumerKey: s2.fake.ConsumerKey(), ConsumerSecret: s2.fake.ConsumerSecret(),
+		Transport: s2.fake.Transport(), TrackingProviders: map[shipment.Carrier]string{shipment.Yamato: "Yamato"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o3, _ := s2.PlaceOrder(ctx, []order.Line{{SKU: "TEA-01", Name: "煎茶", Quantity: 1, UnitPrice: order.Yen(1200)}})
+	conf.Order, conf.Shipment.OrderID = o3, o3.ID
+	if err := c3.ConfirmShipment(ctx, conf); err != nil {
+		t.Fatal(err)
+	}
+	if v3, _ := s2.fake.Order(oid(o3.ID)); len(v3.Trackings) != 1 || v3.Trackings[0].TrackingProvider != "Yamato" || !strings.Contains(v3.Trackings[0].TrackingLink, "412345678901") {
+		t.Errorf("with a known provider the entry is %+v", v3.Trackings)
+	}
 }
 
 func TestWooCommerceShipmentOfCancelledOrder(t *testing.T) {
