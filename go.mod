@@ -1,6 +1,6 @@
 module github.com/tobira-commerce/tobira
 
-go 1.24.0
+go 1.25
 
 require (
 	github.com/hashicorp/go-retryablehttp v0.7.8
@@ -12,6 +12,7 @@ require (
 require (
 	filippo.io/edwards25519 v1.2.0 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
+	github.com/getkin/kin-openapi v0.153.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
