@@ -354,8 +354,8 @@ func (c *Client) recalled(key string) (connector.Answer, bool, bool) {
 
 // apiError is OPENLOGI's error body.
 type apiError struct {
-	Error       string `json:"error"`
-	Description string `json:"error_description"`
+	Error       string         `json:"error"`
+	Description string         `json:"error_description"`
 	Errors      map[string]any `json:"errors"`
 }
 
