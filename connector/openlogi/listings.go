@@ -17,12 +17,13 @@ import (
 // jst is the time zone OPENLOGI's shipped lists are dated in.
 var jst = time.FixedZone("JST", 9*60*60)
 
-// shipCursor is where a shipment listing resumes: after the shipment (At, ID) of day Day (JST,
-// YYYY-MM-DD); a zero At means from the day's start.
+// shipCursor is where a shipment listing resumes: on day Day (JST, YYYY-MM-DD), after the
+// shipments listed that shipped at At or before. OPENLOGI's shipped_at has whole seconds, so the
+// cursor keeps the IDs listed at At: another shipment of the same second is still listed.
 type shipCursor struct {
-	Day string    `json:"d"`
-	At  time.Time `json:"t,omitzero"`
-	ID  string    `json:"i,omitempty"`
+	Day  string    `json:"d"`
+	At   time.Time `json:"t,omitzero"`
+	Seen []string  `json:"s,omitempty"`
 }
 
 func (k shipCursor) encode() connector.Cursor {
@@ -46,7 +47,7 @@ func (k shipCursor) after(at time.Time, id string) bool {
 	if !at.Equal(k.At) {
 		return at.After(k.At)
 	}
-	return id > k.ID
+	return !slices.Contains(k.Seen, id)
 }
 
 // ListShipments lists shipped shipments day by day (Japan time) in the order they shipped. A
@@ -67,7 +68,7 @@ func (c *Client) ListShipments(ctx context.Context, after connector.Cursor) (*co
 	}
 	var list wireShipments
 	day := k.Day
-	if k.At.IsZero() && k.ID == "" && day < today {
+	if k.At.IsZero() && day < today {
 		// From a day's start: let OPENLOGI find the first day from it that has shipments.
 		q := url.Values{"date_after": {strings.ReplaceAll(day, "-", "")}}
 		if err := c.call(ctx, http.MethodGet, "/shipments/shipped", q, nil, &list); err != nil {
@@ -129,7 +130,11 @@ func (c *Client) ListShipments(ctx context.Context, after connector.Cursor) (*co
 			page.More = true
 			break
 		}
-		next.At, next.ID = e.at, e.w.ID
+		if e.at.Equal(next.At) {
+			next.Seen = append(slices.Clone(next.Seen), e.w.ID)
+		} else {
+			next.At, next.Seen = e.at, []string{e.w.ID}
+		}
 		s, err := c.toShipment(e.w)
 		if err != nil {
 			page.Rejects = append(page.Rejects, connector.Reject{ID: e.w.ID, Err: err})

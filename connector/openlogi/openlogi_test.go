@@ -404,3 +404,67 @@ func TestPacing(t *testing.T) {
 		t.Errorf("%d requests in %s at 120 a minute", n, el)
 	}
 }
+
+// TestShipmentDays: the listing walks the days (Japan time) with shipments, skipping empty ones
+// with date_after, stops at today, and resumes without a gap, also for a shipment of the same
+// second as the last one listed.
+func TestShipmentDays(t *testing.T) {
+	clock := tobirasync.NewManualClock(time.Date(2026, 11, 28, 0, 30, 0, 0, time.UTC)) // 09:30 JST
+	r := newRig(t, openlogitest.Options{Now: clock.Now}, func(c *openlogi.Config) { c.Clock, c.ShipmentPageSize = clock, 2 })
+	ctx := context.Background()
+	submit := func(key string) {
+		t.Helper()
+		if err := r.client.Submit(ctx, connector.FulfillmentRequest{Key: key, Channel: "shop", Order: sampleOrder(key)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, k := range []string{"a", "b", "c", "d", "e", "f"} {
+		submit(k)
+	}
+	ship := func(k string) {
+		t.Helper()
+		if _, err := r.fake.Ship(k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ship("a")
+	ship("b")
+	clock.Advance(15 * time.Hour) // 00:30 JST the next day
+	ship("c")
+	clock.Advance(48 * time.Hour) // two days on; the day between has nothing
+	ship("e")
+	listAll := func(cur connector.Cursor) ([]string, connector.Cursor) {
+		t.Helper()
+		var ids []string
+		for range 20 {
+			p, err := r.client.ListShipments(ctx, cur)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range p.Shipments {
+				ids = append(ids, s.RequestKey)
+			}
+			cur = p.Next
+			if !p.More {
+				return ids, cur
+			}
+		}
+		t.Fatal("the listing did not end")
+		return nil, ""
+	}
+	ids, cur := listAll("")
+	if strings.Join(ids, "") != "abce" {
+		t.Fatalf("listed %v, want a b c e", ids)
+	}
+	// d ships in the same second as e, with a smaller ID; then f, later.
+	ship("d")
+	clock.Advance(time.Second)
+	ship("f")
+	ids, _ = listAll(cur)
+	if strings.Join(ids, "") != "df" {
+		t.Errorf("resumed with %v, want d f", ids)
+	}
+	if n := r.fake.Stats().Operations["GET /shipments/shipped"]; n == 0 {
+		t.Errorf("date_after was never used to skip days")
+	}
+}
