@@ -153,6 +153,7 @@ type Server struct {
 	faults      Faults
 	stats       Stats
 	seq         int
+	itemSeq     int
 	items       map[string]*Item // by code
 	shipments   []*shipment
 	created     map[string]int // identifier → shipments ever created under it
@@ -178,10 +179,15 @@ func New(opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{opts: opts, rnd: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x0be2)),
-		items: map[string]*Item{}, created: map[string]int{}, stats: Stats{Operations: map[string]int{}}}
+	s := newState(opts)
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	return s
+}
+
+// newState is a Server without its listener.
+func newState(opts Options) *Server {
+	return &Server{opts: opts, rnd: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x0be2)),
+		items: map[string]*Item{}, created: map[string]int{}, stats: Stats{Operations: map[string]int{}}}
 }
 
 // Close shuts the server down.
@@ -267,8 +273,8 @@ func (s *Server) AddItem(code, name string, quantity int) string {
 		it.Quantity = quantity
 		return it.ID
 	}
-	s.seq++
-	it := &Item{ID: fmt.Sprintf("%s-I%06d", s.opts.AccountID, s.seq), Code: code, Name: name, Quantity: quantity}
+	s.itemSeq++
+	it := &Item{ID: fmt.Sprintf("%s-I%06d", s.opts.AccountID, s.itemSeq), Code: code, Name: name, Quantity: quantity}
 	s.items[code] = it
 	return it.ID
 }
