@@ -53,3 +53,16 @@ func TestConformance(t *testing.T) {
 	t.Run("ShipmentSource", func(t *testing.T) { conformance.TestShipmentSource(t, shipmentHarness{}) })
 	t.Run("StockSource", func(t *testing.T) { conformance.TestStockSource(t, stockHarness{}) })
 }
+
+// requestingHarness runs the Fulfiller suite with modify and cancel requests after picking,
+// answered at once by the staff (the harness's Pick makes them refuse).
+type requestingHarness struct{ fulfillerHarness }
+
+func (requestingHarness) New(t testing.TB) (connector.Fulfiller, conformance.WarehouseSeeder) {
+	r := newRig(t, openlogitest.Options{}, func(c *openlogi.Config) { c.RequestAfterPicking = true })
+	return r, r
+}
+
+func TestConformanceRequestAfterPicking(t *testing.T) {
+	conformance.TestFulfiller(t, requestingHarness{})
+}

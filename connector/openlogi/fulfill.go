@@ -130,7 +130,7 @@ func (c *Client) alter(ctx context.Context, key, id string, s *wireShipment, wan
 				return connector.Answer{}, err
 			}
 		case atWork(s.Status):
-			if c.cfg.RefuseAfterPicking {
+			if !c.cfg.RequestAfterPicking {
 				return c.answer(key, connector.Answer{Reason: connector.RefusedPicked})
 			}
 			var out wireShipment
@@ -166,9 +166,7 @@ func (c *Client) Cancel(ctx context.Context, r connector.CancelRequest) (connect
 	s, err := c.get(ctx, id)
 	if errors.Is(err, connector.ErrNotFound) {
 		// Never created, or deleted: nothing will ship. A Submit arriving later must not create it.
-		c.mu.Lock()
-		c.cancelled[id] = true
-		c.mu.Unlock()
+		c.tombstone(id)
 		return c.answer(r.IdempotencyKey, connector.Answer{Accepted: true})
 	} else if err != nil {
 		return connector.Answer{}, err
@@ -210,12 +208,10 @@ func (c *Client) Cancel(ctx context.Context, r connector.CancelRequest) (connect
 		if err := c.call(ctx, http.MethodDelete, c.shipmentPath(id), nil, nil, nil); err != nil && !errors.Is(err, connector.ErrNotFound) {
 			return connector.Answer{}, err
 		}
-		c.mu.Lock()
-		c.cancelled[id] = true
-		c.mu.Unlock()
+		c.tombstone(id)
 		return c.answer(r.IdempotencyKey, connector.Answer{Accepted: true})
 	case atWork(s.Status):
-		if c.cfg.RefuseAfterPicking {
+		if !c.cfg.RequestAfterPicking {
 			return c.answer(r.IdempotencyKey, connector.Answer{Reason: connector.RefusedPicked})
 		}
 		var out wireShipment

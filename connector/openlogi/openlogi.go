@@ -31,17 +31,23 @@
 //     created the shipment: such a Submit returns connector.ErrOutcomeUnknown, and the next
 //     Submit of that key reads the shipment back by identifier (GET
 //     /shipments/{account_id}/{identifier}) before it posts anything, so it is never sent twice.
-//     PUT, modify and cancel are made safe to repeat the same way: each change's idempotency key
-//     and its answer are remembered (Config.Remember of them), and the shipment is read before
-//     any write.
+//     PUT, modify and cancel are made safe to repeat the same way: the shipment is read before
+//     any write, a change it already carries is accepted without a call, and each change's
+//     idempotency key and its answer are remembered (the last Config.Remember of them, in
+//     memory), so a late repeat never undoes a later change. A process that restarts while a
+//     modify request waits finds it by the shipment's status and does not send it again (one that
+//     restarts after the staff refused it asks once more).
 //   - Changes after work started. PUT is allowed while the shipment waits (backordered,
-//     allocating, waiting, suspended). From picking on, a change or a cancellation is a request
-//     the warehouse staff may refuse; the client sends it (POST …/modify or …/cancel), and while
-//     the shipment shows modify_request or cancel_request it answers with an error matching
-//     ErrPending (retryable: the engine asks again later with the same key). Once the staff
-//     decide, the same call answers accepted (the shipment carries the change, or is gone) or
-//     refused (connector.RefusedPicked, or connector.RefusedShipped once shipped). With
-//     Config.RefuseAfterPicking the client refuses at once instead and never causes fees.
+//     allocating, waiting, suspended). From picking on, OPENLOGI takes a change or a cancellation
+//     only as a request its staff may refuse, for a fee. By default the client refuses such a
+//     change at once (connector.RefusedPicked, or connector.RefusedShipped once shipped), so the
+//     host tells the merchant, who may ask OPENLOGI in person. With Config.RequestAfterPicking
+//     it sends the request (POST …/modify or …/cancel) instead; while the shipment shows
+//     modify_request or cancel_request it answers with an error matching ErrPending
+//     (retryable: the engine asks again later with the same key), and once the staff decide it
+//     answers accepted (the shipment carries the change, or is gone) or refused. The engine
+//     ends a channel's delivery run at a retryable error, so while a request waits for the
+//     staff the channel's later orders wait too: that is why it is not the default.
 //   - のし. OPENLOGI has no のし field: by default the のし instruction and the gift message go
 //     into the delivery note message (message, 500 characters), where the staff read them;
 //     Config.Noshi = NoshiRefuse refuses such orders (connector.ErrPermanent) instead.
@@ -153,9 +159,10 @@ type Config struct {
 	// Backorder lets OPENLOGI take a shipment whose stock is short (backorder_if_unavailable);
 	// without it such a shipment is refused (connector.ErrPermanent).
 	Backorder bool
-	// RefuseAfterPicking refuses changes and cancellations once the warehouse started work,
-	// instead of sending modify and cancel requests (which cost fees).
-	RefuseAfterPicking bool
+	// RequestAfterPicking sends modify and cancel requests (which cost fees and may be refused)
+	// once the warehouse started work, instead of refusing such changes at once; see the
+	// package doc for what it means to the engine while the staff decide.
+	RequestAfterPicking bool
 	// ShipmentPageSize is the most shipments one ListShipments page holds; default 100.
 	ShipmentPageSize int
 	// Since is where a listing from the empty cursor starts; default 7 days before now.
@@ -215,7 +222,7 @@ type Client struct {
 	answers   map[string]connector.Answer // change/cancel idempotency key → answer given
 	requested map[string]bool             // idempotency keys whose modify/cancel request was sent
 	order     []string                    // answers and requested keys, oldest first
-	cancelled map[string]bool             // identifiers cancelled before any Submit
+	cancelled map[string]bool             // identifiers cancelled: a later Submit has no effect
 	keyLocks  map[string]*keyLock
 }
 
@@ -337,9 +344,30 @@ func (c *Client) remember(key string, a *connector.Answer) {
 	} else {
 		c.requested[key] = true
 	}
+	c.trim()
+}
+
+// tombstone records that an identifier is cancelled, so that a Submit arriving later (a stale
+// replica, a retry racing the cancellation) does not create it again.
+func (c *Client) tombstone(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.cancelled[id] {
+		c.cancelled[id] = true
+		c.order = append(c.order, "\x00"+id)
+	}
+	c.trim()
+}
+
+// trim forgets the oldest answers and tombstones beyond Config.Remember. c.mu is held.
+func (c *Client) trim() {
 	for len(c.order) > c.cfg.Remember {
 		old := c.order[0]
 		c.order = c.order[1:]
+		if id, ok := strings.CutPrefix(old, "\x00"); ok {
+			delete(c.cancelled, id)
+			continue
+		}
 		delete(c.answers, old)
 		delete(c.requested, old)
 	}

@@ -47,7 +47,7 @@ func post(t *testing.T, r *rig, path, body string) (int, string) {
 // client makes in a whole story, and every answer of the fake, fits the file.
 func TestOpenlogiContract(t *testing.T) {
 	invalidOK.Store(t.Name(), true)
-	r := newRig(t, openlogitest.Options{}, nil)
+	r := newRig(t, openlogitest.Options{}, func(c *openlogi.Config) { c.RequestAfterPicking = true })
 	const valid = `{"identifier":"c-1","recipient":{"postcode":"150-0001","prefecture":"東京都","address1":"渋谷区神宮前1-2-3","name":"山田 太郎"},"items":[{"code":"TEA-01","quantity":1}],"delivery_time_slot":"14"}`
 	extra := strings.Replace(valid, `"delivery_time_slot"`, `"noshi":"御歳暮","delivery_time_slot"`, 1)
 	if status, body := post(t, r, "/shipments", extra); status != http.StatusUnprocessableEntity || !strings.Contains(body, "noshi") {
@@ -126,16 +126,17 @@ func TestOpenlogiContract(t *testing.T) {
 	}
 }
 
-// TestOpenlogiChangeAfterPicking: once the warehouse picks, the engine's change goes as a
-// modify request; while the staff have not decided, nothing is sent twice, and when they refuse
-// the host hears ChangeRefused and the parcel goes out as it was. With RefuseAfterPicking the
-// refusal comes at once, without a request.
+// TestOpenlogiChangeAfterPicking: once the warehouse picks, a change is refused at once and the
+// host hears ChangeRefused (picked), while the parcel goes out as it was. With
+// RequestAfterPicking the change goes as a modify request instead: while the staff have not
+// decided nothing is sent twice and the host hears nothing, and when they refuse, the host hears
+// ChangeRefused.
 func TestOpenlogiChangeAfterPicking(t *testing.T) {
 	for _, refuseAtOnce := range []bool{false, true} {
-		t.Run(fmt.Sprintf("RefuseAfterPicking=%v", refuseAtOnce), func(t *testing.T) {
+		t.Run(fmt.Sprintf("RequestAfterPicking=%v", !refuseAtOnce), func(t *testing.T) {
 			clock := tobirasync.NewManualClock(time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC))
 			r := newRig(t, openlogitest.Options{Now: clock.Now}, func(c *openlogi.Config) {
-				c.Clock, c.RefuseAfterPicking = clock, refuseAtOnce
+				c.Clock, c.RequestAfterPicking = clock, !refuseAtOnce
 			})
 			ch := &memory.Channel{Now: clock.Now}
 			var mu sync.Mutex
@@ -187,7 +188,7 @@ func TestOpenlogiChangeAfterPicking(t *testing.T) {
 					t.Errorf("%d modify requests in all, want 1", n)
 				}
 			} else if modifies != 0 {
-				t.Errorf("RefuseAfterPicking sent %d modify requests", modifies)
+				t.Errorf("without RequestAfterPicking the client sent %d modify requests", modifies)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -273,7 +274,7 @@ func TestOpenlogiOutcomeUnknown(t *testing.T) {
 // TestPendingCancel: a cancellation after picking is pending until the staff decide; accepted,
 // the shipment is gone and the answer is accepted.
 func TestPendingCancel(t *testing.T) {
-	r := newRig(t, openlogitest.Options{}, nil)
+	r := newRig(t, openlogitest.Options{}, func(c *openlogi.Config) { c.RequestAfterPicking = true })
 	ctx := context.Background()
 	if err := r.client.Submit(ctx, connector.FulfillmentRequest{Key: "k1", Channel: "shop", Order: sampleOrder("1")}); err != nil {
 		t.Fatal(err)
