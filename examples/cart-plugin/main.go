@@ -119,7 +119,7 @@ func start(ctx context.Context, dbPath string, clock *tobirasync.ManualClock, sh
 		case tobirasync.OrderChanged:
 			story("  OPENLOGI took the change of %s", ev.Key.OrderID)
 		case tobirasync.ChangeRefused:
-			story("  OPENLOGI refused the change of %s (%s)", ev.Key.OrderID, ev.Reason)
+			story("  OPENLOGI refused the change of %s (%s): the app tells the merchant", ev.Key.OrderID, ev.Reason)
 		}
 	})})
 	err = engine.PutMerchant(tobirasync.Merchant{ID: merchant,
@@ -226,11 +226,18 @@ func run(ctx context.Context, verbose bool) (summary, error) {
 	if err := a.tick(ctx, clock); err != nil {
 		return summary{}, err
 	}
-	story("OPENLOGI picks, packs and ships the first two orders:")
-	for i, id := range orders[:2] {
+	story("OPENLOGI starts picking the first two orders; the first buyer asks for another address, too late:")
+	for _, id := range orders[:2] {
 		if err := wh.Pick(identifier(id)); err != nil {
 			return summary{}, err
 		}
+	}
+	shop.ChangeAddress(orders[0], moved)
+	if err := a.tick(ctx, clock); err != nil {
+		return summary{}, err
+	}
+	story("OPENLOGI packs and ships them:")
+	for i, id := range orders[:2] {
 		if _, err := wh.Ship(identifier(id), fmt.Sprintf("4901-2345-%04d", i+1)); err != nil {
 			return summary{}, err
 		}
