@@ -88,6 +88,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -172,7 +173,8 @@ type Config struct {
 	// Remember is how many change and cancel idempotency keys the client remembers; default
 	// 10,000.
 	Remember int
-	// HTTP is the HTTP layer; nil makes one paced at RequestsPerMinute.
+	// HTTP is the HTTP layer; nil makes one paced at RequestsPerMinute. One the host builds
+	// should set Throttle: Throttled, so a 429 without Retry-After still carries a wait.
 	HTTP *httpclient.Client
 	// Logger receives debug records, redacted; nil logs nothing.
 	Logger *slog.Logger
@@ -427,18 +429,49 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 
 // statusOf returns the HTTP status and OPENLOGI error code of a failed call, if it had an answer.
 func statusOf(err error) (int, string) {
+	status, code, _ := failure(err)
+	return status, code
+}
+
+// failure returns the status, error code and the names of the fields a 422 found wrong (never
+// their messages, which may quote values).
+func failure(err error) (int, string, []string) {
 	var se *httpclient.StatusError
 	if !errors.As(err, &se) {
-		return 0, ""
+		return 0, "", nil
 	}
 	var body apiError
 	_ = json.Unmarshal(se.Body, &body)
-	return se.Status, body.Error
+	var fields []string
+	for k := range body.Errors {
+		if f := sanitizeField(k); f != "" && len(fields) < 10 {
+			fields = append(fields, f)
+		}
+	}
+	slices.Sort(fields)
+	return se.Status, body.Error, fields
+}
+
+// sanitizeField keeps a field path such as items.0.code.
+func sanitizeField(s string) string {
+	if len(s) > 60 {
+		return ""
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.') {
+			return ""
+		}
+	}
+	return s
 }
 
 func (c *Client) mapError(method, path string, err error) error {
 	where := method + " " + redactPath(path)
-	status, code := statusOf(err)
+	status, code, fields := failure(err)
+	if len(fields) > 0 {
+		code = sanitize(code) + " (" + strings.Join(fields, ", ") + ")"
+		return fmt.Errorf("openlogi: %s: %s: %w", where, code, err)
+	}
 	switch {
 	case status == http.StatusPaymentRequired:
 		return fmt.Errorf("openlogi: %s: payment required (%s): %w", where, code, connector.ErrUnauthorized)

@@ -469,3 +469,15 @@ func TestShipmentDays(t *testing.T) {
 		t.Errorf("date_after was never used to skip days")
 	}
 }
+
+// TestValidationFailed: a 422 names the fields OPENLOGI found wrong, not their values, and is
+// permanent.
+func TestValidationFailed(t *testing.T) {
+	r := newRig(t, openlogitest.Options{}, nil)
+	o := sampleOrder("1")
+	o.Lines[0].SKU = "NOT-AT-OPENLOGI"
+	err := r.client.Submit(context.Background(), connector.FulfillmentRequest{Key: "k1", Channel: "shop", Order: o})
+	if !errors.Is(err, connector.ErrPermanent) || !strings.Contains(err.Error(), "items.0.code") || strings.Contains(err.Error(), "神宮前") {
+		t.Errorf("an unknown item: %v; want a permanent error naming items.0.code", err)
+	}
+}
