@@ -154,6 +154,11 @@ func (c *Client) ListShipments(ctx context.Context, after connector.Cursor) (*co
 // ListStock reads the stock of every item Config.Items names, 100 items a request, as one
 // snapshot: OPENLOGI has no change feed, so every listing, from any cursor, is whole. AsOf is
 // the time before the first request, so a shipment it includes happened before AsOf.
+//
+// OnHand is OPENLOGI's available quantity plus what its open shipment requests from the engine
+// hold allocated (GET /shipments lists the requests not shipped yet): the engine reserves the
+// units of the orders it sent until they ship, so counting them out twice would undersell.
+// Requests made outside the engine stay counted out.
 func (c *Client) ListStock(ctx context.Context, _ connector.Cursor) (*connector.StockPage, error) {
 	ids, err := c.cfg.Items(ctx)
 	if err != nil {
@@ -161,6 +166,10 @@ func (c *Client) ListStock(ctx context.Context, _ connector.Cursor) (*connector.
 	}
 	asOf := c.clock.Now().UTC()
 	page := &connector.StockPage{Next: connector.Cursor("snapshot:" + asOf.Format(time.RFC3339Nano))}
+	if len(ids) == 0 {
+		return page, nil
+	}
+	var items []wireItemStock
 	for start := 0; start < len(ids); start += 100 {
 		batch := ids[start:min(start+100, len(ids))]
 		var out wireItems
@@ -168,16 +177,43 @@ func (c *Client) ListStock(ctx context.Context, _ connector.Cursor) (*connector.
 		if err := c.call(ctx, http.MethodGet, "/items", q, nil, &out); err != nil {
 			return nil, err
 		}
-		for _, it := range out.Items {
-			n, err := c.onHand(it)
-			if err != nil {
-				page.Rejects = append(page.Rejects, connector.Reject{ID: it.ID, Err: err})
+		items = append(items, out.Items...)
+	}
+	// Read after the stock: a request created in between is added back and was reserved by the
+	// engine before it was sent; one shipped in between is not added back, which undersells
+	// until the next snapshot and never oversells.
+	own := map[string]int{}
+	if !c.cfg.PhysicalStock {
+		var open wireShipments
+		if err := c.call(ctx, http.MethodGet, "/shipments", nil, nil, &open); err != nil {
+			return nil, err
+		}
+		for _, s := range open.Shipments {
+			if !allocated(s.Status) || !c.cfg.Owned(deref(s.Identifier)) {
 				continue
 			}
-			page.Levels = append(page.Levels, inventory.Level{SKU: it.Code, OnHand: n, AsOf: asOf})
+			for _, it := range s.Items {
+				if it.Quantity > 0 {
+					own[it.Code] += it.Quantity
+				}
+			}
 		}
 	}
+	for _, it := range items {
+		n, err := c.onHand(it)
+		if err != nil {
+			page.Rejects = append(page.Rejects, connector.Reject{ID: it.ID, Err: err})
+			continue
+		}
+		page.Levels = append(page.Levels, inventory.Level{SKU: it.Code, OnHand: max(n+own[it.Code], 0), AsOf: asOf})
+	}
 	return page, nil
+}
+
+// allocated reports whether a shipment in status s holds stock: every open status but
+// backordered (a suspended shipment keeps its allocation).
+func allocated(s string) bool {
+	return s != statusShipped && s != statusBackordered && s != ""
 }
 
 func (c *Client) onHand(it wireItemStock) (int, error) {
@@ -191,11 +227,8 @@ func (c *Client) onHand(it wireItemStock) (int, error) {
 	if c.cfg.PhysicalStock {
 		n = it.Stock.Quantity
 	}
-	switch {
-	case n == nil:
+	if n == nil {
 		return 0, invalid("item %s: stock quantity missing", it.ID)
-	case *n < 0:
-		return 0, nil // OPENLOGI may show a shortfall as negative; nothing is available
 	}
-	return *n, nil
+	return *n, nil // may be negative (a shortfall); ListStock clamps after adding back
 }

@@ -60,8 +60,9 @@
 //     serves the orders of one channel (Config.Channel); order_no carries the channel's order ID.
 //   - Stock. OPENLOGI has no change feed for stock, so every ListStock is a whole snapshot of the
 //     items Config.Items names, read 100 at a time, in one page. OnHand is OPENLOGI's available
-//     quantity (quantity less what is allocated to shipments), or the physical quantity with
-//     Config.PhysicalStock.
+//     quantity (quantity less what is allocated to shipment requests) plus what the engine's
+//     own open requests hold allocated, since the engine reserves those units itself until they
+//     ship; or the physical quantity with Config.PhysicalStock.
 //
 // # Stability
 //
@@ -143,8 +144,13 @@ type Config struct {
 	Channel string
 	// Items lists the OPENLOGI item IDs (商品ID, "TS001-I000001") whose stock ListStock reports.
 	Items func(ctx context.Context) ([]string, error)
-	// PhysicalStock reports stock.quantity instead of stock.available as OnHand.
+	// PhysicalStock reports stock.quantity as OnHand, instead of stock.available plus the
+	// engine's own allocations (see ListStock).
 	PhysicalStock bool
+	// Owned reports whether a shipment request, by its identifier, is one the engine sent and
+	// reserves stock for. The default recognizes the engine's request keys (sync.RequestKey,
+	// which begin "tb1-").
+	Owned func(identifier string) bool
 	// Carrier is the carrier every shipment asks for: shipment.Yamato, shipment.Sagawa, or "" to
 	// let OPENLOGI choose.
 	Carrier shipment.Carrier
@@ -265,6 +271,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = realClock{}
+	}
+	if cfg.Owned == nil {
+		cfg.Owned = func(id string) bool { return strings.HasPrefix(id, "tb1-") }
 	}
 	if cfg.Items == nil {
 		cfg.Items = func(context.Context) ([]string, error) { return nil, nil }

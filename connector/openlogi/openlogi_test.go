@@ -481,3 +481,48 @@ func TestValidationFailed(t *testing.T) {
 		t.Errorf("an unknown item: %v; want a permanent error naming items.0.code", err)
 	}
 }
+
+// TestStockAddsBackOwnRequests: OnHand is what OPENLOGI has available plus what the engine's own
+// open requests hold, since the engine reserves those itself; a request made elsewhere (in the
+// portal) stays counted out, and a shipped one is gone from the shelf.
+func TestStockAddsBackOwnRequests(t *testing.T) {
+	r := newRig(t, openlogitest.Options{}, nil)
+	ctx := context.Background()
+	r.fake.AddItem("TEA-01", "煎茶", 10)
+	own := tobirasync.RequestKey(tobirasync.OrderKey{Merchant: "m", Channel: "shop", OrderID: "1"}, "openlogi")
+	if err := r.client.Submit(ctx, connector.FulfillmentRequest{Key: own, Channel: "shop", Order: sampleOrder("1")}); err != nil {
+		t.Fatal(err)
+	}
+	manual := sampleOrder("portal")
+	manual.Lines = manual.Lines[:1]
+	manual.Lines[0].Quantity = 2
+	if err := r.client.Submit(ctx, connector.FulfillmentRequest{Key: "portal-1", Channel: "shop", Order: manual}); err != nil {
+		t.Fatal(err)
+	}
+	onHand := func() int {
+		t.Helper()
+		p, err := r.client.ListStock(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range p.Levels {
+			if l.SKU == "TEA-01" {
+				return l.OnHand
+			}
+		}
+		t.Fatal("TEA-01 not listed")
+		return 0
+	}
+	if it, _ := r.fake.Item("TEA-01"); it.Available() != 5 {
+		t.Fatalf("OPENLOGI shows %d available, want 10 - 3 - 2", it.Available())
+	}
+	if got := onHand(); got != 8 {
+		t.Errorf("OnHand %d, want 5 available + the engine's own 3", got)
+	}
+	if _, err := r.fake.Ship(openlogi.Identifier(own)); err != nil {
+		t.Fatal(err)
+	}
+	if got := onHand(); got != 5 {
+		t.Errorf("after the engine's request shipped OnHand is %d, want 7 on the shelf - 2 for the portal's", got)
+	}
+}

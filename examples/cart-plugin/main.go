@@ -219,6 +219,16 @@ func run(ctx context.Context, verbose bool) (summary, error) {
 	if err := a.tick(ctx, clock); err != nil {
 		return summary{}, err
 	}
+	// Shopify offers what OPENLOGI has not allocated to the orders: the engine's reservations and
+	// OPENLOGI's allocations of the same orders are not counted twice.
+	for _, sku := range skus {
+		n, _ := shop.Available(sku)
+		it, _ := wh.Item(sku)
+		story("  Shopify offers %d of %s; OPENLOGI holds %d, %d of them not yet allocated", n, sku, it.Quantity, it.Available())
+		if n != it.Available() {
+			return summary{}, fmt.Errorf("the shop offers %d of %s while OPENLOGI has %d unallocated", n, sku, it.Available())
+		}
+	}
 	story("The buyer of the fourth order moves house before OPENLOGI starts on it:")
 	moved := addr
 	moved.Address1 = "代官山2-2-2"
