@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -255,6 +254,3 @@ func walk(v any, schemas []*openapi3.Schema, path string, bad *[]string) {
 		}
 	}
 }
-
-// ErrViolations is matched by Check's error.
-var ErrViolations = errors.New("openapicheck: the fake answered outside the OpenAPI file")
