@@ -1056,12 +1056,13 @@ func (s *Server) renderItem(it *Item, stock bool) map[string]any {
 func (s *Server) listItems(r *http.Request, _ []string, _ []byte) answer {
 	q := r.URL.Query()
 	ids := q.Get("id")
+	// The document lists 400, not 422, among this endpoint's answers.
 	if ids == "" {
-		return invalid("id", "The id field is required.")
+		return errAnswer(http.StatusBadRequest, "api_exception", "The id parameter is required.")
 	}
 	list := strings.Split(ids, ",")
 	if len(list) > 100 {
-		return invalid("id", "The id may not have more than 100 items.")
+		return errAnswer(http.StatusBadRequest, "api_exception", "At most 100 ids may be given.")
 	}
 	out := []any{}
 	for _, id := range list {
