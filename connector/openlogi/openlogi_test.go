@@ -526,3 +526,66 @@ func TestStockAddsBackOwnRequests(t *testing.T) {
 		t.Errorf("after the engine's request shipped OnHand is %d, want 7 on the shelf - 2 for the portal's", got)
 	}
 }
+
+// TestReplicasSubmitOnce: two processes (two clients, no shared memory) submitting one key at
+// once create one shipment: OPENLOGI refuses the second identifier and the loser reads it back.
+func TestReplicasSubmitOnce(t *testing.T) {
+	r := newRig(t, openlogitest.Options{}, nil)
+	other, err := openlogi.New(openlogi.Config{BaseURL: r.fake.URL(), Token: r.fake.Token(), AccountID: r.fake.AccountID(),
+		Channel: "shop", RequestsPerMinute: 60000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := connector.FulfillmentRequest{Key: "k1", Channel: "shop", Order: sampleOrder("1")}
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		c := r.client
+		if i%2 == 1 {
+			c = other
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = c.Submit(context.Background(), req)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("submit %d: %v", i, err)
+		}
+	}
+	if n := len(r.fake.Shipments()); n != 1 {
+		t.Errorf("two replicas created %d shipments for one key, want 1", n)
+	}
+}
+
+// TestRememberIsBounded: the client remembers at most Config.Remember answers; a forgotten one
+// is answered again from the shipment.
+func TestRememberIsBounded(t *testing.T) {
+	r := newRig(t, openlogitest.Options{}, func(c *openlogi.Config) { c.Remember = 1 })
+	ctx := context.Background()
+	o := sampleOrder("1")
+	if err := r.client.Submit(ctx, connector.FulfillmentRequest{Key: "k1", Channel: "shop", Order: o}); err != nil {
+		t.Fatal(err)
+	}
+	o.ShipTo.Line1 = "神宮前5-5-5"
+	change := func(key string) {
+		t.Helper()
+		if a, err := r.client.Change(ctx, connector.ChangeRequest{Key: "k1", IdempotencyKey: key, Order: o}); err != nil || !a.Accepted {
+			t.Fatalf("change %s: %+v, %v", key, a, err)
+		}
+	}
+	change("c1")
+	puts := r.fake.Stats().Operations["PUT /shipments/{account_id}/{identifier}"]
+	change("c1") // remembered: no call at all
+	if got := r.fake.Stats().Operations["GET /shipments/{account_id}/{identifier}"]; got != 1 {
+		t.Errorf("%d reads, want 1: the first change's, and none for its repeat", got)
+	}
+	change("c2") // evicts c1
+	change("c1") // forgotten: read again, already carried, no PUT
+	if got := r.fake.Stats().Operations["PUT /shipments/{account_id}/{identifier}"]; got != puts {
+		t.Errorf("%d PUTs after the first change, want none: the shipment already carries it", got-puts)
+	}
+}
