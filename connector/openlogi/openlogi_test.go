@@ -585,6 +585,9 @@ func TestRememberIsBounded(t *testing.T) {
 	}
 	change("c2") // evicts c1
 	change("c1") // forgotten: read again, already carried, no PUT
+	if got := r.fake.Stats().Operations["GET /shipments/{account_id}/{identifier}"]; got != 3 {
+		t.Errorf("%d reads, want 3: c1 was forgotten when c2 came and is read again", got)
+	}
 	if got := r.fake.Stats().Operations["PUT /shipments/{account_id}/{identifier}"]; got != puts {
 		t.Errorf("%d PUTs after the first change, want none: the shipment already carries it", got-puts)
 	}
