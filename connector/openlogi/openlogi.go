@@ -9,8 +9,9 @@
 //   - connector.Fulfiller: Submit creates a shipment request (POST /shipments) whose identifier
 //     is derived from the request key (Identifier), with the delivery date and time slot
 //     (delivery_date, delivery_time_slot AM/12/14/16/18/19), the carrier, cash on delivery, gift
-//     wrapping and のし; Change and Cancel read the shipment's status first and then update it
-//     (PUT) before the warehouse starts work, or send a modify / cancel request once it has.
+//     wrapping and のし; Change and Cancel read the shipment's status first, then update (PUT)
+//     or delete it while the warehouse has not started, and refuse once it has (or send a
+//     modify / cancel request, with Config.RequestAfterPicking).
 //   - connector.ShipmentSource: ListShipments walks the shipped lists day by day
 //     (GET /shipments/shipped/{year}/{month}/{day}, Japan time) with their tracking_codes.
 //   - connector.StockSource: ListStock reads the available quantity of the account's items
@@ -73,7 +74,7 @@
 // Methods return errors matching connector.ErrUnauthorized (401, 403: a bad or deleted token,
 // 402 payment required), connector.ErrPermanent (400, 422, an order OPENLOGI cannot take),
 // connector.ErrNotFound (changing a request never submitted), connector.ErrTemporary (5xx of a
-// read, broken connections), connector.ErrOutcomeUnknown (a POST, PUT or cancel answered 5xx
+// read, broken connections), connector.ErrOutcomeUnknown (a POST, PUT or DELETE answered 5xx
 // or not at all), ErrPending (a modify or cancel request the warehouse has not decided yet,
 // also matching connector.ErrTemporary) and *connector.RateLimitError (429). No error or log
 // line contains the token, names, addresses, phone numbers or e-mail addresses.
