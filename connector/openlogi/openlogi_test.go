@@ -592,3 +592,46 @@ func TestRememberIsBounded(t *testing.T) {
 		t.Errorf("%d PUTs after the first change, want none: the shipment already carries it", got-puts)
 	}
 }
+
+// TestLostChangeAndCancel: a PUT or DELETE whose answer was lost is connector.ErrOutcomeUnknown;
+// repeated with its key, the client reads the shipment and answers from it without writing again.
+func TestLostChangeAndCancel(t *testing.T) {
+	r := newRig(t, openlogitest.Options{}, nil)
+	ctx := context.Background()
+	o := sampleOrder("1")
+	if err := r.client.Submit(ctx, connector.FulfillmentRequest{Key: "k1", Channel: "shop", Order: o}); err != nil {
+		t.Fatal(err)
+	}
+	o.ShipTo.Line1 = "神宮前8-8-8"
+	ch := connector.ChangeRequest{Key: "k1", IdempotencyKey: "k1/change/0", Order: o}
+	r.fake.StallNext()
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	_, err := r.client.Change(short, ch)
+	cancel()
+	if !errors.Is(err, connector.ErrOutcomeUnknown) {
+		t.Fatalf("a PUT whose answer was lost: %v, want ErrOutcomeUnknown", err)
+	}
+	if a, err := r.client.Change(ctx, ch); err != nil || !a.Accepted {
+		t.Fatalf("repeating the change: %+v, %v", a, err)
+	}
+	if n := r.fake.Stats().Operations["PUT /shipments/{account_id}/{identifier}"]; n != 1 {
+		t.Errorf("%d PUTs, want 1: the repeat finds the change landed", n)
+	}
+	cx := connector.CancelRequest{Key: "k1", IdempotencyKey: "k1/cancel/1"}
+	r.fake.FailNext(http.StatusGatewayTimeout)
+	if _, err := r.client.Cancel(ctx, cx); !errors.Is(err, connector.ErrOutcomeUnknown) {
+		t.Fatalf("a DELETE answered 504: %v, want ErrOutcomeUnknown", err)
+	}
+	if a, err := r.client.Cancel(ctx, cx); err != nil || !a.Accepted {
+		t.Fatalf("repeating the cancellation: %+v, %v", a, err)
+	}
+	if n := r.fake.Stats().Operations["DELETE /shipments/{account_id}/{identifier}"]; n != 1 {
+		t.Errorf("%d DELETEs, want 1", n)
+	}
+	if err := r.client.Submit(ctx, connector.FulfillmentRequest{Key: "k1", Channel: "shop", Order: o}); err != nil {
+		t.Fatal(err)
+	}
+	if sh, _ := r.fake.Shipment("k1"); !sh.Deleted || len(r.fake.Shipments()) != 1 {
+		t.Errorf("a Submit after the cancellation created a live shipment")
+	}
+}
