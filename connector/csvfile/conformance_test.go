@@ -80,7 +80,9 @@ func (r *rig) shipNew(ctx context.Context) (string, error) {
 	return r.partner.Ship(key)
 }
 
-func (r *rig) SetOnHand(_ context.Context, sku string, n int) error { return r.partner.SetOnHand(sku, n) }
+func (r *rig) SetOnHand(_ context.Context, sku string, n int) error {
+	return r.partner.SetOnHand(sku, n)
+}
 
 type shipper struct{ *rig }
 

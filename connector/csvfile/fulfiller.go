@@ -47,9 +47,15 @@ type lineRef struct {
 	SKU string `json:"sku"`
 }
 
-func (c *Connector) submitPath(key string) string { return filepath.Join(c.reqDir, "new-"+digest(key)+".json") }
-func (c *Connector) tombPath(key string) string   { return filepath.Join(c.reqDir, "tomb-"+digest(key)+".json") }
-func (c *Connector) answerPath(id string) string  { return filepath.Join(c.reqDir, "ins-"+digest(id)+".json") }
+func (c *Connector) submitPath(key string) string {
+	return filepath.Join(c.reqDir, "new-"+digest(key)+".json")
+}
+func (c *Connector) tombPath(key string) string {
+	return filepath.Join(c.reqDir, "tomb-"+digest(key)+".json")
+}
+func (c *Connector) answerPath(id string) string {
+	return filepath.Join(c.reqDir, "ins-"+digest(id)+".json")
+}
 
 // submitted returns the marker of the request written under key.
 func (c *Connector) submitted(key string) (marker, bool, error) {
