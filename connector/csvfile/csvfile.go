@@ -163,12 +163,11 @@ func digest(s string) string {
 	return hex.EncodeToString(h[:16])
 }
 
-// fsErr classifies a file system failure: a full disk or a share that went away may pass, so it
-// is temporary; the error names the path, never a file's content.
+// fsErr wraps a file system failure. It is temporary whatever its cause: a full disk, a share
+// that went away or a permission the host got wrong is no fault of the order or the file at hand,
+// so nothing is quarantined for it and the engine tries again once the host has fixed it. The
+// error names the path, never a file's content.
 func fsErr(op string, err error) error {
-	if errors.Is(err, fs.ErrPermission) {
-		return fmt.Errorf("csvfile: %s: %w: %w", op, connector.ErrPermanent, err)
-	}
 	return fmt.Errorf("csvfile: %s: %w: %w", op, connector.ErrTemporary, err)
 }
 
