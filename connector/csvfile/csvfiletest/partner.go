@@ -177,16 +177,20 @@ func (p *Partner) apply(recs []map[string]string) [][]string {
 	return answers
 }
 
-func lines(rows []map[string]string) []order.Line {
-	var ls []order.Line
+// lines reads the rows' lines; ok is false when a 数量 is not a positive whole number, which a
+// WMS import refuses.
+func lines(rows []map[string]string) (ls []order.Line, ok bool) {
 	for _, r := range rows {
 		if r["商品コード"] == "" {
 			continue
 		}
-		q, _ := strconv.Atoi(r["数量"])
+		q, err := strconv.Atoi(r["数量"])
+		if err != nil || q <= 0 {
+			return nil, false
+		}
 		ls = append(ls, order.Line{ID: r["明細番号"], SKU: r["商品コード"], Name: r["商品名"], Quantity: q})
 	}
-	return ls
+	return ls, true
 }
 
 func address(r map[string]string) order.Address {
@@ -210,6 +214,10 @@ func (p *Partner) instruction(rows []map[string]string) []string {
 		}
 		return []string{key, st, instr, res, reason}
 	}
+	ls, valid := lines(rows)
+	if !valid {
+		return answer(false, "invalid 数量")
+	}
 	switch first["指示区分"] {
 	case csvfile.KindNew:
 		if req != nil {
@@ -220,7 +228,7 @@ func (p *Partner) instruction(rows []map[string]string) []string {
 			return nil
 		}
 		req = &Request{Key: key, Merchant: first["荷主コード"], Channel: first["店舗コード"], OrderNumber: first["受注番号"],
-			State: Received, ShipTo: address(first), Lines: lines(rows), Slot: first["配達時間帯"], Copies: 1}
+			State: Received, ShipTo: address(first), Lines: ls, Slot: first["配達時間帯"], Copies: 1}
 		p.reqs[key] = req
 		p.keys = append(p.keys, key)
 		return nil
@@ -231,11 +239,11 @@ func (p *Partner) instruction(rows []map[string]string) []string {
 		case req.State != Received:
 			return answer(false, string(req.State))
 		}
-		req.ShipTo, req.Lines, req.Slot = address(first), lines(rows), first["配達時間帯"]
+		req.ShipTo, req.Lines, req.Slot = address(first), ls, first["配達時間帯"]
 		req.Changes++
 		return answer(true, "")
 	case csvfile.KindCancel:
-		cut := lines(rows)
+		cut := ls
 		switch {
 		case req == nil && len(cut) == 0:
 			p.tombs[key] = true
