@@ -33,8 +33,8 @@ type inbox struct {
 	state  string
 
 	mu      gosync.Mutex
-	entries []entry        // the manifest without duplicates, in arrival order
-	byHash  map[string]int // content hash -> index in entries
+	entries []entry           // the manifest without repeats, in arrival order
+	last    map[string]string // file name -> content hash of its latest entry
 	read    int64          // bytes of the manifest already read
 	seen    map[string]seenFile
 	tables  map[string]*table // decoded journal copies (immutable), by hash
@@ -65,8 +65,8 @@ func (b *inbox) manifest() string { return filepath.Join(b.state, b.kind+".manif
 // refresh reads the manifest lines appended since the last read, by this process or another.
 // Called with b.mu held.
 func (b *inbox) refresh() error {
-	if b.byHash == nil {
-		b.byHash = map[string]int{}
+	if b.last == nil {
+		b.last = map[string]string{}
 		b.seen = map[string]seenFile{}
 		b.tables = map[string]*table{}
 		b.keys = map[string]map[string]string{}
@@ -95,10 +95,10 @@ func (b *inbox) refresh() error {
 		if !ok {
 			continue // a line torn by a crash mid-append; its file is taken in again
 		}
-		if _, dup := b.byHash[e.Hash]; dup {
-			continue
+		if b.last[e.Name] == e.Hash {
+			continue // the same file again: taken in twice after a crash, or by two processes
 		}
-		b.byHash[e.Hash] = len(b.entries)
+		b.last[e.Name] = e.Hash
 		b.entries = append(b.entries, e)
 	}
 	b.read += int64(end + 1)
@@ -170,10 +170,13 @@ func (b *inbox) adopt(ctx context.Context) error {
 
 // take copies one file into the journal and appends it to the manifest, then removes it from the
 // partner's directory. Each step can be repeated after a crash: the copy is named by its content,
-// and the manifest keeps the first line of a content.
+// and a file whose name and content are those of the latest file taken in under that name is the
+// same file again (delivered twice, or taken in before a crash removed it), not a new one. The
+// same content under another name, or back under a name after different content, is new: a
+// stock file saying 5, then 3, then 5 again is three reports.
 func (b *inbox) take(name string, info fs.FileInfo) error {
 	src := filepath.Join(b.dir, name)
-	e := entry{Name: name, ModTime: info.ModTime().UTC()}
+	e := entry{Name: cleanName(name), ModTime: info.ModTime().UTC()}
 	var data []byte
 	if info.Size() > b.c.cfg.MaxFileSize {
 		e.Big = true
@@ -187,7 +190,7 @@ func (b *inbox) take(name string, info fs.FileInfo) error {
 		}
 		e.Hash = digest(string(data))
 	}
-	if _, dup := b.byHash[e.Hash]; !dup {
+	if b.last[e.Name] != e.Hash {
 		if !e.Big {
 			if err := writeAtomic(b.journal(), e.Hash+".csv", data, false); err != nil {
 				return fsErr("copying a "+b.kind+" file", err)
@@ -206,6 +209,11 @@ func (b *inbox) take(name string, info fs.FileInfo) error {
 		return fsErr("removing a "+b.kind+" file taken in", err)
 	}
 	return nil
+}
+
+// cleanName is a file name as the manifest keeps it: one line, valid UTF-8.
+func cleanName(name string) string {
+	return strings.ToValidUTF8(strings.NewReplacer("\n", " ", "\r", " ").Replace(name), "\ufffd")
 }
 
 func readCapped(path string, limit int64) ([]byte, error) {
@@ -227,12 +235,11 @@ func readCapped(path string, limit int64) ([]byte, error) {
 // appendEntry appends one line to the manifest and syncs it, then reads it back with whatever
 // other processes appended meanwhile.
 func (b *inbox) appendEntry(e entry) error {
-	name := strings.NewReplacer("\n", " ", "\r", " ").Replace(e.Name)
 	big := "0"
 	if e.Big {
 		big = "1"
 	}
-	line := fmt.Sprintf("%s\t%d\t%s\t%s\n", e.Hash, e.ModTime.UnixNano(), big, name)
+	line := fmt.Sprintf("%s\t%d\t%s\t%s\n", e.Hash, e.ModTime.UnixNano(), big, e.Name)
 	f, err := os.OpenFile(b.manifest(), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o640)
 	if err != nil {
 		return fsErr("appending to the "+b.kind+" manifest", err)
