@@ -35,7 +35,7 @@ type inbox struct {
 	mu      gosync.Mutex
 	entries []entry           // the manifest without repeats, in arrival order
 	last    map[string]string // file name -> content hash of its latest entry
-	read    int64          // bytes of the manifest already read
+	read    int64             // bytes of the manifest already read
 	seen    map[string]seenFile
 	tables  map[string]*table // decoded journal copies (immutable), by hash
 	cached  []string          // hashes in tables, oldest first
