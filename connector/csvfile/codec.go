@@ -128,9 +128,6 @@ func (r row) get(f Field) string {
 	return strings.TrimSpace(r.fields[i])
 }
 
-// has reports whether the file has a column for f.
-func (r row) has(f Field) bool { _, ok := r.cols[f]; return ok }
-
 // table is a decoded file.
 type table struct {
 	rows []row

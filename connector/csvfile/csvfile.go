@@ -54,6 +54,17 @@ type Config struct {
 	// Logger receives what the connector does; nil logs nothing. It never logs addresses, names or
 	// phone numbers.
 	Logger *slog.Logger
+	// OnRefusal, when set, hears of every 変更 or 取消 the partner answered NG in a status file
+	// after the connector had accepted it (see the package documentation): the host tells the
+	// merchant, as for a refusal the engine reports. It is called while listing shipments, at least
+	// once per answer (again after a restart), and must not block.
+	OnRefusal func(Refusal)
+}
+
+// Refusal is a partner's late NG to an instruction: which request, which instruction (the change's
+// or cancellation's idempotency key) and the partner's reason.
+type Refusal struct {
+	Key, InstructionID, Reason string
 }
 
 // Validate reports what is wrong with the configuration.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/connector/csvfile"
+	"github.com/tobira-commerce/tobira/connector/csvfile/csvfiletest"
 	"github.com/tobira-commerce/tobira/order"
 )
 
@@ -428,5 +429,46 @@ func TestConfigValidate(t *testing.T) {
 	}
 	if err := (csvfile.Config{Dir: "x"}).Validate(); err != nil {
 		t.Errorf("the minimal config: %v", err)
+	}
+}
+
+// A change accepted while the partner was already picking (its status file not yet arrived) is
+// refused by the partner later; the host hears of it through OnRefusal.
+func TestLateRefusalReachesTheHost(t *testing.T) {
+	dir := t.TempDir()
+	var heard []csvfile.Refusal
+	c, err := csvfile.New(csvfile.Config{Dir: dir, OnRefusal: func(r csvfile.Refusal) { heard = append(heard, r) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := csvfiletest.New(dir, csvfile.ShiftJIS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	req := submit(t, c, "k1")
+	if err := p.Receive(); err != nil {
+		t.Fatal(err)
+	}
+	o := req.Order
+	o.ShipTo.Line1 = "神宮前9-9-9"
+	a, err := c.Change(ctx, connector.ChangeRequest{Key: "k1", IdempotencyKey: "k1/change/1", Order: o})
+	if err != nil || !a.Accepted {
+		t.Fatalf("the change: %+v, %v; want accepted (nothing reported yet)", a, err)
+	}
+	if err := p.Pick("k1"); err != nil { // picking began before the partner read the change
+		t.Fatal(err)
+	}
+	if err := p.Receive(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListShipments(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	if len(heard) != 1 || heard[0].Key != "k1" || heard[0].InstructionID != "k1/change/1" {
+		t.Errorf("OnRefusal heard %+v, want the partner's NG to k1/change/1", heard)
+	}
+	if _, err := c.ListShipments(ctx, ""); err != nil || len(heard) != 1 {
+		t.Errorf("a second listing told the host again (%d times, %v)", len(heard), err)
 	}
 }

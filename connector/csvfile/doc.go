@@ -117,9 +117,9 @@
 // cancellation of a key never written is accepted without a file, and a later Submit of that key
 // writes nothing. The partner agrees to apply a 変更 or 取消 received before it starts picking
 // and to report picking promptly; a change written in the moment between the partner starting
-// to pick and the status file arriving is accepted here and may be refused there: the partner's
-// 結果 NG row for it is logged at warning level, the connector interfaces having no way to
-// withdraw an answer.
+// to pick and the status file arriving is accepted here and may be refused there. The
+// connector interfaces have no way to withdraw an answer, so the partner's 結果 NG row for it is
+// logged at warning level and handed to Config.OnRefusal, for the host to tell the merchant.
 //
 // # Limits
 //

@@ -24,6 +24,9 @@ func (c *Connector) ListShipments(ctx context.Context, after connector.Cursor) (
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := c.scanStatus(ctx); err != nil {
+		return nil, err
+	}
 	b := c.shipments
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -326,17 +329,34 @@ func (c *Connector) partnerState(ctx context.Context, key string) (string, error
 	if err != nil || shipped != stateNone {
 		return shipped, err
 	}
-	return c.status.mentions(ctx, key, func(r row) string {
-		st := statusWords[strings.ToLower(narrow(r.get(FieldStatus)))]
-		if st == stateNone {
-			return stateNone
-		}
-		if r.get(FieldInstructionID) != "" && strings.EqualFold(narrow(r.get(FieldResult)), "NG") {
-			c.log.Warn("csvfile: the partner refused an instruction", "key", r.get(FieldKey),
-				"instruction", r.get(FieldInstructionID))
-		}
-		return st
-	})
+	return c.status.mentions(ctx, key, c.statusOf)
+}
+
+// statusOf reads a status row: the state it reports, and the refusal it carries, if any.
+func (c *Connector) statusOf(r row) string {
+	if id := r.get(FieldInstructionID); id != "" && strings.EqualFold(narrow(r.get(FieldResult)), "NG") {
+		c.refused(Refusal{Key: r.get(FieldKey), InstructionID: id, Reason: r.get(FieldReason)})
+	}
+	return statusWords[strings.ToLower(narrow(r.get(FieldStatus)))]
+}
+
+// refused tells the host of a partner's NG to an instruction the connector accepted.
+func (c *Connector) refused(rf Refusal) {
+	var m marker
+	if ok, err := readJSON(c.answerPath(rf.InstructionID), &m); err != nil || !ok || !m.Accepted || m.Key != rf.Key {
+		return // not an instruction this connector accepted
+	}
+	c.log.Warn("csvfile: the partner refused an instruction the connector had accepted",
+		"key", rf.Key, "instruction", rf.InstructionID, "kind", m.Kind)
+	if c.cfg.OnRefusal != nil {
+		c.cfg.OnRefusal(rf)
+	}
+}
+
+// scanStatus takes in new status files and reads them, so their refusals reach OnRefusal.
+func (c *Connector) scanStatus(ctx context.Context) error {
+	_, err := c.status.mentions(ctx, "", c.statusOf)
+	return err
 }
 
 // mentions takes in new files and returns the last state stateOf gives a row naming key.
