@@ -472,3 +472,49 @@ func TestLateRefusalReachesTheHost(t *testing.T) {
 		t.Errorf("a second listing told the host again (%d times, %v)", len(heard), err)
 	}
 }
+
+// A change decided (accepted) before a crash kept its file from being written stays accepted on
+// the retry, and its file is written, even if the partner reported picking in between: the
+// answer to one idempotency key never changes.
+func TestChangeDecidedBeforeACrash(t *testing.T) {
+	r := newRig(t, csvfile.ShiftJIS)
+	ctx := context.Background()
+	req := submit(t, r.conn, "k1")
+	if err := r.partner.Receive(); err != nil {
+		t.Fatal(err)
+	}
+	orders := filepath.Join(r.dir, "orders")
+	if err := os.Remove(orders); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(orders, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o := req.Order
+	o.ShipTo.Line1 = "神宮前2-2-2"
+	ch := connector.ChangeRequest{Key: "k1", IdempotencyKey: "k1/change/1", Order: o}
+	if _, err := r.conn.Change(ctx, ch); !errors.Is(err, connector.ErrTemporary) {
+		t.Fatalf("the change with the orders directory gone: %v, want ErrTemporary", err)
+	}
+	if err := os.Remove(orders); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(orders, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.partner.Pick("k1"); err != nil {
+		t.Fatal(err)
+	}
+	a, err := r.conn.Change(ctx, ch)
+	if err != nil || !a.Accepted {
+		t.Fatalf("the retried change: %+v, %v; want accepted, as decided", a, err)
+	}
+	if n := len(orderFiles(t, r.dir)); n != 1 {
+		t.Errorf("%d order files after the retry, want the change's", n)
+	}
+	// A new change now is refused: the partner is picking.
+	ch2 := connector.ChangeRequest{Key: "k1", IdempotencyKey: "k1/change/2", Order: req.Order}
+	if a, err := r.conn.Change(ctx, ch2); err != nil || a.Accepted || a.Reason != connector.RefusedPicked {
+		t.Errorf("a new change while picking: %+v, %v; want refused, picked", a, err)
+	}
+}

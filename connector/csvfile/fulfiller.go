@@ -200,9 +200,11 @@ func (c *Connector) Change(ctx context.Context, r connector.ChangeRequest) (conn
 	defer c.mu.Unlock()
 	path := c.answerPath(r.IdempotencyKey)
 	var have marker
-	if ok, err := readJSON(path, &have); err != nil {
+	// pending: a change accepted before a crash, its file perhaps not written; it stays accepted.
+	pending, err := readJSON(path, &have)
+	if err != nil {
 		return connector.Answer{}, fsErr("reading an answer", err)
-	} else if ok && have.Written {
+	} else if pending && have.Written {
 		return connector.Answer{Accepted: have.Accepted, Reason: have.Reason}, nil
 	}
 	sub, ok, err := c.submitted(r.Key)
@@ -215,7 +217,7 @@ func (c *Connector) Change(ctx context.Context, r connector.ChangeRequest) (conn
 	m := marker{Kind: KindChange, Key: r.Key, InstructionID: r.IdempotencyKey}
 	if reason, err := c.refusal(ctx, r.Key); err != nil {
 		return connector.Answer{}, err
-	} else if reason != "" {
+	} else if reason != "" && !pending {
 		m.Reason = reason
 		return c.answer(path, m)
 	}
@@ -247,9 +249,11 @@ func (c *Connector) Cancel(ctx context.Context, r connector.CancelRequest) (conn
 	defer c.mu.Unlock()
 	path := c.answerPath(r.IdempotencyKey)
 	var have marker
-	if ok, err := readJSON(path, &have); err != nil {
+	// pending: a cancellation accepted before a crash, its file perhaps not written.
+	pending, err := readJSON(path, &have)
+	if err != nil {
 		return connector.Answer{}, fsErr("reading an answer", err)
-	} else if ok && have.Written {
+	} else if pending && have.Written {
 		return connector.Answer{Accepted: have.Accepted, Reason: have.Reason}, nil
 	}
 	m := marker{Kind: KindCancel, Key: r.Key, InstructionID: r.IdempotencyKey}
@@ -266,6 +270,8 @@ func (c *Connector) Cancel(ctx context.Context, r connector.CancelRequest) (conn
 	switch {
 	case err != nil:
 		return connector.Answer{}, fsErr("reading what was written", err)
+	case pending:
+		// Decided before a crash: finish writing it below, whatever was reported since.
 	case cancelled:
 		m.Accepted = true
 		if r.Lines != nil {
@@ -284,7 +290,7 @@ func (c *Connector) Cancel(ctx context.Context, r connector.CancelRequest) (conn
 	}
 	if reason, err := c.refusal(ctx, r.Key); err != nil {
 		return connector.Answer{}, err
-	} else if reason != "" {
+	} else if reason != "" && !pending {
 		m.Reason = reason
 		return c.answer(path, m)
 	}
