@@ -54,7 +54,7 @@ func FuzzShipmentFile(f *testing.F) {
 			if end <= i || end > len(tb.rows) {
 				t.Fatalf("groupEnd(%d) = %d of %d rows", i, end, len(tb.rows))
 			}
-			s, bad, err := c.shipmentOf(e, tb.rows[i:end])
+			s, bad, err := c.shipmentOf(e, tb.rows[i:end], c.submitted)
 			if err == nil {
 				if verr := s.Validate(); verr != nil {
 					t.Fatalf("a shipment does not validate: %v", verr)

@@ -38,6 +38,7 @@ func (c *Connector) ListShipments(ctx context.Context, after connector.Cursor) (
 		return nil, err
 	}
 	page := &connector.ShipmentPage{}
+	submitted := c.submittedMemo()
 	n := 0
 	for ; pos.file < len(b.entries); pos = (position{pos.file + 1, 0}) {
 		e := b.entries[pos.file]
@@ -66,7 +67,7 @@ func (c *Connector) ListShipments(ctx context.Context, after connector.Cursor) (
 				return page, nil
 			}
 			end := groupEnd(t.rows, pos.rec)
-			s, bad, err := c.shipmentOf(e, t.rows[pos.rec:end])
+			s, bad, err := c.shipmentOf(e, t.rows[pos.rec:end], submitted)
 			if err != nil {
 				page.Rejects = append(page.Rejects, b.rejectOf(e, bad, err))
 			} else {
@@ -95,7 +96,7 @@ func groupEnd(rows []row, i int) int {
 }
 
 // shipmentOf builds one shipment from its rows; on failure it returns the row at fault.
-func (c *Connector) shipmentOf(e entry, rows []row) (shipment.Shipment, row, error) {
+func (c *Connector) shipmentOf(e entry, rows []row, submitted func(string) (marker, bool, error)) (shipment.Shipment, row, error) {
 	b := c.shipments
 	first := rows[0]
 	if first.Err != nil {
@@ -105,7 +106,7 @@ func (c *Connector) shipmentOf(e entry, rows []row) (shipment.Shipment, row, err
 	if key == "" {
 		return shipment.Shipment{}, first, b.colErr(FieldKey, "is empty")
 	}
-	sub, ok, err := c.submitted(key)
+	sub, ok, err := submitted(key)
 	if err != nil {
 		return shipment.Shipment{}, first, errors.New("the record of the request cannot be read")
 	}
@@ -177,6 +178,27 @@ func (c *Connector) shipmentOf(e entry, rows []row) (shipment.Shipment, row, err
 		return shipment.Shipment{}, first, err
 	}
 	return s, row{}, nil
+}
+
+// submittedMemo reads the records of requests for one listing, each once: a file often holds
+// many rows of a few requests.
+func (c *Connector) submittedMemo() func(string) (marker, bool, error) {
+	type found struct {
+		m  marker
+		ok bool
+	}
+	memo := map[string]found{}
+	return func(key string) (marker, bool, error) {
+		if f, ok := memo[key]; ok {
+			return f.m, f.ok, nil
+		}
+		m, ok, err := c.submitted(key)
+		if err != nil {
+			return marker{}, false, err
+		}
+		memo[key] = found{m, ok}
+		return m, ok, nil
+	}
 }
 
 func lineFor(ls []lineRef, sku string) string {
