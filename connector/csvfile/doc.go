@@ -39,8 +39,8 @@
 //     お届け先市区町村, お届け先住所1, お届け先住所2, お届け先電話番号, 配達指定日, 配達時間帯,
 //     代引金額, ギフト包装, のし, ギフトメッセージ, 明細番号, 商品コード, 商品名, 数量, 単価, 備考.
 //     A flat file whose rows carry the instruction's own fields, as the 出荷指示取込 layout of the
-//     W3 mimosa WMS lists them (manual.w3-wms.com: 受注番号, 出荷予定日, 配送業者, 配達指定時間帯
-//     コード, 依頼主 …) and as STOCKCREW's 出荷指示 CSV import takes them (a template with a
+//     W3 mimosa WMS lists them (manual.w3-wms.com: 受注番号, 出荷予定日, 配送業者,
+//     配達指定時間帯コード, 依頼主 …) and as STOCKCREW's 出荷指示 CSV import takes them (a template with a
 //     header row, knowledge.stockcrew.co.jp), one row per line here. The address columns follow
 //     Yamato's B2クラウド and Sagawa's e飛伝 imports (お届け先郵便番号, お届け先住所, お届け先名,
 //     お届け先電話番号), which are Shift_JIS with CRLF and a header row (aiship's "CSVレイアウト
@@ -89,13 +89,15 @@
 // A partner's file is taken in by copying it into the state directory (named by the hash of its
 // content) and appending it to a manifest; only then is it removed from the partner's directory
 // (Config.KeepInbox leaves it there). The manifest fixes the order files arrived in, whatever
-// their names, and skips content already taken in, so a file delivered twice is read once. A
+// their names. A file with the name and the content of the latest file taken in under that name
+// is the same file delivered again, and is read once; the same content under another name, or
+// back under a name after other content, is a new report (stock 5, then 3, then 5 again). A
 // cursor is a position in the manifest: a file and a record in it. The mark that a file was
 // processed is that cursor, which the engine records in its store only after it recorded what
 // the page held. A crash before that leaves the cursor where it was, and the next run lists the
 // same shipments again, with the same IDs (the partner's 出荷番号, or derived from the content),
 // so the engine, idempotent on shipment IDs, applies nothing twice; a crash while taking a file
-// in takes it in again, and the manifest keeps its first line.
+// in takes it in again, and the manifest recognises the repeat.
 //
 // A malformed row becomes one connector.Reject, with the file name and line as its ID and an
 // error naming the file, the line and the column, and the rest of the file goes on; a
