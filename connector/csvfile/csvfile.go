@@ -54,6 +54,11 @@ type Config struct {
 	// Logger receives what the connector does; nil logs nothing. It never logs addresses, names or
 	// phone numbers.
 	Logger *slog.Logger
+	// AwaitAnswers makes Change and Cancel wait for the partner's answer (a status row whose
+	// 指示ID names the instruction, 結果 OK or NG) instead of accepting what the partner has not
+	// reported as picked or shipped: until it arrives they return ErrAwaitingAnswer, a temporary
+	// error, and the engine asks again later. For partners that answer every instruction.
+	AwaitAnswers bool
 	// OnRefusal, when set, hears of every 変更 or 取消 the partner answered NG in a status file
 	// after the connector had accepted it (see the package documentation): the host tells the
 	// merchant, as for a refusal the engine reports. It is called while listing shipments, at least

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	gosync "sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/connector/csvfile"
 	"github.com/tobira-commerce/tobira/connector/csvfile/csvfiletest"
 	"github.com/tobira-commerce/tobira/connector/memory"
@@ -250,4 +252,78 @@ func TestCSVCrashBetweenReadAndMark(t *testing.T) {
 		t.Errorf("a run after the mark listed %d (%v), want nothing", res.Listed, err)
 	}
 	checkApplied(t, w, second, keys)
+}
+
+// With AwaitAnswers, a change waits for the partner's answer file: the engine retries it until
+// the answer arrives, then reports an accepted change or, for a parcel the partner had begun
+// picking, a refusal the host hears of.
+func TestAwaitAnswers(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	conn, err := csvfile.New(csvfile.Config{Dir: w.dir, AwaitAnswers: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu gosync.Mutex
+	var events []tobirasync.Event
+	e := tobirasync.New(w.store, tobirasync.Options{Observer: tobirasync.ObserverFunc(func(ev tobirasync.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		events = append(events, ev)
+	})})
+	if err := e.PutMerchant(tobirasync.Merchant{ID: "sakura-tea",
+		Channels:   []tobirasync.Channel{{ID: "shop", Source: w.shop, Sink: w.shop}},
+		Warehouses: []tobirasync.Warehouse{{ID: "partner", Fulfiller: conn, Shipments: conn, Stock: conn}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	keys := w.placeAndSend(t, e, 2)
+	for _, id := range []string{"1001", "1002"} {
+		w.shop.Change(id, func(o *order.Order) { o.ShipTo.Line1 = "神宮前9-9-9" })
+	}
+	seen := func(kind string) []tobirasync.Event {
+		mu.Lock()
+		defer mu.Unlock()
+		var out []tobirasync.Event
+		for _, ev := range events {
+			if ev.Kind() == kind {
+				out = append(out, ev)
+			}
+		}
+		return out
+	}
+	for range 2 {
+		if _, err := e.SyncOrders(ctx, "sakura-tea", "shop"); !errors.Is(err, csvfile.ErrAwaitingAnswer) {
+			t.Fatalf("SyncOrders before the partner answered: %v, want ErrAwaitingAnswer", err)
+		}
+	}
+	if n := len(seen("order.changed")) + len(seen("order.change_refused")); n != 0 {
+		t.Fatalf("%d change answers reported before the partner answered", n)
+	}
+	if err := w.partner.Pick(keys[1]); err != nil { // 1002: picking began before the change was read
+		t.Fatal(err)
+	}
+	if err := w.partner.Receive(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.SyncOrders(ctx, "sakura-tea", "shop"); err != nil {
+		t.Fatalf("SyncOrders after the answers: %v", err)
+	}
+	if ch := seen("order.changed"); len(ch) != 1 || ch[0].(tobirasync.OrderChanged).Key.OrderID != "1001" {
+		t.Errorf("order.changed events %+v, want one for 1001", ch)
+	}
+	ref := seen("order.change_refused")
+	if len(ref) != 1 || ref[0].(tobirasync.ChangeRefused).Key.OrderID != "1002" || ref[0].(tobirasync.ChangeRefused).Reason != connector.RefusedPicked {
+		t.Errorf("order.change_refused events %+v, want one for 1002, picked", ref)
+	}
+	if r, _ := w.partner.Request(keys[0]); r.ShipTo.Line1 != "神宮前9-9-9" || r.Changes != 1 {
+		t.Errorf("the partner holds %+v for 1001, want the change applied once", r)
+	}
+	// Nothing is written again, and nothing more is reported.
+	if _, err := e.SyncOrders(ctx, "sakura-tea", "shop"); err != nil || len(seen("order.changed")) != 1 || len(seen("order.change_refused")) != 1 {
+		t.Errorf("a later run: %v, or reported the answers again", err)
+	}
+	if n := len(orderFiles(t, w.dir)); n != 0 {
+		t.Errorf("%d order files written after the answers", n)
+	}
 }

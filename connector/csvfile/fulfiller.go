@@ -38,6 +38,7 @@ type marker struct {
 	At            time.Time `json:"at"`
 	Written       bool      `json:"written"`
 	Accepted      bool      `json:"accepted,omitempty"`
+	Awaiting      bool      `json:"awaiting,omitempty"`
 	Reason        string    `json:"reason,omitempty"`
 }
 
@@ -185,7 +186,8 @@ func (c *Connector) Submit(ctx context.Context, r connector.FulfillmentRequest) 
 
 // Change implements connector.Fulfiller. It answers from what the partner has reported: refused
 // once a shipment or a picking status for the request has arrived, otherwise accepted, with a
-// change file (変更) carrying the request's whole new content.
+// change file (変更) carrying the request's whole new content; with Config.AwaitAnswers, the
+// answer waits for the partner's (see the package documentation).
 func (c *Connector) Change(ctx context.Context, r connector.ChangeRequest) (connector.Answer, error) {
 	if err := ctx.Err(); err != nil {
 		return connector.Answer{}, err
@@ -198,14 +200,32 @@ func (c *Connector) Change(ctx context.Context, r connector.ChangeRequest) (conn
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// Shipments name SKUs; a line the change added must map back too.
+	accepted := func() error {
+		sub, ok, err := c.submitted(r.Key)
+		if err != nil || !ok {
+			return err
+		}
+		merged := mergeRefs(sub.Lines, refs(r.Order.Lines))
+		if len(merged) == len(sub.Lines) {
+			return nil
+		}
+		sub.Lines = merged
+		b, _ := json.Marshal(sub)
+		if err := writeAtomic(c.reqDir, filepath.Base(c.submitPath(r.Key)), b, false); err != nil {
+			return fsErr("recording an instruction", err)
+		}
+		return nil
+	}
 	path := c.answerPath(r.IdempotencyKey)
 	var have marker
-	// pending: a change accepted before a crash, its file perhaps not written; it stays accepted.
-	pending, err := readJSON(path, &have)
+	// decided: an answer given before, or a change accepted (or sent, awaiting the partner's
+	// answer) before a crash kept its file from being written; it stands.
+	decided, err := readJSON(path, &have)
 	if err != nil {
 		return connector.Answer{}, fsErr("reading an answer", err)
-	} else if pending && have.Written {
-		return connector.Answer{Accepted: have.Accepted, Reason: have.Reason}, nil
+	} else if decided && have.Written {
+		return c.answered(ctx, path, have, accepted)
 	}
 	sub, ok, err := c.submitted(r.Key)
 	if err != nil {
@@ -215,25 +235,22 @@ func (c *Connector) Change(ctx context.Context, r connector.ChangeRequest) (conn
 		return connector.Answer{}, fmt.Errorf("csvfile: Change %s: no request was written under this key: %w", r.Key, connector.ErrNotFound)
 	}
 	m := marker{Kind: KindChange, Key: r.Key, InstructionID: r.IdempotencyKey}
-	if reason, err := c.refusal(ctx, r.Key); err != nil {
-		return connector.Answer{}, err
-	} else if reason != "" && !pending {
-		m.Reason = reason
-		return c.answer(path, m)
+	if !decided {
+		if reason, err := c.refusal(ctx, r.Key); err != nil {
+			return connector.Answer{}, err
+		} else if reason != "" {
+			m.Reason = reason
+			return c.answer(path, m)
+		}
 	}
-	m.Accepted = true
-	if _, err := c.instruct(path, m, func() []map[Field]string {
+	m.Accepted, m.Awaiting = !c.cfg.AwaitAnswers, c.cfg.AwaitAnswers
+	have, err = c.instruct(path, m, func() []map[Field]string {
 		return c.orderRows(KindChange, r.Key, r.IdempotencyKey, sub.Merchant, sub.Channel, r.Order, "")
-	}); err != nil {
+	})
+	if err != nil {
 		return connector.Answer{}, err
 	}
-	// Shipments name SKUs; a line the change added must map back too.
-	sub.Lines = mergeRefs(sub.Lines, refs(r.Order.Lines))
-	b, _ := json.Marshal(sub)
-	if err := writeAtomic(c.reqDir, filepath.Base(c.submitPath(r.Key)), b, false); err != nil {
-		return connector.Answer{}, fsErr("recording an instruction", err)
-	}
-	return connector.Answer{Accepted: true}, nil
+	return c.answered(ctx, path, have, accepted)
 }
 
 // Cancel implements connector.Fulfiller, whole or by lines. It answers as Change does. A key never
@@ -247,14 +264,21 @@ func (c *Connector) Cancel(ctx context.Context, r connector.CancelRequest) (conn
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// A whole cancellation leaves a tombstone: a late Submit writes nothing, a change is refused.
+	accepted := func() error {
+		if r.Lines != nil {
+			return nil
+		}
+		_, err := c.answer(c.tombPath(r.Key), marker{Kind: KindCancel, Key: r.Key, Accepted: true})
+		return err
+	}
 	path := c.answerPath(r.IdempotencyKey)
 	var have marker
-	// pending: a cancellation accepted before a crash, its file perhaps not written.
-	pending, err := readJSON(path, &have)
+	decided, err := readJSON(path, &have)
 	if err != nil {
 		return connector.Answer{}, fsErr("reading an answer", err)
-	} else if pending && have.Written {
-		return connector.Answer{Accepted: have.Accepted, Reason: have.Reason}, nil
+	} else if decided && have.Written {
+		return c.answered(ctx, path, have, accepted)
 	}
 	m := marker{Kind: KindCancel, Key: r.Key, InstructionID: r.IdempotencyKey}
 	if r.Lines != nil && len(r.Lines) == 0 {
@@ -270,8 +294,8 @@ func (c *Connector) Cancel(ctx context.Context, r connector.CancelRequest) (conn
 	switch {
 	case err != nil:
 		return connector.Answer{}, fsErr("reading what was written", err)
-	case pending:
-		// Decided before a crash: finish writing it below, whatever was reported since.
+	case decided:
+		// Sent before a crash: finish writing it below, whatever was reported since.
 	case cancelled:
 		m.Accepted = true
 		if r.Lines != nil {
@@ -279,8 +303,8 @@ func (c *Connector) Cancel(ctx context.Context, r connector.CancelRequest) (conn
 		}
 		return c.answer(path, m)
 	case !ok && r.Lines == nil:
-		// Nothing was written under the key: the tombstone keeps a late Submit from writing.
-		if _, err := c.answer(c.tombPath(r.Key), marker{Kind: KindCancel, Key: r.Key, Accepted: true}); err != nil {
+		// Nothing was written under the key: there is nothing to ship.
+		if err := accepted(); err != nil {
 			return connector.Answer{}, err
 		}
 		m.Accepted = true
@@ -288,24 +312,72 @@ func (c *Connector) Cancel(ctx context.Context, r connector.CancelRequest) (conn
 	case !ok:
 		return connector.Answer{}, fmt.Errorf("csvfile: Cancel %s: no request was written under this key: %w", r.Key, connector.ErrNotFound)
 	}
-	if reason, err := c.refusal(ctx, r.Key); err != nil {
-		return connector.Answer{}, err
-	} else if reason != "" && !pending {
-		m.Reason = reason
-		return c.answer(path, m)
+	if !decided {
+		if reason, err := c.refusal(ctx, r.Key); err != nil {
+			return connector.Answer{}, err
+		} else if reason != "" {
+			m.Reason = reason
+			return c.answer(path, m)
+		}
 	}
-	m.Accepted = true
-	if _, err := c.instruct(path, m, func() []map[Field]string {
+	m.Accepted, m.Awaiting = !c.cfg.AwaitAnswers, c.cfg.AwaitAnswers
+	have, err = c.instruct(path, m, func() []map[Field]string {
 		return c.cancelRows(sub, r)
-	}); err != nil {
+	})
+	if err != nil {
 		return connector.Answer{}, err
 	}
-	if r.Lines == nil {
-		if _, err := c.answer(c.tombPath(r.Key), marker{Kind: KindCancel, Key: r.Key, Accepted: true}); err != nil {
+	return c.answered(ctx, path, have, accepted)
+}
+
+// ErrAwaitingAnswer is returned, with connector.ErrTemporary, by Change and Cancel under
+// Config.AwaitAnswers while the partner has not answered the instruction: the engine asks again
+// later with the same idempotency key, and nothing is written again.
+var ErrAwaitingAnswer = errors.New("csvfile: awaiting the partner's answer")
+
+// answered returns the answer recorded in m. An instruction awaiting the partner's answer looks
+// for it in the status files and records it once found. Once the answer is an acceptance,
+// accepted runs (on every call: what it records may have been lost to a crash). Called with c.mu
+// held.
+func (c *Connector) answered(ctx context.Context, path string, m marker, accepted func() error) (connector.Answer, error) {
+	if m.Awaiting {
+		found, ok, reason, err := c.partnerAnswer(ctx, m.InstructionID)
+		if err != nil {
+			return connector.Answer{}, err
+		}
+		if !found {
+			return connector.Answer{}, fmt.Errorf("csvfile: %s of %s: %w (%w)", kindCode[m.Kind], m.Key, ErrAwaitingAnswer, connector.ErrTemporary)
+		}
+		m.Awaiting, m.Accepted, m.Reason = false, ok, ""
+		if !ok {
+			m.Reason = refusalReason(reason)
+		}
+		b, _ := json.Marshal(m)
+		if err := writeAtomic(c.reqDir, filepath.Base(path), b, false); err != nil {
+			return connector.Answer{}, fsErr("recording an answer", err)
+		}
+	}
+	if m.Accepted && accepted != nil {
+		if err := accepted(); err != nil {
 			return connector.Answer{}, err
 		}
 	}
-	return connector.Answer{Accepted: true}, nil
+	return connector.Answer{Accepted: m.Accepted, Reason: m.Reason}, nil
+}
+
+// refusalReason turns the partner's 理由 into a refusal reason: its words for picked and shipped
+// become connector.RefusedPicked and RefusedShipped; others pass through.
+func refusalReason(s string) string {
+	switch statusWords[strings.ToLower(narrow(s))] {
+	case statePicked:
+		return connector.RefusedPicked
+	case stateShipped:
+		return connector.RefusedShipped
+	}
+	if s == "" {
+		return "refused"
+	}
+	return s
 }
 
 // refusal returns why the partner can no longer take a change or cancellation of key ("" when it

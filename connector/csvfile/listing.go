@@ -381,6 +381,35 @@ func (c *Connector) scanStatus(ctx context.Context) error {
 	return err
 }
 
+// partnerAnswer looks in the status files for the partner's answer (結果 OK or NG) to an
+// instruction; the last one wins.
+func (c *Connector) partnerAnswer(ctx context.Context, instruction string) (found, ok bool, reason string, err error) {
+	b := c.status
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.adopt(ctx); err != nil {
+		return false, false, "", err
+	}
+	for _, e := range b.entries {
+		t, err := b.load(e)
+		if err != nil {
+			return false, false, "", err
+		}
+		for _, r := range t.rows {
+			if r.Err != nil || r.get(FieldInstructionID) != instruction {
+				continue
+			}
+			switch strings.ToUpper(narrow(r.get(FieldResult))) {
+			case "OK":
+				found, ok, reason = true, true, ""
+			case "NG":
+				found, ok, reason = true, false, r.get(FieldReason)
+			}
+		}
+	}
+	return found, ok, reason, nil
+}
+
 // mentions takes in new files and returns the last state stateOf gives a row naming key.
 func (b *inbox) mentions(ctx context.Context, key string, stateOf func(row) string) (string, error) {
 	b.mu.Lock()
