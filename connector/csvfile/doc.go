@@ -123,6 +123,15 @@
 // connector interfaces have no way to withdraw an answer, so the partner's 結果 NG row for it is
 // logged at warning level and handed to Config.OnRefusal, for the host to tell the merchant.
 //
+// For a partner that answers every instruction, Config.AwaitAnswers makes the answer the
+// partner's: the 変更 or 取消 file is written, and Change or Cancel returns ErrAwaitingAnswer (a
+// temporary error) until a status row whose 指示ID names it arrives; then 結果 OK is an
+// acceptance and NG a refusal with the partner's 理由 (its words for picking and shipping become
+// connector.RefusedPicked and RefusedShipped). The engine keeps the order pending and asks again
+// on its next runs, with the same idempotency key, so nothing is written twice; a refusal reaches
+// the host as the engine's ChangeRefused or CancelRefused event. A request the partner has
+// already reported as picked or shipped is refused at once, without a file.
+//
 // # Limits
 //
 // No rate limits apply: the connector touches only local files. Reads are bounded by
@@ -140,7 +149,9 @@
 //
 // Invalid requests (an empty key, an order that fails validation) match connector.ErrPermanent.
 // A change, or a partial cancellation, of a key never submitted matches connector.ErrNotFound. A
-// malformed or lost cursor matches connector.ErrPermanent. File system failures match
+// malformed or lost cursor matches connector.ErrPermanent. Under Config.AwaitAnswers, a change or
+// cancellation the partner has not answered yet matches ErrAwaitingAnswer and
+// connector.ErrTemporary. File system failures match
 // connector.ErrTemporary, whatever their cause (a full disk, a share gone, a wrong permission):
 // they are no fault of the item, so the engine tries again. A cancelled context returns its
 // error. Config.Validate reports a configuration that cannot work.
