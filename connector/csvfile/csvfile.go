@@ -62,7 +62,7 @@ type Config struct {
 	// OnRefusal, when set, hears of every 変更 or 取消 the partner answered NG in a status file
 	// after the connector had accepted it (see the package documentation): the host tells the
 	// merchant, as for a refusal the engine reports. It is called while listing shipments, at least
-	// once per answer (again after a restart), and must not block.
+	// once per answer (again after a restart); it must not block or call the Connector.
 	OnRefusal func(Refusal)
 }
 

@@ -341,7 +341,7 @@ var ErrAwaitingAnswer = errors.New("csvfile: awaiting the partner's answer")
 // held.
 func (c *Connector) answered(ctx context.Context, path string, m marker, accepted func() error) (connector.Answer, error) {
 	if m.Awaiting {
-		found, ok, reason, err := c.partnerAnswer(ctx, m.InstructionID)
+		found, ok, reason, err := c.answerOf(ctx, m.InstructionID)
 		if err != nil {
 			return connector.Answer{}, err
 		}

@@ -37,9 +37,10 @@ type inbox struct {
 	last    map[string]string // file name -> content hash of its latest entry
 	read    int64             // bytes of the manifest already read
 	seen    map[string]seenFile
-	tables  map[string]*table // decoded journal copies (immutable), by hash
-	cached  []string          // hashes in tables, oldest first
-	keys    map[string]map[string]string
+	tables  map[string]*table                   // decoded journal copies (immutable), by hash
+	cached  []string                            // hashes in tables, oldest first
+	keys    map[string]map[string]string        // per file: request key -> state it reports
+	answers map[string]map[string]partnerAnswer // per file: instruction ID -> answer
 }
 
 // entry is one file taken in.
@@ -70,6 +71,7 @@ func (b *inbox) refresh() error {
 		b.seen = map[string]seenFile{}
 		b.tables = map[string]*table{}
 		b.keys = map[string]map[string]string{}
+		b.answers = map[string]map[string]partnerAnswer{}
 	}
 	f, err := os.Open(b.manifest())
 	if errors.Is(err, fs.ErrNotExist) {

@@ -381,9 +381,15 @@ func (c *Connector) scanStatus(ctx context.Context) error {
 	return err
 }
 
-// partnerAnswer looks in the status files for the partner's answer (結果 OK or NG) to an
+// partnerAnswer is a partner's 結果 to one instruction.
+type partnerAnswer struct {
+	ok     bool
+	reason string
+}
+
+// answerOf looks in the status files for the partner's answer (結果 OK or NG) to an
 // instruction; the last one wins.
-func (c *Connector) partnerAnswer(ctx context.Context, instruction string) (found, ok bool, reason string, err error) {
+func (c *Connector) answerOf(ctx context.Context, instruction string) (found, ok bool, reason string, err error) {
 	b := c.status
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -391,20 +397,28 @@ func (c *Connector) partnerAnswer(ctx context.Context, instruction string) (foun
 		return false, false, "", err
 	}
 	for _, e := range b.entries {
-		t, err := b.load(e)
-		if err != nil {
-			return false, false, "", err
+		idx, cached := b.answers[e.Hash]
+		if !cached {
+			t, err := b.load(e)
+			if err != nil {
+				return false, false, "", err
+			}
+			idx = map[string]partnerAnswer{}
+			for _, r := range t.rows {
+				if r.Err != nil || r.get(FieldInstructionID) == "" {
+					continue
+				}
+				switch strings.ToUpper(narrow(r.get(FieldResult))) {
+				case "OK":
+					idx[r.get(FieldInstructionID)] = partnerAnswer{ok: true}
+				case "NG":
+					idx[r.get(FieldInstructionID)] = partnerAnswer{reason: r.get(FieldReason)}
+				}
+			}
+			b.answers[e.Hash] = idx
 		}
-		for _, r := range t.rows {
-			if r.Err != nil || r.get(FieldInstructionID) != instruction {
-				continue
-			}
-			switch strings.ToUpper(narrow(r.get(FieldResult))) {
-			case "OK":
-				found, ok, reason = true, true, ""
-			case "NG":
-				found, ok, reason = true, false, r.get(FieldReason)
-			}
+		if a, has := idx[instruction]; has {
+			found, ok, reason = true, a.ok, a.reason
 		}
 	}
 	return found, ok, reason, nil
