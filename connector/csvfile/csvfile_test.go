@@ -518,3 +518,42 @@ func TestChangeDecidedBeforeACrash(t *testing.T) {
 		t.Errorf("a new change while picking: %+v, %v; want refused, picked", a, err)
 	}
 }
+
+// A file larger than MaxFileSize is one Reject, not read.
+func TestFileTooLarge(t *testing.T) {
+	dir := t.TempDir()
+	c, err := csvfile.New(csvfile.Config{Dir: dir, Encoding: csvfile.UTF8, MaxFileSize: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := "商品コード,在庫数\n" + strings.Repeat("TEA-01,1\n", 20)
+	if err := os.WriteFile(filepath.Join(dir, "stock", "big.csv"), []byte(big), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.ListStock(context.Background(), "0:0")
+	if err != nil || len(p.Levels) != 0 || len(p.Rejects) != 1 || p.Rejects[0].ID != "big.csv" {
+		t.Errorf("%+v, %v; want one Reject for big.csv", p, err)
+	}
+}
+
+// A change to B and back to A, each with its own idempotency key, leaves the partner at A: a
+// content sent before is a new instruction, never answered from the old one.
+func TestChangeBackToAnEarlierContent(t *testing.T) {
+	r := newRig(t, csvfile.ShiftJIS)
+	ctx := context.Background()
+	req := submit(t, r.conn, "k1")
+	a, b := req.Order, req.Order
+	b.ShipTo.Line1 = "神宮前2-2-2"
+	for i, o := range []order.Order{b, a, b, a} {
+		ans, err := r.conn.Change(ctx, connector.ChangeRequest{Key: "k1", IdempotencyKey: "k1/change/" + string(rune('1'+i)), Order: o})
+		if err != nil || !ans.Accepted {
+			t.Fatalf("change %d: %+v, %v", i+1, ans, err)
+		}
+	}
+	if err := r.partner.Receive(); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := r.partner.Request("k1"); h.ShipTo.Line1 != a.ShipTo.Line1 || h.Changes != 4 {
+		t.Errorf("the partner holds %q after %d changes, want %q after 4", h.ShipTo.Line1, h.Changes, a.ShipTo.Line1)
+	}
+}
