@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	gosync "sync"
 	"time"
@@ -222,6 +223,9 @@ func writeAtomic(dir, name string, data []byte, exclusive bool) error {
 }
 
 func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil // directories cannot be synced there; NTFS journals the rename itself
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
