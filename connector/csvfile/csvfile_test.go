@@ -557,3 +557,35 @@ func TestChangeBackToAnEarlierContent(t *testing.T) {
 		t.Errorf("the partner holds %q after %d changes, want %q after 4", h.ShipTo.Line1, h.Changes, a.ShipTo.Line1)
 	}
 }
+
+// Two processes (replicas, or a retry racing its original after a restart) submit one key at
+// once: the exclusive record of the instruction makes them agree on one file.
+func TestSubmitFromTwoProcessesAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	var conns []*csvfile.Connector
+	for range 2 {
+		c, err := csvfile.New(csvfile.Config{Dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	r := connector.FulfillmentRequest{Key: "k1", Channel: "shop", Order: sampleOrder("1001")}
+	start := make(chan struct{})
+	errs := make(chan error, 16)
+	for i := range 16 {
+		go func() {
+			<-start
+			errs <- conns[i%2].Submit(context.Background(), r)
+		}()
+	}
+	close(start)
+	for range 16 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(orderFiles(t, dir)); n != 1 {
+		t.Errorf("%d order files, want 1", n)
+	}
+}
