@@ -25,6 +25,7 @@ const (
 	UTF8
 )
 
+// String returns the encoding's IANA name.
 func (e Encoding) String() string {
 	switch e {
 	case ShiftJIS:
