@@ -68,6 +68,9 @@ func (c *Connector) ListShipments(ctx context.Context, after connector.Cursor) (
 			}
 			end := groupEnd(t.rows, pos.rec)
 			s, bad, err := c.shipmentOf(e, t.rows[pos.rec:end], submitted)
+			if errors.Is(err, connector.ErrTemporary) {
+				return nil, err
+			}
 			if err != nil {
 				page.Rejects = append(page.Rejects, b.rejectOf(e, bad, err))
 			} else {
@@ -108,7 +111,8 @@ func (c *Connector) shipmentOf(e entry, rows []row, submitted func(string) (mark
 	}
 	sub, ok, err := submitted(key)
 	if err != nil {
-		return shipment.Shipment{}, first, errors.New("the record of the request cannot be read")
+		// The connector's own state failed it, not the row: the listing fails and is tried again.
+		return shipment.Shipment{}, first, fsErr("reading what was written", err)
 	}
 	if !ok {
 		return shipment.Shipment{}, first, b.colErr(FieldKey, "names no request this connector wrote")
