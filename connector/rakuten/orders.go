@@ -255,7 +255,6 @@ func (c *Client) ListOrders(ctx context.Context, req connector.ListOrdersRequest
 			continue
 		}
 		take := nums[:min(limit, len(nums))]
-		exhausted := len(nums) <= limit && total <= amount
 		models, err := c.getOrders(ctx, take, page)
 		if err != nil {
 			return nil, err
@@ -282,9 +281,9 @@ func (c *Client) ListOrders(ctx context.Context, req connector.ListOrdersRequest
 				return nil, err
 			}
 		}
+		// Even when the search held no more, the cursor stays at the last order date listed: an
+		// order RMS indexes late, inside the sub-window, is found by the next call.
 		switch {
-		case exhausted:
-			cur = cursor{P: cur.P, T: cur.E + 1}
 		case last <= cur.T:
 			cur.S = append(cur.S, take...)
 		default:
