@@ -95,11 +95,15 @@ func parseRemarks(s string) (date order.Date, slot order.TimeSlot, asked, parsed
 	}
 	if strings.Contains(s, "午前中") {
 		slot, parsed = order.SlotMorning, true
-	} else if m := remarksRange.FindStringSubmatch(s); m != nil {
-		from, _ := strconv.Atoi(m[1])
-		to, _ := strconv.Atoi(m[2])
-		if ts := order.TimeSlot(fmt.Sprintf("%02d%02d", from, to)); from < to && ts.Valid() {
-			slot, parsed = ts, true
+	} else {
+		// Dates look like ranges ("11-12"): look for a slot where they are not.
+		for _, m := range remarksRange.FindAllStringSubmatch(remarksDate.ReplaceAllString(s, " "), 8) {
+			from, _ := strconv.Atoi(m[1])
+			to, _ := strconv.Atoi(m[2])
+			if ts := order.TimeSlot(fmt.Sprintf("%02d%02d", from, to)); from < to && ts.Valid() {
+				slot, parsed = ts, true
+				break
+			}
 		}
 	}
 	return date, slot, asked, parsed

@@ -237,9 +237,9 @@ func (c *Client) ListOrders(ctx context.Context, req connector.ListOrdersRequest
 		if p := sr.PaginationResponseModel; p != nil && p.TotalRecordsAmount != nil {
 			total = *p.TotalRecordsAmount
 		}
-		if total >= resultCap {
+		if total >= c.cfg.ResultCap {
 			if cur.E == cur.T {
-				return nil, fmt.Errorf("rakuten: searchOrder: %d or more orders placed in one second: %w", resultCap, connector.ErrPermanent)
+				return nil, fmt.Errorf("rakuten: searchOrder: %d or more orders placed in one second: %w", c.cfg.ResultCap, connector.ErrPermanent)
 			}
 			cur.E = cur.T + (cur.E-cur.T)/2 // the platform kept an arbitrary 15,000: narrow and search again
 			continue

@@ -178,6 +178,8 @@ type Config struct {
 	ReReadSpan time.Duration
 	// ConfirmOrders makes ListOrders confirm (confirmOrder) the orders it finds waiting in 100.
 	ConfirmOrders bool
+	// ResultCap is searchOrder's cap on results (15,000); tests lower it with the fake's.
+	ResultCap int
 	// ParseRemarks reads delivery requests out of the remarks when the fields are empty.
 	ParseRemarks bool
 	// Variants maps SKUs to Rakuten variants for SetStock and ReadStock; SKUs not in it must be
@@ -266,6 +268,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = maxGetOrder
+	}
+	if cfg.ResultCap <= 0 {
+		cfg.ResultCap = resultCap
 	}
 	if cfg.ReReadSpan <= 0 {
 		cfg.ReReadSpan = 31 * 24 * time.Hour
