@@ -414,6 +414,10 @@ func (s *Server) authorized(r *http.Request) bool {
 	return subtle.ConstantTimeCompare(raw, []byte(want)) == 1 && !expired
 }
 
+// rateSlack is the burst the fake tolerates: a client pacing itself at exactly the rate sees
+// its calls arrive a little early or late, never more than a few at once.
+const rateSlack = 3
+
 // bucket is a token bucket on the real clock: the platform counts real seconds.
 type bucket struct {
 	tokens float64
@@ -435,11 +439,10 @@ func (s *Server) throttle(rt route) (time.Duration, bool) {
 	b := s.buckets[rt.family]
 	now := time.Now()
 	if b == nil {
-		b = &bucket{tokens: 1, at: now}
+		b = &bucket{tokens: rateSlack, at: now}
 		s.buckets[rt.family] = b
 	}
-	// A little slack (a burst of 2) for the jitter of a client pacing itself at the same rate.
-	b.tokens = min(2, b.tokens+now.Sub(b.at).Seconds()*rate)
+	b.tokens = min(rateSlack, b.tokens+now.Sub(b.at).Seconds()*rate)
 	b.at = now
 	if b.tokens < 1 {
 		return time.Duration((1 - b.tokens) / rate * float64(time.Second)), true
