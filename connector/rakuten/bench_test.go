@@ -13,7 +13,8 @@ import (
 
 // BenchmarkStockResync pushes stock for 100,000 SKUs to a fake that refuses calls faster than
 // RMS's bulk-upsert rate (1 call a second per license key), both scaled 20 times so a run takes
-// about 12 s (a call must fit in 50 ms on a loaded machine), and reports the time taken against the bound the rate sets (calls needed ÷ rate).
+// about 12 s (a call must fit in 50 ms on a loaded machine), and reports the time taken against
+// the bound the rate sets (calls needed ÷ rate).
 func BenchmarkStockResync(b *testing.B) {
 	const (
 		skus  = 100000
