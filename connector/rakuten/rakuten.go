@@ -30,7 +30,7 @@
 // reports 15,000 results or more (the platform keeps an arbitrary 15,000 past its cap), and
 // paged by keyset: the cursor holds the order date reached and the order numbers already listed
 // at that second, so orders placed while a listing is under way are not skipped by shifting
-// pages. Changes to orders placed more than ReadSpan before the window are not seen.
+// pages. Changes to orders placed more than ReReadSpan before the window are not seen.
 //
 // Progress codes map to order statuses: 100 注文確認待ち and 200 楽天処理中 to StatusPending (the
 // engine records and holds them), 300 発送待ち and 400 変更確定待ち to StatusOpen (400 with the
@@ -89,7 +89,8 @@
 //
 // Calls are paced per license key at the rates the research gives (RMS publishes none): about
 // one request a second for the order API and for bulk-upsert, five a second for bulk-get.
-// Config.RateScale multiplies them (tests and benchmarks). A 429 comes back at once as a
+// Config.RateScale multiplies them (tests and benchmarks). The limiters live in the Client:
+// use one Client per shop and share it among the roles. A 429 comes back at once as a
 // *connector.RateLimitError.
 //
 // # Errors

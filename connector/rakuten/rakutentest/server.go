@@ -44,37 +44,43 @@
 //   - [P] yheihei/rms-api-sample, PHP samples: rakutenPaySearchOrder.php, rakutenPayGetOrder.php,
 //     rakutenPayConfirmOrder.php, rakutenPayUpdateOrderShipping.php.
 //
-// Confirmed in two or more: every path above except the license one; searchOrder's dateType,
-// startDatetime, endDatetime, orderProgressList, PaginationRequestModel {requestRecordsAmount,
-// requestPage, SortModelList {sortColumn, sortDirection}}, orderNumberList,
-// PaginationResponseModel {totalRecordsAmount, totalPages, requestPage}, MessageModelList
-// {messageType, messageCode, message}; getOrder's version and OrderModel fields orderNumber,
-// orderProgress, subStatusId, orderDatetime, shopOrderCfmDatetime, orderFixDatetime,
-// shippingInstDatetime, shippingCmplRptDatetime, cancelDueDate, deliveryDate, shippingTerm,
-// remarks, giftCheckFlag, orderType, requestPrice, OrdererModel, SettlementModel
-// {settlementMethod}, DeliveryModel {deliveryName, deliveryClass}, PackageModelList {basketId,
-// noshi, packageDeleteFlag, SenderModel {zipCode1, zipCode2, prefecture, city, subAddress,
-// familyName, firstName, familyNameKana, firstNameKana, phoneNumber1..3, isolatedIslandFlag},
-// ItemModelList {itemDetailId, itemName, itemId, itemNumber, manageNumber, price, units,
-// selectedChoice, deleteItemFlag, SkuModelList {variantId, merchantDefinedSkuId, skuInfo}},
-// ShippingModelList {shippingDetailId, shippingNumber, deliveryCompany, deliveryCompanyName,
-// shippingDate}}, ChangeReasonModelList {changeId, changeType, changeTypeDetail, changeReason,
-// changeReasonDetail, changeApplyDatetime, changeFixDatetime, changeCmplDatetime};
-// updateOrderShipping's orderNumber, BasketidModelList {basketId, ShippingModelList
-// {shippingDetailId, shippingNumber, deliveryCompany, shippingDate, shippingDeleteFlag}} and its
-// answer's dataNumber and shippingDetailId; the carrier codes 1000–1028; inventories
-// {manageNumber, variantId, mode, quantity} and ABSOLUTE/RELATIVE; the ESA header.
+// Confirmed in two or more: every path above except the license one and the async result's;
+// searchOrder's dateType, startDatetime, endDatetime, orderProgressList,
+// shippingNumberBlankFlag, PaginationRequestModel {requestRecordsAmount, requestPage,
+// SortModelList {sortColumn, sortDirection}}, orderNumberList, PaginationResponseModel
+// {totalRecordsAmount, totalPages, requestPage}, MessageModelList {messageType, messageCode,
+// message}; getOrder's version and OrderModel fields orderNumber, orderProgress, subStatusId,
+// subStatusName, orderDatetime, shopOrderCfmDatetime, orderFixDatetime, shippingInstDatetime,
+// shippingCmplRptDatetime, cancelDueDate, deliveryDate, shippingTerm, remarks, giftCheckFlag,
+// orderType, OrdererModel, SettlementModel {settlementMethod}, DeliveryModel {deliveryName,
+// deliveryClass}, PackageModelList {basketId, packageDeleteFlag, SenderModel {zipCode1,
+// zipCode2, prefecture, city, subAddress, familyName, firstName, familyNameKana,
+// firstNameKana, phoneNumber1..3, isolatedIslandFlag}, ItemModelList {itemDetailId, itemName,
+// itemId, itemNumber, manageNumber, price, units, selectedChoice, deleteItemFlag, SkuModelList
+// {variantId, merchantDefinedSkuId, skuInfo}}, ShippingModelList {shippingDetailId,
+// shippingNumber, deliveryCompany, deliveryCompanyName, shippingDate}}, ChangeReasonModelList
+// {changeId, changeType, changeTypeDetail, changeReason, changeReasonDetail,
+// changeApplyDatetime, changeFixDatetime, changeCmplDatetime}; updateOrderShipping's
+// orderNumber, BasketidModelList {basketId, ShippingModelList {shippingDetailId,
+// shippingNumber, deliveryCompany, shippingDate, shippingDeleteFlag}} and its answer's
+// dataNumber and shippingDetailId; updateOrderShippingAsync's OrderShippingModelList and
+// requestId; confirmOrder's orderNumberList; the carrier codes 1000–1028; inventories
+// {manageNumber, variantId, mode, quantity} with ABSOLUTE and RELATIVE; the ESA header.
 //
-// Confirmed in one source only, modelled as that source gives them: [J] the license expiry
-// path and its expiryDate field, the bulk-get answer's inventories {manageNumber, variantId,
-// quantity, created, updated}, updateOrderShippingAsync's OrderShippingModelList and requestId,
-// getResultUpdateOrderShippingAsync's ResultShippingModelList, errors[].metadata.propertyPath;
-// [R] the error code IE0004, bulk-upsert's 204 answer, the carrier codes 1029–1031, the 63-day,
-// 730-day, 15,000, 1,000, 100 and 20 limits, the messageCode ORDER_EXT_API_UPDATE_ORDERSHIPPING_INFO_101
-// and the progress code meanings (also listed in [J]'s doc comments). ES04-01 comes from public
-// code that calls RMS (not a client library); the throttle answer (429 with Retry-After) is an
-// assumption: the research found no documented throttle signal. Message codes other than
-// ...ORDERSHIPPING_INFO_101 follow its pattern and are illustrative.
+// Confirmed in one source only, modelled as that source gives them. [J]: the license expiry
+// path and its expiryDate field; the bulk-get answer's inventories {manageNumber, variantId,
+// quantity, created, updated}; getResultUpdateOrderShippingAsync's ResultShippingModelList;
+// errors[].metadata.propertyPath; PackageModel's noshi, totalPrice and goodsPrice; OrderModel's
+// requestPrice, goodsPrice, postagePrice, deliveryPrice, totalPrice, isolatedIslandFlag (R has
+// it on SenderModel only) and WrappingModel1/2 (read by the connector, not served). [R]: the
+// error code IE0004, bulk-upsert's 204 answer, the carrier codes 1029–1031, the limits (63 days,
+// 730 days, 15,000 results, 1,000 records a page, 100 orders a call, 20 rows a basket, 400 and
+// 1,000 inventory rows, quantity 99,999), the messageCode ORDER_EXT_API_UPDATE_ORDERSHIPPING_INFO_101.
+// The gateway body {"Results":{"errorCode":"ES04-01"}} comes from public code that calls RMS,
+// not from a client library. The throttle answer (429 with Retry-After) is an assumption: the
+// research found no documented throttle signal. Message codes other than
+// ORDER_EXT_API_UPDATE_ORDERSHIPPING_INFO_101 follow its pattern and are illustrative; message
+// texts are the fake's own.
 //
 // # Stability
 //
