@@ -433,6 +433,7 @@ type StatusError struct {
 	Err   error
 }
 
+// Error names the call, the status and the codes.
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("rakuten: %s: status %d %s: %v", e.Call, e.Status, strings.Join(e.Codes, ","), e.Err)
 }
