@@ -348,6 +348,25 @@ func (c *Client) getOrders(ctx context.Context, nums []string, page *connector.O
 		}
 		models = append(models, m)
 	}
+	// A number the search found that getOrder does not return is reported, never dropped.
+	for _, num := range nums {
+		found := false
+		for _, m := range models {
+			found = found || m.OrderNumber == num
+		}
+		for _, r := range page.Rejects {
+			found = found || r.ID == safeCode(num)
+		}
+		if !found {
+			code := "no answer"
+			for _, msg := range out.MessageModelList {
+				if msg.OrderNumber == num && msg.MessageType == "ERROR" {
+					code = safeCode(msg.MessageCode)
+				}
+			}
+			page.Rejects = append(page.Rejects, connector.Reject{ID: safeCode(num), Err: fmt.Errorf("rakuten: getOrder did not return the order (%s): %w", code, connector.ErrNotFound)})
+		}
+	}
 	return models, nil
 }
 

@@ -2,6 +2,7 @@ package rakuten
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -159,7 +160,7 @@ func (c *Client) readOrder(ctx context.Context, num string) (*orderModel, error)
 			return &models[i], nil
 		}
 	}
-	if len(page.Rejects) > 0 {
+	if len(page.Rejects) > 0 && !errors.Is(page.Rejects[0].Err, connector.ErrNotFound) {
 		return nil, fmt.Errorf("rakuten: getOrder: order %s is unreadable: %w", safeCode(num), connector.ErrPermanent)
 	}
 	return nil, fmt.Errorf("rakuten: getOrder: order %s: %w", safeCode(num), connector.ErrNotFound)

@@ -116,7 +116,7 @@ func refusedRows(err error, n int) map[int]string {
 }
 
 // ReadStock reads the quantities RMS shows with bulk-get, 1,000 SKUs a call. SKUs RMS has no
-// row for are absent from the map.
+// row for, and SKUs that map to no Rakuten variant, are absent from the map.
 func (c *Client) ReadStock(ctx context.Context, skus []string) (map[string]int, error) {
 	out := make(map[string]int, len(skus))
 	bySKU := map[Variant][]string{}
@@ -124,7 +124,7 @@ func (c *Client) ReadStock(ctx context.Context, skus []string) (map[string]int, 
 	for _, sku := range skus {
 		v, err := c.variant(sku)
 		if err != nil {
-			return nil, err
+			continue
 		}
 		if _, ok := bySKU[v]; !ok {
 			keys = append(keys, v)

@@ -77,12 +77,12 @@ func TestSetStockRowsAndLimits(t *testing.T) {
 	if n, _ := r.fake.Stock("matcha", "30g"); n != 99999 {
 		t.Errorf("matcha shows %d, want 99999", n)
 	}
-	got, err := r.client.ReadStock(ctx, []string{"sencha:100g", "MATCHA-30G", "gyokuro:std"})
+	got, err := r.client.ReadStock(ctx, []string{"sencha:100g", "MATCHA-30G", "gyokuro:std", "no-variant"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || got["sencha:100g"] != 0 || got["MATCHA-30G"] != 99999 {
-		t.Errorf("ReadStock = %v, want sencha 0 and matcha 99999 and no row for gyokuro", got)
+		t.Errorf("ReadStock = %v, want sencha 0 and matcha 99999, no row for gyokuro and nothing for the unmappable SKU", got)
 	}
 	if _, err := r.client.SetStock(ctx, make([]connector.StockUpdate, 401)); !errors.Is(err, connector.ErrPermanent) {
 		t.Errorf("401 updates gave %v, want ErrPermanent", err)
