@@ -507,3 +507,46 @@ func TestRakutenJapaneseFields(t *testing.T) {
 		t.Errorf("an unparsed request in the remarks must be kept: refs %v, delivery %+v", v.Refs, v.Delivery)
 	}
 }
+
+// TestEngineShipsTwoDestinations: an order with two destinations reaches the warehouse as two
+// requests; the warehouse ships each in its own parcels and the engine reports each to its
+// basket.
+func TestEngineShipsTwoDestinations(t *testing.T) {
+	e := newEngineRig(t, nil)
+	osaka := tokyo
+	osaka.Prefecture, osaka.City, osaka.Zip = "大阪府", "大阪市北区", "530-0001"
+	num := e.fake.PlaceOrder(rakutentest.OrderInput{Orderer: tokyo, Confirmed: true, Packages: []rakutentest.Package{
+		{Sender: tokyo, Items: []rakutentest.Item{item("TEA-01", 1), item("CUP-02", 1)}},
+		{Sender: osaka, Items: []rakutentest.Item{item("TEA-01", 2)}}}})
+	if err := e.sync(t); err != nil {
+		t.Fatal(err)
+	}
+	reqs := e.wh.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("the warehouse holds %d requests for a two-destination order, want 2", len(reqs))
+	}
+	ctx := context.Background()
+	for i, r := range reqs {
+		var lines []shipment.Line
+		for _, l := range r.Order.Lines {
+			lines = append(lines, shipment.Line{LineID: l.ID, SKU: l.SKU, Quantity: l.Open()})
+		}
+		s := shipment.Shipment{ID: fmt.Sprintf("S%d", i+1), RequestKey: r.Key, Channel: "rakuten", OrderID: r.Order.ID, At: e.clock.Now(), Lines: lines,
+			Parcels: []shipment.Parcel{{Carrier: shipment.Sagawa, TrackingNumber: fmt.Sprintf("3600000000%02d", i)}}}
+		if err := e.engine.RecordShipment(ctx, merchant, "tokyo", s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, _ := e.fake.Order(num)
+	if v.Progress != 500 {
+		t.Errorf("the order is in progress %d after both destinations shipped, want 500", v.Progress)
+	}
+	for _, b := range v.Baskets {
+		if len(b.Rows) != 1 || b.Rows[0].Company != "1002" {
+			t.Errorf("basket %d shows rows %+v, want one Sagawa (1002) row", b.BasketID, b.Rows)
+		}
+	}
+	if got := kinds[tobirasync.ShipmentConfirmed](e); len(got) != 2 {
+		t.Errorf("%d ShipmentConfirmed events, want 2", len(got))
+	}
+}
