@@ -61,6 +61,47 @@ func TestOrdersWaitingForConfirmation(t *testing.T) {
 	})
 }
 
+func TestListOrdersWithFaults(t *testing.T) {
+	r := newRig(t, rakutentest.Options{Seed: 7}, nil)
+	var want []string
+	for i := range 40 {
+		r.clock.Set(t0.Add(time.Duration(i) * time.Minute))
+		want = append(want, r.fake.PlaceOrder(simple(item("TEA-01", 1+i%3))))
+	}
+	r.clock.Set(t0.Add(2 * time.Hour))
+	r.fake.SetFaults(rakutentest.Faults{ServerError: 0.15})
+	got := map[string]bool{}
+	var cur connector.Cursor
+	failures := 0
+	for pages := 0; pages < 200; {
+		p, err := r.client.ListOrders(context.Background(), connector.ListOrdersRequest{From: t0, To: t0.Add(time.Hour), Page: cur, Limit: 7})
+		if err != nil {
+			if !errors.Is(err, connector.ErrTemporary) {
+				t.Fatalf("ListOrders under 5xx faults: %v, want ErrTemporary", err)
+			}
+			failures++ // the engine retries the same cursor
+			continue
+		}
+		pages++
+		for _, o := range p.Orders {
+			got[o.ID] = true
+		}
+		if p.Next == "" {
+			break
+		}
+		cur = p.Next
+	}
+	for _, id := range want {
+		if !got[id] {
+			t.Errorf("order %s missed under faults", id)
+		}
+	}
+	if r.fake.Stats().Faults == 0 {
+		t.Errorf("no fault was injected; the test proves nothing")
+	}
+	t.Logf("%d calls failed after the HTTP layer's retries", failures)
+}
+
 func TestFaultsAndErrors(t *testing.T) {
 	ctx := context.Background()
 	t.Run("ServerError", func(t *testing.T) {
@@ -72,8 +113,8 @@ func TestFaultsAndErrors(t *testing.T) {
 		}
 	})
 	t.Run("SlowWrite", func(t *testing.T) {
-		r := newRig(t, rakutentest.Options{}, func(c *rakuten.Config) { c.Timeout = 200 * time.Millisecond })
-		r.fake.SetFaults(rakutentest.Faults{Slow: 1, SlowDelay: time.Second})
+		r := newRig(t, rakutentest.Options{}, func(c *rakuten.Config) { c.Timeout = time.Second })
+		r.fake.SetFaults(rakutentest.Faults{Slow: 1, SlowDelay: 5 * time.Second})
 		_, err := r.client.SetStock(ctx, []connector.StockUpdate{{SKU: "sencha:std", Available: 1}})
 		if !errors.Is(err, connector.ErrOutcomeUnknown) {
 			t.Errorf("a write answered after the timeout: %v, want ErrOutcomeUnknown", err)

@@ -16,7 +16,8 @@ import (
 func TestStockABA(t *testing.T) {
 	r := newRig(t, rakutentest.Options{}, nil)
 	r.fake.AddVariant("sencha-100g", "std")
-	ctx := context.Background()
+	ctx, cancelAll := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancelAll()
 	set := func(ctx context.Context, n int, key string) error {
 		res, err := r.client.SetStock(ctx, []connector.StockUpdate{{SKU: "sencha-100g:std", Available: n, Key: key}})
 		if err == nil && res[0].Err != nil {
@@ -28,7 +29,7 @@ func TestStockABA(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.fake.StallNext()
-	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	short, cancel := context.WithTimeout(ctx, time.Second)
 	err := set(short, 4, "k2")
 	cancel()
 	if !errors.Is(err, connector.ErrOutcomeUnknown) {
