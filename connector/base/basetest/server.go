@@ -120,7 +120,7 @@ type Stats struct {
 	Unauthorized int
 	Faults       int
 	Refreshes    int // successful refresh_token grants
-	// PerHour counts the calls served (not refused) per clock hour, keyed by the hour's start.
+	// PerHour counts the calls served (not refused) per clock hour, keyed by the hour's start in UTC.
 	PerHour map[time.Time]int
 	// Ops counts served calls by path ("/1/orders", "/1/items/edit_stock").
 	Ops map[string]int
@@ -781,7 +781,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 // rollLocked starts new hour and day counters when the clock passed minute 00 or midnight in
 // Japan.
 func (s *Server) rollLocked(now time.Time) {
-	if h := now.Truncate(time.Hour); !h.Equal(s.hourKey) {
+	if h := now.UTC().Truncate(time.Hour); !h.Equal(s.hourKey) {
 		s.hourKey, s.hourCount = h, 0
 	}
 	if d := now.In(JST).Format("2006-01-02"); d != s.dayKey {
