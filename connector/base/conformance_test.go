@@ -100,8 +100,8 @@ func (s *seeder) Cancel(_ context.Context, id string, at time.Time) error {
 }
 
 func (s *seeder) ThrottleNext(time.Duration) { s.fake.ThrottleNext(false) }
-func (s *seeder) Requests() int             { return s.fake.Stats().Requests }
-func (s *seeder) StallNext()                { s.fake.StallNext() }
+func (s *seeder) Requests() int              { return s.fake.Stats().Requests }
+func (s *seeder) StallNext()                 { s.fake.StallNext() }
 
 // PlaceOrder places an order now and returns it as ListOrders gives it.
 func (s *seeder) PlaceOrder(ctx context.Context, lines []order.Line) (order.Order, error) {

@@ -986,7 +986,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, _ string) {
 			"unique_key": o.Key, "ordered": o.Ordered, "cancelled": o.Cancelled, "dispatched": o.Dispatched,
 			"payment": o.Payment, "first_name": o.Buyer.FirstName, "last_name": o.Buyer.LastName, "total": o.total(),
 			"delivery_date": nullable(o.DeliveryDate), "delivery_time_zone": nullable(o.TimeZone),
-			"terminated": o.dispatchStatus() == "dispatched" || o.dispatchStatus() == "cancelled",
+			"terminated":      o.dispatchStatus() == "dispatched" || o.dispatchStatus() == "cancelled",
 			"dispatch_status": o.dispatchStatus(), "modified": o.Modified,
 		})
 	}
