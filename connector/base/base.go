@@ -28,7 +28,9 @@
 // sending, so it never provokes the refusal; Config.MaxPaceWait hands long waits to the engine
 // as a *connector.RateLimitError instead. Stock writes may use at most Config.StockBudget calls
 // of each hour, so a large stock push never starves order listing and shipment confirmations.
-// When BASE refuses anyway (other apps of the shop share the budget), the call returns a
+// Use one Client per shop, so that every call is counted against the same budget; retries of
+// reads after a 5xx answer are counted too. When BASE refuses anyway (other apps of the shop
+// share the budget), the call returns a
 // *connector.RateLimitError after that one request, with the wait to the next hour (or day),
 // and the client treats the rest of the hour as spent: it never loops on the refusal.
 //
@@ -46,8 +48,8 @@
 //
 // BASE records dispatch per order item, not per quantity: an item is marked dispatched by the
 // first shipment that carries any of it, and a later shipment of the rest of that item (or of
-// an item already dispatched) has nothing left to report and succeeds without a call, logged at
-// Warn. Tracking numbers reach the buyer only through add_comment ("[配送業者]ヤマト運輸
+// an item already dispatched) has nothing left to report and succeeds without a call (logged at
+// debug level). Tracking numbers reach the buyer only through add_comment ("[配送業者]ヤマト運輸
 // [送り状番号]…", at most 250 characters, extra numbers dropped with a Warn), since BASE takes
 // delivery_company_id and tracking_number only together with atobarai_status, for 後払い
 // orders. A 後払い order takes one tracking number for the whole order: the client reports it
@@ -311,7 +313,14 @@ func (c *Client) call(ctx context.Context, kind callKind, method, path string, p
 			return fmt.Errorf("base: %s: %w", op, err)
 		}
 		req := &httpclient.Request{Method: method, URL: c.cfg.BaseURL + path, Key: c.cfg.Shop,
-			Header: http.Header{"Authorization": {"Bearer " + access}}}
+			Header: http.Header{"Authorization": {"Bearer " + access}},
+			// A read the HTTP layer repeats after a 5xx is one more call against BASE's limits.
+			BeforeAttempt: func(_ context.Context, attempt int) error {
+				if attempt > 0 {
+					c.pace.note(kind == kindStock)
+				}
+				return nil
+			}}
 		if method == http.MethodGet {
 			if len(params) > 0 {
 				req.URL += "?" + params.Encode()

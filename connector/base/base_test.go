@@ -544,3 +544,25 @@ func TestNoPersonalDataInLogs(t *testing.T) {
 		}
 	}
 }
+
+// TestRetriesCounted: the HTTP layer's retries of a read after 5xx answers count against the
+// hour like any call.
+func TestRetriesCounted(t *testing.T) {
+	e := setup(t, basetest.Options{}, func(c *base.Config) { c.HourlyBudget, c.MaxPaceWait = 5, time.Minute })
+	ctx := context.Background()
+	e.fake.SetFaults(basetest.Faults{ServerError: 1})
+	if _, err := e.client.ListOrders(ctx, window(e)); !errors.Is(err, connector.ErrTemporary) {
+		t.Fatalf("a listing answered 503 four times: %v", err)
+	}
+	e.fake.SetFaults(basetest.Faults{})
+	if _, err := e.client.ListOrders(ctx, window(e)); err != nil {
+		t.Fatalf("the fifth call of the hour: %v", err)
+	}
+	before := e.fake.Stats().Requests
+	if _, err := e.client.ListOrders(ctx, window(e)); err == nil {
+		t.Fatal("the sixth call of a five-call hour went through")
+	}
+	if n := e.fake.Stats().Requests - before; n != 0 {
+		t.Errorf("the call over budget sent %d requests", n)
+	}
+}

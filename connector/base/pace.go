@@ -97,3 +97,15 @@ func (p *pacer) exhausted(day bool) time.Duration {
 	p.spentHour = p.hour
 	return nextHour(now).Sub(now)
 }
+
+// note counts a call that is sent whatever the budget says (a retry the HTTP layer makes).
+func (p *pacer) note(stock bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.roll(p.clock.Now())
+	p.hourCalls++
+	p.dayCalls++
+	if stock {
+		p.stockCalls++
+	}
+}

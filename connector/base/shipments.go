@@ -186,12 +186,17 @@ func (c *Client) companyID(ctx context.Context, carrier shipment.Carrier) (int64
 		c.companies = names
 		c.mu.Unlock()
 	}
+	// The lowest matching ID wins, so the choice does not depend on map order.
+	best := int64(-1)
 	for n, id := range names {
 		for _, w := range carrierWords[carrier] {
-			if strings.Contains(n, w) {
-				return id, nil
+			if strings.Contains(n, w) && (best < 0 || id < best) {
+				best = id
 			}
 		}
+	}
+	if best >= 0 {
+		return best, nil
 	}
 	if id, ok := names["その他"]; ok {
 		return id, nil
