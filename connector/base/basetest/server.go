@@ -9,43 +9,55 @@
 //
 // # Sources
 //
+// The public clients are cited by what they are; the project's look-up index showed their code
+// without naming every repository.
+//
 //   - [official] github.com/baseinc/api-docs: README.md (limits: 5,000 calls per hour and
-//     100,000 per day per user, reset at minute 00; HTTP 400 with error hour_api_limit or
-//     day_api_limit; every error is HTTP 400 with {"error", "error_description"}),
+//     100,000 per day per user, reset at minute 00; every error is HTTP 400 with {"error",
+//     "error_description"}, hour_api_limit and day_api_limit among them),
 //     base_api_v1_orders.md, base_api_v1_orders_detail.md, base_api_v1_orders_edit_status.md
-//     (latest version: atobarai_status, delivery_company_id, tracking_number),
+//     (its latest version adds atobarai_status, delivery_company_id, tracking_number),
 //     base_api_v1_items.md, base_api_v1_items_edit_stock.md, base_api_v1_oauth_refresh_token.md,
 //     base_api_v1_delivery_companies.md (commit 5b2766755ddb6daa921b244b8fac4e8ef77e1d0a).
-//   - [client A] a Go sample client on golang.org/x/oauth2 (public GitHub): paths /1/orders,
-//     /1/orders/detail/:unique_key, /1/orders/edit_status posted as a form with order_item_id,
-//     status, add_comment, atobarai_status, delivery_company_id, tracking_number;
-//     /1/delivery_companies; /1/oauth/authorize and /1/oauth/token.
-//   - [client B] a PHP SDK for BASE (public GitHub): GET /1/orders with start_ordered,
-//     end_ordered, limit, offset; updateOrder(order_item_id, status, add_comment ≤ 250 chars,
-//     atobarai_status, delivery_company_id, tracking_number); editStock(item_id, stock,
+//   - [A] a Go sample client on golang.org/x/oauth2: GET /1/orders, /1/orders/detail/:unique_key,
+//     /1/delivery_companies; POST /1/orders/edit_status as a form with order_item_id, status
+//     (dispatched), add_comment, atobarai_status (shipping), delivery_company_id,
+//     tracking_number; /1/oauth/authorize and /1/oauth/token with the standard OAuth answer
+//     (access_token, token_type, expires_in, refresh_token).
+//   - [B] a PHP SDK for BASE: GET /1/orders with start_ordered, end_ordered, limit, offset;
+//     edit_status with add_comment cut to 250 characters; editStock(item_id, stock,
 //     variation_id, variation_stock).
-//   - [client C] a TypeScript sales importer (public GitHub): POST /1/oauth/token with
-//     grant_type=refresh_token, client_id, client_secret, refresh_token, answer access_token;
-//     /1/orders paged by limit=100 and offset with start_ordered/end_ordered "yyyy-mm-dd
-//     hh:mm:ss"; list rows unique_key, cancelled, dispatch_status (ordered, cancelled, unpaid,
-//     unshippable); detail order.ordered as Unix seconds, order_items[] with order_item_id,
-//     title, amount, price, total, status.
-//   - [client D] a Python BASE client (public GitHub): 400 bodies with "error" hour_api_limit
-//     waiting until the next hour, day_api_limit until the next day.
-//   - [client E] a TypeScript BASE tool test (public GitHub): {"error":"hour_api_limit",
-//     "error_description":…} with status 400; items fields variation_id, variation_stock,
-//     variation_identifier, identifier, stock.
-//   - [client F] a shipping-label design note (public GitHub): order_receiver.last_name,
-//     order_receiver.first_name, order_receiver.zip_code, order_receiver.address.
+//   - [C] a TypeScript sales importer: POST /1/oauth/token with grant_type=refresh_token,
+//     client_id, client_secret, refresh_token; GET /1/orders paged by limit=100 and offset with
+//     start_ordered and end_ordered as "yyyy-mm-dd hh:mm:ss"; rows unique_key, cancelled,
+//     dispatch_status, ordered; detail order.order_items[] with order_item_id, item_id, title,
+//     amount, price, total, status.
+//   - [D] a TypeScript finance importer: dispatch_status values cancelled, unpaid, unshippable;
+//     ordered as Unix seconds read in Japanese time; the orders array of the listing.
+//   - [E] a Python BASE client: error hour_api_limit waits until the next hour, day_api_limit
+//     until the next day.
+//   - [F] a TypeScript BASE tool and its tests: HTTP 400 {"error":"hour_api_limit",
+//     "error_description"}; invalid_request, invalid_scope, access_denied and
+//     unauthorized_client as authorization failures; item fields item_id, identifier, stock,
+//     variation_id, variation_stock, variation_identifier.
+//   - [G] a shipping-label design note: order_receiver.last_name, first_name, zip_code,
+//     address.
+//   - [H] a TypeScript BASE client's types: order_item_id, item_id, variation_id on order
+//     items; the token answer's access_token, refresh_token, expires_in, token_type.
 //
-// Names confirmed in only one source (the official documentation) and served as it shows them:
-// delivery_date, delivery_time_zone (four digits such as 0812), order_receiver.prefecture,
-// order_receiver.address2, order_receiver.tel, modified (order and order item), payment codes
-// other than cod (creditcard, bt, cvs, base_bt, atobarai, carrier_01..03), cod_fee,
-// shipping_fee, order_discount.discount, the error codes no_order, bad_params,
-// not_change_status, not_cancel_*, bad_item_id, bad_variation_id, validation_error, and the
-// item fields list_order and visible. The sort order of GET /1/orders is documented nowhere:
-// the fake answers newest order first, and the connector does not depend on it.
+// Names confirmed in only one source (the official documentation; the research notes quote
+// the same pages) and served as it shows them: delivery_date, delivery_time_zone (four digits
+// such as 0812), order_receiver.prefecture, order_receiver.address2, order_receiver.tel, the
+// buyer's first_name, last_name, zip_code, prefecture, address, address2, tel, mail_address
+// and country, modified (order and order item), dispatched, the payment codes (cod, creditcard,
+// bt, cvs, base_bt, atobarai, carrier_01..03), shipping_fee, cod_fee, order_discount.discount,
+// atobarai_payment_transaction.status, delivery_companies[].name, the items listing's order and
+// sort parameters, list_order and visible, and the error codes no_order, no_unique_key,
+// no_params, bad_params, not_post_method, not_change_status, not_change_status_cvs,
+// not_change_status_base_bt, not_change_status_atobarai, not_cancel_*, bad_item_id,
+// bad_variation_id, validation_error and db_error. The sort order of GET /1/orders is
+// documented nowhere: the fake answers the newest order first, and the connector does not
+// depend on it.
 //
 // # What it models
 //
