@@ -566,3 +566,22 @@ func TestRetriesCounted(t *testing.T) {
 		t.Errorf("the call over budget sent %d requests", n)
 	}
 }
+
+// TestSlowAnswers: a slow read gives up with its context and is retryable; a slow answer that
+// still comes in time is used.
+func TestSlowAnswers(t *testing.T) {
+	e := setup(t, basetest.Options{}, nil)
+	e.fake.AddItem("煎茶", "SENCHA", 1200, 10)
+	e.fake.SetFaults(basetest.Faults{Slow: 1, SlowDelay: 300 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := e.client.ReadStock(ctx, []string{"SENCHA"})
+	if err == nil || connector.Classify(err) != connector.Retryable || errors.Is(err, connector.ErrOutcomeUnknown) {
+		t.Fatalf("a read that timed out: %v, want a retryable error that is not an unknown outcome", err)
+	}
+	e.fake.SetFaults(basetest.Faults{Slow: 1, SlowDelay: 10 * time.Millisecond})
+	got, err := e.client.ReadStock(context.Background(), []string{"SENCHA", "NOPE"})
+	if err != nil || len(got) != 1 || got["SENCHA"] != 10 {
+		t.Errorf("ReadStock = %v, %v; want SENCHA 10 and no entry for an unknown SKU", got, err)
+	}
+}

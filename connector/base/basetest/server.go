@@ -123,6 +123,9 @@ type Faults struct {
 	// Lost applies a write, then holds the answer until the client gives up (or LostDelay).
 	Lost      float64
 	LostDelay time.Duration
+	// Slow answers any request (read or write) after SlowDelay, once it has been handled.
+	Slow      float64
+	SlowDelay time.Duration
 }
 
 // Stats count what the fake answered.
@@ -881,6 +884,11 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		s.stats.Faults++
 	}
 	delay := s.faults.LostDelay
+	var slow time.Duration
+	if !stall && s.faults.Slow > 0 && s.rnd.Float64() < s.faults.Slow {
+		s.stats.Faults++
+		slow = s.faults.SlowDelay
+	}
 	s.mu.Unlock()
 
 	if r.Method != rt.method {
@@ -897,9 +905,25 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if !stall {
+	if !stall && slow <= 0 {
 		rt.h(w, r, arg)
 		s.count(r.URL.Path)
+		return
+	}
+	if !stall {
+		rec := httptest.NewRecorder()
+		rt.h(rec, r, arg)
+		s.count(r.URL.Path)
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(slow):
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
 		return
 	}
 	rec := httptest.NewRecorder()
