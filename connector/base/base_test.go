@@ -585,3 +585,73 @@ func TestSlowAnswers(t *testing.T) {
 		t.Errorf("ReadStock = %v, %v; want SENCHA 10 and no entry for an unknown SKU", got, err)
 	}
 }
+
+// TestLookback: a change to an order placed within Lookback is listed in the window of the
+// change; an order placed before it is not (the documented policy).
+func TestLookback(t *testing.T) {
+	e := setup(t, basetest.Options{}, func(c *base.Config) { c.Lookback = 10 * 24 * time.Hour })
+	e.fake.AddItem("煎茶", "SENCHA", 1200, 10)
+	old, _ := e.fake.PlaceOrder(basetest.OrderInput{Buyer: buyer, Lines: []basetest.LineInput{{SKU: "SENCHA", Amount: 1}}})
+	e.clock.Advance(5 * 24 * time.Hour)
+	recent, _ := e.fake.PlaceOrder(basetest.OrderInput{Buyer: buyer, Lines: []basetest.LineInput{{SKU: "SENCHA", Amount: 1}}})
+	e.clock.Advance(6 * 24 * time.Hour)
+	for _, k := range []string{old, recent} {
+		if err := e.fake.ChangeDelivery(k, "2026-07-20", "1820"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := e.client.ListOrders(context.Background(), window(e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Orders) != 1 || page.Orders[0].ID != recent || page.Orders[0].Delivery.Slot != order.Slot1820 {
+		t.Errorf("listed %v, want only %s with its new slot", page.Orders, recent)
+	}
+}
+
+// TestPartialQuantity: BASE dispatches whole items; a second shipment of the rest of an item
+// has nothing left to report and makes no call.
+func TestPartialQuantity(t *testing.T) {
+	e := setup(t, basetest.Options{}, nil)
+	e.fake.AddItem("煎茶", "SENCHA", 1200, 10)
+	o := placeAndList(t, e, basetest.OrderInput{Buyer: buyer, Lines: []basetest.LineInput{{SKU: "SENCHA", Amount: 2}}})
+	ctx := context.Background()
+	first := shipAll(o, "S1", false, shipment.Parcel{Carrier: shipment.Yamato, TrackingNumber: "400011112222"})
+	first.Shipment.Lines[0].Quantity = 1
+	second := shipAll(o, "S2", true, shipment.Parcel{Carrier: shipment.Yamato, TrackingNumber: "400033334444"})
+	second.Shipment.Lines[0].Quantity = 1
+	for _, c := range []connector.ShipmentConfirmation{first, second} {
+		if err := e.client.ConfirmShipment(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := e.fake.Dispatches(o.ID); len(d) != 1 || !strings.Contains(d[0].Comment, "400011112222") {
+		t.Errorf("dispatches %+v, want the first shipment's only", d)
+	}
+	if st, ds := e.fake.ItemStatuses(o.ID); st[0] != "dispatched" || ds != "dispatched" {
+		t.Errorf("statuses %v %s", st, ds)
+	}
+}
+
+// TestUnpaid: a convenience-store order waits unpaid (pending) and opens once paid; BASE refuses
+// to dispatch it before, and the refusal is permanent.
+func TestUnpaid(t *testing.T) {
+	e := setup(t, basetest.Options{}, nil)
+	e.fake.AddItem("煎茶", "SENCHA", 1200, 10)
+	o := placeAndList(t, e, basetest.OrderInput{Buyer: buyer, Payment: "cvs", Lines: []basetest.LineInput{{SKU: "SENCHA", Amount: 1}}})
+	if o.Status != order.StatusPending || o.ChannelStatus != "unpaid" {
+		t.Errorf("an unpaid order is %s (%s), want pending", o.Status, o.ChannelStatus)
+	}
+	err := e.client.ConfirmShipment(context.Background(), shipAll(o, "S1", true, shipment.Parcel{Carrier: shipment.Sagawa, TrackingNumber: "1"}))
+	if connector.Classify(err) != connector.Permanent || !strings.Contains(err.Error(), "not_change_status_cvs") {
+		t.Errorf("dispatching an unpaid order: %v, want BASE's permanent refusal", err)
+	}
+	e.clock.Advance(time.Minute)
+	if err := e.fake.MarkPaid(o.ID); err != nil {
+		t.Fatal(err)
+	}
+	page, err := e.client.ListOrders(context.Background(), window(e))
+	if err != nil || len(page.Orders) != 1 || page.Orders[0].Status != order.StatusOpen {
+		t.Errorf("after payment: %v %v, want the order open", page, err)
+	}
+}
