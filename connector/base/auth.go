@@ -51,6 +51,7 @@ const (
 	CredentialRevoked
 )
 
+// String names the kind for logs.
 func (k CredentialKind) String() string {
 	switch k {
 	case CredentialRefreshed:
