@@ -228,6 +228,10 @@ type Client struct {
 	dayCount int
 }
 
+// paceSpan is the second Yahoo! counts in, with a margin for calls that reach Yahoo! later
+// than they left.
+const paceSpan = 1100 * time.Millisecond
+
 // window paces calls per API so that no second holds more than limit of them: Yahoo!'s
 // "10req/sec" per API, applied as a sliding window over the times calls were sent.
 type window struct {
@@ -241,7 +245,7 @@ func (w *window) wait(ctx context.Context, api string) error {
 		w.mu.Lock()
 		now := time.Now()
 		times := w.sent[api]
-		for len(times) > 0 && now.Sub(times[0]) >= time.Second {
+		for len(times) > 0 && now.Sub(times[0]) >= paceSpan {
 			times = times[1:]
 		}
 		if len(times) < w.limit {
@@ -250,7 +254,7 @@ func (w *window) wait(ctx context.Context, api string) error {
 			return nil
 		}
 		w.sent[api] = times
-		d := times[0].Add(time.Second).Sub(now)
+		d := times[0].Add(paceSpan).Sub(now)
 		w.mu.Unlock()
 		t := time.NewTimer(d)
 		select {

@@ -497,8 +497,9 @@ func (s *Server) limitLocked(api string) string {
 			recent = append(recent, t)
 		}
 	}
-	// Slack of a fifth absorbs jitter between a client paced at the published rate and us.
-	if len(recent) >= s.opts.Rate+s.opts.Rate/5+1 {
+	// Slack of a half absorbs the jitter between when a client paced at the published rate
+	// sends and when its requests arrive here; a client that ignores the limit still trips it.
+	if len(recent) >= s.opts.Rate+s.opts.Rate/2 {
 		s.perAPI[api] = recent
 		return "request limit exceeded"
 	}

@@ -73,11 +73,11 @@ type OrderInput struct {
 
 // ShipInfo is what the store shows of an order's shipping.
 type ShipInfo struct {
-	Status          int
-	CompanyCode     string
-	InvoiceNumbers  []string
-	Notes, URL      string
-	Date            string
+	Status         int
+	CompanyCode    string
+	InvoiceNumbers []string
+	Notes, URL     string
+	Date           string
 	// Writes counts orderShipStatusChange calls that changed anything.
 	Writes int
 }
