@@ -41,7 +41,6 @@ package yahootest
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -143,7 +142,7 @@ func New(opts Options) (*Server, error) {
 	if opts.DailyCap <= 0 {
 		opts.DailyCap = DailyCap
 	}
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, err := storeKey()
 	if err != nil {
 		return nil, err
 	}
@@ -291,6 +290,19 @@ func randHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return fmt.Sprintf("%x", b)
+}
+
+var (
+	keyOnce sync.Once
+	keyVal  *rsa.PrivateKey
+	keyErr  error
+)
+
+// storeKey returns the key pair every fake store uses: generating a 2048-bit key takes a
+// while, and the fake's stores need not differ in it.
+func storeKey() (*rsa.PrivateKey, error) {
+	keyOnce.Do(func() { keyVal, keyErr = rsa.GenerateKey(rand.Reader, 2048) })
+	return keyVal, keyErr
 }
 
 // ---- answers ----
@@ -523,9 +535,6 @@ func (s *Server) checkSeller(w http.ResponseWriter, id string) bool {
 	}
 	return true
 }
-
-// ctxDone reports whether the request was abandoned.
-func ctxDone(ctx context.Context) bool { return ctx.Err() != nil }
 
 var errBadTime = errors.New("bad time")
 
