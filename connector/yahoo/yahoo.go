@@ -18,7 +18,7 @@
 //
 // Yahoo! allows 10 requests a second per API and 50,000 requests a day per application
 // (help.html). The client paces every API at 10 requests a second per store and counts its own
-// requests per day (in JST): once DailyCap is spent, calls return a *connector.RateLimitError
+// requests per day (in JST) in a Budget clients of one application share: once it is spent, calls return a *connector.RateLimitError
 // waiting until midnight JST without reaching Yahoo!. A throttle answer (HTTP 429) is returned at
 // once as a *connector.RateLimitError after exactly one request.
 //
@@ -157,7 +157,11 @@ type Config struct {
 	PointFix bool
 	// CashOnDelivery lists the PayMethod codes that mean 代金引換; default {"payment_d1"}.
 	CashOnDelivery []string
-	// DailyCap is the requests a day the client allows itself (default DailyCap).
+	// Budget is the day's request budget. Yahoo! counts 50,000 requests a day per
+	// application ID, across every store that uses it: clients of one application share one
+	// Budget. Nil gives the client a budget of its own of DailyCap.
+	Budget *Budget
+	// DailyCap sizes the client's own budget when Budget is nil (default DailyCap).
 	DailyCap int
 	// HTTP is the shared HTTP client; nil makes one paced at RatePerAPI per API and store.
 	HTTP *httpclient.Client
@@ -221,11 +225,35 @@ type Client struct {
 	auth *auth
 	cod  map[string]bool
 
-	pace *window
+	pace   *window
+	budget *Budget
+}
 
+// Budget counts an application's requests per day (in JST) against Yahoo!'s daily limit. It is
+// safe for concurrent use; share one among the clients of one application ID.
+type Budget struct {
+	cap      int
 	mu       sync.Mutex
 	day      string
 	dayCount int
+}
+
+// NewBudget returns a budget of limit requests a day (DailyCap when limit is 0).
+func NewBudget(limit int) *Budget {
+	if limit <= 0 {
+		limit = DailyCap
+	}
+	return &Budget{cap: limit}
+}
+
+// Used returns how many requests were counted on the day (JST) of now.
+func (b *Budget) Used(now time.Time) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if now.In(JST).Format("20060102") != b.day {
+		return 0
+	}
+	return b.dayCount
 }
 
 // paceSpan is the second Yahoo! counts in, with a margin for calls that reach Yahoo! later
@@ -304,9 +332,6 @@ func New(cfg Config) (*Client, error) {
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 50
 	}
-	if cfg.DailyCap <= 0 {
-		cfg.DailyCap = DailyCap
-	}
 	if cfg.CashOnDelivery == nil {
 		cfg.CashOnDelivery = []string{"payment_d1"}
 	}
@@ -321,7 +346,10 @@ func New(cfg Config) (*Client, error) {
 		hc = httpclient.New(httpclient.Config{Logger: cfg.Logger})
 	}
 	c := &Client{cfg: cfg, http: hc, log: log, now: cfg.Now, cod: map[string]bool{},
-		pace: &window{limit: RatePerAPI, sent: map[string][]time.Time{}}}
+		pace: &window{limit: RatePerAPI, sent: map[string][]time.Time{}}, budget: cfg.Budget}
+	if c.budget == nil {
+		c.budget = NewBudget(cfg.DailyCap)
+	}
 	for _, m := range cfg.CashOnDelivery {
 		c.cod[m] = true
 	}
@@ -472,25 +500,31 @@ func truncate(s string, n int) string {
 
 // count spends one request of the day's budget without refusing.
 func (c *Client) count() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.dayCount++
+	b := c.budget
+	day := c.now().In(JST).Format("20060102")
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if day != b.day {
+		b.day, b.dayCount = day, 0
+	}
+	b.dayCount++
 }
 
 // spend counts one request against the day's budget (days in JST), refusing once it is spent.
 func (c *Client) spend() error {
+	b := c.budget
 	now := c.now().In(JST)
 	day := now.Format("20060102")
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if day != c.day {
-		c.day, c.dayCount = day, 0
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if day != b.day {
+		b.day, b.dayCount = day, 0
 	}
-	if c.dayCount >= c.cfg.DailyCap {
+	if b.dayCount >= b.cap {
 		y, m, d := now.Date()
 		midnight := time.Date(y, m, d+1, 0, 0, 0, 0, JST)
 		return &connector.RateLimitError{Wait: midnight.Sub(now), Reason: "daily cap"}
 	}
-	c.dayCount++
+	b.dayCount++
 	return nil
 }

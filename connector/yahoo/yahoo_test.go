@@ -396,12 +396,21 @@ func TestPacing(t *testing.T) {
 }
 
 func TestDailyCap(t *testing.T) {
-	s := newStore(t, true, func(c *yahoo.Config) { c.DailyCap = 3 })
+	// Two stores of one application share its budget of three requests.
+	budget := yahoo.NewBudget(3)
+	other := newStore(t, true, func(c *yahoo.Config) { c.Budget = budget })
+	if _, err := other.client.Counts(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s := newStore(t, true, func(c *yahoo.Config) { c.Budget = budget })
 	ctx := context.Background()
-	for range 3 {
+	for range 2 {
 		if _, err := s.client.Counts(ctx); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if n := budget.Used(s.clock.Now()); n != 3 {
+		t.Errorf("Budget.Used = %d, want 3", n)
 	}
 	before := s.fake.Requests()
 	_, err := s.client.Counts(ctx)
@@ -418,6 +427,7 @@ func TestDailyCap(t *testing.T) {
 		t.Errorf("the refused call reached Yahoo! (%d requests)", n)
 	}
 	s.clock.Advance(rl.Wait)
+	other.clock.Advance(rl.Wait)
 	if _, err := s.client.Counts(ctx); err != nil {
 		t.Errorf("the first call of the next day: %v", err)
 	}

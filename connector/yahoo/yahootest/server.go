@@ -1,42 +1,60 @@
 // Package yahootest is a fake Yahoo! Shopping store API (ストアクリエイターPro) for tests: an
-// httptest server that keeps a store's orders and stock, checks OAuth bearer tokens and the
-// public-key X-sws-signature header, enforces the published limits and injects faults.
+// httptest server that keeps a store's orders and stock, moves orders through Yahoo!'s statuses
+// as buyers and staff act (PlaceOrder, ChangeAddress, ChangeQuantity, AddItem, Cancel), checks
+// OAuth bearer tokens and the public-key X-sws-signature header, enforces the published limits
+// with Yahoo!'s own <Error> bodies, and injects faults (FailNext, SlowNext, StallNext,
+// ThrottleNext).
 //
-// Yahoo! publishes no machine-readable specification. The fake is built from the official pages
-// as the project's research quotes them (../shared/research/channel-apis.md §4, citing
+// # Sources
+//
+// Yahoo! publishes no machine-readable specification. The fake follows the official pages as
+// the project's research quotes them (../shared/research/channel-apis.md §4, citing
 // developer.yahoo.co.jp orderList.html, orderInfo.html, orderChangeHistory.html,
-// orderShipStatusChange.html, setStock.html, getStock.html and help.html), and every element
-// name was checked against public clients written by others:
+// orderShipStatusChange.html, setStock.html, getStock.html and help.html), and every name was
+// checked against public clients written by others, found with the search tool:
 //
 //   - kunitake1028/yahoo-shopping-jp-php (a fork of Shippinno's PHP client):
-//     Request/SearchOrdersRequest.php (Search/Condition/OrderTimeFrom, OrderTimeTo, Start,
-//     Result, Field and its field names), Request/UpdateOrderShippingStatusRequest.php
-//     (Target/OrderId, IsPointFix, OperationUser; Order/Ship/ShipStatus, ShipMethod, ShipNotes
-//     of at most 500 characters, ShipInvoiceNumber1, ShipInvoiceNumber2, ShipUrl, ShipDate and
-//     ArrivalDate as YYYYMMDD in Asia/Tokyo), Request/UpdateItemStockInfoRequest.php (setStock
-//     form parameters seller_id, item_code as 商品コード:個別商品コード, quantity with an
-//     optional sign), Api/OrderCount.php (orderCount is a GET).
+//     src/YahooShoppingJp/Request/SearchOrdersRequest.php (Search/Condition/OrderTimeFrom and
+//     OrderTimeTo as YmdHis, Start, Result, Field, SellerId; the field names OrderId, Version,
+//     ParentOrderId, IsSplit, OrderTime, LastUpdateTime, OrderStatus, PayMethod, ShipStatus,
+//     ShipMethod, ShipMethodName, ShipRequestDate, ShipRequestTime, ShipNotes,
+//     ShipInvoiceNumber1/2, ShipDate, ShipUrl, ShipFirstName, ShipLastName, ShipPrefecture,
+//     TotalPrice), Request/UpdateOrderShippingStatusRequest.php (Target/OrderId, IsPointFix,
+//     OperationUser; Order/Ship/ShipStatus, ShipMethod, ShipNotes of at most 500 characters,
+//     ShipInvoiceNumber1, ShipInvoiceNumber2, ShipUrl, ShipDate and ArrivalDate as YYYYMMDD in
+//     Asia/Tokyo), Request/UpdateItemStockInfoRequest.php (setStock's seller_id, item_code as
+//     商品コード:個別商品コード, quantity with an optional sign), Api/OrderCount.php (a GET).
 //   - kamiya54/yahoo_shopping_api (Ruby): spec/fixtures/order/order_count.xml
-//     (ResultSet/Result/Status, Count/NewOrder, Count/NewReserve), spec/fixtures/stock/*.xml
-//     (ResultSet attributes, Result/ItemCode, SubCode, Quantity, Status), invalid_params.xml
-//     (<Error><Message/><Code>st-02101</Code></Error>) and timeout.xml (the expired-token
-//     answer: Bearer realm="yahooapis.jp", error="invalid_token").
-//   - Python and Node.js order clients found by the search tool (X-sws-signature as
-//     Base64(RSA-PKCS1v1.5("sellerId:unixtime")) with X-sws-signature-version, the token
-//     endpoint https://auth.login.yahoo.co.jp/yconnect/v2/token with Basic client
-//     credentials, orderInfo's Target/OrderId and Target/Field, Item/LineId, ItemId, Title,
-//     SubCode, Quantity, UnitPrice, Search/TotalCount, Search/OrderInfo, Result/Status).
+//     (ResultSet/Result/Status, Count/NewOrder, Count/NewReserve), spec/fixtures/stock/get_array.xml
+//     and set_array.xml (ResultSet's totalResultsAvailable, totalResultsReturned and
+//     firstResultPosition attributes; Result/ItemCode, SubCode, Status, Quantity),
+//     invalid_params.xml (<Error><Message/><Code>st-02101</Code></Error>) and timeout.xml (the
+//     expired-token answer: Bearer realm="yahooapis.jp", error="invalid_token").
+//   - Order clients in Python and Node.js and a PHP token refresher (search-tool hits, not
+//     packaged): Result/Status "OK", Search/TotalCount, Search/OrderInfo, Sort +order_time,
+//     orderInfo's Target/OrderId and Target/Field, Item/LineId, ItemId, Title, SubCode,
+//     Quantity, UnitPrice, ItemOption; field lists naming ShipZipCode, ShipCity,
+//     ShipAddress1/2, ShipPhoneNumber and ShipCompanyCode; X-sws-signature as
+//     Base64(RSA-PKCS#1 v1.5 of "sellerId:unixtime") with X-sws-signature-version, on API calls
+//     and on refreshes; the token endpoint https://auth.login.yahoo.co.jp/yconnect/v2/token
+//     with Basic client credentials and grant_type=refresh_token.
+//   - A warehouse database schema (search-tool hit) naming ShipInvoiceNumberEmptyReason.
 //
-// Names confirmed in one source only (the research notes), and so the fake's guesses:
-// orderChangeHistory's answer (OrderChangeHistory, HistoryId, OperationType, UpdateTime, the
-// operation names orderChange and orderItemAdd), the grouping of orderInfo's answer into Pay,
-// Ship and Item elements (the clients read Item and Ship fields but not the grouping),
-// ShipCompanyCode values beyond 1000 (その他), 1001 (ヤマト) and 1002 (佐川), the
-// ShipRequestDate format (YYYYMMDD here) and ShipRequestTime wording ("14:00-16:00", 午前中),
-// and the throttle answer: the research found no documented status or code, so the fake
-// answers HTTP 429 with Yahoo!'s <Error> body (and a Retry-After header only when a test asks
-// for a wait with ThrottleNext). Error codes other than st-02101 and st-02104 are the fake's
-// own and are marked so.
+// # Names from one source only
+//
+// These come from the research notes alone and are the fake's best reading of them:
+// orderChangeHistory's query parameters (orderId, sellerId) and its whole answer
+// (OrderChangeHistory, HistoryId, OperationType, UpdateTime, a nested OrderInfo, and the
+// operation names orderChange, orderItemAdd, orderStatusChange, orderShipStatusChange);
+// orderCount's sellerId parameter; the grouping of orderInfo's answer into Pay, Ship and Item
+// elements (clients read Item and the Ship fields but show no grouping); the orderList
+// conditions OrderId and OrderStatus; ShipCompanyCode values (1000 その他, 1001 ヤマト,
+// 1002 佐川); the setStock code st-02104 for quantity INI. Further, the fake's own choices where
+// no source says: ShipRequestDate as YYYYMMDD and ShipRequestTime as "14:00-16:00" or 午前中;
+// PayMethod payment_d1 for 代金引換; the HTTP statuses of errors (400 for a refused request,
+// 401 for a token, 403 for a signature); and the throttle answer, for which the research found
+// no documented status or code: HTTP 429 with Yahoo!'s <Error> body, with Retry-After only when
+// a test asks for a wait with ThrottleNext. Error messages other than st-02101's are the fake's.
 package yahootest
 
 import (

@@ -53,7 +53,7 @@ func sign(t testing.TB, s *yahootest.Server, seller string, at time.Time) string
 
 type req struct {
 	method, api, body, ctype string
-	token, sig              string
+	token, sig               string
 }
 
 func send(t testing.TB, s *yahootest.Server, r req) (int, string) {

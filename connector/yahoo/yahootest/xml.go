@@ -105,7 +105,6 @@ type orderInfo struct {
 	OrderTime      string   `xml:"OrderTime"`
 	LastUpdateTime string   `xml:"LastUpdateTime"`
 	OrderStatus    int      `xml:"OrderStatus"`
-	BuyerComments  string   `xml:"BuyerComments,omitempty"`
 	Pay            payInfo  `xml:"Pay"`
 	Ship           shipInfo `xml:"Ship"`
 	Items          []item   `xml:"Item"`
