@@ -229,6 +229,16 @@ func TestOrders(t *testing.T) {
 	if st, body := send(t, s, req{method: "POST", api: "orderList", token: s.AccessToken(), body: list}); st != 200 || !strings.Contains(body, id) || strings.Contains(body, "<OrderTime>") {
 		t.Errorf("orderList: %d %s", st, body)
 	}
+	info := `<Req><Target><OrderId>` + id + `</OrderId><Field>OrderId,Quantity,ShipStatus</Field></Target><SellerId>` + s.SellerID() + `</SellerId></Req>`
+	if st, body := send(t, s, req{method: "POST", api: "orderInfo", token: s.AccessToken(), body: info}); st != 200 ||
+		!strings.Contains(body, "<Quantity>1</Quantity>") || !strings.Contains(body, "<Ship><ShipStatus>1</ShipStatus></Ship>") ||
+		strings.Contains(body, "ItemId") || strings.Contains(body, "OrderTime") || strings.Contains(body, "<Pay>") {
+		t.Errorf("orderInfo answers only the fields asked for: %d %s", st, body)
+	}
+	badField := strings.Replace(info, "OrderId,Quantity", "OrderId,Nonsense", 1)
+	if st, _ := send(t, s, req{method: "POST", api: "orderInfo", token: s.AccessToken(), body: badField}); st != 400 {
+		t.Errorf("orderInfo with an unknown field: %d, want 400", st)
+	}
 	noField := strings.Replace(list, "<Field>OrderId,LastUpdateTime</Field>", "", 1)
 	if st, _ := send(t, s, req{method: "POST", api: "orderList", token: s.AccessToken(), body: noField}); st != 400 {
 		t.Errorf("orderList without Field: %d, want 400", st)

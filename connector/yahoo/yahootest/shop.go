@@ -127,7 +127,7 @@ func (s *Server) change(id, op string, f func(o *order)) bool {
 	f(o)
 	o.version++
 	o.updated = s.now()
-	snap := o.info()
+	snap := o.info().doc()
 	o.history = append(o.history, historyEntry{HistoryID: len(o.history) + 1, OperationType: op,
 		UpdateTime: o.updated.Format(timeLayout), OrderInfo: &snap})
 	return true
@@ -322,12 +322,21 @@ func (s *Server) orderInfo(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "", "Field is required")
 		return
 	}
+	want := map[string]bool{}
+	for _, f := range strings.Split(req.Target.Field, ",") {
+		f = strings.TrimSpace(f)
+		if !fieldNames[f] {
+			writeError(w, http.StatusBadRequest, "", "Field is invalid")
+			return
+		}
+		want[f] = true
+	}
 	s.mu.Lock()
 	o, found := s.orders[req.Target.OrderID]
-	var oi orderInfo
+	var oi infoDoc
 	if found {
 		o.seen = true
-		oi = o.info()
+		oi = o.info().doc().only(want)
 	}
 	s.mu.Unlock()
 	if !found {
@@ -430,7 +439,7 @@ func (s *Server) orderShipStatusChange(w http.ResponseWriter, r *http.Request) {
 		s.shipHits[o.id]++
 		o.version++
 		o.updated = s.now()
-		snap := o.info()
+		snap := o.info().doc()
 		o.history = append(o.history, historyEntry{HistoryID: len(o.history) + 1, OperationType: "orderShipStatusChange",
 			UpdateTime: o.updated.Format(timeLayout), OrderInfo: &snap})
 	}

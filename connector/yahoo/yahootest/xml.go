@@ -92,8 +92,8 @@ type listEntry struct {
 }
 
 type infoResult struct {
-	Status    string    `xml:"Status"`
-	OrderInfo orderInfo `xml:"OrderInfo"`
+	Status    string  `xml:"Status"`
+	OrderInfo infoDoc `xml:"OrderInfo"`
 }
 
 // orderInfo is orderInfo's answer, grouped as Yahoo! groups it: order fields, Pay, Ship, Item.
@@ -157,7 +157,7 @@ type historyEntry struct {
 	HistoryID     int        `xml:"HistoryId"`
 	OperationType string     `xml:"OperationType"`
 	UpdateTime    string     `xml:"UpdateTime"`
-	OrderInfo     *orderInfo `xml:"OrderInfo,omitempty"`
+	OrderInfo     *infoDoc `xml:"OrderInfo,omitempty"`
 }
 
 type countResult struct {
