@@ -154,9 +154,9 @@ type historyResult struct {
 // historyEntry is one operation in orderChangeHistory; OrderInfo carries the order's fields as
 // the operation left them ("取得した注文情報を履歴IDの順番に上書き").
 type historyEntry struct {
-	HistoryID     int        `xml:"HistoryId"`
-	OperationType string     `xml:"OperationType"`
-	UpdateTime    string     `xml:"UpdateTime"`
+	HistoryID     int      `xml:"HistoryId"`
+	OperationType string   `xml:"OperationType"`
+	UpdateTime    string   `xml:"UpdateTime"`
 	OrderInfo     *infoDoc `xml:"OrderInfo,omitempty"`
 }
 
