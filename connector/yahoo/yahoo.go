@@ -144,8 +144,9 @@ type Config struct {
 	// (default 2 hours).
 	ExpiryWarning time.Duration
 	// Lookback is how far before a window's start ListOrders searches by order time for
-	// orders updated in the window (default 30 days). An order changed more than Lookback after
-	// it was placed is not seen again.
+	// orders updated in the window (default 14 days). An order changed more than Lookback after
+	// it was placed is not seen again. Each ListOrders call reads the orders placed in Lookback
+	// in orderList pages of ScanSize, so a longer Lookback costs requests of the daily budget.
 	Lookback time.Duration
 	// ScanSize is how many orders one orderList call returns (default 1000).
 	ScanSize int
@@ -324,7 +325,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.ExpiryWarning = 2 * time.Hour
 	}
 	if cfg.Lookback <= 0 {
-		cfg.Lookback = 30 * 24 * time.Hour
+		cfg.Lookback = 14 * 24 * time.Hour
 	}
 	if cfg.ScanSize <= 0 {
 		cfg.ScanSize = 1000

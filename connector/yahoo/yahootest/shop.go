@@ -217,8 +217,26 @@ func (o *order) info() orderInfo {
 
 // ---- handlers ----
 
+// listFields are the orderList fields the fake fills in; acceptedList the other names Yahoo!
+// takes (as the PHP client lists them), which the fake accepts and leaves out of its answer.
 var listFields = map[string]bool{"OrderId": true, "Version": true, "OrderTime": true, "LastUpdateTime": true,
 	"OrderStatus": true, "ShipStatus": true}
+
+var acceptedList = func() map[string]bool {
+	m := map[string]bool{}
+	for _, f := range strings.Split("OriginalOrderId,ParentOrderId,DeviceType,IsSeen,IsSplit,IsRoyalty,IsSeller,"+
+		"IsAffiliate,IsRatingB2s,ExistMultiReleaseDate,ReleaseDate,Suspect,StoreStatus,RoyaltyFixTime,PrintSlipFlag,"+
+		"PrintDeliveryFlag,PrintBillFlag,BuyerCommentsFlag,PayStatus,SettleStatus,PayType,PayMethod,PayMethodName,"+
+		"PayDate,SettleId,UseWallet,NeedBillSlip,NeedDetailedSlip,NeedReceipt,BillFirstName,BillFirstNameKana,"+
+		"BillLastName,BillLastNameKana,BillPrefecture,ShipMethod,ShipRequestDate,ShipRequestTime,ShipNotes,"+
+		"ShipInvoiceNumber1,ShipInvoiceNumber2,ArriveType,ShipDate,NeedGiftWrap,NeedGiftWrapMessage,NeedGiftWrapPaper,"+
+		"ShipFirstName,ShipFirstNameKana,ShipLastName,ShipLastNameKana,ShipPrefecture,PayCharge,ShipCharge,"+
+		"GiftWrapCharge,Discount,UsePoint,TotalPrice,RefundTotalPrice,UsePointType,IsGetPointFixAll,SellerId,IsLogin,"+
+		"PayNo,PayNoIssueDate,SellerType,IsPayManagement,ShipUrl,ShipMethodName,ArrivalDate,TotalMallCouponDiscount", ",") {
+		m[f] = true
+	}
+	return m
+}()
 
 func (s *Server) orderList(w http.ResponseWriter, r *http.Request) {
 	var req searchReq
@@ -233,7 +251,7 @@ func (s *Server) orderList(w http.ResponseWriter, r *http.Request) {
 	fields := map[string]bool{}
 	for _, f := range strings.Split(q.Field, ",") {
 		f = strings.TrimSpace(f)
-		if !listFields[f] {
+		if !listFields[f] && !acceptedList[f] {
 			writeError(w, http.StatusBadRequest, "", "Field is invalid")
 			return
 		}
