@@ -1,8 +1,14 @@
 package yahoo
 
 import (
+	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/tobira-commerce/tobira/connector"
 )
@@ -137,5 +143,58 @@ func TestSampleInfo(t *testing.T) {
 	}
 	if o.ShipTo.PostalCode != "150-0001" || o.Lines[0].SKU != "sencha:100g" || o.Delivery.Slot != "0812" {
 		t.Errorf("order = %+v", o)
+	}
+}
+
+// TestListRejects: entries and orders Yahoo! describes badly become Rejects without personal
+// data, and the rest of the page goes on.
+func TestListRejects(t *testing.T) {
+	list := `<ResultSet><Result><Status>OK</Status><Search><TotalCount>4</TotalCount>
+<OrderInfo><OrderId>no-time</OrderId><OrderTime>yesterday</OrderTime><LastUpdateTime>2026-12-01T10:05:00+09:00</LastUpdateTime></OrderInfo>
+<OrderInfo><OrderId>sakura-tea-10000001</OrderId><OrderTime>2026-12-01T10:00:00+09:00</OrderTime><LastUpdateTime>2026-12-01T10:00:00+09:00</LastUpdateTime></OrderInfo>
+<OrderInfo><OrderId>bad-update</OrderId><OrderTime>2026-12-01T10:01:00+09:00</OrderTime><LastUpdateTime>soon</LastUpdateTime></OrderInfo>
+<OrderInfo><OrderId>bad-qty</OrderId><OrderTime>2026-12-01T10:02:00+09:00</OrderTime><LastUpdateTime>2026-12-01T10:02:00+09:00</LastUpdateTime></OrderInfo>
+</Search></Result></ResultSet>`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/orderList"):
+			_, _ = io.WriteString(w, list)
+		case strings.Contains(string(body), "bad-qty"):
+			_, _ = io.WriteString(w, strings.Replace(strings.Replace(sampleInfo, "<Quantity>2</Quantity>", "<Quantity>two</Quantity>", 1),
+				"sakura-tea-10000001", "bad-qty", 1))
+		default:
+			_, _ = io.WriteString(w, strings.Replace(sampleInfo, "10:05:00", "10:00:00", 1))
+		}
+	}))
+	defer srv.Close()
+	c, err := New(Config{SellerID: "sakura-tea", AccessToken: "x", BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2026, 12, 1, 0, 0, 0, 0, JST)
+	page, err := c.ListOrders(context.Background(), connector.ListOrdersRequest{From: from, To: from.Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Orders) != 1 || page.Orders[0].ID != "sakura-tea-10000001" {
+		t.Errorf("orders = %v, want sakura-tea-10000001 alone", page.Orders)
+	}
+	ids := map[string]bool{}
+	for _, r := range page.Rejects {
+		ids[r.ID] = true
+		if !errors.Is(r.Err, connector.ErrPermanent) {
+			t.Errorf("reject %s: %v is not permanent", r.ID, r.Err)
+		}
+		for _, pii := range []string{"山田", "神宮前", "0312345678", "two"} {
+			if strings.Contains(r.Err.Error(), pii) {
+				t.Errorf("reject %s names %q: %v", r.ID, pii, r.Err)
+			}
+		}
+	}
+	for _, want := range []string{"no-time", "bad-update", "bad-qty"} {
+		if !ids[want] {
+			t.Errorf("no reject for %s (rejects %v)", want, page.Rejects)
+		}
 	}
 }

@@ -285,10 +285,9 @@ func (c *Client) ListOrders(ctx context.Context, req connector.ListOrdersRequest
 		placed, err1 := time.Parse(timeLayout, strings.TrimSpace(e.OrderTime))
 		updated, err2 := time.Parse(timeLayout, strings.TrimSpace(e.LastUpdateTime))
 		id := strings.TrimSpace(e.OrderID)
-		if id == "" || err1 != nil || err2 != nil {
-			// Without its times the entry cannot be placed in the scan; without its ID it cannot
-			// be read. Reject it and move on.
-			page.Rejects = append(page.Rejects, connector.Reject{ID: id, Err: fmt.Errorf("yahoo: orderList entry without a readable OrderId, OrderTime or LastUpdateTime: %w", connector.ErrPermanent)})
+		if err1 != nil {
+			// Without its order time the entry cannot be placed in the scan. Reject it and go on.
+			page.Rejects = append(page.Rejects, connector.Reject{ID: id, Err: fmt.Errorf("yahoo: orderList entry without a readable OrderTime: %w", connector.ErrPermanent)})
 			continue
 		}
 		placed = placed.In(JST)
@@ -300,7 +299,7 @@ func (c *Client) ListOrders(ctx context.Context, req connector.ListOrdersRequest
 			page.Rejects = append(page.Rejects, connector.Reject{ID: id, Err: fmt.Errorf("yahoo: orderList out of order_time order: %w", connector.ErrPermanent)})
 			continue
 		}
-		inWindow := !updated.Before(req.From) && updated.Before(req.To)
+		inWindow := err2 == nil && !updated.Before(req.From) && updated.Before(req.To)
 		if inWindow && len(picked) == limit {
 			full = true
 			break
@@ -309,6 +308,11 @@ func (c *Client) ListOrders(ctx context.Context, req connector.ListOrdersRequest
 			next = cursor{Time: placed}
 		}
 		next.Seen = append(next.Seen, id)
+		if id == "" || err2 != nil {
+			// Placed in the scan, but it cannot be read or placed in a window.
+			page.Rejects = append(page.Rejects, connector.Reject{ID: id, Err: fmt.Errorf("yahoo: orderList entry without a readable OrderId or LastUpdateTime: %w", connector.ErrPermanent)})
+			continue
+		}
 		if inWindow {
 			picked = append(picked, id)
 		}
@@ -327,6 +331,11 @@ func (c *Client) ListOrders(ctx context.Context, req connector.ListOrdersRequest
 	if full || len(entries) >= ask {
 		if next.Time.IsZero() {
 			next.Time = from
+		}
+		if !full && next.Time.Equal(cu.Time) && len(next.Seen) == len(cu.Seen) {
+			// A whole scan of entries without a readable OrderTime: step past the second rather
+			// than read the same answer forever.
+			next = cursor{Time: next.Time.Add(time.Second)}
 		}
 		page.Next = next.encode()
 	}
