@@ -48,9 +48,17 @@
 //     first and sends nothing when the store already shows the shipment, so a confirmation
 //     repeated after a lost answer has one effect. setStock quantities are absolute, so
 //     repeating a stock write sets the same value again; StockUpdate.Key is not sent.
+//   - Changes long after the sale. ListOrders reaches back Config.Lookback (14 days) of order
+//     time for orders updated in its window; an order changed later than that after it was
+//     placed is not seen again.
 //   - Carriers. ShipCompanyCode 1001 (ヤマト運輸) and 1002 (佐川急便) are mapped; every other carrier
 //     is 1000 (その他) with the carrier's tracking page in ShipUrl, since the rest of Yahoo!'s
 //     list is not confirmed.
+//
+// # Stability
+//
+// Config may gain fields; their zero values keep today's behaviour. The connector interfaces the
+// Client implements are package connector's and stable.
 //
 // # Errors
 //
