@@ -10,7 +10,7 @@ import (
 	tobirasync "github.com/tobira-commerce/tobira/sync"
 )
 
-// openBaseShop opens sakura-tea, a small tea shop on BASE: a basetest fake on the engine's
+// openBaseShop opens kyoto-zakka, a small tea shop on BASE: a basetest fake on the engine's
 // clock, a tin of matcha and a teapot in two colours (one colour sold here), and the BASE
 // connector in all three roles. Its buyers ask for morning delivery, some pay cash on delivery.
 func openBaseShop(_ context.Context, clock *tobirasync.ManualClock) (*channelShop, error) {
@@ -59,11 +59,11 @@ func openBaseShop(_ context.Context, clock *tobirasync.ManualClock) (*channelSho
 				}
 			}
 			_, status := fake.ItemStatuses(key)
-			story("sakura-tea %s: BASE shows %s, tracking %v", key, status, numbers)
+			story("kyoto-zakka %s: BASE shows %s, tracking %v", key, status, numbers)
 		}
 		for _, sku := range skus {
 			n, _ := fake.Stock(sku)
-			story("sakura-tea %s: BASE offers %d", sku, n)
+			story("kyoto-zakka %s: BASE offers %d", sku, n)
 		}
 		return nil
 	}
