@@ -340,6 +340,7 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *l
 		if err := m.stoppedErr(r.Target); err != nil {
 			return err
 		}
+		e.checkCredential(m, r.Target, wh.Fulfiller)
 		var want []connector.LineQuantity
 		lines := routes.lines(r.Target)
 		if !cancelled {

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/inventory"
 	"github.com/tobira-commerce/tobira/sync/ledger"
 )
@@ -59,6 +60,10 @@ type Options struct {
 	// OrdersEvery, ShipmentsEvery and StockEvery are Run's intervals; defaults 1 minute,
 	// 1 minute and 5 minutes.
 	OrdersEvery, ShipmentsEvery, StockEvery time.Duration
+
+	// CredentialWarning is how long before a connector's credential lapses the host is told
+	// (CredentialExpiring); default 7 days.
+	CredentialWarning time.Duration
 }
 
 func (o *Options) setDefaults() {
@@ -77,6 +82,7 @@ func (o *Options) setDefaults() {
 		o.Parallel = goParallel
 	}
 	orDefault(&o.LeaseTTL, time.Minute)
+	orDefault(&o.CredentialWarning, 7*24*time.Hour)
 	orDefault(&o.Settle, 30*time.Second)
 	orDefault(&o.Overlap, 5*time.Minute)
 	orDefault(&o.SweepEvery, time.Hour)
@@ -124,8 +130,9 @@ type merchant struct {
 	cfg        Merchant
 	channels   map[string]*Channel
 	warehouses map[string]*Warehouse
-	// stopped holds the reason each channel or warehouse stopped, until PutMerchant renews it.
-	stopped *sync.Map
+	// stopped holds the reason each channel or warehouse stopped, until PutMerchant renews it;
+	// warned the credential expiry last reported for each (CredentialExpiring).
+	stopped, warned *sync.Map
 	*stockState
 }
 
@@ -162,16 +169,17 @@ func (e *Engine) PutMerchant(m Merchant) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.install(m, &sync.Map{})
+	e.install(m, &sync.Map{}, &sync.Map{})
 	return nil
 }
 
-// install makes m the merchant's configuration, with stopped as its stopped channels. Callers
-// hold e.mu. The stock state carries over, and the pool applies the new channels' policies.
-func (e *Engine) install(m Merchant, stopped *sync.Map) {
+// install makes m the merchant's configuration, with stopped as its stopped channels and warned
+// as the credential expiries reported. Callers hold e.mu. The stock state carries over, and the
+// pool applies the new channels' policies.
+func (e *Engine) install(m Merchant, stopped, warned *sync.Map) {
 	// The engine keeps its own copies, never modified: the host may reuse its slices.
 	m.Channels, m.Warehouses = slices.Clone(m.Channels), slices.Clone(m.Warehouses)
-	rt := &merchant{cfg: m, channels: map[string]*Channel{}, warehouses: map[string]*Warehouse{}, stopped: stopped}
+	rt := &merchant{cfg: m, channels: map[string]*Channel{}, warehouses: map[string]*Warehouse{}, stopped: stopped, warned: warned}
 	for i := range m.Channels {
 		rt.channels[m.Channels[i].ID] = &m.Channels[i]
 	}
@@ -217,7 +225,7 @@ func (e *Engine) PauseChannel(merchantID, channel string, paused bool) error {
 			cfg.Channels[i].Paused = paused
 		}
 	}
-	e.install(cfg, m.stopped)
+	e.install(cfg, m.stopped, m.warned)
 	return nil
 }
 
@@ -260,6 +268,7 @@ func (e *Engine) channel(merchantID, channel string) (*merchant, *Channel, error
 	if err := m.stoppedErr(channel); err != nil {
 		return nil, nil, err
 	}
+	e.checkCredential(m, channel, c.Source, c.Sink, c.Target)
 	return m, c, nil
 }
 
@@ -336,6 +345,28 @@ func (e *Engine) quarantine(ctx context.Context, q ledger.QuarantineEntry) error
 // ListQuarantine lists the items set aside for a merchant ("" for all).
 func (e *Engine) ListQuarantine(ctx context.Context, merchantID string) ([]ledger.QuarantineEntry, error) {
 	return e.store.ListQuarantine(ctx, merchantID)
+}
+
+// checkCredential tells the host, once per expiry time, that the credential of a channel or
+// warehouse (whichever of its connectors knows) lapses within Options.CredentialWarning, so that
+// it is renewed before calls fail and the channel stops.
+func (e *Engine) checkCredential(m *merchant, id string, conns ...any) {
+	for _, c := range conns {
+		ce, ok := c.(connector.CredentialExpirer)
+		if !ok {
+			continue
+		}
+		at := ce.CredentialExpiry()
+		if at.IsZero() || e.opt.Clock.Now().Add(e.opt.CredentialWarning).Before(at) {
+			return
+		}
+		if prev, loaded := m.warned.Swap(id, at); loaded && prev.(time.Time).Equal(at) {
+			return
+		}
+		e.opt.Logger.Warn("tobira: credential expiring", "merchant", m.cfg.ID, "channel", id, "expires_at", at)
+		emit(e, CredentialExpiring{Merchant: m.cfg.ID, Channel: id, ExpiresAt: at})
+		return
+	}
 }
 
 // stop marks a channel or warehouse stopped after it refused credentials.

@@ -38,6 +38,7 @@ func (e *Engine) SyncShipments(ctx context.Context, merchantID, warehouse string
 	if err := m.stoppedErr(warehouse); err != nil {
 		return res, err
 	}
+	e.checkCredential(m, warehouse, w.Shipments, w.Fulfiller, w.Stock)
 	part := "shipments/" + ledger.JoinKey(merchantID, warehouse)
 	release, err := e.acquire(ctx, part)
 	if err != nil {
@@ -206,6 +207,7 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ledger.Shipment
 	if err := m.stoppedErr(ch.ID); err != nil {
 		return err
 	}
+	e.checkCredential(m, ch.ID, ch.Sink)
 	if !srec.Applied {
 		if reason, err := e.apply(ctx, m, rec, srec.Warehouse, s); err != nil {
 			return err

@@ -583,6 +583,7 @@ func (e *Engine) SyncStock(ctx context.Context, merchantID string) (StockResult,
 		if c.Target == nil || c.Paused || m.stoppedErr(c.ID) != nil {
 			continue
 		}
+		e.checkCredential(m, c.ID, c.Target)
 		pushes = append(pushes, func() {
 			n, err := e.push(ctx, m, &c, nil)
 			mu.Lock()
