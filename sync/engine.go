@@ -1,3 +1,6 @@
+// The Engine, its Options, and the merchants it serves: installing, pausing and removing them,
+// and the leases that let one process or replica run a partition at a time.
+
 package sync
 
 import (
@@ -14,7 +17,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/inventory"
 	"github.com/tobira-commerce/tobira/sync/ledger"
 )
@@ -272,13 +274,6 @@ func (e *Engine) channel(merchantID, channel string) (*merchant, *Channel, error
 	return m, c, nil
 }
 
-func (m *merchant) stoppedErr(id string) error {
-	if why, ok := m.stopped.Load(id); ok {
-		return fmt.Errorf("%w: %s/%s: %s", ErrStopped, m.cfg.ID, id, why)
-	}
-	return nil
-}
-
 // acquire runs the partition single-flight in this process and leased across replicas. The
 // returned function releases both.
 func (e *Engine) acquire(ctx context.Context, partition string) (func(), error) {
@@ -324,56 +319,6 @@ func (e *Engine) renew(ctx context.Context, partition string) error {
 func emit[E Event](e *Engine, ev E) {
 	if e.opt.Observer != nil {
 		e.opt.Observer.Observe(ev)
-	}
-}
-
-// quarantine parks an item and tells the host.
-func (e *Engine) quarantine(ctx context.Context, q ledger.QuarantineEntry) error {
-	q.At = e.opt.Clock.Now()
-	if q.ID == "" {
-		q.ID = q.Kind + ":" + ledger.JoinKey(q.Merchant, q.Source, q.ItemID)
-	}
-	if err := e.store.PutQuarantine(ctx, q); err != nil {
-		return err
-	}
-	e.opt.Logger.WarnContext(ctx, "tobira: quarantined", "kind", q.Kind, "merchant", q.Merchant,
-		"source", q.Source, "item", q.ItemID, "reason", q.Reason)
-	emit(e, ItemQuarantined{Item: q})
-	return nil
-}
-
-// ListQuarantine lists the items set aside for a merchant ("" for all).
-func (e *Engine) ListQuarantine(ctx context.Context, merchantID string) ([]ledger.QuarantineEntry, error) {
-	return e.store.ListQuarantine(ctx, merchantID)
-}
-
-// checkCredential tells the host, once per expiry time, that the credential of a channel or
-// warehouse (whichever of its connectors knows) lapses within Options.CredentialWarning, so that
-// it is renewed before calls fail and the channel stops.
-func (e *Engine) checkCredential(m *merchant, id string, conns ...any) {
-	for _, c := range conns {
-		ce, ok := c.(connector.CredentialExpirer)
-		if !ok {
-			continue
-		}
-		at := ce.CredentialExpiry()
-		if at.IsZero() || e.opt.Clock.Now().Add(e.opt.CredentialWarning).Before(at) {
-			return
-		}
-		if prev, loaded := m.warned.Swap(id, at); loaded && prev.(time.Time).Equal(at) {
-			return
-		}
-		e.opt.Logger.Warn("tobira: credential expiring", "merchant", m.cfg.ID, "channel", id, "expires_at", at)
-		emit(e, CredentialExpiring{Merchant: m.cfg.ID, Channel: id, ExpiresAt: at})
-		return
-	}
-}
-
-// stop marks a channel or warehouse stopped after it refused credentials.
-func (e *Engine) stop(ctx context.Context, m *merchant, id string, err error) {
-	if _, loaded := m.stopped.LoadOrStore(id, err.Error()); !loaded {
-		e.opt.Logger.ErrorContext(ctx, "tobira: stopped: credentials refused", "merchant", m.cfg.ID, "channel", id, "err", err)
-		emit(e, ChannelStopped{Merchant: m.cfg.ID, Channel: id, Reason: err.Error()})
 	}
 }
 

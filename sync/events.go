@@ -1,3 +1,5 @@
+// Events the engine reports to the host's Observer.
+
 package sync
 
 import (

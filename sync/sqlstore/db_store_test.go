@@ -189,7 +189,7 @@ func TestShipments(t *testing.T) {
 		if err != nil || len(recs) != 2 || recs[0].ID != "m/w/1" || recs[1].ID != "m/w/2" || recs[1].Version != 2 {
 			t.Fatalf("pending = %v, %v", recs, err)
 		}
-		r1.State = ledger.ShipmentDone
+		r1.State = ledger.ShipmentConfirmed
 		if err := s.PutShipment(ctx, r1); err != nil {
 			t.Fatal(err)
 		}

@@ -39,7 +39,7 @@ func shipmentCAS(c *suite.Check, h Harness) {
 		c.Errorf("second insert of a shipment = %v, want ErrConflict", err)
 	}
 	stale := rec.Clone()
-	rec.State = ledger.ShipmentDone
+	rec.State = ledger.ShipmentConfirmed
 	must(c, "PutShipment update", s.PutShipment(ctx, rec))
 	stale.State = ledger.ShipmentQuarantined
 	if err := s.PutShipment(ctx, stale); !errors.Is(err, ledger.ErrConflict) {
@@ -47,8 +47,8 @@ func shipmentCAS(c *suite.Check, h Harness) {
 	}
 	got, err := s.GetShipment(ctx, rec.ID)
 	must(c, "GetShipment", err)
-	if got.State != ledger.ShipmentDone || got.Version != rec.Version {
-		c.Errorf("after a refused stale write GetShipment = %s v%d, want %s v%d", got.State, got.Version, ledger.ShipmentDone, rec.Version)
+	if got.State != ledger.ShipmentConfirmed || got.Version != rec.Version {
+		c.Errorf("after a refused stale write GetShipment = %s v%d, want %s v%d", got.State, got.Version, ledger.ShipmentConfirmed, rec.Version)
 	}
 }
 
@@ -79,7 +79,7 @@ func shipmentCopies(c *suite.Check, h Harness) {
 	must(c, "PutShipment", s.PutShipment(ctx, rec))
 	want := rec.Clone()
 	scribble := func(r *ledger.ShipmentRecord) {
-		r.State = ledger.ShipmentDone
+		r.State = ledger.ShipmentConfirmed
 		r.Shipment.Lines[0].Quantity = 99
 		r.Shipment.Parcels[0].TrackingNumber = "changed"
 	}
@@ -135,7 +135,7 @@ func shipmentPending(c *suite.Check, h Harness) {
 	}
 	check(10, "A", "B", "C")
 	check(2, "A", "B")
-	a.State = ledger.ShipmentDone
+	a.State = ledger.ShipmentConfirmed
 	must(c, "PutShipment", s.PutShipment(ctx, a))
 	check(10, "B", "C")
 	if got, err := s.PendingShipments(ctx, "m2", 10); err != nil || !slices.Equal(shipmentIDs(got), []string{"A"}) {
