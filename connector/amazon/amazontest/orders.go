@@ -276,6 +276,11 @@ func (s *Server) v0(o *Order, x *exchange) v0Order {
 	} else {
 		out.PaymentMethodDetails = []string{"Standard"}
 	}
+	switch o.Status {
+	case "Unshipped", "PartiallyShipped", "Shipped", "InvoiceUnconfirmed":
+	default:
+		return out // the model: ShippingAddress only for these statuses
+	}
 	a := o.ShipTo
 	addr := &v0Address{City: a.City, StateOrRegion: a.Prefecture, PostalCode: a.PostalCode, CountryCode: a.Country}
 	if x.grants("shippingAddress") {
@@ -318,6 +323,7 @@ type pageToken struct {
 	ID       string    `json:"i"`
 	Max      int       `json:"m"`
 	Channels []string  `json:"c,omitempty"`
+	Statuses []string  `json:"s,omitempty"`
 }
 
 func parseTime(s string) (time.Time, bool) {
@@ -373,7 +379,7 @@ func (s *Server) getOrders(x *exchange) {
 			x.fail(http.StatusBadRequest, "InvalidInput", "LastUpdatedBefore must be equal to or after LastUpdatedAfter.")
 			return
 		}
-		pt = pageToken{After: after, Before: before, Max: 100, Channels: csv(q.Get("FulfillmentChannels"))}
+		pt = pageToken{After: after, Before: before, Max: 100, Channels: csv(q.Get("FulfillmentChannels")), Statuses: csv(q.Get("OrderStatuses"))}
 		if v := q.Get("MaxResultsPerPage"); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 || n > 100 {
@@ -394,6 +400,9 @@ func (s *Server) getOrders(x *exchange) {
 			ch = "AFN"
 		}
 		if len(pt.Channels) > 0 && !slices.Contains(pt.Channels, ch) {
+			continue
+		}
+		if len(pt.Statuses) > 0 && !slices.Contains(pt.Statuses, o.Status) {
 			continue
 		}
 		if !pt.At.IsZero() && (o.Updated.Before(pt.At) || o.Updated.Equal(pt.At) && o.ID <= pt.ID) {

@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi2"
@@ -32,6 +33,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // Files are the models loaded, by the path prefix their operations live under.
@@ -49,7 +51,8 @@ const specHost = "sellingpartnerapi-na.amazon.com"
 
 // Models holds the converted models and a router for each.
 type Models struct {
-	routers map[string]routers.Router
+	routers      map[string]routers.Router
+	feed, report *jsonschema.Schema
 }
 
 // Load reads the models from dir (specs/amazon-sp-api).
@@ -77,8 +80,48 @@ func Load(dir string) (*Models, error) {
 		}
 		m.routers[prefix] = r
 	}
+	// The listings feed document and its processing report are JSON Schema (draft-07)
+	// documents, validated with the JSON Schema library kin-openapi itself uses.
+	var err error
+	if m.feed, err = compile(dir, "listings-feed-schema-v2.json"); err != nil {
+		return nil, err
+	}
+	if m.report, err = compile(dir, "listings-feed-processing-report-schema-v2.json"); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
+
+func compile(dir, name string) (*jsonschema.Schema, error) {
+	f, err := os.Open(filepath.Join(dir, name))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		return nil, fmt.Errorf("oas: %s: %w", name, err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(name, doc); err != nil {
+		return nil, fmt.Errorf("oas: %s: %w", name, err)
+	}
+	return c.Compile(name)
+}
+
+func validateJSON(s *jsonschema.Schema, doc []byte) error {
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	if err != nil {
+		return err
+	}
+	return s.Validate(v)
+}
+
+// ValidateFeedDocument checks a JSON_LISTINGS_FEED document against listings-feed-schema-v2.json.
+func (m *Models) ValidateFeedDocument(doc []byte) error { return validateJSON(m.feed, doc) }
+
+// ValidateProcessingReport checks a processing report against its schema.
+func (m *Models) ValidateProcessingReport(doc []byte) error { return validateJSON(m.report, doc) }
 
 // closeSchemas sets additionalProperties: false on every object schema with properties that does
 // not say otherwise.
@@ -243,20 +286,30 @@ func Find(dir string) (string, error) {
 	}
 }
 
-// ForTest loads the models for a test: it skips the test when they are missing, or fails it
-// when the CI environment variable is set.
+var (
+	once    sync.Once
+	loaded  *Models
+	loadErr error
+)
+
+// ForTest loads the models once per test binary: it skips the test when they are missing, or
+// fails it when the CI environment variable is set.
 func ForTest(t testing.TB) *Models {
 	t.Helper()
-	dir, err := Find(".")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%v (CI is set: the models are required)", err)
+	once.Do(func() {
+		var dir string
+		if dir, loadErr = Find("."); loadErr == nil {
+			loaded, loadErr = Load(dir)
 		}
-		t.Skipf("%v: skipping the validated tests", err)
+	})
+	if errors.Is(loadErr, ErrNoSpecs) {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%v (CI is set: the models are required)", loadErr)
+		}
+		t.Skipf("%v: skipping the validated tests", loadErr)
 	}
-	m, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
+	if loadErr != nil {
+		t.Fatal(loadErr)
 	}
-	return m
+	return loaded
 }
