@@ -237,7 +237,7 @@ func TestAmazonPartialShipment(t *testing.T) {
 	o := placed(t, r, amazontest.OrderInput{ShipTo: tokyo, Items: []amazontest.ItemInput{
 		{SKU: "SENCHA", Title: "煎茶", Quantity: 3, Price: 1200}, {SKU: "YUNOMI", Title: "湯呑", Quantity: 1, Price: 2500}}})
 	first := shipment.Shipment{ID: "WMS-1", OrderID: o.ID, At: time.Now().Add(-time.Hour),
-		Lines: []shipment.Line{{LineID: o.Lines[0].ID, SKU: "SENCHA", Quantity: 2}, {LineID: o.Lines[1].ID, SKU: "YUNOMI", Quantity: 1}},
+		Lines:   []shipment.Line{{LineID: o.Lines[0].ID, SKU: "SENCHA", Quantity: 2}, {LineID: o.Lines[1].ID, SKU: "YUNOMI", Quantity: 1}},
 		Parcels: []shipment.Parcel{{Carrier: shipment.Yamato, TrackingNumber: "400000000011"}, {Carrier: shipment.Seino, TrackingNumber: "9000001"}}}
 	if err := r.client.ConfirmShipment(ctx, connector.ShipmentConfirmation{Order: o, Shipment: first}); err != nil {
 		t.Fatal(err)
