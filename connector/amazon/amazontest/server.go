@@ -173,6 +173,16 @@ func New(opts Options) *Server {
 		orders: map[string]*Order{}, listings: map[string]*Listing{}, docs: map[string]*document{}, feeds: map[string]*feed{},
 		stats: Stats{ByOperation: map[string]int{}},
 	}
+	// Buckets fill from the fake's start, so a client that starts later with empty buckets of
+	// its own is never ahead of them.
+	now := time.Now()
+	for op, p := range plans {
+		b := &bucket{tokens: p[1], rate: p[0] * opts.RateScale, burst: p[1], at: now}
+		if opts.EmptyBuckets {
+			b.tokens = 0
+		}
+		s.buckets[op] = b
+	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -300,19 +310,11 @@ type bucket struct {
 
 // take reports whether op may run now, spending a token.
 func (s *Server) take(op string) bool {
-	p, ok := plans[op]
-	if !ok || s.opts.NoThrottle {
+	if _, ok := plans[op]; !ok || s.opts.NoThrottle {
 		return true
 	}
 	now := time.Now()
 	b := s.buckets[op]
-	if b == nil {
-		b = &bucket{tokens: p[1], rate: p[0] * s.opts.RateScale, burst: p[1], at: now}
-		if s.opts.EmptyBuckets {
-			b.tokens = 0
-		}
-		s.buckets[op] = b
-	}
 	b.tokens = math.Min(b.burst, b.tokens+now.Sub(b.at).Seconds()*b.rate)
 	b.at = now
 	// A little slack for clocks: a client pacing itself exactly must not be refused for a
