@@ -43,6 +43,8 @@ type OrderInput struct {
 	DeliveryStart, DeliveryEnd time.Time
 	// Pending places the order in Pending (payment not yet authorised).
 	Pending bool
+	// PlacedAt, when set, is the purchase time instead of Options.Now.
+	PlacedAt time.Time
 }
 
 // Order is an order as the fake holds it.
@@ -87,6 +89,9 @@ func (s *Server) CreateOrder(in OrderInput) string {
 	defer s.mu.Unlock()
 	s.seq++
 	now := s.opts.Now().UTC().Truncate(time.Second)
+	if !in.PlacedAt.IsZero() {
+		now = in.PlacedAt.UTC().Truncate(time.Second)
+	}
 	id := fmt.Sprintf("503-%07d-%07d", 1000000+s.seq, (s.seq*7919)%10000000)
 	o := &Order{ID: id, Purchased: now, Updated: now, Status: "Unshipped", AFN: in.AFN, PaymentMethod: in.PaymentMethod,
 		ShipTo: in.ShipTo, DeliveryStart: in.DeliveryStart, End: in.DeliveryEnd}
