@@ -682,3 +682,34 @@ func (i *intake) IngestOrder(_ context.Context, o order.Order) error {
 	i.orders = append(i.orders, o)
 	return nil
 }
+
+// TestFeedOutcomeUnknown: a feed whose processing SetStock stopped waiting for is an unknown
+// outcome; a later write of one of its SKUs waits for it first, so the old feed cannot land
+// after the newer value.
+func TestFeedOutcomeUnknown(t *testing.T) {
+	r := newRig(t, rigOptions{fake: amazontest.Options{FeedDelay: 300 * time.Millisecond}})
+	var updates []connector.StockUpdate
+	for i := range 25 {
+		sku := fmt.Sprintf("HOJI-%02d", i)
+		r.fake.AddListing(sku, "PRODUCT", 0)
+		updates = append(updates, connector.StockUpdate{SKU: sku, Available: 7, Key: "old" + sku})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	_, err := r.client.SetStock(ctx, updates)
+	cancel()
+	if !errors.Is(err, connector.ErrOutcomeUnknown) {
+		t.Fatalf("a feed still processing when the caller gave up gave %v; want ErrOutcomeUnknown", err)
+	}
+	res, err := r.client.SetStock(context.Background(), []connector.StockUpdate{{SKU: "HOJI-03", Available: 2, Key: "new"}})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("the newer write: %v %v", err, res)
+	}
+	time.Sleep(400 * time.Millisecond)
+	_, _ = r.client.ReadStock(context.Background(), []string{"HOJI-03"}) // any request lets the fake process what is due
+	if got, _ := r.fake.Quantity("HOJI-03"); got != 2 {
+		t.Errorf("HOJI-03 shows %d: the old feed landed after the newer value 2", got)
+	}
+	if got, _ := r.fake.Quantity("HOJI-04"); got != 7 {
+		t.Errorf("HOJI-04 shows %d: the feed did not land", got)
+	}
+}

@@ -348,13 +348,10 @@ func (s *Server) getFeed(x *exchange) {
 	f.polls++
 	out := map[string]any{"feedId": f.id, "feedType": f.feedType, "marketplaceIds": []string{s.opts.MarketplaceID},
 		"createdTime": f.created.Format(time.RFC3339)}
-	due := time.Since(f.created) >= s.opts.FeedDelay
-	switch {
-	case f.status == "IN_QUEUE" && (due || f.polls >= 1):
+	if f.status == "IN_QUEUE" {
 		f.status = "IN_PROGRESS"
-	case f.status == "IN_PROGRESS" && due:
-		s.process(f)
 	}
+	s.processDue()
 	out["processingStatus"] = f.status
 	if f.status != "IN_QUEUE" {
 		out["processingStartTime"] = f.created.Format(time.RFC3339)
@@ -364,6 +361,20 @@ func (s *Server) getFeed(x *exchange) {
 		out["resultFeedDocumentId"] = f.result
 	}
 	x.json(http.StatusOK, out)
+}
+
+// processDue processes every feed whose time has come, whether or not anyone polls it, as Amazon
+// does: FeedDelay after its creation, or with no delay on its second getFeed (so a client sees it
+// IN_PROGRESS first). The caller holds s.mu.
+func (s *Server) processDue() {
+	for _, f := range s.feeds {
+		if f.status != "IN_QUEUE" && f.status != "IN_PROGRESS" {
+			continue
+		}
+		if s.opts.FeedDelay > 0 && time.Since(f.created) >= s.opts.FeedDelay || s.opts.FeedDelay == 0 && f.polls >= 2 {
+			s.process(f)
+		}
+	}
 }
 
 type feedMessage struct {

@@ -391,6 +391,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	x := &exchange{w: w, r: r, body: body, header: http.Header{}}
 	handler := s.route(x)
 	s.mu.Lock()
+	s.processDue()
 	s.stats.Requests++
 	if x.op != "" {
 		s.stats.ByOperation[x.op]++
