@@ -118,6 +118,8 @@ type Server struct {
 	srv  *httptest.Server
 	opts Options
 
+	// ClientID, ClientSecret and RefreshToken are the LWA credentials the fake accepts: the
+	// seller's authorisation of the application under test.
 	ClientID, ClientSecret, RefreshToken string
 
 	mu         sync.Mutex
