@@ -334,20 +334,21 @@ func (t *tokenCache) get(ctx context.Context, now time.Time) (string, error) {
 	}
 	f := t.flight
 	if f == nil {
+		// The refresh runs on its own, so no caller's cancellation cuts it short for the others,
+		// and every caller, the first included, stops waiting when its own context ends.
 		f = &flight{done: make(chan struct{})}
 		t.flight = f
-		t.mu.Unlock()
-		// The refresh is not tied to the first caller's context alone: the others wait for it.
-		tok, exp, err := t.fetch(context.WithoutCancel(ctx))
-		t.mu.Lock()
-		f.tok, f.err = tok, err
-		if err == nil {
-			t.tok, t.expires = tok, exp
-		}
-		t.flight = nil
-		close(f.done)
-		t.mu.Unlock()
-		return tok, err
+		go func() {
+			tok, exp, err := t.fetch(context.WithoutCancel(ctx))
+			t.mu.Lock()
+			f.tok, f.err = tok, err
+			if err == nil {
+				t.tok, t.expires = tok, exp
+			}
+			t.flight = nil
+			t.mu.Unlock()
+			close(f.done)
+		}()
 	}
 	t.mu.Unlock()
 	select {

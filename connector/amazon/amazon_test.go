@@ -713,3 +713,41 @@ func TestFeedOutcomeUnknown(t *testing.T) {
 		t.Errorf("HOJI-04 shows %d: the feed did not land", got)
 	}
 }
+
+// TestRefusedNextToken: a NextToken Amazon no longer takes makes ListOrders list the cursor's
+// window again from its start: duplicates, never a gap.
+func TestRefusedNextToken(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	var ids []string
+	for i := range 3 {
+		r.at(time.Now().Add(-time.Duration(30-i)*time.Minute), func() {
+			ids = append(ids, r.fake.CreateOrder(amazontest.OrderInput{ShipTo: tokyo, Items: []amazontest.ItemInput{{SKU: "S", Quantity: 1, Price: 1}}}))
+		})
+	}
+	ctx := context.Background()
+	now := time.Now()
+	first, err := r.client.ListOrders(ctx, connector.ListOrdersRequest{From: now.Add(-time.Hour), To: now, Limit: 2})
+	if err != nil || first.Next == "" {
+		t.Fatalf("first page: %v, next %q", err, first.Next)
+	}
+	var cur map[string]any
+	_ = json.Unmarshal([]byte(first.Next), &cur)
+	cur["n"] = "expired-token"
+	b, _ := json.Marshal(cur)
+	got := map[string]bool{}
+	for next := connector.Cursor(b); next != ""; {
+		p, err := r.client.ListOrders(ctx, connector.ListOrdersRequest{From: now.Add(-time.Hour), To: now, Page: next, Limit: 2})
+		if err != nil {
+			t.Fatalf("resuming from a refused token: %v", err)
+		}
+		for _, o := range p.Orders {
+			got[o.ID] = true
+		}
+		next = p.Next
+	}
+	for _, id := range ids {
+		if !got[id] {
+			t.Errorf("order %s missed after the token was refused", id)
+		}
+	}
+}

@@ -40,9 +40,11 @@ const twoMinutes = 2*time.Minute + 5*time.Second
 // listed once Amazon moves them on.
 var listedStatuses = []string{"Unshipped", "PartiallyShipped", "Shipped", "Canceled", "InvoiceUnconfirmed"}
 
-// cursor is ListOrders' page cursor: Amazon's NextToken and the end of the window it belongs to.
+// cursor is ListOrders' page cursor: Amazon's NextToken and the window it belongs to, so a
+// token Amazon no longer takes can be replaced by listing the window again.
 type cursor struct {
 	Token  string    `json:"n"`
+	After  time.Time `json:"a,omitzero"`
 	Before time.Time `json:"b"`
 }
 
@@ -103,35 +105,48 @@ type v0Item struct {
 // ListOrders lists the MFN orders updated in [req.From, req.To), or as much of it as lies two
 // minutes in the past.
 func (c *Client) ListOrders(ctx context.Context, req connector.ListOrdersRequest) (*connector.OrderPage, error) {
-	q := url.Values{"MarketplaceIds": {c.cfg.MarketplaceID}}
-	var before time.Time
+	limit := req.Limit
+	if limit <= 0 || limit > 100 {
+		limit = 100
+	}
 	if req.Page != "" {
 		var cur cursor
 		if err := json.Unmarshal([]byte(req.Page), &cur); err != nil || cur.Token == "" {
 			return nil, fmt.Errorf("amazon: ListOrders: unreadable cursor: %w", connector.ErrPermanent)
 		}
-		q.Set("NextToken", cur.Token)
-		before = cur.Before
-	} else {
-		before = req.To.Add(-time.Nanosecond)
-		if limit := c.cfg.Now().Add(-twoMinutes); before.After(limit) {
-			before = limit
+		q := url.Values{"MarketplaceIds": {c.cfg.MarketplaceID}, "NextToken": {cur.Token}}
+		page, err := c.listPage(ctx, q, cur.After, cur.Before)
+		if statusOf(err) != http.StatusBadRequest || cur.After.IsZero() {
+			return page, err
 		}
-		before = before.UTC().Truncate(time.Second)
-		from := req.From.UTC().Truncate(time.Second)
-		if before.Before(from) {
-			return &connector.OrderPage{}, nil // all of the window is younger than two minutes
-		}
-		q.Set("LastUpdatedAfter", from.Format(time.RFC3339))
-		q.Set("LastUpdatedBefore", before.Format(time.RFC3339))
-		q.Set("FulfillmentChannels", "MFN")
-		q.Set("OrderStatuses", strings.Join(listedStatuses, ","))
-		limit := req.Limit
-		if limit <= 0 || limit > 100 {
-			limit = 100
-		}
-		q.Set("MaxResultsPerPage", strconv.Itoa(limit))
+		// Amazon refused its own NextToken (expired, or from before a change on its side): list
+		// the window again from its start. Orders come twice, which the engine allows; none is
+		// skipped.
+		c.log.InfoContext(ctx, "amazon NextToken refused; listing the window again", "error", err.Error())
+		return c.listPage(ctx, c.windowQuery(cur.After, cur.Before, limit), cur.After, cur.Before)
 	}
+	before := req.To.Add(-time.Nanosecond)
+	if lim := c.cfg.Now().Add(-twoMinutes); before.After(lim) {
+		before = lim
+	}
+	before = before.UTC().Truncate(time.Second)
+	from := req.From.UTC().Truncate(time.Second)
+	if before.Before(from) {
+		return &connector.OrderPage{}, nil // all of the window is younger than two minutes
+	}
+	return c.listPage(ctx, c.windowQuery(from, before, limit), from, before)
+}
+
+// windowQuery is getOrders' query for the first page of [from, before].
+func (c *Client) windowQuery(from, before time.Time, limit int) url.Values {
+	return url.Values{"MarketplaceIds": {c.cfg.MarketplaceID},
+		"LastUpdatedAfter": {from.Format(time.RFC3339)}, "LastUpdatedBefore": {before.Format(time.RFC3339)},
+		"FulfillmentChannels": {"MFN"}, "OrderStatuses": {strings.Join(listedStatuses, ",")},
+		"MaxResultsPerPage": {strconv.Itoa(limit)}}
+}
+
+// listPage calls getOrders with q and completes each order with its items.
+func (c *Client) listPage(ctx context.Context, q url.Values, from, before time.Time) (*connector.OrderPage, error) {
 	var out struct {
 		Payload struct {
 			Orders    []json.RawMessage `json:"Orders"`
@@ -157,7 +172,7 @@ func (c *Client) ListOrders(ctx context.Context, req connector.ListOrdersRequest
 		}
 	}
 	if out.Payload.NextToken != "" {
-		b, _ := json.Marshal(cursor{Token: out.Payload.NextToken, Before: before})
+		b, _ := json.Marshal(cursor{Token: out.Payload.NextToken, After: from, Before: before})
 		page.Next = connector.Cursor(b)
 	}
 	return page, nil
