@@ -135,15 +135,19 @@ func UsagePlan(operation string) (perSecond float64, burst int, ok bool) {
 	return p.rate, p.burst, ok
 }
 
-// CarrierCodes are the carrier codes sent for the carriers Amazon lists; others go as "Other"
-// with their name.
+// CarrierCodes are the carrier codes sent for carriers on Amazon's carrier list; others go as
+// "Other" with their name (carrierName). The model only says carrierCode is a string; the codes
+// are Amazon's CarrierCode list (amzn-base.xsd) as a public client carries it (YAMATO, SAGAWA,
+// NITTSU, FEDEX_JP, … — one source only, so Config.CarrierCodes can correct them). Japan Post
+// has no code there and goes as Other, 日本郵便.
 var CarrierCodes = map[shipment.Carrier]string{
-	shipment.Yamato: "Yamato Transport", shipment.Sagawa: "Sagawa Express", shipment.JapanPost: "Japan Post",
-	shipment.EMS: "Japan Post", shipment.DHL: "DHL", shipment.FedEx: "FedEx", shipment.UPS: "UPS", shipment.USPS: "USPS",
+	shipment.Yamato: "YAMATO", shipment.Sagawa: "SAGAWA",
+	shipment.DHL: "DHL", shipment.FedEx: "FedEx", shipment.UPS: "UPS", shipment.USPS: "USPS",
 }
 
 // carrierNames name the carriers without an Amazon code, for carrierName.
 var carrierNames = map[shipment.Carrier]string{
+	shipment.JapanPost: "日本郵便", shipment.EMS: "日本郵便 EMS",
 	shipment.Seino: "西濃運輸", shipment.Fukuyama: "福山通運", shipment.Ecohai: "エコ配",
 }
 

@@ -116,7 +116,7 @@ func TestAmazonContract(t *testing.T) {
 			t.Fatal("a new order has packages")
 		}
 		o, _ := r.fake.Order(id)
-		valid := fmt.Sprintf(`{"marketplaceId":%q,"packageDetail":{"packageReferenceId":"1","carrierCode":"Yamato Transport","trackingNumber":"123456789012","shipDate":"2026-12-01T00:00:00Z","orderItems":[{"orderItemId":%q,"quantity":1}]%s}}`,
+		valid := fmt.Sprintf(`{"marketplaceId":%q,"packageDetail":{"packageReferenceId":"1","carrierCode":"YAMATO","trackingNumber":"123456789012","shipDate":"2026-12-01T00:00:00Z","orderItems":[{"orderItemId":%q,"quantity":1}]%s}}`,
 			amazon.Japan, o.Items[0].ID, "%s")
 		cases := []struct{ name, method, path, body string }{
 			{"unknown body field", "POST", "/orders/v0/orders/" + id + "/shipmentConfirmation", fmt.Sprintf(valid, `,"giftMessage":"x"`)},
@@ -268,9 +268,9 @@ func TestAmazonPartialShipment(t *testing.T) {
 		refs[p.ReferenceID] = true
 	}
 	want := []pkg{
-		{"Yamato Transport", "", "400000000011", []amazontest.PackageItem{{OrderItemID: o.Lines[0].ID, Quantity: 2}}},
+		{"YAMATO", "", "400000000011", []amazontest.PackageItem{{OrderItemID: o.Lines[0].ID, Quantity: 2}}},
 		{"Other", "西濃運輸", "9000001", []amazontest.PackageItem{{OrderItemID: o.Lines[1].ID, Quantity: 1}}},
-		{"Japan Post", "", "123456789012", []amazontest.PackageItem{{OrderItemID: o.Lines[0].ID, Quantity: 1}}},
+		{"Other", "日本郵便", "123456789012", []amazontest.PackageItem{{OrderItemID: o.Lines[0].ID, Quantity: 1}}},
 	}
 	if fmt.Sprint(pkgs) != fmt.Sprint(want) {
 		t.Errorf("packages:\n got %v\nwant %v", pkgs, want)
@@ -749,5 +749,35 @@ func TestRefusedNextToken(t *testing.T) {
 		if !got[id] {
 			t.Errorf("order %s missed after the token was refused", id)
 		}
+	}
+}
+
+// TestSlowAnswers: a read answered after the caller's deadline is a temporary error; a write
+// answered after it is an unknown outcome, and sending it again has one effect.
+func TestSlowAnswers(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	r.fake.AddListing("SLOW", "PRODUCT", 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	r.fake.SlowNext(time.Second)
+	_, err := r.client.ReadStock(ctx, []string{"SLOW"})
+	cancel()
+	if err == nil || errors.Is(err, connector.ErrOutcomeUnknown) || connector.Classify(err) != connector.Retryable {
+		t.Errorf("a slow read gave %v; want a retryable error that is not an unknown outcome", err)
+	}
+	o := placed(t, r, amazontest.OrderInput{ShipTo: tokyo, Items: []amazontest.ItemInput{{SKU: "SLOW", Quantity: 1, Price: 1}}})
+	conf := connector.ShipmentConfirmation{Order: o, Shipment: shipment.Shipment{ID: "S1", OrderID: o.ID,
+		Lines: []shipment.Line{{LineID: o.Lines[0].ID, Quantity: 1}}, Parcels: []shipment.Parcel{{Carrier: shipment.Yamato, TrackingNumber: "400000000123"}}}}
+	ctx, cancel = context.WithTimeout(context.Background(), 50*time.Millisecond)
+	r.fake.SlowNext(time.Second)
+	err = r.client.ConfirmShipment(ctx, conf)
+	cancel()
+	if !errors.Is(err, connector.ErrOutcomeUnknown) {
+		t.Errorf("a slow confirmation gave %v; want ErrOutcomeUnknown", err)
+	}
+	if err := r.client.ConfirmShipment(context.Background(), conf); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(r.fake.Packages(o.ID)); n != 1 {
+		t.Errorf("%d packages after a slow answer and a resend, want 1", n)
 	}
 }

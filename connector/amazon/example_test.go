@@ -58,6 +58,6 @@ func Example() {
 	fmt.Println("SENCHA-100G:", shows["SENCHA-100G"])
 	// Output:
 	// true open 東京都 150-0001 SENCHA-100G 2
-	// Shipped Yamato Transport 400012345678
+	// Shipped YAMATO 400012345678
 	// SENCHA-100G: 8
 }

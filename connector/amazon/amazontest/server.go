@@ -24,7 +24,7 @@
 // cancellation request), ChangeAddress. Every operation is throttled by its usage plan from the
 // models (token buckets per operation, scaled by Options.RateScale), answering 429 with
 // Amazon's error body and the x-amzn-RateLimit-Limit header; faults are injected with
-// ThrottleNext, FailNext and StallNext.
+// ThrottleNext, FailNext, SlowNext and StallNext.
 //
 // # Validation against the models
 //
@@ -131,6 +131,7 @@ type Server struct {
 	throttle   time.Duration // >0: throttle the next request
 	fail       int           // >0: answer the next request with this status
 	stall      bool          // apply the next write and hold the answer back
+	slow       time.Duration // >0: answer the next request this late
 
 	orders   map[string]*Order
 	seq      int
@@ -267,6 +268,14 @@ func (s *Server) StallNext() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stall = true
+}
+
+// SlowNext makes the next SP-API request answer d late (after it took effect), or when the
+// client gives up, whichever comes first.
+func (s *Server) SlowNext(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.slow = d
 }
 
 // ExpireTokens ends every access and restricted data token now, as an hour passing does.
@@ -421,11 +430,22 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if s.stall && r.Method != http.MethodGet {
 		stall, s.stall = true, false
 	}
+	slow := s.slow
+	s.slow = 0
 	s.mu.Unlock()
 	handler(x)
 	if stall {
 		<-r.Context().Done()
 		return
+	}
+	if slow > 0 {
+		t := time.NewTimer(slow)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return
+		}
 	}
 	s.reply(x)
 }
