@@ -10,15 +10,17 @@
 //     country); read with a restricted data token naming the path and the shippingAddress data
 //     element, they carry the name, lines and phone.
 //   - Orders v0: getOrders (LastUpdatedAfter/LastUpdatedBefore with the two-minute rule,
-//     MaxResultsPerPage, NextToken, FulfillmentChannels), getOrder, getOrderItems,
+//     MaxResultsPerPage, NextToken, FulfillmentChannels, OrderStatuses), getOrder, getOrderItems,
 //     confirmShipment (numeric packageReferenceId unique per order, quantities checked against
 //     what is still unshipped; the order moves Unshipped → PartiallyShipped → Shipped).
 //   - Orders 2026-01-01: getOrder with includedData=PACKAGES, to read confirmed packages back.
 //   - Listings Items 2021-08-01: patchListingsItem (fulfillment_availability), getListingsItem,
 //     searchListingsItems (identifiers of type SKU).
 //   - Feeds 2021-06-30: createFeedDocument, the presigned upload and download URLs (expiring
-//     after five minutes), createFeed (JSON_LISTINGS_FEED), getFeed (IN_QUEUE → IN_PROGRESS →
-//     DONE), getFeedDocument and the JSON processing report with per-message issues.
+//     after five minutes, the content type signed), createFeed (JSON_LISTINGS_FEED), getFeed
+//     (IN_QUEUE → IN_PROGRESS → DONE, processed when due whether polled or not; FeedDelay),
+//     getFeedDocument and the JSON processing report with per-message issues (GZIP above
+//     64 KiB).
 //
 // State moves as buyers and Amazon act: CreateOrder, CancelOrder, RequestCancel (the buyer's
 // cancellation request), ChangeAddress. Every operation is throttled by its usage plan from the
@@ -38,10 +40,17 @@
 // documents uploaded and the processing reports served are checked against the listings feed
 // JSON schemas when the Validator also implements FeedValidator.
 //
+// The validator the connector's tests use lives in an internal package; a host outside this
+// module implements Validator with the OpenAPI library of its choice.
+//
 // What the models do not say, and the fake therefore chooses: the LWA token endpoint's JSON
-// (access_token, token_type, expires_in, refresh_token, documented by Login with Amazon); a
-// duplicate packageReferenceId answers 400 InvalidInput; the throttle error code is
-// QuotaExceeded (the research notes found no code in the official material).
+// (access_token, token_type, expires_in, refresh_token, documented by Login with Amazon); auth
+// failures answer 403 with code Unauthorized ("The access token you provided has expired." for
+// an expired one); a duplicate packageReferenceId answers 400 InvalidInput; the throttle error
+// code is QuotaExceeded (the research notes found no code in the official material); getOrders
+// returns orders by LastUpdateDate, then AmazonOrderId, and its NextToken resumes after the last
+// one returned, so orders updated while paging are found on a later page; a listing with a
+// problem (RejectUpdates) refuses quantity changes with Amazon's issue shape.
 package amazontest
 
 import (
