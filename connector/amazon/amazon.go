@@ -28,11 +28,11 @@
 // the usual poll of a Japanese 3PL's merchant, every minute or few with a handful of orders,
 // getOrders is three times cheaper in the scarcest budget; searchOrders only wins for pages of
 // more than about 60 orders, which a catch-up after an outage reaches but steady polling does
-// not (there, a page of 100 new orders spends 70 seconds of getOrderItems budget beyond its
-// burst of 30, which the client waits out). The v0 model also carries what the warehouse needs
-// (BuyerRequestedCancel,
-// ScheduledDelivery*, PaymentMethod) and confirmShipment, which 2026-01-01 lacks, is v0. The
-// 2026-01-01 getOrder is used only to read back confirmed packages (includedData=PACKAGES).
+// not (there, a page of 100 new orders needs 70 getOrderItems calls beyond their burst of 30,
+// 140 seconds the client waits out). The v0 model also carries what the warehouse needs
+// (BuyerRequestedCancel, ScheduledDelivery*, PaymentMethod), and confirmShipment, which
+// 2026-01-01 lacks, is v0. The 2026-01-01 getOrder is used only to read back confirmed
+// packages (includedData=PACKAGES).
 //
 // A page cursor holds Amazon's NextToken and its window; should Amazon refuse the token (the
 // model does not say how long one lives), the window is listed again from its start: orders
