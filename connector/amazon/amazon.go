@@ -516,10 +516,13 @@ func (c *Client) do(ctx context.Context, cl call, out any) (*httpclient.Response
 			c.adopt(cl.op, resp.Header)
 			if out != nil && len(resp.Body) > 0 {
 				if derr := httpclient.Decode(resp.Body, out, httpclient.DecodeOptions{}); derr != nil {
+					// An unreadable answer is the transport's fault, not the request's: the same
+					// request may well succeed again, so the decode error (which would match
+					// ErrPermanent) is reported, not wrapped.
 					if cl.method != http.MethodGet && !cl.safe {
 						return nil, fmt.Errorf("amazon: %s: unreadable answer (%v): %w", cl.op, derr, connector.ErrOutcomeUnknown)
 					}
-					return nil, fmt.Errorf("amazon: %s: %w", cl.op, derr)
+					return nil, fmt.Errorf("amazon: %s: unreadable answer (%v): %w", cl.op, derr, connector.ErrTemporary)
 				}
 			}
 			return resp, nil
