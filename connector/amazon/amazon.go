@@ -53,7 +53,9 @@
 // however many calls need one at the same time; an answer saying the token expired drops it and
 // the call is sent once more with a new one (it never ran). Restricted data tokens, which alone
 // reveal the recipient's name, address lines and phone, are requested only for the listing and
-// the re-reading of orders, cached until they expire, and never for anything else.
+// the re-reading of orders (data element shippingAddress; buyerInfo, the buyer's e-mail and
+// name, is never asked for: the warehouse ships to the recipient), cached until they expire,
+// and never for anything else.
 //
 // # Policies where the platform cannot express something
 //
