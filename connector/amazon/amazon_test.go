@@ -781,3 +781,19 @@ func TestSlowAnswers(t *testing.T) {
 		t.Errorf("%d packages after a slow answer and a resend, want 1", n)
 	}
 }
+
+// TestOrderItemPages: an order whose items come in several getOrderItems pages is listed whole.
+func TestOrderItemPages(t *testing.T) {
+	r := newRig(t, rigOptions{fake: amazontest.Options{ItemsPerPage: 2}})
+	var items []amazontest.ItemInput
+	for i := range 5 {
+		items = append(items, amazontest.ItemInput{SKU: fmt.Sprintf("SET-%d", i), Quantity: 1 + i, Price: 100})
+	}
+	o := placed(t, r, amazontest.OrderInput{ShipTo: tokyo, Items: items})
+	if len(o.Lines) != 5 || o.Lines[4].SKU != "SET-4" || o.Lines[4].Quantity != 5 {
+		t.Errorf("read %d lines, want 5: %+v", len(o.Lines), o.Lines)
+	}
+	if n := r.fake.Stats().ByOperation["getOrderItems"]; n != 3 {
+		t.Errorf("getOrderItems called %d times for 5 items in pages of 2, want 3", n)
+	}
+}

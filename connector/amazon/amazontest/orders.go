@@ -463,9 +463,26 @@ func (s *Server) getOrderItems(x *exchange) {
 	id := strings.Split(x.r.URL.Path, "/")[4]
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if o := s.orderFor(x, id); o != nil {
-		x.json(http.StatusOK, map[string]any{"payload": map[string]any{"AmazonOrderId": o.ID, "OrderItems": s.items(o)}})
+	o := s.orderFor(x, id)
+	if o == nil {
+		return
 	}
+	items := s.items(o)
+	start := 0
+	if tok := x.r.URL.Query().Get("NextToken"); tok != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(tok, "items-"))
+		if err != nil || n < 0 || n > len(items) || !strings.HasPrefix(tok, "items-") {
+			x.fail(http.StatusBadRequest, "InvalidInput", "Invalid NextToken.")
+			return
+		}
+		start = n
+	}
+	end := min(start+s.opts.ItemsPerPage, len(items))
+	payload := map[string]any{"AmazonOrderId": o.ID, "OrderItems": items[start:end]}
+	if end < len(items) {
+		payload["NextToken"] = "items-" + strconv.Itoa(end)
+	}
+	x.json(http.StatusOK, map[string]any{"payload": payload})
 }
 
 // ---- confirmShipment ----

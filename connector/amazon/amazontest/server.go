@@ -10,7 +10,8 @@
 //     country); read with a restricted data token naming the path and the shippingAddress data
 //     element, they carry the name, lines and phone.
 //   - Orders v0: getOrders (LastUpdatedAfter/LastUpdatedBefore with the two-minute rule,
-//     MaxResultsPerPage, NextToken, FulfillmentChannels, OrderStatuses), getOrder, getOrderItems,
+//     MaxResultsPerPage, NextToken, FulfillmentChannels, OrderStatuses), getOrder, getOrderItems
+//     (NextToken pages of ItemsPerPage),
 //     confirmShipment (numeric packageReferenceId unique per order, quantities checked against
 //     what is still unshipped; the order moves Unshipped → PartiallyShipped → Shipped).
 //   - Orders 2026-01-01: getOrder with includedData=PACKAGES, to read confirmed packages back.
@@ -105,6 +106,8 @@ type Options struct {
 	NoThrottle bool
 	// TokenTTL is how long access and restricted data tokens live; default one hour.
 	TokenTTL time.Duration
+	// ItemsPerPage pages getOrderItems (NextToken) when an order has more items; default 100.
+	ItemsPerPage int
 	// FeedDelay is how long a feed stays IN_QUEUE and then IN_PROGRESS (real time); default 0:
 	// the first getFeed sees it IN_PROGRESS, the next DONE.
 	FeedDelay time.Duration
@@ -174,6 +177,9 @@ func New(opts Options) *Server {
 	}
 	if opts.RateScale <= 0 {
 		opts.RateScale = 1
+	}
+	if opts.ItemsPerPage <= 0 {
+		opts.ItemsPerPage = 100
 	}
 	if opts.TokenTTL <= 0 {
 		opts.TokenTTL = time.Hour
