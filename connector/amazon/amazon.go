@@ -63,7 +63,8 @@
 //     packageReferenceId derived from the shipment's ID and the parcel: Amazon refuses a
 //     reference it already has, and the refusal is checked against the order's packages
 //     (2026-01-01 getOrder, PACKAGES); a package already there is success. Stock writes are
-//     absolute quantities, so sending one again after a lost answer sets the same value; a
+//     absolute quantities, so sending one again after a lost answer sets the same value
+//     (StockUpdate.Key has nowhere to go, and no answer is ever taken from an earlier call); a
 //     feed whose outcome is unknown is remembered, and a later write of one of its SKUs first
 //     waits for it to finish, so an old feed never lands after a newer value.
 //   - A shipment with several parcels is confirmed as one package per parcel when it has as

@@ -797,3 +797,34 @@ func TestOrderItemPages(t *testing.T) {
 		t.Errorf("getOrderItems called %d times for 5 items in pages of 2, want 3", n)
 	}
 }
+
+// TestFeedEmptySKU: an update without a SKU fails alone; the feed carries the others.
+func TestFeedEmptySKU(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	var updates []connector.StockUpdate
+	for i := range 22 {
+		sku := fmt.Sprintf("E-%02d", i)
+		if i == 5 {
+			sku = ""
+		} else {
+			r.fake.AddListing(sku, "PRODUCT", 0)
+		}
+		updates = append(updates, connector.StockUpdate{SKU: sku, Available: i})
+	}
+	res, err := r.client.SetStock(context.Background(), updates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, x := range res {
+		switch {
+		case i == 5 && connector.Classify(x.Err) != connector.Permanent:
+			t.Errorf("the empty SKU gave %v", x.Err)
+		case i != 5 && (x.Err != nil || x.SKU != updates[i].SKU):
+			t.Errorf("result %d: %s %v", i, x.SKU, x.Err)
+		case i != 5:
+			if got, _ := r.fake.Quantity(x.SKU); got != i {
+				t.Errorf("%s shows %d, set to %d", x.SKU, got, i)
+			}
+		}
+	}
+}

@@ -53,8 +53,11 @@ func (c *Client) packages(conf connector.ShipmentConfirmation) ([]packageDetail,
 	s := conf.Shipment
 	itemOf := map[string]string{}
 	for _, l := range conf.Order.Lines {
+		// The line's ID is Amazon's OrderItemId too; the ref is preferred, being explicit.
 		if id := l.Refs[RefOrderItemID]; id != "" {
 			itemOf[l.ID] = id
+		} else if l.ID != "" {
+			itemOf[l.ID] = l.ID
 		}
 	}
 	var items []confirmItem

@@ -175,7 +175,24 @@ func (c *Client) FeedDocument(updates []connector.StockUpdate) ([]byte, error) {
 	return json.Marshal(doc)
 }
 
-func (c *Client) feed(ctx context.Context, updates []connector.StockUpdate) ([]connector.StockResult, error) {
+func (c *Client) feed(ctx context.Context, all []connector.StockUpdate) ([]connector.StockResult, error) {
+	// An update Amazon's feed schema would refuse (an empty SKU) is answered here, and the
+	// feed carries the others.
+	res := make([]connector.StockResult, len(all))
+	var updates []connector.StockUpdate
+	var index []int // message i+1 is update index[i]
+	for i, u := range all {
+		res[i].SKU = u.SKU
+		if u.SKU == "" {
+			res[i].Err = fmt.Errorf("amazon: SetStock: empty SKU: %w", connector.ErrPermanent)
+			continue
+		}
+		updates = append(updates, u)
+		index = append(index, i)
+	}
+	if len(updates) == 0 {
+		return res, nil
+	}
 	doc, err := c.FeedDocument(updates)
 	if err != nil {
 		return nil, fmt.Errorf("amazon: SetStock: %w", connector.ErrPermanent)
@@ -215,7 +232,10 @@ func (c *Client) feed(ctx context.Context, updates []connector.StockUpdate) ([]c
 	c.mu.Lock()
 	delete(c.pending, feed.ID)
 	c.mu.Unlock()
-	return results(updates, report), nil
+	for i, r := range results(updates, report) {
+		res[index[i]] = r
+	}
+	return res, nil
 }
 
 // processingReport is the JSON listings feed processing report (v2), as far as SetStock reads it.
