@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tobira-commerce/tobira/inventory"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 // Options configure an Engine. The zero value works: system clock, no logging, no observer,
@@ -107,7 +108,7 @@ var (
 // each (merchant, channel or warehouse, flow) partition runs one at a time, in this process
 // (single-flight) and across replicas (a lease in the Store).
 type Engine struct {
-	store Store
+	store ledger.Store
 	opt   Options
 
 	mu        sync.RWMutex
@@ -139,7 +140,7 @@ type stockState struct {
 	// channels is the latest configuration's channels, whose stock policies the pool applies.
 	channels []Channel
 	pool     *inventory.Pool
-	acked    map[string]map[string]StockAck
+	acked    map[string]map[string]ledger.StockAck
 	// The pool notes with each order's reservation the digest of it the Store holds
 	// (Pool.AppendReserveNote), so that unchanged ones are not written again.
 	loaded  bool
@@ -147,7 +148,7 @@ type stockState struct {
 }
 
 // New returns an engine over store.
-func New(store Store, opt Options) *Engine {
+func New(store ledger.Store, opt Options) *Engine {
 	opt.setDefaults()
 	return &Engine{store: store, opt: opt, merchants: map[string]*merchant{}, flights: map[string]chan struct{}{}}
 }
@@ -318,10 +319,10 @@ func emit[E Event](e *Engine, ev E) {
 }
 
 // quarantine parks an item and tells the host.
-func (e *Engine) quarantine(ctx context.Context, q Quarantined) error {
+func (e *Engine) quarantine(ctx context.Context, q ledger.QuarantineEntry) error {
 	q.At = e.opt.Clock.Now()
 	if q.ID == "" {
-		q.ID = q.Kind + ":" + escape(q.Merchant) + "/" + escape(q.Source) + "/" + escape(q.ItemID)
+		q.ID = q.Kind + ":" + ledger.JoinKey(q.Merchant, q.Source, q.ItemID)
 	}
 	if err := e.store.PutQuarantine(ctx, q); err != nil {
 		return err
@@ -332,8 +333,8 @@ func (e *Engine) quarantine(ctx context.Context, q Quarantined) error {
 	return nil
 }
 
-// Quarantined lists the items set aside for a merchant ("" for all).
-func (e *Engine) Quarantined(ctx context.Context, merchantID string) ([]Quarantined, error) {
+// ListQuarantine lists the items set aside for a merchant ("" for all).
+func (e *Engine) ListQuarantine(ctx context.Context, merchantID string) ([]ledger.QuarantineEntry, error) {
 	return e.store.ListQuarantine(ctx, merchantID)
 }
 
@@ -369,15 +370,15 @@ func key(parts ...string) string {
 // request a warehouse cancelled and which later wants lines there again (the channel restored it,
 // or moved lines back) gets a new request under another key; the keys are listed in the order's
 // record (OrderRecord.Requests).
-func RequestKey(k OrderKey, warehouse string) string {
+func RequestKey(k ledger.OrderKey, warehouse string) string {
 	return key("request", k.Merchant, k.Channel, k.OrderID, warehouse)
 }
 
 // activeRequest returns the index of the order's request at warehouse d that is not cancelled,
 // or -1.
-func activeRequest(rec *OrderRecord, d string) int {
+func activeRequest(rec *ledger.OrderRecord, d string) int {
 	for i := len(rec.Requests) - 1; i >= 0; i-- {
-		if r := rec.Requests[i]; r.Target == d && r.State != RequestCancelled {
+		if r := rec.Requests[i]; r.Target == d && r.State != ledger.RequestCancelled {
 			return i
 		}
 	}
@@ -386,7 +387,7 @@ func activeRequest(rec *OrderRecord, d string) int {
 
 // nextRequestKey is the key of a new request of the order at warehouse d: RequestKey for the
 // first, then one per generation, so a request the warehouse cancelled is never reused.
-func nextRequestKey(rec *OrderRecord, d string) string {
+func nextRequestKey(rec *ledger.OrderRecord, d string) string {
 	gen := 0
 	for _, r := range rec.Requests {
 		if r.Target == d {

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"github.com/tobira-commerce/tobira/connector"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 // Event is something the host may want to act on: tell the merchant, page an operator, update a
@@ -25,33 +26,33 @@ func (f ObserverFunc) Observe(e Event) { f(e) }
 
 // OrderSent: a fulfillment request reached its warehouse.
 type OrderSent struct {
-	Key       OrderKey
+	Key       ledger.OrderKey
 	Warehouse string
 	Request   string
 }
 
 // OrderHeld: an order is held and will not be sent until it is ready or released.
 type OrderHeld struct {
-	Key    OrderKey
+	Key    ledger.OrderKey
 	Reason string
 }
 
 // OrderChanged: a warehouse accepted a change of the order (address, delivery request, lines).
 type OrderChanged struct {
-	Key       OrderKey
+	Key       ledger.OrderKey
 	Warehouse string
 }
 
 // ChangeRefused: a warehouse refused a change; the parcel goes out as it was. Tell the merchant.
 type ChangeRefused struct {
-	Key       OrderKey
+	Key       ledger.OrderKey
 	Warehouse string
 	Reason    string
 }
 
 // OrderCancelled: a warehouse accepted a cancellation, of the whole request or of Lines.
 type OrderCancelled struct {
-	Key       OrderKey
+	Key       ledger.OrderKey
 	Warehouse string
 	// Lines is nil for a whole cancellation.
 	Lines []connector.LineQuantity
@@ -60,7 +61,7 @@ type OrderCancelled struct {
 // CancelRefused: a warehouse refused a cancellation (already picked or shipped). The buyer will
 // receive the parcel: the merchant must act (intercept it, arrange a return).
 type CancelRefused struct {
-	Key       OrderKey
+	Key       ledger.OrderKey
 	Warehouse string
 	Lines     []connector.LineQuantity
 	Reason    string
@@ -71,26 +72,26 @@ type CancelRefused struct {
 // no warehouse. When the lines going to a destination change (added, changed, cancelled), the
 // event comes again with every line now going there: an empty Lines means nothing is left to ship.
 type LinesRoutedAway struct {
-	Key         OrderKey
+	Key         ledger.OrderKey
 	Destination string
 	Lines       []connector.LineQuantity
 }
 
 // ItemQuarantined: an order, shipment or stock item was set aside; Quarantined says why.
 type ItemQuarantined struct {
-	Item Quarantined
+	Item ledger.QuarantineEntry
 }
 
 // ShipmentConfirmed: a channel acknowledged a shipment.
 type ShipmentConfirmed struct {
-	Key      OrderKey
+	Key      ledger.OrderKey
 	Shipment string
 	Complete bool
 }
 
 // OrderShipped: every line routed to warehouses has shipped.
 type OrderShipped struct {
-	Key OrderKey
+	Key ledger.OrderKey
 }
 
 // ChannelStopped: a channel or warehouse refused the engine's credentials. Its flows stop until

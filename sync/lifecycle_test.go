@@ -14,20 +14,21 @@ import (
 	"github.com/tobira-commerce/tobira/order"
 	"github.com/tobira-commerce/tobira/shipment"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 // The lifecycle of an order after it was first sent: changes, cancellations, routing, holds and
 // shipments. Each subtest checks what the warehouses and the channels end up holding, the events
 // the host saw and the ledger.
 
-func okey(ch, id string) tobirasync.OrderKey {
-	return tobirasync.OrderKey{Merchant: "m1", Channel: ch, OrderID: id}
+func okey(ch, id string) ledger.OrderKey {
+	return ledger.OrderKey{Merchant: "m1", Channel: ch, OrderID: id}
 }
 
 func reqKey(wh, ch, id string) string { return tobirasync.RequestKey(okey(ch, id), wh) }
 
 // ledger returns the engine's record of an order.
-func (r *rig) ledger(ch, id string) *tobirasync.OrderRecord {
+func (r *rig) ledger(ch, id string) *ledger.OrderRecord {
 	r.t.Helper()
 	rec, err := r.eng.Order(r.ctx, okey(ch, id))
 	if err != nil {
@@ -147,7 +148,7 @@ func TestLifecycle(t *testing.T) {
 		require.Empty(t, eventsOf[tobirasync.OrderSent](r))
 
 		rec := r.ledger("shop", "A1")
-		require.Equal(t, tobirasync.StateSent, rec.State)
+		require.Equal(t, ledger.StateSent, rec.State)
 		require.False(t, rec.Pending)
 		require.Len(t, rec.Requests, 1)
 		require.Equal(t, []connector.LineQuantity{lq("L1", "TEA", 3)}, rec.Requests[0].Lines)
@@ -164,7 +165,7 @@ func TestLifecycle(t *testing.T) {
 			require.True(t, conf.Complete)
 			require.Equal(t, []shipment.Line{{LineID: "L1", SKU: "TEA", Quantity: 3}}, conf.Shipment.Lines)
 		}
-		require.Equal(t, tobirasync.StateShipped, r.ledger("shop", "A1").State)
+		require.Equal(t, ledger.StateShipped, r.ledger("shop", "A1").State)
 	})
 
 	t.Run("change_after_pick_refused", func(t *testing.T) {
@@ -191,7 +192,7 @@ func TestLifecycle(t *testing.T) {
 		rec := r.ledger("shop", "A1")
 		require.Equal(t, connector.RefusedPicked, rec.Requests[0].RefusedReason)
 		require.NotEmpty(t, rec.Requests[0].Refused)
-		require.Equal(t, tobirasync.StateSent, rec.State)
+		require.Equal(t, ledger.StateSent, rec.State)
 		require.False(t, rec.Pending)
 
 		// The refusal is recorded: the same change is not asked again.
@@ -204,7 +205,7 @@ func TestLifecycle(t *testing.T) {
 		r.ship("wh", "shop", "A1")
 		r.syncShipments()
 		require.Len(t, r.chans["shop"].Confirmations(), 1)
-		require.Equal(t, tobirasync.StateShipped, r.ledger("shop", "A1").State)
+		require.Equal(t, ledger.StateShipped, r.ledger("shop", "A1").State)
 	})
 
 	t.Run("cancel_before_pick_releases_stock", func(t *testing.T) {
@@ -226,8 +227,8 @@ func TestLifecycle(t *testing.T) {
 		require.Empty(t, eventsOf[tobirasync.CancelRefused](r))
 
 		rec := r.ledger("shop", "A1")
-		require.Equal(t, tobirasync.StateCancelled, rec.State)
-		require.Equal(t, tobirasync.RequestCancelled, rec.Requests[0].State)
+		require.Equal(t, ledger.StateCancelled, rec.State)
+		require.Equal(t, ledger.RequestCancelled, rec.Requests[0].State)
 		require.False(t, rec.Pending)
 		n, err := r.eng.Available(r.ctx, "m1", "mall", "TEA")
 		require.NoError(t, err)
@@ -263,7 +264,7 @@ func TestLifecycle(t *testing.T) {
 		require.Equal(t, 3, reqs[1].Order.Lines[0].Quantity)
 		require.Equal(t, 7, r.stock("mall", "TEA"))
 		rec := r.ledger("shop", "A1")
-		require.Equal(t, tobirasync.StateSent, rec.State)
+		require.Equal(t, ledger.StateSent, rec.State)
 
 		// It ships under the new request and the shop hears of it once.
 		r.shipRequest(reqs[1].Key)
@@ -292,8 +293,8 @@ func TestLifecycle(t *testing.T) {
 		require.Empty(t, eventsOf[tobirasync.OrderCancelled](r))
 		rec := r.ledger("shop", "A1")
 		require.Equal(t, connector.RefusedShipped, rec.Requests[0].RefusedReason)
-		require.Equal(t, tobirasync.RequestSent, rec.Requests[0].State)
-		require.Equal(t, tobirasync.StateShipped, rec.State, "the parcel left: the order stays shipped")
+		require.Equal(t, ledger.RequestSent, rec.Requests[0].State)
+		require.Equal(t, ledger.StateShipped, rec.State, "the parcel left: the order stays shipped")
 		require.False(t, rec.Pending)
 
 		// Reported once, not asked again.
@@ -332,7 +333,7 @@ func TestLifecycle(t *testing.T) {
 		require.Equal(t, 10, r.stock("mall", "CAKE"))
 
 		rec := r.ledger("shop", "A1")
-		require.Equal(t, tobirasync.StateSent, rec.State)
+		require.Equal(t, ledger.StateSent, rec.State)
 		require.ElementsMatch(t, []connector.LineQuantity{lq("L1", "TEA", 2), lq("L3", "JAM", 1)}, rec.Requests[0].Lines)
 
 		// What ships is what is left; no cancelled unit is confirmed.
@@ -344,7 +345,7 @@ func TestLifecycle(t *testing.T) {
 			require.True(t, conf.Complete)
 			require.ElementsMatch(t, []shipment.Line{{LineID: "L1", SKU: "TEA", Quantity: 2}, {LineID: "L3", SKU: "JAM", Quantity: 1}}, conf.Shipment.Lines)
 		}
-		require.Equal(t, tobirasync.StateShipped, r.ledger("shop", "A1").State)
+		require.Equal(t, ledger.StateShipped, r.ledger("shop", "A1").State)
 		require.Len(t, eventsOf[tobirasync.OrderShipped](r), 1)
 	})
 
@@ -421,13 +422,13 @@ func TestLifecycle(t *testing.T) {
 			{Key: okey("shop", "A1"), Destination: tobirasync.RouteIgnore, Lines: []connector.LineQuantity{lq("L3", "GIFTCARD", 1)}},
 			{Key: okey("shop", "A2"), Destination: tobirasync.RouteMerchant, Lines: []connector.LineQuantity{lq("L1", "POSTER", 1)}},
 		}, away)
-		require.Equal(t, tobirasync.StateNotRouted, r.ledger("shop", "A2").State)
+		require.Equal(t, ledger.StateNotRouted, r.ledger("shop", "A2").State)
 		require.Empty(t, r.ledger("shop", "A2").Requests)
 
 		// The warehouse's lines complete the order.
 		r.ship("wh", "shop", "A1")
 		r.syncShipments()
-		require.Equal(t, tobirasync.StateShipped, r.ledger("shop", "A1").State)
+		require.Equal(t, ledger.StateShipped, r.ledger("shop", "A1").State)
 		c := r.chans["shop"].Confirmations()
 		require.Len(t, c, 1)
 		for _, conf := range c {
@@ -472,11 +473,11 @@ func TestLifecycle(t *testing.T) {
 		// Each warehouse ships its part; the order is shipped when both have.
 		r.ship("wh", "shop", "A1")
 		r.syncShipments()
-		require.Equal(t, tobirasync.StateSent, r.ledger("shop", "A1").State)
+		require.Equal(t, ledger.StateSent, r.ledger("shop", "A1").State)
 		require.Empty(t, eventsOf[tobirasync.OrderShipped](r))
 		r.ship("wh2", "shop", "A1")
 		r.syncShipments()
-		require.Equal(t, tobirasync.StateShipped, r.ledger("shop", "A1").State)
+		require.Equal(t, ledger.StateShipped, r.ledger("shop", "A1").State)
 		require.Equal(t, []tobirasync.OrderShipped{{Key: okey("shop", "A1")}}, eventsOf[tobirasync.OrderShipped](r))
 		// Both warehouses number their shipments from 1: each shipment still reaches the channel.
 		c := r.chans["shop"].ConfirmationLog()
@@ -521,7 +522,7 @@ func TestLifecycle(t *testing.T) {
 		require.Len(t, eventsOf[tobirasync.LinesRoutedAway](r), 1)
 		r.ship("wh", "shop", "A1")
 		r.syncShipments()
-		require.Equal(t, tobirasync.StateShipped, r.ledger("shop", "A1").State)
+		require.Equal(t, ledger.StateShipped, r.ledger("shop", "A1").State)
 	})
 
 	t.Run("hold_until_paid", func(t *testing.T) {
@@ -540,8 +541,8 @@ func TestLifecycle(t *testing.T) {
 		r.syncOrders("shop")
 
 		require.Empty(t, r.whs["wh"].Requests(), "nothing is sent while held")
-		require.Equal(t, tobirasync.StateHeld, r.ledger("shop", "A1").State)
-		require.Equal(t, tobirasync.StateHeld, r.ledger("mall", "B1").State)
+		require.Equal(t, ledger.StateHeld, r.ledger("shop", "A1").State)
+		require.Equal(t, ledger.StateHeld, r.ledger("mall", "B1").State)
 		require.Len(t, eventsOf[tobirasync.OrderHeld](r), 2)
 		require.Equal(t, 7, r.stock("shop", "TEA"), "held orders keep their stock")
 
@@ -559,7 +560,7 @@ func TestLifecycle(t *testing.T) {
 		require.Equal(t, 0, q.Changes)
 		require.Equal(t, map[string]int{"L1": 2}, open(r.request("wh", "mall", "B1")))
 		require.Len(t, eventsOf[tobirasync.OrderSent](r), 2)
-		require.Equal(t, tobirasync.StateSent, r.ledger("shop", "A1").State)
+		require.Equal(t, ledger.StateSent, r.ledger("shop", "A1").State)
 		require.Empty(t, r.ledger("shop", "A1").HoldReason)
 		require.Len(t, eventsOf[tobirasync.OrderHeld](r), 2)
 	})
@@ -580,19 +581,19 @@ func TestLifecycle(t *testing.T) {
 		_, ok := r.requestFor("wh", "shop", "A1")
 		require.False(t, ok, "paid but held by hand: not sent")
 		rec := r.ledger("shop", "A1")
-		require.Equal(t, tobirasync.StateHeld, rec.State)
+		require.Equal(t, ledger.StateHeld, rec.State)
 		require.Contains(t, rec.HoldReason, "address check")
 		require.NoError(t, r.eng.Release(r.ctx, okey("shop", "A1")))
 		r.syncOrders("shop")
 		r.request("wh", "shop", "A1")
-		require.Equal(t, tobirasync.StateSent, r.ledger("shop", "A1").State)
+		require.Equal(t, ledger.StateSent, r.ledger("shop", "A1").State)
 
 		// Held by hand after it was sent: changes wait for the release.
 		r.place("shop", newOrder("A2", "TEA", 1))
 		r.syncOrders("shop")
 		require.NoError(t, r.eng.Hold(r.ctx, okey("shop", "A2"), "fraud review"))
 		r.syncOrders("shop")
-		require.Equal(t, tobirasync.StateHeld, r.ledger("shop", "A2").State)
+		require.Equal(t, ledger.StateHeld, r.ledger("shop", "A2").State)
 		r.change("shop", "A2", func(o *order.Order) { o.ShipTo.Line2 = "3F" })
 		r.syncOrders("shop")
 		require.Equal(t, 0, calls.get("Change"))
@@ -602,7 +603,7 @@ func TestLifecycle(t *testing.T) {
 		q := r.request("wh", "shop", "A2")
 		require.Equal(t, 1, q.Changes)
 		require.Equal(t, "3F", q.Order.ShipTo.Line2)
-		require.Equal(t, tobirasync.StateSent, r.ledger("shop", "A2").State)
+		require.Equal(t, ledger.StateSent, r.ledger("shop", "A2").State)
 		require.Equal(t, 2, r.whs["wh"].Submissions())
 		require.Len(t, eventsOf[tobirasync.OrderHeld](r), 3)
 	})
@@ -636,7 +637,7 @@ func TestLifecycle(t *testing.T) {
 		require.Empty(t, r.chans["mall"].Confirmations(), "ShipWhenComplete waits")
 		require.Empty(t, r.chans["outlet"].Confirmations(), "a channel without partial shipments is never told all shipped early")
 		for _, ch := range []string{"shop", "mall", "outlet"} {
-			require.Equal(t, tobirasync.StateSent, r.ledger(ch, "A1").State)
+			require.Equal(t, ledger.StateSent, r.ledger(ch, "A1").State)
 		}
 		require.Empty(t, eventsOf[tobirasync.OrderShipped](r))
 
@@ -667,7 +668,7 @@ func TestLifecycle(t *testing.T) {
 		}
 		for _, ch := range []string{"shop", "mall", "outlet"} {
 			rec := r.ledger(ch, "A1")
-			require.Equal(t, tobirasync.StateShipped, rec.State)
+			require.Equal(t, ledger.StateShipped, rec.State)
 			require.Equal(t, map[string]int{"L1": 3, "L2": 1}, rec.Shipped())
 		}
 		require.Len(t, eventsOf[tobirasync.OrderShipped](r), 3)
@@ -692,7 +693,7 @@ func TestLifecycle(t *testing.T) {
 		for _, conf := range c {
 			require.Equal(t, "A1", conf.Order.ID)
 		}
-		q, err := r.eng.Quarantined(r.ctx, "m1")
+		q, err := r.eng.ListQuarantine(r.ctx, "m1")
 		require.NoError(t, err)
 		require.Len(t, q, 1)
 		require.Equal(t, "shipment", q[0].Kind)
@@ -700,11 +701,11 @@ func TestLifecycle(t *testing.T) {
 		require.Contains(t, q[0].Reason, "ZZZ")
 		require.Len(t, eventsOf[tobirasync.ItemQuarantined](r), 1)
 		_, err = r.eng.Order(r.ctx, okey("shop", "ZZZ"))
-		require.ErrorIs(t, err, tobirasync.ErrNotFound)
+		require.ErrorIs(t, err, ledger.ErrNotFound)
 
 		r.syncShipments()
 		require.Len(t, r.chans["shop"].Confirmations(), 1)
-		q, err = r.eng.Quarantined(r.ctx, "m1")
+		q, err = r.eng.ListQuarantine(r.ctx, "m1")
 		require.NoError(t, err)
 		require.Len(t, q, 1)
 	})
@@ -769,9 +770,9 @@ func TestLifecycle(t *testing.T) {
 		require.Equal(t, 9, r.stock("mall", "TEA"))
 		require.Equal(t, 10, r.stock("mall", "CAKE"))
 		require.Equal(t, 9, r.stock("shop", "TEA"))
-		require.Equal(t, tobirasync.StateCancelled, r.ledger("shop", "A1").State)
+		require.Equal(t, ledger.StateCancelled, r.ledger("shop", "A1").State)
 		require.False(t, r.ledger("shop", "A1").Pending)
-		require.Equal(t, tobirasync.StateSent, r.ledger("shop", "A2").State)
+		require.Equal(t, ledger.StateSent, r.ledger("shop", "A2").State)
 		require.Equal(t, 2, r.whs["wh"].Submissions())
 
 		// A crash before the call (the process dies as it is about to cancel) converges too.
@@ -817,7 +818,7 @@ func TestLifecycle(t *testing.T) {
 		require.Len(t, eventsOf[tobirasync.OrderChanged](r), 1)
 		require.Len(t, eventsOf[tobirasync.OrderCancelled](r), 1)
 		require.Equal(t, 10, r.stock("mall", "TEA"))
-		require.Equal(t, tobirasync.StateCancelled, r.ledger("shop", "A1").State)
+		require.Equal(t, ledger.StateCancelled, r.ledger("shop", "A1").State)
 	})
 
 	t.Run("cancel_before_sent", func(t *testing.T) {
@@ -841,7 +842,7 @@ func TestLifecycle(t *testing.T) {
 		require.Equal(t, 10, r.stock("mall", "TEA"))
 		for _, id := range []string{"A1", "A2"} {
 			rec := r.ledger("shop", id)
-			require.Equal(t, tobirasync.StateCancelled, rec.State, id)
+			require.Equal(t, ledger.StateCancelled, rec.State, id)
 			require.Empty(t, rec.Requests, id)
 			require.False(t, rec.Pending, id)
 		}
@@ -896,11 +897,11 @@ func TestLifecycle(t *testing.T) {
 		require.True(t, c[0].Complete)
 		require.Equal(t, []shipment.Line{{LineID: "L1", SKU: "TEA", Quantity: 2}}, c[0].Shipment.Lines)
 		rec := r.ledger("shop", "A1")
-		require.Equal(t, tobirasync.StateShipped, rec.State)
+		require.Equal(t, ledger.StateShipped, rec.State)
 		require.Equal(t, map[string]int{"L1": 3}, rec.Shipped())
 		require.Equal(t, 7, r.whs["wh"].OnHand("TEA"))
 		require.Equal(t, 7, r.stock("shop", "TEA"))
-		parked, err := r.eng.Quarantined(r.ctx, "m1")
+		parked, err := r.eng.ListQuarantine(r.ctx, "m1")
 		require.NoError(t, err)
 		require.Empty(t, parked)
 	})
@@ -926,7 +927,7 @@ func TestLifecycle(t *testing.T) {
 		require.Equal(t, 8, r.whs["wh"].OnHand("TEA"))
 		require.Equal(t, 8, r.stock("mall", "TEA"), "the shipped units are counted once")
 		require.Equal(t, map[string]int{"L1": 2}, r.ledger("shop", "A1").Shipped())
-		q, err := r.eng.Quarantined(r.ctx, "m1")
+		q, err := r.eng.ListQuarantine(r.ctx, "m1")
 		require.NoError(t, err)
 		require.Empty(t, q, "a shipment the host was warned of (CancelRefused) is recorded, not parked")
 		require.Len(t, eventsOf[tobirasync.CancelRefused](r), 1)
@@ -948,7 +949,7 @@ func TestLifecycle(t *testing.T) {
 		r.syncShipments()
 		r.syncStock()
 		rec := r.ledger("shop", "A1")
-		require.Equal(t, tobirasync.StateShipped, rec.State, "what the warehouse agreed to ship has shipped")
+		require.Equal(t, ledger.StateShipped, rec.State, "what the warehouse agreed to ship has shipped")
 		require.Len(t, eventsOf[tobirasync.OrderShipped](r), 1)
 		require.Equal(t, 8, r.stock("mall", "TEA"))
 	})
@@ -976,7 +977,7 @@ func TestLifecycle(t *testing.T) {
 		require.True(t, c[0].Complete)
 		require.ElementsMatch(t, []shipment.Parcel{parcel("400000000011"), parcel("400000000012")}, c[0].Shipment.Parcels)
 		require.ElementsMatch(t, []shipment.Line{{LineID: "L1", SKU: "TEA", Quantity: 1}, {LineID: "L2", SKU: "CAKE", Quantity: 1}}, c[0].Shipment.Lines)
-		require.Equal(t, tobirasync.StateShipped, r.ledger("mall", "B1").State)
+		require.Equal(t, ledger.StateShipped, r.ledger("mall", "B1").State)
 		require.Len(t, eventsOf[tobirasync.ShipmentConfirmed](r), 1)
 	})
 
@@ -1015,7 +1016,7 @@ func TestLifecycle(t *testing.T) {
 		require.Equal(t, 10, r.stock("mall", "TEA"), "the accepted part is released at once")
 		require.Equal(t, 8, r.stock("mall", "CAKE"), "the refused part will leave")
 		rec := r.ledger("shop", "A1")
-		require.NotEqual(t, tobirasync.StateCancelled, rec.State, "one warehouse still ships")
+		require.NotEqual(t, ledger.StateCancelled, rec.State, "one warehouse still ships")
 		require.False(t, rec.Pending)
 
 		r.ship("wh2", "shop", "A1")
@@ -1058,7 +1059,7 @@ func TestLifecycle(t *testing.T) {
 		require.Equal(t, []tobirasync.OrderCancelled{{Key: okey("shop", "A1"), Warehouse: "wh2"}}, eventsOf[tobirasync.OrderCancelled](r))
 		r.ship("wh", "shop", "A1")
 		r.syncShipments()
-		require.Equal(t, tobirasync.StateShipped, r.ledger("shop", "A1").State)
+		require.Equal(t, ledger.StateShipped, r.ledger("shop", "A1").State)
 	})
 
 	t.Run("hold_delivery_date_far_ahead", func(t *testing.T) {
@@ -1073,13 +1074,13 @@ func TestLifecycle(t *testing.T) {
 		r.syncOrders("shop")
 		_, ok := r.requestFor("wh", "shop", "A1")
 		require.False(t, ok, "sent too early the warehouse would ship too early")
-		require.Equal(t, tobirasync.StateHeld, r.ledger("shop", "A1").State)
+		require.Equal(t, ledger.StateHeld, r.ledger("shop", "A1").State)
 		require.Len(t, eventsOf[tobirasync.OrderHeld](r), 1)
 
 		r.clock.Advance(13 * 24 * time.Hour)
 		r.syncOrders("shop")
 		r.request("wh", "shop", "A1")
-		require.Equal(t, tobirasync.StateSent, r.ledger("shop", "A1").State)
+		require.Equal(t, ledger.StateSent, r.ledger("shop", "A1").State)
 	})
 
 	t.Run("routed_away_lines_changed_later", func(t *testing.T) {
@@ -1139,7 +1140,7 @@ func TestLifecycle(t *testing.T) {
 		r.syncShipments()
 
 		for _, ch := range []string{"shop", "mall"} {
-			require.Equal(t, tobirasync.StateShipped, r.ledger(ch, "A1").State, ch)
+			require.Equal(t, ledger.StateShipped, r.ledger(ch, "A1").State, ch)
 		}
 		require.Len(t, eventsOf[tobirasync.OrderShipped](r), 2)
 		c := r.chans["mall"].ConfirmationLog()
@@ -1186,10 +1187,10 @@ func TestLifecycle(t *testing.T) {
 		require.Equal(t, []tobirasync.ChangeRefused{{Key: okey("mall", "B1"), Warehouse: "wh", Reason: connector.RefusedPicked}},
 			eventsOf[tobirasync.ChangeRefused](r), "the picked one reports the refusal")
 		require.Equal(t, "神宮前1-1-1", r.request("wh", "mall", "B1").Order.ShipTo.Line1)
-		for _, k := range []tobirasync.OrderKey{okey("shop", "A1"), okey("mall", "B1")} {
+		for _, k := range []ledger.OrderKey{okey("shop", "A1"), okey("mall", "B1")} {
 			rec := r.ledger(k.Channel, k.OrderID)
 			require.False(t, rec.Pending, k.OrderID)
-			require.Equal(t, tobirasync.StateSent, rec.State, k.OrderID)
+			require.Equal(t, ledger.StateSent, rec.State, k.OrderID)
 		}
 	})
 
@@ -1209,7 +1210,7 @@ func TestLifecycle(t *testing.T) {
 
 		require.Equal(t, memory.Cancelled, r.request("wh", "shop", "A1").State, "the warehouse must not ship a cancelled order")
 		require.Len(t, eventsOf[tobirasync.OrderCancelled](r), 1)
-		require.Equal(t, tobirasync.StateCancelled, r.ledger("shop", "A1").State)
+		require.Equal(t, ledger.StateCancelled, r.ledger("shop", "A1").State)
 		require.Equal(t, 10, r.stock("mall", "TEA"))
 	})
 
@@ -1251,7 +1252,7 @@ func TestLifecycle(t *testing.T) {
 			r.syncShipments()
 			r.syncStock()
 			require.Equal(t, 10-held, r.stock("mall", "TEA"))
-			require.Equal(t, tobirasync.StateShipped, r.ledger("shop", "A1").State)
+			require.Equal(t, ledger.StateShipped, r.ledger("shop", "A1").State)
 		})
 	}
 
@@ -1335,7 +1336,7 @@ func TestLifecycle(t *testing.T) {
 		r.syncOrders("shop")
 		require.Equal(t, 1, calls.get("Cancel"), "the same cancellation polled or pushed again sends nothing")
 		require.Len(t, eventsOf[tobirasync.OrderCancelled](r), 1)
-		require.Equal(t, tobirasync.StateCancelled, r.ledger("shop", "A1").State)
+		require.Equal(t, ledger.StateCancelled, r.ledger("shop", "A1").State)
 	})
 }
 

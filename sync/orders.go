@@ -11,6 +11,7 @@ import (
 
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/order"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 // OrdersResult counts what one SyncOrders run did.
@@ -59,7 +60,7 @@ func (e *Engine) SyncOrders(ctx context.Context, merchantID, channel string) (Or
 	if err != nil {
 		return run.OrdersResult, err
 	}
-	part := "orders/" + escape(merchantID) + "/" + escape(channel)
+	part := "orders/" + ledger.JoinKey(merchantID, channel)
 	release, err := e.acquire(ctx, part)
 	if err != nil {
 		return run.OrdersResult, err
@@ -98,7 +99,7 @@ func (e *Engine) deliverEarly(ctx context.Context, m *merchant, ch *Channel, run
 
 // pull lists windows until the channel is caught up, recording every order before moving the cursor.
 func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string, run *ordersRun) error {
-	name := "orders/" + escape(m.cfg.ID) + "/" + escape(ch.ID)
+	name := "orders/" + ledger.JoinKey(m.cfg.ID, ch.ID)
 	raw, ver, err := e.store.GetCursor(ctx, name)
 	if err != nil {
 		return err
@@ -194,12 +195,12 @@ func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, t
 	res.Pages++
 	for _, r := range p.Rejects {
 		res.Quarantined++
-		if err := e.quarantine(ctx, Quarantined{Kind: "order", Merchant: m.cfg.ID, Source: ch.ID, ItemID: r.ID, Reason: errString(r.Err)}); err != nil {
+		if err := e.quarantine(ctx, ledger.QuarantineEntry{Kind: "order", Merchant: m.cfg.ID, Source: ch.ID, ItemID: r.ID, Reason: errString(r.Err)}); err != nil {
 			return "", err
 		}
 	}
 	var touched []string
-	if bl, ok := e.store.(BatchOrderLedger); ok && len(p.Orders) > 1 {
+	if bl, ok := e.store.(ledger.BatchOrderLedger); ok && len(p.Orders) > 1 {
 		touched, err = e.intakePage(ctx, bl, m, ch, p.Orders, res)
 		if err != nil {
 			return "", err
@@ -234,17 +235,17 @@ func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, t
 // reservations, as intake does them one by one. Everything else (quarantine paths, a second
 // listing of an order in the same page, a record another writer changed in between) goes through
 // intake one order at a time.
-func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchant, ch *Channel, orders []order.Order, res *OrdersResult) ([]string, error) {
-	keys := make([]OrderKey, len(orders))
+func (e *Engine) intakePage(ctx context.Context, bl ledger.BatchOrderLedger, m *merchant, ch *Channel, orders []order.Order, res *OrdersResult) ([]string, error) {
+	keys := make([]ledger.OrderKey, len(orders))
 	for i := range orders {
-		keys[i] = OrderKey{Merchant: m.cfg.ID, Channel: ch.ID, OrderID: orders[i].ID}
+		keys[i] = ledger.OrderKey{Merchant: m.cfg.ID, Channel: ch.ID, OrderID: orders[i].ID}
 	}
 	recs, err := getOrders(ctx, bl, keys)
 	if err != nil {
 		return nil, err
 	}
 	var (
-		writes = make([]*OrderRecord, 0, len(orders))
+		writes = make([]*ledger.OrderRecord, 0, len(orders))
 		ds     = make([]decision, 0, len(orders))
 		at     = make([]int, 0, len(orders))
 		single []int
@@ -278,7 +279,7 @@ func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchan
 		}
 		var (
 			first   error
-			written = make([]*OrderRecord, 0, len(writes))
+			written = make([]*ledger.OrderRecord, 0, len(writes))
 			fresh   = make([]bool, 0, len(writes))
 		)
 		for j, rec := range writes {
@@ -290,7 +291,7 @@ func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchan
 					res.Changed++
 				}
 				written, fresh = append(written, rec), append(fresh, ds[j].isNew)
-			case errors.Is(errs[j], ErrConflict):
+			case errors.Is(errs[j], ledger.ErrConflict):
 				single = append(single, at[j]) // another writer was first: decide again on its version
 			case first == nil:
 				first = errs[j]
@@ -353,8 +354,8 @@ func (e *Engine) IngestOrder(ctx context.Context, merchantID, channel string, o 
 	// the pool, so the values pushed are the same, and a channel waiting out its rate limit (one
 	// SKU per call, 5,000 calls an hour) must not hold the order back.
 	defer e.pushAffected(ctx, m, skus)
-	rec, err := e.getOrder(ctx, OrderKey{merchantID, channel, o.ID})
-	if errors.Is(err, ErrNotFound) {
+	rec, err := e.getOrder(ctx, ledger.OrderKey{Merchant: merchantID, Channel: channel, OrderID: o.ID})
+	if errors.Is(err, ledger.ErrNotFound) {
 		return nil // quarantined before it was recorded
 	} else if err != nil {
 		return err
@@ -362,7 +363,7 @@ func (e *Engine) IngestOrder(ctx context.Context, merchantID, channel string, o 
 	if !rec.Pending {
 		return nil
 	}
-	if err := e.deliver(ctx, m, ch, rec); err != nil && !errors.Is(err, ErrConflict) {
+	if err := e.deliver(ctx, m, ch, rec); err != nil && !errors.Is(err, ledger.ErrConflict) {
 		return err
 	}
 	// A conflict means a run (here or on another replica) delivered the record meanwhile; what
@@ -389,17 +390,17 @@ func (e *Engine) intake(ctx context.Context, m *merchant, ch *Channel, o *order.
 
 // intakeOne is intake without counting the order as seen.
 func (e *Engine) intakeOne(ctx context.Context, m *merchant, ch *Channel, o *order.Order, res *OrdersResult) ([]string, error) {
-	k := OrderKey{Merchant: m.cfg.ID, Channel: ch.ID, OrderID: o.ID}
+	k := ledger.OrderKey{Merchant: m.cfg.ID, Channel: ch.ID, OrderID: o.ID}
 	for attempt := 0; ; attempt++ {
 		rec, err := e.getOrder(ctx, k)
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, ledger.ErrNotFound) {
 			rec, err = nil, nil
 		}
 		if err != nil {
 			return nil, err
 		}
 		skus, err := e.record(ctx, m, ch, k, rec, o, res)
-		if errors.Is(err, ErrConflict) && attempt < 3 {
+		if errors.Is(err, ledger.ErrConflict) && attempt < 3 {
 			continue // another replica or a webhook wrote first: decide again on its version
 		}
 		return skus, err
@@ -409,7 +410,7 @@ func (e *Engine) intakeOne(ctx context.Context, m *merchant, ch *Channel, o *ord
 // decision is what intake makes of one listed order against its record.
 type decision struct {
 	kind   decisionKind
-	rec    *OrderRecord // decideWrite: the record to write, then reserve for
+	rec    *ledger.OrderRecord // decideWrite: the record to write, then reserve for
 	isNew  bool
 	fp     string
 	reason string // why the order cannot be processed, or ""
@@ -428,7 +429,7 @@ const (
 
 // decide classifies o against rec. For decideWrite it updates rec (or a new record) in place;
 // when rec is shared (BatchOrderLedger.GetOrders), it updates a clone.
-func (e *Engine) decide(m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, o *order.Order, shared bool) decision {
+func (e *Engine) decide(m *merchant, ch *Channel, k ledger.OrderKey, rec *ledger.OrderRecord, o *order.Order, shared bool) decision {
 	if rec != nil && !o.UpdatedAt.IsZero() && o.UpdatedAt.Before(rec.Order.UpdatedAt) {
 		return decision{kind: decideUnchanged} // an older version than the one recorded: a late webhook or a stale page
 	}
@@ -436,7 +437,7 @@ func (e *Engine) decide(m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, 
 	// decide that before anything costlier, and without allocating.
 	var buf [64]byte
 	fpb := o.AppendFingerprint(buf[:0])
-	if rec != nil && rec.State != StateQuarantined && rec.Fingerprint == string(fpb) && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
+	if rec != nil && rec.State != ledger.StateQuarantined && rec.Fingerprint == string(fpb) && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
 		return decision{kind: decideUnchanged}
 	}
 	fp := string(fpb)
@@ -446,13 +447,13 @@ func (e *Engine) decide(m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, 
 	} else if sku, err := e.checkSKUs(m, ch.ID, o); err != nil {
 		reason = fmt.Sprintf("line with SKU %q: %v", sku, err)
 	}
-	if reason != "" || (rec != nil && rec.State == StateQuarantined) {
+	if reason != "" || (rec != nil && rec.State == ledger.StateQuarantined) {
 		return decision{kind: decideOther, fp: fp, reason: reason}
 	}
 	d := decision{kind: decideWrite, rec: rec, fp: fp}
 	switch {
 	case rec == nil:
-		d.rec, d.isNew = &OrderRecord{Key: k, State: StateRecorded}, true
+		d.rec, d.isNew = &ledger.OrderRecord{Key: k, State: ledger.StateRecorded}, true
 	case shared:
 		d.rec = rec.Clone()
 	}
@@ -461,7 +462,7 @@ func (e *Engine) decide(m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, 
 }
 
 // applyOrder puts a valid version of the order into its record, marking it for delivery.
-func (e *Engine) applyOrder(m *merchant, ch *Channel, rec *OrderRecord, o *order.Order, fp string) {
+func (e *Engine) applyOrder(m *merchant, ch *Channel, rec *ledger.OrderRecord, o *order.Order, fp string) {
 	// A cancellation leaves the fingerprint as it was, but the warehouse must hear of it all the
 	// same: a Submit whose answer was lost may have landed.
 	cancelled := rec.Order != nil && o.Status == order.StatusCancelled && rec.Order.Status != order.StatusCancelled
@@ -475,7 +476,7 @@ func (e *Engine) applyOrder(m *merchant, ch *Channel, rec *OrderRecord, o *order
 	}
 }
 
-func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, o *order.Order, res *OrdersResult) ([]string, error) {
+func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k ledger.OrderKey, rec *ledger.OrderRecord, o *order.Order, res *OrdersResult) ([]string, error) {
 	d := e.decide(m, ch, k, rec, o, false)
 	switch d.kind {
 	case decideUnchanged:
@@ -493,14 +494,14 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 		return e.reserveWritten(ctx, m, d.rec)
 	}
 	if d.reason != "" {
-		if rec != nil && rec.State != StateQuarantined {
+		if rec != nil && rec.State != ledger.StateQuarantined {
 			// A broken new version of a good order: park the version, keep the order as it was.
 			res.Quarantined++
 			return nil, e.quarantineOrder(ctx, k, o, d.reason)
 		}
 		if rec == nil {
-			rec = &OrderRecord{Key: k}
-		} else if rec.Order.UpdatedAt.Equal(o.UpdatedAt) && rec.State == StateQuarantined {
+			rec = &ledger.OrderRecord{Key: k}
+		} else if rec.Order.UpdatedAt.Equal(o.UpdatedAt) && rec.State == ledger.StateQuarantined {
 			res.Unchanged++
 			return nil, nil
 		}
@@ -509,13 +510,13 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 		if err := e.quarantineOrder(ctx, k, o, d.reason); err != nil {
 			return nil, err
 		}
-		rec.Order, rec.State, rec.Pending, rec.UpdatedAt = o, StateQuarantined, false, e.opt.Clock.Now()
+		rec.Order, rec.State, rec.Pending, rec.UpdatedAt = o, ledger.StateQuarantined, false, e.opt.Clock.Now()
 		res.Quarantined++
 		return nil, e.store.PutOrder(ctx, rec)
 	}
 	// A valid version of a quarantined order.
 	res.Changed++
-	rec.State = StateRecorded
+	rec.State = ledger.StateRecorded
 	// Before the record: a crash in between leaves the record quarantined, and the next
 	// listing processes this version again.
 	if err := e.store.DeleteQuarantine(ctx, quarantineID("order", k)); err != nil {
@@ -536,7 +537,7 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 // its Replay: delivery repeats the call for it (a Submit with that content, or the change or
 // cancellation), with its key, before sending the new content, so the warehouse holds a content
 // the engine knows, or answers whether the call had landed.
-func markUnacknowledged(m *merchant, channel string, rec *OrderRecord) {
+func markUnacknowledged(m *merchant, channel string, rec *ledger.OrderRecord) {
 	if !rec.Pending || rec.Order.Status == order.StatusCancelled {
 		return // the last delivery finished, or it only cancelled (absolute, keyed by its turn)
 	}
@@ -544,7 +545,7 @@ func markUnacknowledged(m *merchant, channel string, rec *OrderRecord) {
 	routes := m.cfg.routes(channel, rec.Order, nil)
 	// A request still new noted at its creation the content its Submit carries: repeat that.
 	for i := range rec.Requests {
-		if r := &rec.Requests[i]; r.State == RequestNew && r.Replay == nil && r.ShippingFP != "" {
+		if r := &rec.Requests[i]; r.State == ledger.RequestNew && r.Replay == nil && r.ShippingFP != "" {
 			r.Replay = rec.Order
 		}
 	}
@@ -555,14 +556,14 @@ func markUnacknowledged(m *merchant, channel string, rec *OrderRecord) {
 		}
 		i := activeRequest(rec, d)
 		switch {
-		case i < 0 && rec.State == StateRecorded && len(rec.Requests) == 0:
+		case i < 0 && rec.State == ledger.StateRecorded && len(rec.Requests) == 0:
 			// A record written before requests were recorded ahead of their Submit: one may have
 			// gone to where the lines are routed.
-			rec.Requests = append(rec.Requests, Request{Target: d, Key: nextRequestKey(rec, d), State: RequestNew, Lines: lines, ShippingFP: fp, Replay: rec.Order})
+			rec.Requests = append(rec.Requests, ledger.Request{Target: d, Key: nextRequestKey(rec, d), State: ledger.RequestNew, Lines: lines, ShippingFP: fp, Replay: rec.Order})
 		case i < 0:
-		case rec.Requests[i].State == RequestNew && rec.Requests[i].ShippingFP == "":
+		case rec.Requests[i].State == ledger.RequestNew && rec.Requests[i].ShippingFP == "":
 			rec.Requests[i].Lines, rec.Requests[i].ShippingFP, rec.Requests[i].Replay = lines, fp, rec.Order
-		case rec.Requests[i].State == RequestSent && rec.Requests[i].Replay == nil && !rec.Requests[i].Unsure &&
+		case rec.Requests[i].State == ledger.RequestSent && rec.Requests[i].Replay == nil && !rec.Requests[i].Unsure &&
 			(rec.Requests[i].ShippingFP != fp || !sameLines(rec.Requests[i].Lines, lines)) &&
 			rec.Requests[i].Refused != linesDigest(lines)+"|"+fp:
 			// The recorded content was to be sent as a change or a cancellation, and was not
@@ -572,11 +573,11 @@ func markUnacknowledged(m *merchant, channel string, rec *OrderRecord) {
 	}
 }
 
-func quarantineID(kind string, k OrderKey) string { return kind + ":" + k.String() }
+func quarantineID(kind string, k ledger.OrderKey) string { return kind + ":" + k.String() }
 
-func (e *Engine) quarantineOrder(ctx context.Context, k OrderKey, o *order.Order, reason string) error {
+func (e *Engine) quarantineOrder(ctx context.Context, k ledger.OrderKey, o *order.Order, reason string) error {
 	payload, _ := json.Marshal(o)
-	return e.quarantine(ctx, Quarantined{ID: quarantineID("order", k), Kind: "order", Merchant: k.Merchant,
+	return e.quarantine(ctx, ledger.QuarantineEntry{ID: quarantineID("order", k), Kind: "order", Merchant: k.Merchant,
 		Source: k.Channel, ItemID: k.OrderID, Reason: reason, Payload: payload})
 }
 
@@ -600,8 +601,8 @@ func (e *Engine) Retry(ctx context.Context, id string) error {
 			if err := e.store.DeleteQuarantine(ctx, id); err != nil {
 				return err
 			}
-			k := OrderKey{q.Merchant, q.Source, q.ItemID}
-			if rec, err := e.getOrder(ctx, k); err == nil && rec.State == StateQuarantined {
+			k := ledger.OrderKey{Merchant: q.Merchant, Channel: q.Source, OrderID: q.ItemID}
+			if rec, err := e.getOrder(ctx, k); err == nil && rec.State == ledger.StateQuarantined {
 				rec.Fingerprint = "" // let the same content through again
 				if err := e.store.PutOrder(ctx, rec); err != nil {
 					return err
@@ -613,7 +614,7 @@ func (e *Engine) Retry(ctx context.Context, id string) error {
 			if err != nil {
 				return err
 			}
-			rec.State, rec.Reason = ShipmentPending, ""
+			rec.State, rec.Reason = ledger.ShipmentPending, ""
 			if err := e.store.PutShipment(ctx, rec); err != nil {
 				return err
 			}
@@ -622,20 +623,20 @@ func (e *Engine) Retry(ctx context.Context, id string) error {
 			return e.store.DeleteQuarantine(ctx, id)
 		}
 	}
-	return fmt.Errorf("%w: quarantine item %s", ErrNotFound, id)
+	return fmt.Errorf("%w: quarantine item %s", ledger.ErrNotFound, id)
 }
 
 // Hold holds an order by hand: it is not sent (or, if already sent, not changed) until Release.
-func (e *Engine) Hold(ctx context.Context, k OrderKey, reason string) error {
+func (e *Engine) Hold(ctx context.Context, k ledger.OrderKey, reason string) error {
 	return e.setHold(ctx, k, true, reason)
 }
 
 // Release lifts a hand-placed hold; the order is delivered at the next run of its channel.
-func (e *Engine) Release(ctx context.Context, k OrderKey) error {
+func (e *Engine) Release(ctx context.Context, k ledger.OrderKey) error {
 	return e.setHold(ctx, k, false, "")
 }
 
-func (e *Engine) setHold(ctx context.Context, k OrderKey, hold bool, reason string) error {
+func (e *Engine) setHold(ctx context.Context, k ledger.OrderKey, hold bool, reason string) error {
 	for attempt := 0; ; attempt++ {
 		rec, err := e.getOrder(ctx, k)
 		if err != nil {
@@ -645,7 +646,7 @@ func (e *Engine) setHold(ctx context.Context, k OrderKey, hold bool, reason stri
 		rec.ManualHold, rec.ManualReason = hold, reason
 		rec.Pending = true
 		err = e.store.PutOrder(ctx, rec)
-		if errors.Is(err, ErrConflict) && attempt < 3 {
+		if errors.Is(err, ledger.ErrConflict) && attempt < 3 {
 			continue
 		}
 		return err
@@ -655,7 +656,7 @@ func (e *Engine) setHold(ctx context.Context, k OrderKey, hold bool, reason stri
 // Order returns the ledger record of one order. The record is the caller's, all of it: the
 // store's records share what is never modified in place (OrderRecord.Clone), so the host gets
 // copies of its own.
-func (e *Engine) Order(ctx context.Context, k OrderKey) (*OrderRecord, error) {
+func (e *Engine) Order(ctx context.Context, k ledger.OrderKey) (*ledger.OrderRecord, error) {
 	rec, err := e.getOrder(ctx, k)
 	if err != nil {
 		return nil, err
@@ -681,7 +682,7 @@ func (e *Engine) Order(ctx context.Context, k OrderKey) (*OrderRecord, error) {
 }
 
 // getOrders is the Store's GetOrders, refusing a record without its order.
-func getOrders(ctx context.Context, bl BatchOrderLedger, keys []OrderKey) (map[OrderKey]*OrderRecord, error) {
+func getOrders(ctx context.Context, bl ledger.BatchOrderLedger, keys []ledger.OrderKey) (map[ledger.OrderKey]*ledger.OrderRecord, error) {
 	recs, err := bl.GetOrders(ctx, keys)
 	if err != nil {
 		return nil, err
@@ -695,7 +696,7 @@ func getOrders(ctx context.Context, bl BatchOrderLedger, keys []OrderKey) (map[O
 }
 
 // getOrder is the Store's GetOrder, refusing a record without its order.
-func (e *Engine) getOrder(ctx context.Context, k OrderKey) (*OrderRecord, error) {
+func (e *Engine) getOrder(ctx context.Context, k ledger.OrderKey) (*ledger.OrderRecord, error) {
 	rec, err := e.store.GetOrder(ctx, k)
 	if err == nil {
 		err = requireOrder(rec)
@@ -708,4 +709,13 @@ func minTime(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// requireOrder refuses a record a store returned without its order: a broken store is an error,
+// never a panic.
+func requireOrder(rec *ledger.OrderRecord) error {
+	if rec.Order != nil {
+		return nil
+	}
+	return fmt.Errorf("tobira/sync: the store returned the record of %s without its order", rec.Key)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/inventory"
 	"github.com/tobira-commerce/tobira/order"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 // configurePool applies every channel's stock policy and SKU map, as the latest configuration
@@ -44,7 +45,7 @@ func (e *Engine) loadPool(ctx context.Context, m *merchant) error {
 		m.pool.AppendReserveNote(nil, r, reservationDigest(r))
 	}
 	m.pool.SetLevels(levels...)
-	m.acked = map[string]map[string]StockAck{}
+	m.acked = map[string]map[string]ledger.StockAck{}
 	// Reservations that hold nothing any more (shipped, and counted by a level since) are gone
 	// from the pool; drop them from the Store too, or every reload would read all of history.
 	held := make(map[string]bool, len(res))
@@ -85,7 +86,7 @@ func (e *Engine) checkSKUs(m *merchant, channel string, o *order.Order) (string,
 
 // dueUnits returns, per line routed to a warehouse, how many units the order will ship in all
 // (see lineDue).
-func dueUnits(m *merchant, rec *OrderRecord) map[string]int {
+func dueUnits(m *merchant, rec *ledger.OrderRecord) map[string]int {
 	out := make(map[string]int, len(rec.Order.Lines))
 	var routes routeSet
 	for i := range rec.Order.Lines {
@@ -106,16 +107,16 @@ func dueUnits(m *merchant, rec *OrderRecord) map[string]int {
 // Most records have one request per warehouse and no refusal: each line is looked at on its own,
 // and the lines of a destination are gathered (*routes, computed once per record) only to
 // compare with a refusal.
-func lineDue(m *merchant, rec *OrderRecord, l *order.Line, routes *routeSet) (int, bool) {
+func lineDue(m *merchant, rec *ledger.OrderRecord, l *order.Line, routes *routeSet) (int, bool) {
 	cancelled := rec.Order.Status == order.StatusCancelled
 	d := m.cfg.dest(rec.Key.Channel, l.SKU)
 	if m.warehouses[d] == nil {
 		return 0, false
 	}
 	held, final := 0, false
-	if i := slices.IndexFunc(rec.Requests, func(r Request) bool { return r.Target == d }); i >= 0 {
+	if i := slices.IndexFunc(rec.Requests, func(r ledger.Request) bool { return r.Target == d }); i >= 0 {
 		r := &rec.Requests[i]
-		if r.State != RequestCancelled {
+		if r.State != ledger.RequestCancelled {
 			for _, h := range r.Lines {
 				if h.LineID == l.ID {
 					held += h.Quantity
@@ -147,7 +148,7 @@ func lineDue(m *merchant, rec *OrderRecord, l *order.Line, routes *routeSet) (in
 }
 
 // shippedUnits returns how many units of the line with ID id have shipped.
-func shippedUnits(rec *OrderRecord, id string) int {
+func shippedUnits(rec *ledger.OrderRecord, id string) int {
 	n := 0
 	for _, s := range rec.Shipments {
 		n += s.Lines[id]
@@ -169,11 +170,11 @@ type resScratch struct {
 // its key, per line routed to a warehouse the units due from it (lineDue) less what already
 // shipped, in warehouse SKUs ordered by SKU, and the shipped units not yet counted. Callers
 // hold m.stock; the result lives until the next call (see reservationOf and unchanged).
-func (m *merchant) computeReservation(pool *inventory.Pool, rec *OrderRecord) {
+func (m *merchant) computeReservation(pool *inventory.Pool, rec *ledger.OrderRecord) {
 	sc := &m.scratch
-	sc.key = rec.Key.appendTo(sc.key[:0])
+	sc.key = rec.Key.Append(sc.key[:0])
 	sc.items, sc.shipped = sc.items[:0], sc.shipped[:0]
-	if rec.State != StateQuarantined {
+	if rec.State != ledger.StateQuarantined {
 		var routes routeSet
 		for i := range rec.Order.Lines {
 			l := &rec.Order.Lines[i]
@@ -290,14 +291,14 @@ func appendReservationDigest(b []byte, items []inventory.Item, shipped []invento
 // Whoever writes a record and then its reservation calls it after both; whoever writes the
 // reservation first (settle) calls it when its record write conflicts. Either way the last
 // reservation written is checked against the ledger after it was written.
-func (e *Engine) followLedger(ctx context.Context, m *merchant, recs []*OrderRecord) ([]string, error) {
+func (e *Engine) followLedger(ctx context.Context, m *merchant, recs []*ledger.OrderRecord) ([]string, error) {
 	var touched []string
 	for attempt := 0; len(recs) > 0 && attempt < 3; attempt++ {
 		stored, err := e.ledgerOf(ctx, recs)
 		if err != nil {
 			return touched, err
 		}
-		var moved []*OrderRecord
+		var moved []*ledger.OrderRecord
 		for _, rec := range recs {
 			if cur := stored[rec.Key]; cur != nil && cur.Version != rec.Version {
 				moved = append(moved, cur)
@@ -316,18 +317,18 @@ func (e *Engine) followLedger(ctx context.Context, m *merchant, recs []*OrderRec
 }
 
 // ledgerOf returns the ledger's records of recs' keys, to read only.
-func (e *Engine) ledgerOf(ctx context.Context, recs []*OrderRecord) (map[OrderKey]*OrderRecord, error) {
-	if bl, ok := e.store.(BatchOrderLedger); ok && len(recs) > 1 {
-		keys := make([]OrderKey, len(recs))
+func (e *Engine) ledgerOf(ctx context.Context, recs []*ledger.OrderRecord) (map[ledger.OrderKey]*ledger.OrderRecord, error) {
+	if bl, ok := e.store.(ledger.BatchOrderLedger); ok && len(recs) > 1 {
+		keys := make([]ledger.OrderKey, len(recs))
 		for i, rec := range recs {
 			keys[i] = rec.Key
 		}
 		return getOrders(ctx, bl, keys)
 	}
-	out := make(map[OrderKey]*OrderRecord, len(recs))
+	out := make(map[ledger.OrderKey]*ledger.OrderRecord, len(recs))
 	for _, rec := range recs {
 		cur, err := e.getOrder(ctx, rec.Key)
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, ledger.ErrNotFound) {
 			continue
 		} else if err != nil {
 			return nil, err
@@ -338,18 +339,18 @@ func (e *Engine) ledgerOf(ctx context.Context, recs []*OrderRecord) (map[OrderKe
 }
 
 // reserveWritten is reserve for a record just written, followed by followLedger.
-func (e *Engine) reserveWritten(ctx context.Context, m *merchant, rec *OrderRecord) ([]string, error) {
+func (e *Engine) reserveWritten(ctx context.Context, m *merchant, rec *ledger.OrderRecord) ([]string, error) {
 	skus, err := e.reserve(ctx, m, rec)
 	if err != nil {
 		return skus, err
 	}
-	more, err := e.followLedger(ctx, m, []*OrderRecord{rec})
+	more, err := e.followLedger(ctx, m, []*ledger.OrderRecord{rec})
 	return append(skus, more...), err
 }
 
 // reserve brings the order's reservation in line with its record and returns the warehouse SKUs
 // whose availability may have changed.
-func (e *Engine) reserve(ctx context.Context, m *merchant, rec *OrderRecord) ([]string, error) {
+func (e *Engine) reserve(ctx context.Context, m *merchant, rec *ledger.OrderRecord) ([]string, error) {
 	m.stock.Lock()
 	defer m.stock.Unlock()
 	if err := e.loadPool(ctx, m); err != nil {
@@ -380,8 +381,8 @@ func (e *Engine) reserve(ctx context.Context, m *merchant, rec *OrderRecord) ([]
 // just inserted into the ledger: their reservations are written after them, so none is stored
 // yet and one that holds something is written without looking the stored one up (writing is
 // always correct; the lookup only saves writes that change nothing).
-func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*OrderRecord, fresh []bool) ([]string, error) {
-	br, ok := e.store.(BatchReservations)
+func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*ledger.OrderRecord, fresh []bool) ([]string, error) {
+	br, ok := e.store.(ledger.BatchReservations)
 	if !ok || len(recs) < 2 {
 		var touched []string
 		for _, rec := range recs {
@@ -554,7 +555,7 @@ func (e *Engine) SyncStock(ctx context.Context, merchantID string) (StockResult,
 	if err != nil {
 		return res, err
 	}
-	part := "stock/" + escape(merchantID)
+	part := "stock/" + ledger.JoinKey(merchantID)
 	release, err := e.acquire(ctx, part)
 	if err != nil {
 		return res, err
@@ -597,7 +598,7 @@ func (e *Engine) SyncStock(ctx context.Context, merchantID string) (StockResult,
 }
 
 func (e *Engine) pullStock(ctx context.Context, m *merchant, w *Warehouse, res *StockResult) error {
-	name := "stock/" + escape(m.cfg.ID) + "/" + escape(w.ID)
+	name := "stock/" + ledger.JoinKey(m.cfg.ID, w.ID)
 	cur, ver, err := e.store.GetCursor(ctx, name)
 	if err != nil {
 		return err
@@ -608,14 +609,14 @@ func (e *Engine) pullStock(ctx context.Context, m *merchant, w *Warehouse, res *
 			return e.channelErr(ctx, m, w.ID, err)
 		}
 		for _, r := range p.Rejects {
-			if err := e.quarantine(ctx, Quarantined{Kind: "stock", Merchant: m.cfg.ID, Source: w.ID, ItemID: r.ID, Reason: errString(r.Err)}); err != nil {
+			if err := e.quarantine(ctx, ledger.QuarantineEntry{Kind: "stock", Merchant: m.cfg.ID, Source: w.ID, ItemID: r.ID, Reason: errString(r.Err)}); err != nil {
 				return err
 			}
 		}
 		levels := p.Levels[:0:0]
 		for _, l := range p.Levels {
 			if l.SKU == "" || l.AsOf.IsZero() {
-				if err := e.quarantine(ctx, Quarantined{Kind: "stock", Merchant: m.cfg.ID, Source: w.ID, ItemID: l.SKU, Reason: "stock level without SKU or AsOf"}); err != nil {
+				if err := e.quarantine(ctx, ledger.QuarantineEntry{Kind: "stock", Merchant: m.cfg.ID, Source: w.ID, ItemID: l.SKU, Reason: "stock level without SKU or AsOf"}); err != nil {
 					return err
 				}
 				continue
@@ -664,7 +665,7 @@ func (e *Engine) push(ctx context.Context, m *merchant, c *Channel, skus []strin
 	// Other replicas push to the channel too: two pushes in flight could land in one order and
 	// be recorded in the other, leaving the ledger believing a value the channel does not show,
 	// which no later push would correct. One replica pushes to a channel at a time.
-	part := "push/" + escape(m.cfg.ID) + "/" + escape(c.ID)
+	part := "push/" + ledger.JoinKey(m.cfg.ID, c.ID)
 	release, err := e.acquire(ctx, part)
 	st.mu.Lock()
 	if err != nil {
@@ -837,7 +838,7 @@ func (e *Engine) replan(ctx context.Context, m *merchant, c *Channel, conflicts 
 			v = min(v, cur) // the channel sold since the engine's last push
 		}
 		if v == cur {
-			if err := e.recordAcked(ctx, m, c.ID, map[string]StockAck{u.SKU: {Available: cur}}); err != nil {
+			if err := e.recordAcked(ctx, m, c.ID, map[string]ledger.StockAck{u.SKU: {Available: cur}}); err != nil {
 				return 0, err
 			}
 			continue
@@ -860,7 +861,7 @@ const unknownStock = -1
 // writeKey returns the key of a write of value for a SKU of which the ledger holds prev: the key
 // of the write under way when this is that very write sent again (its answer was lost, or a
 // crash came first), and a new key for any other.
-func writeKey(prev StockAck, value int) string {
+func writeKey(prev ledger.StockAck, value int) string {
 	if prev.Write != "" && prev.Available == value {
 		return prev.Write
 	}
@@ -884,13 +885,13 @@ func (e *Engine) send(ctx context.Context, m *merchant, c *Channel, updates []co
 	limit := max(c.Target.BatchLimit(), 1)
 	pushed := 0
 	// One map serves every batch: the Store and the cache copy what they record from it.
-	vals := make(map[string]StockAck, min(limit, len(updates)))
+	vals := make(map[string]ledger.StockAck, min(limit, len(updates)))
 	for len(updates) > 0 {
 		batch := updates[:min(limit, len(updates))]
 		updates = updates[len(batch):]
 		clear(vals)
 		for _, u := range batch {
-			vals[u.SKU] = StockAck{Available: u.Available, Write: u.Key}
+			vals[u.SKU] = ledger.StockAck{Available: u.Available, Write: u.Key}
 		}
 		if err := e.recordAcked(ctx, m, c.ID, vals); err != nil {
 			return pushed, conflicts, err
@@ -906,16 +907,16 @@ func (e *Engine) send(ctx context.Context, m *merchant, c *Channel, updates []co
 				continue // a result we cannot pair with an update leaves its write under way
 			}
 			if r.Err == nil {
-				vals[r.SKU] = StockAck{Available: batch[i].Available}
+				vals[r.SKU] = ledger.StockAck{Available: batch[i].Available}
 				acked++
 				continue
 			}
-			vals[r.SKU] = StockAck{Available: unknownStock}
+			vals[r.SKU] = ledger.StockAck{Available: unknownStock}
 			switch {
 			case errors.Is(r.Err, connector.ErrConflict):
 				conflicts = append(conflicts, batch[i])
 			case connector.Classify(r.Err) == connector.Permanent:
-				if err := e.quarantine(ctx, Quarantined{Kind: "stock", Merchant: m.cfg.ID, Source: c.ID, ItemID: r.SKU, Reason: r.Err.Error()}); err != nil {
+				if err := e.quarantine(ctx, ledger.QuarantineEntry{Kind: "stock", Merchant: m.cfg.ID, Source: c.ID, ItemID: r.SKU, Reason: r.Err.Error()}); err != nil {
 					return pushed, conflicts, err
 				}
 			}
@@ -935,7 +936,7 @@ func (e *Engine) send(ctx context.Context, m *merchant, c *Channel, updates []co
 
 // recordAcked records what the ledger knows of a channel's values (acknowledged or shown, writes
 // under way with their keys, or unknownStock): in the Store, then in the engine's cache of it.
-func (e *Engine) recordAcked(ctx context.Context, m *merchant, channel string, values map[string]StockAck) error {
+func (e *Engine) recordAcked(ctx context.Context, m *merchant, channel string, values map[string]ledger.StockAck) error {
 	if err := e.store.PutAcked(ctx, m.cfg.ID, channel, values); err != nil {
 		return err
 	}
@@ -946,7 +947,7 @@ func (e *Engine) recordAcked(ctx context.Context, m *merchant, channel string, v
 // noteAcked records acknowledged values in the cache. A pool rebuilt meanwhile (SyncStock
 // reloads it while webhooks push) has no cache for the channel yet: the values are in the Store,
 // where ackedFor will read them, so there is nothing to update.
-func (m *merchant) noteAcked(channel string, values map[string]StockAck) {
+func (m *merchant) noteAcked(channel string, values map[string]ledger.StockAck) {
 	m.stock.Lock()
 	defer m.stock.Unlock()
 	if a := m.acked[channel]; a != nil {
@@ -965,7 +966,7 @@ func (e *Engine) forgetAcked(m *merchant, channel, sku string) {
 }
 
 // ackedFor returns the cached acknowledged values of a channel. Callers hold m.stock.
-func (e *Engine) ackedFor(ctx context.Context, m *merchant, channel string) (map[string]StockAck, error) {
+func (e *Engine) ackedFor(ctx context.Context, m *merchant, channel string) (map[string]ledger.StockAck, error) {
 	if a, ok := m.acked[channel]; ok {
 		return a, nil
 	}
@@ -1044,10 +1045,10 @@ func (e *Engine) Reconcile(ctx context.Context, merchantID, channel string, repa
 	}
 	// What the channel shows becomes what the engine believes it acknowledged, so the push below
 	// sends the planned value, compared against the channel's own.
-	shown := make(map[string]StockAck, len(drift))
+	shown := make(map[string]ledger.StockAck, len(drift))
 	fix := make([]string, len(drift))
 	for i, d := range drift {
-		shown[d.SKU], fix[i] = StockAck{Available: d.Channel}, d.SKU
+		shown[d.SKU], fix[i] = ledger.StockAck{Available: d.Channel}, d.SKU
 	}
 	if err := e.recordAcked(ctx, m, channel, shown); err != nil {
 		return drift, err

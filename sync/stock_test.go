@@ -125,7 +125,7 @@ func TestStockUnknownSKUQuarantinedNeverPushedAsZero(t *testing.T) {
 	r.setOnHand("TEA", 5)
 	r.place("shop", newOrder("o1", "TEA", 1, "MYSTERY", 1))
 	r.syncOrders("shop")
-	q, err := r.eng.Quarantined(r.ctx, "m1")
+	q, err := r.eng.ListQuarantine(r.ctx, "m1")
 	require.NoError(t, err)
 	require.Len(t, q, 1)
 	require.Contains(t, q[0].Reason, `"MYSTERY"`)

@@ -9,7 +9,7 @@ import (
 	tobirasync "github.com/tobira-commerce/tobira/sync"
 )
 
-// openAmazonShop opens sakura-tea, a merchant selling on Amazon.co.jp (merchant-fulfilled), on a
+// openAmazonShop opens uji-matcha, a merchant selling on Amazon.co.jp (merchant-fulfilled), on a
 // fake SP-API whose buyers order on the engine's clock. The fake and the client run Amazon's
 // usage plans ten times faster, so the run does not wait on getOrders' one call a minute.
 func openAmazonShop(ctx context.Context, clock *tobirasync.ManualClock) (*channelShop, error) {
@@ -32,7 +32,7 @@ func openAmazonShop(ctx context.Context, clock *tobirasync.ManualClock) (*channe
 	addr := amazontest.Address{Name: "鈴木 一郎", Phone: "06-1234-5678", PostalCode: "5300001", Prefecture: "大阪府",
 		City: "大阪市北区", Line1: "梅田1-1-1"}
 	return &channelShop{
-		merchant: "sakura-tea",
+		merchant: "uji-matcha",
 		// Amazon lists nothing updated in the last two minutes: settle past that, so every run
 		// lists the young stretch again.
 		channel: tobirasync.Channel{ID: "amazon", Source: client, Sink: client, Target: client,
@@ -47,12 +47,12 @@ func openAmazonShop(ctx context.Context, clock *tobirasync.ManualClock) (*channe
 			for _, id := range orders {
 				o, _ := fake.Order(id)
 				for _, p := range o.Packages {
-					story("sakura-tea %s: Amazon shows %s, %s %s", id, o.Status, p.CarrierCode, p.TrackingNumber)
+					story("uji-matcha %s: Amazon shows %s, %s %s", id, o.Status, p.CarrierCode, p.TrackingNumber)
 				}
 			}
 			for _, sku := range skus {
 				n, _ := fake.Quantity(sku)
-				story("sakura-tea: Amazon offers %d of %s", n, sku)
+				story("uji-matcha: Amazon offers %d of %s", n, sku)
 			}
 			return nil
 		},
