@@ -1,8 +1,10 @@
 package shopifytest
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -118,8 +120,7 @@ func (s *Server) foObj(fo *fOrderFO) object {
 		"createdAt": val(ts(fo.order.createdAt)), "updatedAt": val(ts(fo.updated)),
 		"order": func(map[string]any) any { return s.orderObj(fo.order) },
 		"assignedLocation": func(map[string]any) any {
-			loc := &obj{typ: "Location", fields: fields{"id": val(s.locationID), "name": val("Tobira warehouse")}}
-			return &obj{typ: "FulfillmentOrderAssignedLocation", fields: fields{"location": val(loc), "name": val("Tobira warehouse")}}
+			return &obj{typ: "FulfillmentOrderAssignedLocation", fields: fields{"location": val(s.locationObj(s.locationID)), "name": val(locationName)}}
 		},
 		"destination": func(map[string]any) any {
 			a := fo.order.addr
@@ -221,6 +222,13 @@ func (s *Server) fulfillmentObj(f *fulfillment) object {
 	}}
 }
 
+// locationName is the name of the fake's one location.
+const locationName = "Tobira warehouse"
+
+func (s *Server) locationObj(id string) object {
+	return &obj{typ: "Location", fields: fields{"id": val(id), "name": val(locationName), "legacyResourceId": val(legacyID(id)), "isActive": val(true)}}
+}
+
 func (s *Server) itemIDForSKU(sku string) any {
 	for _, v := range s.variants {
 		if v.sku == sku {
@@ -251,7 +259,7 @@ func (s *Server) itemObj(it *invItem) object {
 				}
 				return list
 			},
-			"location": val(&obj{typ: "Location", fields: fields{"id": val(loc)}}),
+			"location": val(s.locationObj(loc)),
 		}}
 	}
 	return &obj{typ: "InventoryItem", fields: fields{
@@ -732,9 +740,19 @@ func (s *Server) inventorySet(key string, args map[string]any) object {
 	fail := func(errs []map[string]any) object {
 		return payload(typ, fields{"inventoryAdjustmentGroup": val(nil), "userErrors": val(userErrors("InventorySetQuantitiesUserError", errs))})
 	}
-	if _, ok := s.idempotent[key]; ok {
-		// The same key again: Shopify replays the first outcome without applying it twice.
-		return payload(typ, fields{"inventoryAdjustmentGroup": val(&obj{typ: "InventoryAdjustmentGroup", fields: fields{"id": val("gid://shopify/InventoryAdjustmentGroup/" + key), "reason": val(strArg(in, "reason"))}}), "userErrors": val([]object{})})
+	now := s.now()
+	for k, e := range s.idempotent {
+		if now.Sub(e.at) >= s.opts.IdempotencyRetention {
+			delete(s.idempotent, k) // out of Shopify's retention window: the key is new again
+		}
+	}
+	params, _ := json.Marshal(args)
+	if e, ok := s.idempotent[key]; ok {
+		if e.params != string(params) {
+			return fail([]map[string]any{{"field": []any{"idempotent", "key"}, "message": "The same idempotency key cannot be used with different operation parameters.", "code": "IDEMPOTENCY_KEY_PARAMETER_MISMATCH"}})
+		}
+		// The same request again: Shopify answers as the first call did, without applying it.
+		return payload(typ, fields{"inventoryAdjustmentGroup": val(s.groupObj(e.group)), "userErrors": val([]object{})})
 	}
 	if n := strArg(in, "name"); n != "available" && n != "on_hand" {
 		return fail([]map[string]any{{"field": []any{"input", "name"}, "message": "The quantity name must be either 'available' or 'on_hand'.", "code": "INVALID_NAME"}})
@@ -793,11 +811,60 @@ func (s *Server) inventorySet(key string, args map[string]any) object {
 		// The mutation is atomic: one bad quantity and nothing is applied.
 		return fail(errs)
 	}
+	g := &adjGroup{id: s.gid("InventoryAdjustmentGroup"), reason: strArg(in, "reason"), uri: strArg(in, "referenceDocumentUri"), at: s.stamp()}
 	for _, c := range changes {
+		delta := c.q - c.it.available[c.loc]
 		c.it.available[c.loc] = c.q
+		// Setting "available" moves "on_hand" by the same delta, as Shopify records it.
+		for _, name := range []string{"available", "on_hand"} {
+			g.changes = append(g.changes, adjChange{item: c.it, loc: c.loc, name: name, delta: delta, after: c.q})
+		}
 	}
-	s.idempotent[key] = struct{}{}
-	return payload(typ, fields{"inventoryAdjustmentGroup": val(&obj{typ: "InventoryAdjustmentGroup", fields: fields{"id": val("gid://shopify/InventoryAdjustmentGroup/" + key), "reason": val(strArg(in, "reason"))}}), "userErrors": val([]object{})})
+	s.idempotent[key] = &idemEntry{at: now, params: string(params), group: g}
+	return payload(typ, fields{"inventoryAdjustmentGroup": val(s.groupObj(g)), "userErrors": val([]object{})})
+}
+
+// idemEntry is what the fake remembers of an applied @idempotent request.
+type idemEntry struct {
+	at     time.Time
+	params string // the mutation's arguments, canonical JSON
+	group  *adjGroup
+}
+
+type adjGroup struct {
+	id, reason, uri string
+	at              time.Time
+	changes         []adjChange
+}
+
+type adjChange struct {
+	item         *invItem
+	loc, name    string
+	delta, after int
+}
+
+func (s *Server) groupObj(g *adjGroup) object {
+	return &obj{typ: "InventoryAdjustmentGroup", fields: fields{
+		"id": val(g.id), "reason": val(g.reason), "createdAt": val(ts(g.at)), "referenceDocumentUri": val(nilIfEmpty(g.uri)),
+		"staffMember": val(nil), // an app's adjustment has no staff member
+		"changes": func(args map[string]any) any {
+			items, locs, names := asStrings(args["inventoryItemIds"]), asStrings(args["locationIds"]), asStrings(args["quantityNames"])
+			in := func(list []string, v string) bool { return len(list) == 0 || slices.Contains(list, v) }
+			var list []object
+			for _, c := range g.changes {
+				if !in(items, c.item.id) || !in(locs, c.loc) || !in(names, c.name) {
+					continue
+				}
+				list = append(list, &obj{typ: "InventoryChange", fields: fields{
+					"name": val(c.name), "delta": val(c.delta), "quantityAfterChange": val(c.after),
+					"ledgerDocumentUri": val(nil), // only for quantities other than available and on_hand
+					"item":              val(s.itemObj(c.item)),
+					"location":          val(s.locationObj(c.loc)),
+				}})
+			}
+			return list
+		},
+	}}
 }
 
 // lazy builds its object on first use, so a connection over many nodes builds only its page.

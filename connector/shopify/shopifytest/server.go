@@ -85,7 +85,18 @@ type Options struct {
 	Now func() time.Time
 	// Seed makes fault injection reproducible.
 	Seed uint64
+	// IdempotencyRetention is how long the fake remembers an @idempotent key; default
+	// DefaultIdempotencyRetention, Shopify's documented window. A key used again after it
+	// is a new request and is applied.
+	IdempotencyRetention time.Duration
 }
+
+// DefaultIdempotencyRetention is the retention window of @idempotent keys: Shopify keeps a key
+// for 24 hours, after which the same key is treated as a new request. Shopify's "Implementing
+// idempotency" guide (https://shopify.dev/docs/api/usage/implementing-idempotency) documents the
+// retention window for the mutations that take the @idempotent directive (inventorySetQuantities
+// among them) together with the IDEMPOTENCY_* error codes the fake answers.
+const DefaultIdempotencyRetention = 24 * time.Hour
 
 // Faults are failure rates (0 to 1) applied to each GraphQL request after authentication.
 type Faults struct {
@@ -131,7 +142,7 @@ type Server struct {
 	orders      map[string]*fOrder
 	fos         map[string]*fOrderFO
 	fulfills    map[string]*fulfillment
-	idempotent  map[string]struct{}
+	idempotent  map[string]*idemEntry
 	webhookURL  string
 	callbackURL string
 	client      *http.Client
@@ -190,13 +201,16 @@ func New(opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.IdempotencyRetention <= 0 {
+		opts.IdempotencyRetention = DefaultIdempotencyRetention
+	}
 	s := &Server{
 		schema: schema, opts: opts, now: opts.Now,
 		rnd:       rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x5eed)),
 		available: opts.BucketSize, lastRefill: opts.Now(),
 		seq: 1000, shopName: strings.TrimSuffix(opts.Shop, ".myshopify.com"),
 		items: map[string]*invItem{}, orders: map[string]*fOrder{}, fos: map[string]*fOrderFO{},
-		fulfills: map[string]*fulfillment{}, idempotent: map[string]struct{}{},
+		fulfills: map[string]*fulfillment{}, idempotent: map[string]*idemEntry{},
 		stats:  Stats{Operations: map[string]int{}},
 		client: &http.Client{Timeout: 10 * time.Second},
 	}
