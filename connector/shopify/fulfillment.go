@@ -138,10 +138,12 @@ func (c *Client) assigned(ctx context.Context, status string, after connector.Cu
 // (2 + 2 per line), order and its attributes.
 func (c *Client) perFOCost() int { return 1 + 1 + 7 + 2 + 2*c.cfg.LinesPerOrder + 2 }
 
+// bucketMax is the most one query may cost: the bucket's size, but never more than Shopify's
+// single-query limit, which holds whatever the bucket (Plus shops have larger buckets).
 func (c *Client) bucketMax() float64 {
 	c.bucket.mu.Lock()
 	defer c.bucket.mu.Unlock()
-	return c.bucket.max
+	return min(c.bucket.max, MaxQueryCost)
 }
 
 func (c *Client) mapFO(fo *gqlFO) (order.Order, error) {

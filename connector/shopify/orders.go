@@ -144,10 +144,7 @@ func (c *Client) pageSize(limit int) int {
 	if limit > 0 && limit < n {
 		n = limit
 	}
-	c.bucket.mu.Lock()
-	maxCost := c.bucket.max
-	c.bucket.mu.Unlock()
-	fit := int((maxCost*0.9 - 2) / float64(c.perOrderCost()))
+	fit := int((c.bucketMax()*0.9 - 2) / float64(c.perOrderCost()))
 	return max(1, min(n, fit, 250))
 }
 

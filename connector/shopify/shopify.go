@@ -66,6 +66,11 @@ import (
 // Then read the version's changelog for changed behaviour the schema cannot show.
 const APIVersion = "2026-07"
 
+// MaxQueryCost is Shopify's limit on the requested cost of one query, whatever the size of the
+// shop's bucket: a query asking for more is refused with MAX_COST_EXCEEDED, so pages are sized
+// to stay under it.
+const MaxQueryCost = 1000
+
 // Clock is the time source the client paces itself by. Tests share a virtual clock with the
 // fake shop so waiting for the cost bucket takes no real time.
 type Clock interface {

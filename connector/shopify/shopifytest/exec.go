@@ -377,3 +377,100 @@ func cost(schema *ast.Schema, set ast.SelectionSet, parent *ast.Definition, vars
 	}
 	return total
 }
+
+func (o ordered) get(k string) (any, bool) {
+	for _, e := range o {
+		if e.k == k {
+			return e.v, true
+		}
+	}
+	return nil, false
+}
+
+// actualCost is the cost of what an answer holds, by the rules of cost: a connection costs 2
+// plus what its returned nodes cost (not first times a node), an object 1 plus its fields, a
+// list of objects what its costliest element costs. It is never more than the requested cost.
+func actualCost(schema *ast.Schema, set ast.SelectionSet, v any) int {
+	o, _ := v.(ordered)
+	total := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Definition == nil {
+				continue
+			}
+			def := schema.Types[s.Definition.Type.Name()]
+			if def == nil || def.Kind == ast.Scalar || def.Kind == ast.Enum {
+				continue
+			}
+			key := s.Alias
+			if key == "" {
+				key = s.Name
+			}
+			fv, _ := o.get(key)
+			if strings.HasSuffix(def.Name, "Connection") {
+				total += 2 + connActual(schema, s.SelectionSet, fv)
+				continue
+			}
+			total += 1 + maxElem(schema, s.SelectionSet, fv)
+		case *ast.InlineFragment:
+			total += actualCost(schema, s.SelectionSet, v)
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				total += actualCost(schema, s.Definition.SelectionSet, v)
+			}
+		}
+	}
+	return total
+}
+
+// connActual is what a connection's returned nodes (through nodes or edges) cost.
+func connActual(schema *ast.Schema, set ast.SelectionSet, v any) int {
+	c, _ := v.(ordered)
+	total := 0
+	for _, sub := range set {
+		f, ok := sub.(*ast.Field)
+		if !ok || f.Definition == nil {
+			continue
+		}
+		key := f.Alias
+		if key == "" {
+			key = f.Name
+		}
+		list, _ := c.get(key)
+		elems, _ := list.([]any)
+		switch f.Name {
+		case "nodes":
+			for _, n := range elems {
+				total += 1 + actualCost(schema, f.SelectionSet, n)
+			}
+		case "edges":
+			for _, e := range elems {
+				eo, _ := e.(ordered)
+				for _, es := range f.SelectionSet {
+					if ef, ok := es.(*ast.Field); ok && ef.Name == "node" && ef.Definition != nil {
+						k := ef.Alias
+						if k == "" {
+							k = ef.Name
+						}
+						n, _ := eo.get(k)
+						total += 1 + actualCost(schema, ef.SelectionSet, n)
+					}
+				}
+			}
+		}
+	}
+	return total
+}
+
+func maxElem(schema *ast.Schema, set ast.SelectionSet, v any) int {
+	list, ok := v.([]any)
+	if !ok {
+		return actualCost(schema, set, v)
+	}
+	most := 0
+	for _, e := range list {
+		most = max(most, actualCost(schema, set, e))
+	}
+	return most
+}

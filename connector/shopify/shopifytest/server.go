@@ -59,6 +59,9 @@ import (
 // together (see shopify.APIVersion), with the schema file of that version.
 const APIVersion = shopify.APIVersion
 
+// MaxQueryCost is Shopify's single-query cost limit, the same for every bucket size.
+const MaxQueryCost = shopify.MaxQueryCost
+
 // GraphQLPath is where the fake answers GraphQL requests.
 const GraphQLPath = "/admin/api/" + APIVersion + "/graphql.json"
 
@@ -412,9 +415,11 @@ func (s *Server) handle(req *gqlRequest) (status int, body []byte, mutation bool
 		s.available = min(s.opts.BucketSize, s.available+el*s.opts.RestoreRate)
 	}
 	s.lastRefill = now
-	if float64(requested) > s.opts.BucketSize {
+	if maxCost := min(float64(MaxQueryCost), s.opts.BucketSize); float64(requested) > maxCost {
+		// Shopify's limit is MaxQueryCost whatever the bucket; a toy bucket smaller than that
+		// (a test's) refuses what it could never hold rather than throttling it forever.
 		b, _ := json.Marshal(map[string]any{
-			"errors":     []any{map[string]any{"message": fmt.Sprintf("Query cost is %d, which exceeds the single query max cost limit (%g).", requested, s.opts.BucketSize), "extensions": map[string]any{"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": s.opts.BucketSize}}},
+			"errors":     []any{map[string]any{"message": fmt.Sprintf("Query cost is %d, which exceeds the single query max cost limit (%g).", requested, maxCost), "extensions": map[string]any{"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": maxCost, "documentation": "https://shopify.dev/api/usage/limits#rate-limits"}}},
 			"extensions": s.costExt(requested, nil),
 		})
 		return http.StatusOK, b, op != nil && op.Operation == ast.Mutation
@@ -469,7 +474,13 @@ func (s *Server) handle(req *gqlRequest) (status int, body []byte, mutation bool
 		}
 		data.set(key, ex.exec(f.SelectionSet, v))
 	}
+	// Shopify charges the requested cost up front and, once the query ran, refunds what the
+	// answer did not use (connections shorter than first, for instance).
 	actual := requested
+	if op.Operation != ast.Mutation {
+		actual = min(requested, actualCost(s.schema.ast, op.SelectionSet, data))
+	}
+	s.available = min(s.opts.BucketSize, s.available+float64(requested-actual))
 	resp := ordered{{"data", data}}
 	if len(gerrs) > 0 {
 		resp = append(ordered{{"errors", gerrs}}, resp...)
