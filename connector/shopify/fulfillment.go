@@ -150,7 +150,7 @@ func (c *Client) mapFO(fo *gqlFO) (order.Order, error) {
 	o := order.Order{
 		ID: fo.OrderID, Number: fo.OrderName, Status: order.StatusOpen, ChannelStatus: fo.RequestStatus,
 		PlacedAt: fo.Order.CreatedAt.UTC(), UpdatedAt: fo.UpdatedAt.UTC(),
-		Delivery: c.cfg.Delivery.delivery(fo.Order.CustomAttributes),
+		Delivery: c.cfg.Attributes.read(fo.Order.CustomAttributes).delivery,
 		Refs:     map[string]string{RefOrderID: fo.OrderID, RefOrderName: fo.OrderName, RefFulfillmentOrderID: fo.ID},
 	}
 	if fo.Status == "CANCELLED" || fo.RequestStatus == "CANCELLATION_REQUESTED" {

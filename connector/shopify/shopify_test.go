@@ -193,7 +193,7 @@ func TestUnauthorized(t *testing.T) {
 
 func TestThrottledIsRateLimitError(t *testing.T) {
 	// Two apps share one bucket; the second client's picture of it is stale.
-	e := setup(t, shopifytest.Options{BucketSize: 100, RestoreRate: 10}, nil)
+	e := setup(t, shopifytest.Options{BucketSize: 200, RestoreRate: 10}, nil)
 	for i := range 30 {
 		e.fake.CreateOrder(newOrder(i))
 	}
@@ -210,11 +210,11 @@ func TestThrottledIsRateLimitError(t *testing.T) {
 	if !errors.As(err, &rl) || rl.Reason != "throttled" && rl.Reason != "THROTTLED" {
 		t.Fatalf("err = %v", err)
 	}
-	// The other app's page was charged 82 points up front; its orders have 2 lines, not 5, so
-	// it actually cost 46 and 36 were refunded: the bucket holds 100-46=54 points, this page
-	// asks for 82, and at 10 points/s the missing 28 take 2.8 s.
-	if rl.Wait < 2700*time.Millisecond || rl.Wait > 2900*time.Millisecond {
-		t.Fatalf("wait %s, want about 2.8s", rl.Wait)
+	// The other app's page was charged 2+4×35=142 points up front; its orders have 2 lines,
+	// not 5, so it actually cost 2+4×23=94 and 48 were refunded: the bucket holds 200-94=106
+	// points, this page asks for 142, and at 10 points/s the missing 36 take 3.6 s.
+	if rl.Wait < 3500*time.Millisecond || rl.Wait > 3700*time.Millisecond {
+		t.Fatalf("wait %s, want about 3.6s", rl.Wait)
 	}
 	if e.fake.Stats().Throttled != 1 {
 		t.Fatalf("throttled %d", e.fake.Stats().Throttled)

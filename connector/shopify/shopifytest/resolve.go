@@ -43,10 +43,8 @@ func (s *Server) money(minor int64, currency string) object {
 }
 
 func (s *Server) orderObj(o *fOrder) object {
-	var total int64
-	for _, l := range o.lines {
-		total += l.price * int64(l.current)
-	}
+	m := o.sums()
+	money := func(minor int64) func(map[string]any) any { return val(s.money(minor, o.currency)) }
 	return &obj{typ: "Order", fields: fields{
 		"id": val(o.id), "legacyResourceId": val(legacyID(o.id)), "name": val(o.name),
 		"createdAt": val(ts(o.createdAt)), "updatedAt": val(ts(o.updated)), "processedAt": val(ts(o.createdAt)),
@@ -54,9 +52,37 @@ func (s *Server) orderObj(o *fOrder) object {
 		"closed": val(false), "test": val(false), "email": val(nilIfEmpty(o.email)), "phone": val(nilIfEmpty(o.phone)),
 		"note": val(nilIfEmpty(o.note)), "currencyCode": val(o.currency), "tags": val([]any{}),
 		"displayFulfillmentStatus": val(o.displayFulfillState),
-		"displayFinancialStatus":   val("PAID"),
-		"totalPriceSet":            val(s.money(total, o.currency)),
-		"currentTotalPriceSet":     val(s.money(total, o.currency)),
+		"displayFinancialStatus":   val(o.financial),
+		"paymentGatewayNames":      val(append([]any{}, anySlice(o.gateways)...)),
+		"taxesIncluded":            val(!o.taxExcluded),
+		"fullyPaid":                val(m.outstanding == 0 && o.cancelledAt == nil),
+		"unpaid":                   val(m.received == 0 && o.cancelledAt == nil),
+		"totalPriceSet":            money(m.total),
+		"currentTotalPriceSet":     money(m.currentTotal),
+		"subtotalPriceSet":         money(m.lines - m.discount),
+		"currentSubtotalPriceSet":  money(m.currentLines - m.discount),
+		"totalShippingPriceSet":    money(m.shipping),
+		"currentShippingPriceSet":  money(m.shipping),
+		"totalTaxSet":              money(m.tax),
+		"currentTotalTaxSet":       money(m.tax),
+		"totalDiscountsSet":        money(m.discount),
+		"currentTotalDiscountsSet": money(m.discount),
+		"totalOutstandingSet":      money(m.outstanding),
+		"totalReceivedSet":         money(m.received),
+		"netPaymentSet":            money(m.received),
+		"shippingLine": func(map[string]any) any {
+			if len(o.shipping) == 0 {
+				return nil
+			}
+			return s.shippingLineObj(o, 0)
+		},
+		"shippingLines": func(args map[string]any) any {
+			nodes := make([]object, len(o.shipping))
+			for i := range o.shipping {
+				nodes[i] = s.shippingLineObj(o, i)
+			}
+			return newConn("ShippingLineConnection", nodes, func(n object) string { return idKey(n.field("id", nil).(string)) }, args)
+		},
 		"customAttributes": func(map[string]any) any {
 			list := make([]object, len(o.attrs))
 			for i, a := range o.attrs {
@@ -92,6 +118,27 @@ func (s *Server) orderObj(o *fOrder) object {
 	}}
 }
 
+func (s *Server) shippingLineObj(o *fOrder, i int) object {
+	sl := o.shipping[i]
+	price := &obj{typ: "MoneyV2", fields: fields{"amount": val(moneyString(sl.Price, o.currency)), "currencyCode": val(o.currency)}}
+	return &obj{typ: "ShippingLine", fields: fields{
+		"id": val(o.shippingIDs[i]), "title": val(sl.Title), "code": val(nilIfEmpty(sl.Code)), "source": val("shopify"),
+		"custom": val(false), "isRemoved": val(false), "carrierIdentifier": val(nil), "phone": val(nil),
+		"originalPriceSet": val(s.money(sl.Price, o.currency)), "discountedPriceSet": val(s.money(sl.Price, o.currency)),
+		"currentDiscountedPriceSet": val(s.money(sl.Price, o.currency)),
+		"originalPrice":             val(price), "discountedPrice": val(price),
+		"taxLines": val([]object{}), "discountAllocations": val([]object{}),
+	}}
+}
+
+func anySlice(list []string) []any {
+	out := make([]any, len(list))
+	for i, v := range list {
+		out[i] = v
+	}
+	return out
+}
+
 func addressObj(a Address) object {
 	name := strings.TrimSpace(a.LastName + " " + a.FirstName)
 	return &obj{typ: "MailingAddress", fields: fields{
@@ -110,6 +157,14 @@ func (s *Server) lineObj(o *fOrder, l *fLine) object {
 		"quantity": val(l.qty), "currentQuantity": val(l.current), "requiresShipping": val(true),
 		"originalUnitPriceSet":   val(s.money(l.price, o.currency)),
 		"discountedUnitPriceSet": val(s.money(l.price, o.currency)),
+		"originalTotalSet":       val(s.money(l.price*int64(l.qty), o.currency)),
+		"customAttributes": func(map[string]any) any {
+			list := make([]object, len(l.props))
+			for i, a := range l.props {
+				list[i] = &obj{typ: "Attribute", fields: fields{"key": val(a.Key), "value": val(a.Value)}}
+			}
+			return list
+		},
 	}}
 }
 

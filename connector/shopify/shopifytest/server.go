@@ -581,6 +581,18 @@ func (s *Server) SendOrderWebhook(ctx context.Context, topic, orderID string) (s
 	return id, s.Deliver(ctx, url, topic, id, body)
 }
 
+// WebhookBody returns the order as an orders/* webhook would carry it, unsigned, for tests of a
+// decoder.
+func (s *Server) WebhookBody(orderID string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.orders[orderID]
+	if o == nil {
+		return nil, fmt.Errorf("shopifytest: no order %s", orderID)
+	}
+	return json.Marshal(o.restPayload())
+}
+
 // NotifyFulfillmentService posts a fulfillment_order_notification with kind
 // ("FULFILLMENT_REQUEST" or "CANCELLATION_REQUEST") to the callback URL, as Shopify does when a
 // merchant sends a request.
