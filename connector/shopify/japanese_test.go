@@ -157,3 +157,20 @@ func TestGiftAndPaymentRules(t *testing.T) {
 		})
 	}
 }
+
+// A fulfillment service reads the same gift and delivery request from the fulfillment request.
+func TestFulfillmentRequestCarriesGift(t *testing.T) {
+	e := setup(t, shopifytest.Options{}, nil)
+	id := e.fake.CreateOrder(giftOrder())
+	if err := e.fake.RequestFulfillment(e.fake.FulfillmentOrderIDs(id)[0], ""); err != nil {
+		t.Fatal(err)
+	}
+	page, err := e.client.FulfillmentRequests(context.Background(), "")
+	if err != nil || len(page.Orders) != 1 {
+		t.Fatalf("FulfillmentRequests: %v %+v", err, page)
+	}
+	o := page.Orders[0]
+	if o.Gift == nil || *o.Gift != (order.Gift{Wrapping: true, Noshi: "御中元（山田）", Message: "いつもありがとうございます"}) || o.Delivery.Slot != order.Slot1416 {
+		t.Fatalf("gift %+v delivery %+v", o.Gift, o.Delivery)
+	}
+}
