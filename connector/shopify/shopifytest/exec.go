@@ -10,10 +10,12 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// object is a GraphQL object the executor can walk: it names its type and resolves fields.
-// A field it does not know resolves to null.
+// object is a GraphQL object the executor can walk: it names its type, the fields it models,
+// and resolves them. The executor never asks it for a field it does not model: the fake
+// refuses such a query before running it (see model.go).
 type object interface {
 	typeName() string
+	fieldNames() []string
 	field(name string, args map[string]any) any
 }
 
@@ -24,6 +26,14 @@ type obj struct {
 }
 
 func (o *obj) typeName() string { return o.typ }
+
+func (o *obj) fieldNames() []string {
+	names := make([]string, 0, len(o.fields))
+	for k := range o.fields {
+		names = append(names, k)
+	}
+	return names
+}
 
 func (o *obj) field(name string, args map[string]any) any {
 	if f, ok := o.fields[name]; ok {
@@ -67,6 +77,29 @@ func (o ordered) MarshalJSON() ([]byte, error) {
 type executor struct {
 	schema *ast.Schema
 	vars   map[string]any
+	// nulls names the non-null positions the answer would hold null at: a fault of the fake
+	// (checkModelled lets only modelled fields through), answered as an internal error.
+	nulls []string
+}
+
+// nullAt reports whether v holds null where t forbids it, at the top or in a list.
+func nullAt(t *ast.Type, v any) bool {
+	if t == nil {
+		return false
+	}
+	if v == nil {
+		return t.NonNull
+	}
+	if t.Elem != nil {
+		if list, ok := v.([]any); ok {
+			for _, e := range list {
+				if nullAt(t.Elem, e) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // exec resolves the selection set against v: exactly the selected fields, under their aliases.
@@ -111,6 +144,9 @@ func (e *executor) collect(set ast.SelectionSet, o object, out *ordered) {
 				v = o.typeName()
 			} else {
 				v = e.exec(s.SelectionSet, o.field(s.Name, s.ArgumentMap(e.vars)))
+				if s.Definition != nil && nullAt(s.Definition.Type, v) {
+					e.nulls = append(e.nulls, o.typeName()+"."+s.Name)
+				}
 			}
 			out.set(key, v)
 		case *ast.InlineFragment:
@@ -287,6 +323,8 @@ func (c *conn) window() (page []object, hasPrev, hasNext bool) {
 }
 
 func (c *conn) typeName() string { return c.typ }
+
+func (c *conn) fieldNames() []string { return []string{"nodes", "edges", "pageInfo"} }
 
 func (c *conn) field(name string, _ map[string]any) any {
 	if c.page == nil {

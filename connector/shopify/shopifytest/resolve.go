@@ -573,12 +573,23 @@ func userErrors(typ string, errs []map[string]any) []object {
 		for k, v := range e {
 			f[k] = val(v)
 		}
-		list[i] = &obj{typ: typ, fields: f}
+		list[i] = complete(typ, f)
 	}
 	return list
 }
 
-func payload(typ string, f fields) object { return &obj{typ: typ, fields: f} }
+func payload(typ string, f fields) object { return complete(typ, f) }
+
+// complete gives a payload or user error every field its type models (payloadModel), null
+// where this answer has none: a refused mutation has no fulfillment order, an error no code.
+func complete(typ string, f fields) object {
+	for _, name := range payloadModel[typ] {
+		if _, ok := f[name]; !ok {
+			f[name] = val(nil)
+		}
+	}
+	return &obj{typ: typ, fields: f}
+}
 
 // errIdempotencyRequired is Shopify's wording, kept for fidelity.
 var errIdempotencyRequired = errors.New("the @idempotent directive is required for this mutation")
@@ -930,6 +941,13 @@ type lazy struct {
 }
 
 func (l *lazy) typeName() string { return l.typ }
+
+func (l *lazy) fieldNames() []string {
+	if l.o == nil {
+		l.o = l.build()
+	}
+	return l.o.fieldNames()
+}
 
 func (l *lazy) field(name string, args map[string]any) any {
 	if l.o == nil {

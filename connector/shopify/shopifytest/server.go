@@ -115,9 +115,11 @@ type Faults struct {
 
 // Stats count what the fake answered.
 type Stats struct {
-	Requests     int
-	Throttled    int
-	Invalid      int // documents rejected by schema validation
+	Requests  int
+	Throttled int
+	Invalid   int // documents rejected by schema validation
+	// Unsupported counts documents refused because they select what the fake does not model.
+	Unsupported  int
 	Unauthorized int
 	Faults       int
 	// Operations counts executed root fields by name ("orders", "fulfillmentCreate").
@@ -406,6 +408,11 @@ func (s *Server) handle(req *gqlRequest) (status int, body []byte, mutation bool
 	if op.Operation == ast.Mutation {
 		root = s.schema.ast.Mutation
 	}
+	if err := s.checkModelled(op.SelectionSet, root, op.Operation == ast.Mutation, vars); err != nil {
+		s.count(func(st *Stats) { st.Unsupported++ })
+		b, _ := json.Marshal(map[string]any{"errors": []any{map[string]any{"message": err.Error(), "extensions": map[string]any{"code": "UNSUPPORTED_BY_FAKE"}}}})
+		return http.StatusOK, b, false
+	}
 	requested := cost(s.schema.ast, op.SelectionSet, root, vars, op.Operation == ast.Mutation)
 
 	s.mu.Lock()
@@ -473,6 +480,16 @@ func (s *Server) handle(req *gqlRequest) (status int, body []byte, mutation bool
 			continue
 		}
 		data.set(key, ex.exec(f.SelectionSet, v))
+		if f.Definition != nil && nullAt(f.Definition.Type, data[len(data)-1].v) {
+			ex.nulls = append(ex.nulls, root.Name+"."+f.Name)
+		}
+	}
+	if len(ex.nulls) > 0 {
+		// Never answer null where Shopify cannot: a fault of the fake, reported as one.
+		b, _ := json.Marshal(map[string]any{"errors": []any{map[string]any{
+			"message":    "shopifytest: the fake shop would answer null for non-null " + strings.Join(ex.nulls, ", "),
+			"extensions": map[string]any{"code": "INTERNAL_SERVER_ERROR"}}}})
+		return http.StatusOK, b, op.Operation == ast.Mutation
 	}
 	// Shopify charges the requested cost up front and, once the query ran, refunds what the
 	// answer did not use (connections shorter than first, for instance).
