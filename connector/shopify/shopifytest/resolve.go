@@ -147,7 +147,6 @@ func addressObj(a Address) object {
 		"address1": val(nilIfEmpty(a.Address1)), "address2": val(nilIfEmpty(a.Address2)), "city": val(nilIfEmpty(a.City)),
 		"province": val(nilIfEmpty(a.Province)), "provinceCode": val(nilIfEmpty(a.ProvinceCode)), "zip": val(nilIfEmpty(a.Zip)),
 		"countryCodeV2": val(nilIfEmpty(a.CountryCode)), "countryCode": val(nilIfEmpty(a.CountryCode)),
-		"email": val(nil),
 	}}
 }
 
