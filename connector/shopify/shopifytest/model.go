@@ -27,8 +27,6 @@ var (
 	rootMutations = []string{"fulfillmentOrderAcceptFulfillmentRequest", "fulfillmentOrderRejectFulfillmentRequest",
 		"fulfillmentOrderAcceptCancellationRequest", "fulfillmentOrderRejectCancellationRequest", "fulfillmentOrderHold",
 		"fulfillmentOrderReleaseHold", "fulfillmentCreate", "inventorySetQuantities"}
-	// searchable are the fields whose query argument the fake evaluates (search.go).
-	searchable = []string{"orders", "productVariants", "inventoryItems"}
 )
 
 // payloadModel lists the fields of the mutation payloads and user errors the fake answers.
@@ -159,8 +157,17 @@ func (s *Server) checkModelled(set ast.SelectionSet, root *ast.Definition, mutat
 }
 
 func (s *Server) checkArgs(f *ast.Field, vars map[string]any) error {
-	if q, ok := f.ArgumentMap(vars)["query"]; ok && q != nil && !slices.Contains(searchable, f.Name) {
+	q, ok := f.ArgumentMap(vars)["query"]
+	if !ok || q == nil {
+		return nil
+	}
+	fields, searchable := searchFields[f.Name]
+	if !searchable {
 		return &errUnsupported{fmt.Sprintf("shopifytest: the fake shop does not search %s (query argument)", f.Name)}
+	}
+	qs, _ := q.(string)
+	if _, err := parseSearch(fields, qs); err != nil {
+		return &errUnsupported{fmt.Sprintf("shopifytest: invalid search query for %s: %v", f.Name, err)}
 	}
 	return nil
 }
