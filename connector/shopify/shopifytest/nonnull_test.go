@@ -14,6 +14,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 )
 
 // queryGen writes selections of every field the fake models, from the schema.
@@ -205,7 +206,7 @@ func TestFakeNeverNullForNonNull(t *testing.T) {
 			t.Errorf("%s: errors %v", name, out["errors"])
 			return
 		}
-		q, errs := gqlparser.LoadQuery(s.schema.ast, doc)
+		q, errs := gqlparser.LoadQueryWithRules(s.schema.ast, doc, rules.NewDefaultRules())
 		if len(errs) > 0 {
 			t.Fatalf("%s: %v", name, errs)
 		}

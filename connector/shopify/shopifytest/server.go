@@ -8,12 +8,24 @@
 // schema lacks. The operations the Tobira connector uses are executed for real over an
 // in-memory shop: orders, products and variants, inventory items and levels at one location,
 // fulfillment orders with their request and cancellation lifecycle, holds, fulfillments with
-// tracking. Responses hold exactly the selected fields under their aliases; connections page
-// with opaque cursors and pageInfo. Fields the fake does not model resolve to null.
+// tracking. Orders carry what a Japanese shop's orders do: payment gateways (代金引換 for cash
+// on delivery) and financial status, totals, shipping lines, note attributes and line
+// properties (delivery date and slot, gift wrapping, のし, message cards). Responses hold
+// exactly the selected fields under their aliases; connections page with opaque cursors and
+// pageInfo; the query argument of orders, productVariants and inventoryItems is evaluated in
+// Shopify's search syntax (search.go).
+//
+// The fake never answers null where Shopify would not. A document that selects a field the
+// fake does not model, or a search it cannot evaluate, is refused whole with a GraphQL error
+// whose extensions.code is UNSUPPORTED_BY_FAKE, before anything is applied (model.go);
+// TestFakeNeverNullForNonNull walks every non-null position of every modelled field.
 //
 // It also models what makes Shopify hard to integrate with: the access-token check (401 with
 // Shopify's body), the calculated-cost bucket (configurable size and restore rate, THROTTLED
-// answers with Shopify's error shape and extensions.cost on every answer), injected faults (5xx,
+// answers with Shopify's error shape and extensions.cost on every answer; the requested cost
+// is taken up front and what the answer did not use refunded, and a query over 1,000 points
+// is refused with MAX_COST_EXCEEDED whatever the bucket), @idempotent keys remembered for
+// Shopify's 24-hour retention window, injected faults (5xx,
 // slow answers that time clients out after a write was applied, malformed JSON), and webhooks
 // signed with the app secret, sent to a URL the host registers.
 //
