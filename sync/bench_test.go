@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"context"
+	"crypto/rand"
 	"strconv"
 	"testing"
 	"time"
@@ -205,16 +206,17 @@ func floorDeliver(ctx context.Context, b *testing.B, store *memstore.Store, wh *
 func floorPush(ctx context.Context, b *testing.B, store *memstore.Store, c *memory.Channel, skus map[string]bool) int {
 	ups := make([]connector.StockUpdate, 0, len(skus))
 	for sku := range skus {
-		ups = append(ups, connector.StockUpdate{SKU: sku, Available: 1_000_000})
+		// Each write carries a key of its own, recorded before the call, as the engine's do.
+		ups = append(ups, connector.StockUpdate{SKU: sku, Available: 1_000_000, Key: "tobira-stock-" + rand.Text()})
 	}
-	vals := map[string]int{}
+	vals := map[string]tobirasync.StockAck{}
 	pushed := 0
 	for len(ups) > 0 {
 		batch := ups[:min(c.BatchLimit(), len(ups))]
 		ups = ups[len(batch):]
 		clear(vals)
 		for _, u := range batch {
-			vals[u.SKU] = -1
+			vals[u.SKU] = tobirasync.StockAck{Available: u.Available, Write: u.Key}
 		}
 		if err := store.PutAcked(ctx, "bench", "shop", vals); err != nil {
 			b.Fatal(err)
@@ -225,7 +227,7 @@ func floorPush(ctx context.Context, b *testing.B, store *memstore.Store, c *memo
 		}
 		for i, r := range results {
 			if r.Err == nil {
-				vals[r.SKU] = batch[i].Available
+				vals[r.SKU] = tobirasync.StockAck{Available: batch[i].Available}
 				pushed++
 			}
 		}

@@ -171,7 +171,7 @@ func (s crashStore) DeleteReservation(ctx context.Context, m, k string) error {
 	return s.write("DeleteReservation", func() error { return s.Store.DeleteReservation(ctx, m, k) })
 }
 
-func (s crashStore) PutAcked(ctx context.Context, m, ch string, v map[string]int) error {
+func (s crashStore) PutAcked(ctx context.Context, m, ch string, v map[string]tobirasync.StockAck) error {
 	return s.write("PutAcked", func() error { return s.Store.PutAcked(ctx, m, ch, v) })
 }
 

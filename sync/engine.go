@@ -139,7 +139,7 @@ type stockState struct {
 	// channels is the latest configuration's channels, whose stock policies the pool applies.
 	channels []Channel
 	pool     *inventory.Pool
-	acked    map[string]map[string]int
+	acked    map[string]map[string]StockAck
 	// The pool notes with each order's reservation the digest of it the Store holds
 	// (Pool.AppendReserveNote), so that unchanged ones are not written again.
 	loaded  bool

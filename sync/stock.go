@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"slices"
@@ -43,7 +44,7 @@ func (e *Engine) loadPool(ctx context.Context, m *merchant) error {
 		m.pool.AppendReserveNote(nil, r, reservationDigest(r))
 	}
 	m.pool.SetLevels(levels...)
-	m.acked = map[string]map[string]int{}
+	m.acked = map[string]map[string]StockAck{}
 	// Reservations that hold nothing any more (shipped, and counted by a level since) are gone
 	// from the pool; drop them from the Store too, or every reload would read all of history.
 	held := make(map[string]bool, len(res))
@@ -783,10 +784,10 @@ func (e *Engine) pushOnce(ctx context.Context, m *merchant, c *Channel, skus []s
 	}
 	// PlanChanges computes only what differs from the ledger, in SKU order, without building
 	// the whole plan: a full sync of a large catalogue stays cheap.
-	changes := m.pool.PlanChanges(c.ID, skus, func(sku string) (int, bool) { v, ok := acked[sku]; return v, ok && v != unknownStock })
+	changes := m.pool.PlanChanges(c.ID, skus, func(sku string) (int, bool) { a, ok := acked[sku]; return a.Available, ok && a.Known() })
 	updates := make([]connector.StockUpdate, len(changes))
 	for i, ch := range changes {
-		updates[i] = connector.StockUpdate{SKU: ch.SKU, Available: ch.Available}
+		updates[i] = connector.StockUpdate{SKU: ch.SKU, Available: ch.Available, Key: writeKey(acked[ch.SKU], ch.Available)}
 		if compare && ch.HadPrevious {
 			prev := ch.Previous
 			updates[i].Compare = &prev
@@ -836,12 +837,13 @@ func (e *Engine) replan(ctx context.Context, m *merchant, c *Channel, conflicts 
 			v = min(v, cur) // the channel sold since the engine's last push
 		}
 		if v == cur {
-			if err := e.recordAcked(ctx, m, c.ID, map[string]int{u.SKU: cur}); err != nil {
+			if err := e.recordAcked(ctx, m, c.ID, map[string]StockAck{u.SKU: {Available: cur}}); err != nil {
 				return 0, err
 			}
 			continue
 		}
-		retry = append(retry, connector.StockUpdate{SKU: u.SKU, Available: v, Compare: &cur})
+		// A new write: the refused one was answered, so its key is spent.
+		retry = append(retry, connector.StockUpdate{SKU: u.SKU, Available: v, Compare: &cur, Key: newWriteKey()})
 	}
 	n, again, err := e.send(ctx, m, c, retry)
 	for _, u := range again {
@@ -850,45 +852,66 @@ func (e *Engine) replan(ctx context.Context, m *merchant, c *Channel, conflicts 
 	return n, err
 }
 
-// unknownStock is recorded as acknowledged for a SKU whose push may or may not have landed. It
-// equals no plan, so the next push sets the SKU again, without comparing against a value the
-// channel may no longer show.
+// unknownStock is recorded as acknowledged for a SKU whose write the channel refused. It equals
+// no plan, so the next push sets the SKU again, with a new key and without comparing against a
+// value the channel may no longer show.
 const unknownStock = -1
+
+// writeKey returns the key of a write of value for a SKU of which the ledger holds prev: the key
+// of the write under way when this is that very write sent again (its answer was lost, or a
+// crash came first), and a new key for any other.
+func writeKey(prev StockAck, value int) string {
+	if prev.Write != "" && prev.Available == value {
+		return prev.Write
+	}
+	return newWriteKey()
+}
+
+// newWriteKey returns a key no write had before.
+func newWriteKey() string { return "tobira-stock-" + rand.Text() }
 
 // send pushes updates in batches of at most the target's limit and records what it
 // acknowledged. It returns the count acknowledged and the updates refused by compare-and-set.
 //
-// Each batch's SKUs are recorded as unknownStock before the call: a call whose answer is lost,
-// or a crash before its answer is recorded, may leave the channel showing the new values while
-// the ledger holds the old ones, and a plan that returns to those would never be pushed.
+// Each batch's writes are recorded with their keys before the call: a call whose answer is
+// lost, or a crash before its answer is recorded, may leave the channel showing the new values
+// while the ledger holds the old ones, and a plan that returns to those would never be pushed.
+// The next push sends such a write again with its key (writeKey), so the platform applies it at
+// most once even if the channel sold units since. A write the channel answered, either way, is
+// done: its key is never sent again.
 func (e *Engine) send(ctx context.Context, m *merchant, c *Channel, updates []connector.StockUpdate) (int, []connector.StockUpdate, error) {
 	var conflicts []connector.StockUpdate
 	limit := max(c.Target.BatchLimit(), 1)
 	pushed := 0
 	// One map serves every batch: the Store and the cache copy what they record from it.
-	ok := make(map[string]int, min(limit, len(updates)))
+	vals := make(map[string]StockAck, min(limit, len(updates)))
 	for len(updates) > 0 {
 		batch := updates[:min(limit, len(updates))]
 		updates = updates[len(batch):]
-		clear(ok)
+		clear(vals)
 		for _, u := range batch {
-			ok[u.SKU] = unknownStock
+			vals[u.SKU] = StockAck{Available: u.Available, Write: u.Key}
 		}
-		if err := e.recordAcked(ctx, m, c.ID, ok); err != nil {
+		if err := e.recordAcked(ctx, m, c.ID, vals); err != nil {
 			return pushed, conflicts, err
 		}
 		results, err := c.Target.SetStock(ctx, batch)
 		if err != nil {
 			return pushed, conflicts, e.channelErr(ctx, m, c.ID, err)
 		}
-		clear(ok)
+		clear(vals)
+		acked := 0
 		for i, r := range results {
 			if i >= len(batch) || r.SKU != batch[i].SKU {
-				continue // a result we cannot pair with an update counts as not acknowledged
+				continue // a result we cannot pair with an update leaves its write under way
 			}
+			if r.Err == nil {
+				vals[r.SKU] = StockAck{Available: batch[i].Available}
+				acked++
+				continue
+			}
+			vals[r.SKU] = StockAck{Available: unknownStock}
 			switch {
-			case r.Err == nil:
-				ok[r.SKU] = batch[i].Available
 			case errors.Is(r.Err, connector.ErrConflict):
 				conflicts = append(conflicts, batch[i])
 			case connector.Classify(r.Err) == connector.Permanent:
@@ -897,20 +920,22 @@ func (e *Engine) send(ctx context.Context, m *merchant, c *Channel, updates []co
 				}
 			}
 		}
-		if len(ok) > 0 {
-			if err := e.recordAcked(ctx, m, c.ID, ok); err != nil {
+		if len(vals) > 0 {
+			if err := e.recordAcked(ctx, m, c.ID, vals); err != nil {
 				return pushed, conflicts, err
 			}
-			pushed += len(ok)
-			emit(e, StockPushed{Merchant: m.cfg.ID, Channel: c.ID, Count: len(ok)})
+		}
+		if acked > 0 {
+			pushed += acked
+			emit(e, StockPushed{Merchant: m.cfg.ID, Channel: c.ID, Count: acked})
 		}
 	}
 	return pushed, conflicts, nil
 }
 
-// recordAcked records values a channel acknowledged (or is known to show, or unknownStock): in
-// the Store, then in the engine's cache of it.
-func (e *Engine) recordAcked(ctx context.Context, m *merchant, channel string, values map[string]int) error {
+// recordAcked records what the ledger knows of a channel's values (acknowledged or shown, writes
+// under way with their keys, or unknownStock): in the Store, then in the engine's cache of it.
+func (e *Engine) recordAcked(ctx context.Context, m *merchant, channel string, values map[string]StockAck) error {
 	if err := e.store.PutAcked(ctx, m.cfg.ID, channel, values); err != nil {
 		return err
 	}
@@ -921,7 +946,7 @@ func (e *Engine) recordAcked(ctx context.Context, m *merchant, channel string, v
 // noteAcked records acknowledged values in the cache. A pool rebuilt meanwhile (SyncStock
 // reloads it while webhooks push) has no cache for the channel yet: the values are in the Store,
 // where ackedFor will read them, so there is nothing to update.
-func (m *merchant) noteAcked(channel string, values map[string]int) {
+func (m *merchant) noteAcked(channel string, values map[string]StockAck) {
 	m.stock.Lock()
 	defer m.stock.Unlock()
 	if a := m.acked[channel]; a != nil {
@@ -940,7 +965,7 @@ func (e *Engine) forgetAcked(m *merchant, channel, sku string) {
 }
 
 // ackedFor returns the cached acknowledged values of a channel. Callers hold m.stock.
-func (e *Engine) ackedFor(ctx context.Context, m *merchant, channel string) (map[string]int, error) {
+func (e *Engine) ackedFor(ctx context.Context, m *merchant, channel string) (map[string]StockAck, error) {
 	if a, ok := m.acked[channel]; ok {
 		return a, nil
 	}
@@ -1019,10 +1044,10 @@ func (e *Engine) Reconcile(ctx context.Context, merchantID, channel string, repa
 	}
 	// What the channel shows becomes what the engine believes it acknowledged, so the push below
 	// sends the planned value, compared against the channel's own.
-	shown := make(map[string]int, len(drift))
+	shown := make(map[string]StockAck, len(drift))
 	fix := make([]string, len(drift))
 	for i, d := range drift {
-		shown[d.SKU], fix[i] = d.Channel, d.SKU
+		shown[d.SKU], fix[i] = StockAck{Available: d.Channel}, d.SKU
 	}
 	if err := e.recordAcked(ctx, m, channel, shown); err != nil {
 		return drift, err

@@ -82,14 +82,33 @@ type StockLedger interface {
 	PutReservation(ctx context.Context, merchant string, r inventory.Reservation) error
 	// DeleteReservation removes it; removing a missing one is not an error.
 	DeleteReservation(ctx context.Context, merchant, key string) error
-	// Acked returns what the channel last acknowledged for each SKU it has acknowledged; -1
-	// stands for a push under way or whose answer was lost (the engine records it before it
-	// pushes), so a store must keep negative values as they are.
-	Acked(ctx context.Context, merchant, channel string) (map[string]int, error)
-	// PutAcked records acknowledged values. values stays the caller's: the store copies what it
-	// keeps.
-	PutAcked(ctx context.Context, merchant, channel string, values map[string]int) error
+	// Acked returns what the ledger holds of each SKU the engine has pushed to the channel. A
+	// store keeps each StockAck as it was written, negative Available included.
+	Acked(ctx context.Context, merchant, channel string) (map[string]StockAck, error)
+	// PutAcked records values, each replacing the one of its SKU. values stays the caller's: the
+	// store copies what it keeps.
+	PutAcked(ctx context.Context, merchant, channel string, values map[string]StockAck) error
 }
+
+// StockAck is what the ledger holds of one SKU on one channel: the value the channel
+// acknowledged, or a write whose outcome is not known yet.
+//
+// The engine records a write with its key before it sends it. The key stays until the channel
+// answers the write either way, so a write whose answer was lost (or that a crash interrupted)
+// is sent again with the same key, and the platform applies it at most once; any other value is
+// a new write with a new key, so a value the channel showed before is never taken for a
+// repetition (5 → 4 → 5 → 4 is three writes).
+type StockAck struct {
+	// Available is the value the channel acknowledged, or the value of the write under way.
+	// Negative means the ledger does not know what the channel shows.
+	Available int
+	// Write is the key of a write sent without an answer yet (connector.StockUpdate.Key), or ""
+	// once the channel answered.
+	Write string
+}
+
+// Known reports whether the channel acknowledged Available.
+func (a StockAck) Known() bool { return a.Write == "" && a.Available >= 0 }
 
 // QuarantineStore keeps items the engine could not process, for the host to see and act on.
 type QuarantineStore interface {

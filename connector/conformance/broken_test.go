@@ -225,6 +225,19 @@ func (s skipsZero) SetStock(ctx context.Context, u []connector.StockUpdate) ([]c
 }
 func (s skipsZero) BatchLimit() int { return s.ch.BatchLimit() }
 
+// keysByContent derives each write's key from what it sets, as the Shopify connector once did:
+// setting a value the SKU had before repeats an old key, and the platform answers from memory.
+type keysByContent struct{ *memChannel }
+
+func (s keysByContent) SetStock(ctx context.Context, u []connector.StockUpdate) ([]connector.StockResult, error) {
+	keyed := slices.Clone(u)
+	for i := range keyed {
+		keyed[i].Key = fmt.Sprintf("%s=%d", keyed[i].SKU, keyed[i].Available)
+	}
+	return s.ch.SetStock(ctx, keyed)
+}
+func (s keysByContent) BatchLimit() int { return s.ch.BatchLimit() }
+
 func TestStockTargetSuiteCatches(t *testing.T) {
 	suiteOf := func(f StockTargetFeatures, wrap func(*memChannel) connector.StockTarget) func(testing.TB) {
 		return func(t testing.TB) { runStockTarget(t, targetHarness{wrap: wrap, f: f}) }
@@ -247,6 +260,9 @@ func TestStockTargetSuiteCatches(t *testing.T) {
 	})
 	t.Run("skips zero", func(t *testing.T) {
 		expect(t, suiteOf(plain, func(s *memChannel) connector.StockTarget { return skipsZero{s} }), "Zero")
+	})
+	t.Run("keys writes by their content", func(t *testing.T) {
+		expect(t, suiteOf(plain, func(s *memChannel) connector.StockTarget { return keysByContent{s} }), "Repeats")
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -238,6 +239,8 @@ type StockTargetFeatures struct {
 	SplitsBatches bool
 	// Throttles says the seeder implements Throttler.
 	Throttles bool
+	// Stalls says the seeder implements Staller for SetStock.
+	Stalls bool
 }
 
 // TestStockTarget runs the StockTarget suite.
@@ -257,6 +260,8 @@ func runStockTarget(t testing.TB, h StockTargetHarness) {
 		{"OverLimit", "a batch larger than BatchLimit is refused as a whole with a permanent error, or split, as Features says", k.over},
 		{"Zero", "zero is a quantity: setting a SKU to 0 shows it sold out", k.zero},
 		{"CompareAndSet", "where the target compares, an update whose Compare differs from the platform's value is refused with connector.ErrConflict and changes nothing", k.compare},
+		{"Repeats", "a value set again after another (5 → 4 → 5 → 4) is applied each time, whether each write has its own Key or none", k.repeats},
+		{"RepeatsAfterLostAnswer", "a write whose answer was lost is connector.ErrOutcomeUnknown, sending it again with its Key is answered, and the values set after it still apply", k.repeatsStalled},
 		{"ReadBack", "where the target reads stock back, it reads what the platform shows", k.readBack},
 		{"Context", "SetStock on a cancelled context returns an error promptly", k.context},
 		{"Throttled", "a throttled SetStock is a *connector.RateLimitError with its wait, after exactly one request", k.throttled},
@@ -416,6 +421,55 @@ func (k *targetChecks) compare(c *suite.Check) {
 	if r := k.set(c, tgt, connector.StockUpdate{SKU: a, Available: 3, Compare: ptr(7)}); r[0].Err != nil {
 		c.Errorf("an update comparing the platform's own value failed: %v", r[0].Err)
 	}
+}
+
+// writeKeys numbers the suite's stock writes, so every write in a run has a key of its own.
+var writeKeys atomic.Int64
+
+func newWriteKey() string {
+	return fmt.Sprintf("conformance-%d-%d", time.Now().UnixNano(), writeKeys.Add(1))
+}
+
+// sequence sets sku to each value in turn, one write each, and checks the platform after each.
+func (k *targetChecks) sequence(c *suite.Check, tgt connector.StockTarget, s StockTargetSeeder, sku string, keyed bool, values ...int) {
+	c.Helper()
+	for _, v := range values {
+		u := connector.StockUpdate{SKU: sku, Available: v}
+		if keyed {
+			u.Key = newWriteKey()
+		}
+		if r := k.set(c, tgt, u); r[0].Err != nil {
+			c.Fatalf("setting %s to %d failed: %v", sku, v, r[0].Err)
+		}
+		if got := k.stock(c, s, sku); got != v {
+			c.Fatalf("after setting %s to %d (sequence %v, keyed %v) the platform shows %d: a write equal to an earlier one was taken for a repetition", sku, v, values, keyed, got)
+		}
+	}
+}
+
+func (k *targetChecks) repeats(c *suite.Check) {
+	tgt, s := k.h.New(c.TB)
+	skus := k.skus(c, s, 2)
+	k.sequence(c, tgt, s, skus[0], true, 5, 4, 5, 4)
+	k.sequence(c, tgt, s, skus[1], false, 5, 4, 5, 4)
+}
+
+func (k *targetChecks) repeatsStalled(c *suite.Check) {
+	tgt, s := k.h.New(c.TB)
+	sku := k.skus(c, s, 1)[0]
+	k.sequence(c, tgt, s, sku, true, 5, 4)
+	lost := connector.StockUpdate{SKU: sku, Available: 5, Key: newWriteKey()}
+	checkStalled(c, k.f.Stalls, s, func(ctx context.Context) error {
+		res, err := tgt.SetStock(ctx, []connector.StockUpdate{lost})
+		if err == nil && len(res) == 1 {
+			err = res[0].Err
+		}
+		return err
+	}, nil)
+	if got := k.stock(c, s, sku); got != 5 {
+		c.Errorf("after the write of 5 was sent again with its Key the platform shows %d", got)
+	}
+	k.sequence(c, tgt, s, sku, true, 4, 5)
 }
 
 func (k *targetChecks) readBack(c *suite.Check) {

@@ -45,8 +45,16 @@ type Channel struct {
 	effects   int                              // distinct confirmations
 	stock     map[string]int
 	stockSets int
+	// writes remembers the answer to each keyed stock write, as platforms that take idempotency
+	// keys do, for the newest keptWrites keys (writeKeys, oldest first).
+	writes    map[string]error
+	writeKeys []string
 	calls     map[string]int
 }
+
+// keptWrites is how many stock write keys a Channel remembers: platforms keep keys for a
+// retention window, not forever.
+const keptWrites = 100_000
 
 var (
 	_ connector.OrderSource     = (*Channel)(nil)
@@ -346,7 +354,8 @@ func (c *Channel) BatchLimit() int {
 // ComparesStock implements connector.ComparingTarget.
 func (c *Channel) ComparesStock() bool { return c.CompareStock }
 
-// SetStock implements connector.StockTarget.
+// SetStock implements connector.StockTarget. An update whose Key the channel has seen gets that
+// write's first answer and changes nothing, as on a platform that takes idempotency keys.
 func (c *Channel) SetStock(ctx context.Context, updates []connector.StockUpdate) ([]connector.StockResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -363,6 +372,10 @@ func (c *Channel) SetStock(ctx context.Context, updates []connector.StockUpdate)
 	res := make([]connector.StockResult, len(updates))
 	for i, u := range updates {
 		res[i].SKU = u.SKU
+		if err, ok := c.writes[u.Key]; ok && u.Key != "" {
+			res[i].Err = err // a write seen before: its first answer, and no second effect
+			continue
+		}
 		switch {
 		case u.Available < 0:
 			res[i].Err = fmt.Errorf("memory: SetStock %s: negative quantity: %w", u.SKU, connector.ErrPermanent)
@@ -372,12 +385,29 @@ func (c *Channel) SetStock(ctx context.Context, updates []connector.StockUpdate)
 			c.stock[u.SKU] = u.Available
 			c.stockSets++
 		}
+		if u.Key != "" {
+			c.rememberWrite(u.Key, res[i].Err)
+		}
 	}
 	c.mu.Unlock()
 	if err := c.after("SetStock"); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// rememberWrite keeps the answer to a keyed write, forgetting the oldest beyond keptWrites.
+// Callers hold c.mu.
+func (c *Channel) rememberWrite(key string, err error) {
+	if c.writes == nil {
+		c.writes = map[string]error{}
+	}
+	if len(c.writeKeys) >= keptWrites {
+		delete(c.writes, c.writeKeys[0])
+		c.writeKeys = c.writeKeys[1:]
+	}
+	c.writes[key] = err
+	c.writeKeys = append(c.writeKeys, key)
 }
 
 // ReadStock implements connector.StockReader.

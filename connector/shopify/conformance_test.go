@@ -160,7 +160,7 @@ func (targetHarness) New(t testing.TB) (connector.StockTarget, conformance.Stock
 }
 
 func (targetHarness) Features() conformance.StockTargetFeatures {
-	return conformance.StockTargetFeatures{Throttles: true}
+	return conformance.StockTargetFeatures{Throttles: true, Stalls: true}
 }
 
 func TestConformance(t *testing.T) {

@@ -27,7 +27,7 @@ type Store struct {
 	pendingShp map[string]*pendingQueue[*tobirasync.ShipmentRecord] // by merchant
 	levels     map[string]map[string]inventory.Level
 	reserved   map[string]map[string]inventory.Reservation
-	acked      map[string]map[string]int
+	acked      map[string]map[string]tobirasync.StockAck
 	quarantine map[string]quarantined
 	leases     map[string]lease
 }
@@ -63,7 +63,7 @@ func New() *Store {
 		pendingShp: map[string]*pendingQueue[*tobirasync.ShipmentRecord]{},
 		levels:     map[string]map[string]inventory.Level{},
 		reserved:   map[string]map[string]inventory.Reservation{},
-		acked:      map[string]map[string]int{},
+		acked:      map[string]map[string]tobirasync.StockAck{},
 		quarantine: map[string]quarantined{},
 		leases:     map[string]lease{},
 	}
@@ -441,14 +441,14 @@ func (s *Store) DeleteReservation(ctx context.Context, merchant, key string) err
 }
 
 // Acked implements sync.StockLedger.
-func (s *Store) Acked(ctx context.Context, merchant, channel string) (map[string]int, error) {
+func (s *Store) Acked(ctx context.Context, merchant, channel string) (map[string]tobirasync.StockAck, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	src := s.acked[merchant+"\x00"+channel]
-	out := make(map[string]int, len(src))
+	out := make(map[string]tobirasync.StockAck, len(src))
 	for k, v := range src {
 		out[k] = v
 	}
@@ -456,7 +456,7 @@ func (s *Store) Acked(ctx context.Context, merchant, channel string) (map[string
 }
 
 // PutAcked implements sync.StockLedger.
-func (s *Store) PutAcked(ctx context.Context, merchant, channel string, values map[string]int) error {
+func (s *Store) PutAcked(ctx context.Context, merchant, channel string, values map[string]tobirasync.StockAck) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -64,7 +64,7 @@ func (c *countingStore) PutReservation(ctx context.Context, m string, r inventor
 	return c.Store.PutReservation(ctx, m, r)
 }
 
-func (c *countingStore) PutAcked(ctx context.Context, m, ch string, v map[string]int) error {
+func (c *countingStore) PutAcked(ctx context.Context, m, ch string, v map[string]tobirasync.StockAck) error {
 	c.acked.Add(1)
 	return c.Store.PutAcked(ctx, m, ch, v)
 }

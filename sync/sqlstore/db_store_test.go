@@ -263,19 +263,20 @@ func TestStock(t *testing.T) {
 			t.Fatalf("after delete: %v", rs)
 		}
 
-		big := map[string]int{}
+		big := map[string]tobirasync.StockAck{}
 		for i := range 1200 {
-			big[fmt.Sprintf("sku%04d", i)] = i
+			big[fmt.Sprintf("sku%04d", i)] = tobirasync.StockAck{Available: i, Write: fmt.Sprintf("k%d", i)}
 		}
 		if err := s.PutAcked(ctx, "m", "c", big); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.PutAcked(ctx, "m", "c", map[string]int{"sku0001": -3, "x": 0}); err != nil {
+		if err := s.PutAcked(ctx, "m", "c", map[string]tobirasync.StockAck{"sku0001": {Available: -3}, "x": {Available: 0}}); err != nil {
 			t.Fatal(err)
 		}
 		acked, err := s.Acked(ctx, "m", "c")
-		if err != nil || len(acked) != 1201 || acked["sku0001"] != -3 || acked["sku1199"] != 1199 {
-			t.Fatalf("acked: %d values, sku0001=%d, %v", len(acked), acked["sku0001"], err)
+		want1199 := tobirasync.StockAck{Available: 1199, Write: "k1199"}
+		if err != nil || len(acked) != 1201 || acked["sku0001"] != (tobirasync.StockAck{Available: -3}) || acked["sku1199"] != want1199 {
+			t.Fatalf("acked: %d values, sku0001=%+v, sku1199=%+v, %v", len(acked), acked["sku0001"], acked["sku1199"], err)
 		}
 		if acked, _ := s.Acked(ctx, "m", "d"); acked == nil || len(acked) != 0 {
 			t.Fatalf("Acked(other channel) = %v", acked)
@@ -383,6 +384,58 @@ func TestMigrate(t *testing.T) {
 		}
 		if n != sqlstore.SchemaVersion || v != sqlstore.SchemaVersion {
 			t.Fatalf("migrations table: %d rows, version %d; want %d", n, v, sqlstore.SchemaVersion)
+		}
+	})
+}
+
+// TestMigrateKeepsAckedValues: a database at schema version 1 (acknowledged values without the
+// key of a write under way) migrates to version 2 with its values intact, and on MySQL, whose
+// DDL commits statement by statement, a version 2 interrupted after its ALTER completes.
+func TestMigrateKeepsAckedValues(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		db := b.open(t)
+		prefix := uniquePrefix()
+		s := newStore(t, db, b.dialect, prefix)
+		if err := s.PutAcked(ctx, "m", "c", map[string]tobirasync.StockAck{"A": {Available: 3}, "B": {Available: -1}}); err != nil {
+			t.Fatal(err)
+		}
+		back := func(stmts ...string) {
+			t.Helper()
+			for _, q := range stmts {
+				if _, err := db.ExecContext(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+		}
+		forget := "DELETE FROM " + prefix + "migrations WHERE version = 2"
+		back("ALTER TABLE "+prefix+"acked DROP COLUMN wkey", forget) // as version 1 left it
+		check := func() {
+			t.Helper()
+			again, err := sqlstore.New(db, sqlstore.Options{Dialect: b.dialect, TablePrefix: prefix})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := again.Migrate(ctx); err != nil {
+				t.Fatalf("Migrate: %v", err)
+			}
+			got, err := again.Acked(ctx, "m", "c")
+			want := map[string]tobirasync.StockAck{"A": {Available: 3}, "B": {Available: -1}}
+			if err != nil || len(got) != 2 || got["A"] != want["A"] || got["B"] != want["B"] {
+				t.Fatalf("after Migrate Acked = %+v, %v; want %+v", got, err, want)
+			}
+			if err := again.PutAcked(ctx, "m", "c", map[string]tobirasync.StockAck{"A": {Available: 4, Write: "k"}}); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := again.Acked(ctx, "m", "c"); got["A"] != (tobirasync.StockAck{Available: 4, Write: "k"}) {
+				t.Fatalf("A = %+v after PutAcked on the migrated table", got["A"])
+			}
+			back("UPDATE " + prefix + "acked SET qty = 3, wkey = '' WHERE sku = 'A'")
+		}
+		check()
+		if b.dialect == sqlstore.MySQL {
+			back(forget) // the ALTER committed, the crash came before the version was recorded
+			check()
 		}
 	})
 }

@@ -36,7 +36,7 @@ func reopen(c *suite.Check, h Harness) {
 	must(c, "PutLevels", s.PutLevels(ctx, "m1", []inventory.Level{{SKU: "A", OnHand: 3, AsOf: t0}}))
 	res := inventory.Reservation{Key: "m1/shop/1001", Channel: "shop", Items: []inventory.Item{{SKU: "A", Quantity: 1}}}
 	must(c, "PutReservation", s.PutReservation(ctx, "m1", res))
-	must(c, "PutAcked", s.PutAcked(ctx, "m1", "shop", map[string]int{"A": 2}))
+	must(c, "PutAcked", s.PutAcked(ctx, "m1", "shop", map[string]tobirasync.StockAck{"A": {Available: 2, Write: "k-2"}}))
 	q := sampleQuarantine("m1", "Q", 0)
 	must(c, "PutQuarantine", s.PutQuarantine(ctx, q))
 	if !acquire(c, s, "lease", "r1", t0, time.Hour) {
@@ -73,8 +73,8 @@ func reopen(c *suite.Check, h Harness) {
 	if rs, err := s.Reservations(ctx, "m1"); err != nil || len(rs) != 1 || !reflect.DeepEqual(rs[0], res) {
 		c.Errorf("after reopen Reservations = %+v, %v; want %+v", rs, err, res)
 	}
-	if a, err := s.Acked(ctx, "m1", "shop"); err != nil || !reflect.DeepEqual(a, map[string]int{"A": 2}) {
-		c.Errorf("after reopen Acked = %v, %v; want map[A:2]", a, err)
+	if a, err := s.Acked(ctx, "m1", "shop"); err != nil || !reflect.DeepEqual(a, map[string]tobirasync.StockAck{"A": {Available: 2, Write: "k-2"}}) {
+		c.Errorf("after reopen Acked = %v, %v; want A: 2 under write k-2", a, err)
 	}
 	if qs, err := s.ListQuarantine(ctx, "m1"); err != nil || len(qs) != 1 || qs[0].ID != q.ID || string(qs[0].Payload) != string(q.Payload) {
 		c.Errorf("after reopen ListQuarantine = %+v, %v; want %s", qs, err, q.ID)

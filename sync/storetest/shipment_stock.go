@@ -224,18 +224,19 @@ func stockReservations(c *suite.Check, h Harness) {
 
 func stockAcked(c *suite.Check, h Harness) {
 	s, ctx := h.New(c.TB), c.Context()
-	must(c, "PutAcked", s.PutAcked(ctx, "m1", "shop", map[string]int{"A": 5, "B": 2}))
-	must(c, "PutAcked", s.PutAcked(ctx, "m1", "shop", map[string]int{"B": 0, "C": 1, "D": -1}))
-	must(c, "PutAcked", s.PutAcked(ctx, "m1", "mall", map[string]int{"A": 9}))
-	must(c, "PutAcked", s.PutAcked(ctx, "m2", "shop", map[string]int{"A": 7}))
+	type ack = tobirasync.StockAck
+	must(c, "PutAcked", s.PutAcked(ctx, "m1", "shop", map[string]ack{"A": {Available: 5}, "B": {Available: 2}, "E": {Available: 4, Write: "k-e1"}}))
+	must(c, "PutAcked", s.PutAcked(ctx, "m1", "shop", map[string]ack{"B": {Available: 0}, "C": {Available: 1, Write: "k-c1"}, "D": {Available: -1}, "E": {Available: 4}}))
+	must(c, "PutAcked", s.PutAcked(ctx, "m1", "mall", map[string]ack{"A": {Available: 9, Write: "k-a9"}}))
+	must(c, "PutAcked", s.PutAcked(ctx, "m2", "shop", map[string]ack{"A": {Available: 7}}))
 	for _, tc := range []struct {
 		m, ch string
-		want  map[string]int
+		want  map[string]ack
 	}{
-		{"m1", "shop", map[string]int{"A": 5, "B": 0, "C": 1, "D": -1}},
-		{"m1", "mall", map[string]int{"A": 9}},
-		{"m2", "shop", map[string]int{"A": 7}},
-		{"m3", "shop", map[string]int{}},
+		{"m1", "shop", map[string]ack{"A": {Available: 5}, "B": {Available: 0}, "C": {Available: 1, Write: "k-c1"}, "D": {Available: -1}, "E": {Available: 4}}},
+		{"m1", "mall", map[string]ack{"A": {Available: 9, Write: "k-a9"}}},
+		{"m2", "shop", map[string]ack{"A": {Available: 7}}},
+		{"m3", "shop", map[string]ack{}},
 	} {
 		got, err := s.Acked(ctx, tc.m, tc.ch)
 		must(c, "Acked", err)
@@ -247,8 +248,8 @@ func stockAcked(c *suite.Check, h Harness) {
 		}
 	}
 	got, _ := s.Acked(ctx, "m1", "shop")
-	got["A"] = 99
-	if again, _ := s.Acked(ctx, "m1", "shop"); again["A"] != 5 {
-		c.Errorf("changing the map Acked returned changed the store (A = %d)", again["A"])
+	got["A"] = ack{Available: 99}
+	if again, _ := s.Acked(ctx, "m1", "shop"); again["A"] != (ack{Available: 5}) {
+		c.Errorf("changing the map Acked returned changed the store (A = %+v)", again["A"])
 	}
 }

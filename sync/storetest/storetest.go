@@ -102,7 +102,7 @@ var checks = []check{
 	{"Shipment/Pending", "PendingShipments returns only pending shipments of that merchant, oldest first, up to limit, and drops those no longer pending", shipmentPending},
 	{"Stock/Levels", "PutLevels keeps, per SKU, the level with the later AsOf, per merchant", stockLevels},
 	{"Stock/Reservations", "reservations are inserted, replaced by key, deleted (a missing one without error) and kept per merchant", stockReservations},
-	{"Stock/Acked", "acknowledged values, zero and -1 (unknown) included, are merged per SKU and kept per merchant and channel", stockAcked},
+	{"Stock/Acked", "acknowledged values (zero and -1 included) and writes under way with their keys are merged per SKU and kept per merchant and channel", stockAcked},
 	{"Stock/BatchReservations", "PutReservations inserts and replaces by key, the later of a repeated key kept, per merchant", batchReservations},
 	{"Quarantine", "quarantined items round-trip, list oldest first per merchant (or all), are replaced by ID and deleted", quarantine},
 	{"Lease/Expiry", "a lease excludes others until it expires at the caller's now, then another owner takes it over", leaseExpiry},
