@@ -258,7 +258,10 @@ func restID(gid string, id json.RawMessage, kind string) string {
 }
 
 // DecodeOrderWebhook turns an orders/* webhook body into an order, with the same IDs (GraphQL
-// global IDs) ListOrders gives, so polled and pushed copies of an order are one order.
+// global IDs) and the same content ListOrders gives, so polled and pushed copies of an order
+// are one order: payment gateways (cash on delivery and its amount, from total_outstanding),
+// totals (the *_set amounts in the shop's currency), note attributes and line properties
+// (delivery request, gift, のし) map as the GraphQL fields do.
 func (c *Client) DecodeOrderWebhook(body []byte) (order.Order, error) {
 	var ro restOrder
 	if err := httpclient.Decode(body, &ro, httpclient.DecodeOptions{}); err != nil {

@@ -53,7 +53,7 @@ func (s *Server) orderObj(o *fOrder) object {
 		"note": val(nilIfEmpty(o.note)), "currencyCode": val(o.currency), "tags": val([]any{}),
 		"displayFulfillmentStatus": val(o.displayFulfillState),
 		"displayFinancialStatus":   val(o.financial),
-		"paymentGatewayNames":      val(append([]any{}, anySlice(o.gateways)...)),
+		"paymentGatewayNames":      val(anySlice(o.gateways)),
 		"taxesIncluded":            val(!o.taxExcluded),
 		"fullyPaid":                val(m.outstanding == 0 && o.cancelledAt == nil),
 		"unpaid":                   val(m.received == 0 && o.cancelledAt == nil),
