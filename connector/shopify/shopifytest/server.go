@@ -492,7 +492,7 @@ func (s *Server) handle(req *gqlRequest) (status int, body []byte, mutation bool
 			continue
 		}
 		data.set(key, ex.exec(f.SelectionSet, v))
-		if f.Definition != nil && nullAt(f.Definition.Type, data[len(data)-1].v) {
+		if got, _ := data.get(key); f.Definition != nil && nullAt(f.Definition.Type, got) {
 			ex.nulls = append(ex.nulls, root.Name+"."+f.Name)
 		}
 	}
