@@ -17,8 +17,12 @@
 // HTTP concerns (timeouts, retries of queries and of idempotent mutations, status mapping, size
 // caps, redaction) are the shared connector/httpclient's.
 //
-// Japanese delivery requests (配送希望日, 時間帯指定) are read from the order's note attributes
-// (customAttributes) through DeliveryKeys, since core Shopify has no field for them.
+// Japanese delivery requests (配送希望日, 時間帯指定), gift wrapping, のし and gift messages are read
+// from the order's note attributes and the lines' properties (customAttributes) through
+// AttributeKeys, since core Shopify has no field for them. Cash on delivery (代金引換) is read
+// from the order's payment gateway names (Config.CODGateways): the carrier collects what the
+// order still has outstanding. The order's totals (lines, shipping, tax, discounts, total) come
+// from Shopify's money fields. A webhook body and a polled order map to the same order.Order.
 //
 // # API version
 //
@@ -65,6 +69,11 @@ import (
 // go test ./connector/shopify/...; the fake rejects every query the new schema no longer accepts.
 // Then read the version's changelog for changed behaviour the schema cannot show.
 const APIVersion = "2026-07"
+
+// MaxQueryCost is Shopify's limit on the requested cost of one query, whatever the size of the
+// shop's bucket: a query asking for more is refused with MAX_COST_EXCEEDED, so pages are sized
+// to stay under it.
+const MaxQueryCost = 1000
 
 // Clock is the time source the client paces itself by. Tests share a virtual clock with the
 // fake shop so waiting for the cost bucket takes no real time.
@@ -122,8 +131,18 @@ type Config struct {
 	// PagingCap is how many objects one search may page through (Shopify: 25,000); default
 	// 25000. Tests lower it.
 	PagingCap int
-	// Delivery maps note attributes to delivery requests; the zero value uses DefaultDeliveryKeys.
+	// Attributes maps the order's and lines' custom attributes to the delivery request, the gift
+	// and のし; empty groups take DefaultAttributeKeys'.
+	Attributes AttributeKeys
+	// Delivery is the former place of the delivery keys: its Date and Slot are used when
+	// Attributes has neither.
+	//
+	// Deprecated: use Attributes.
 	Delivery DeliveryKeys
+	// CODGateways names the payment gateways that are cash on delivery (代金引換); matched
+	// case-insensitively against the order's payment gateway names. Nil uses
+	// DefaultCODGateways; an empty non-nil list turns cash on delivery off.
+	CODGateways []string
 	// StockReason is the reason inventorySetQuantities records; default "correction".
 	StockReason string
 	// AcceptOnAcknowledge makes AcknowledgeOrder (called by the engine once an order reached the
@@ -161,6 +180,7 @@ type Client struct {
 	mu    sync.Mutex
 	items map[string]string // SKU → inventory item ID
 	costs map[string]int    // operation → last requested cost
+	sent  sentRequests      // @idempotent key → the request first sent with it
 }
 
 var (
@@ -212,6 +232,13 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.ShipWithin <= 0 {
 		cfg.ShipWithin = 24 * time.Hour
+	}
+	if len(cfg.Attributes.Date) == 0 && len(cfg.Attributes.Slot) == 0 {
+		cfg.Attributes.Date, cfg.Attributes.Slot = cfg.Delivery.Date, cfg.Delivery.Slot
+	}
+	cfg.Attributes = cfg.Attributes.orDefault()
+	if cfg.CODGateways == nil {
+		cfg.CODGateways = DefaultCODGateways
 	}
 	if cfg.WebhookDedup <= 0 {
 		cfg.WebhookDedup = 10000
@@ -399,6 +426,9 @@ func (c *Client) do(ctx context.Context, o op, out any) error {
 	if err != nil {
 		return fmt.Errorf("shopify: %s: %w", o.name, connector.ErrPermanent)
 	}
+	if o.idemKey != "" {
+		body = c.sent.bind(o.idemKey, body, c.clock.Now())
+	}
 	reserved := 0.0
 	// Every attempt, retries included, waits for its cost in the bucket. A failed attempt's
 	// reservation is kept as spent: Shopify may have charged it (a timeout after execution).
@@ -482,6 +512,51 @@ func (c *Client) graphqlError(o op, env *envelope) error {
 	}
 	// Validation and other request errors name fields and types, not values; Redact anyway.
 	return fmt.Errorf("shopify: %s: %s: %w", o.name, httpclient.Redact(e.Message), connector.ErrPermanent)
+}
+
+// sentRequests binds each @idempotent key to the request first sent with it. Shopify refuses a
+// key sent again with other parameters (IDEMPOTENCY_KEY_PARAMETER_MISMATCH): a retry must be
+// the same request. The engine's retry of a write whose answer was lost carries the write's key
+// but may carry another compare value (it no longer knows what the shop showed), so the client
+// sends again, byte for byte, what it sent first under that key: if the first landed Shopify
+// answers it from memory; if not, its compare value is checked as first intended. Keys are
+// kept for Shopify's retention window (24 hours), and at most sentMax of them, in this process
+// only: a retry from another process or after a restart is sent as the caller built it.
+type sentRequests struct {
+	mu    sync.Mutex
+	byKey map[string]sentRequest
+	order []string
+}
+
+type sentRequest struct {
+	body []byte
+	at   time.Time
+}
+
+const (
+	sentMax       = 4096
+	sentRetention = 24 * time.Hour
+)
+
+// bind returns the body to send under key: the one first sent with it, or body.
+func (s *sentRequests) bind(key string, body []byte, now time.Time) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.byKey == nil {
+		s.byKey = map[string]sentRequest{}
+	}
+	if r, ok := s.byKey[key]; ok && now.Sub(r.at) < sentRetention {
+		return r.body
+	}
+	if _, ok := s.byKey[key]; !ok {
+		s.order = append(s.order, key)
+	}
+	s.byKey[key] = sentRequest{body: body, at: now}
+	for len(s.order) > sentMax {
+		delete(s.byKey, s.order[0])
+		s.order = s.order[1:]
+	}
+	return body
 }
 
 // userError is a mutation's userErrors entry.
