@@ -36,7 +36,7 @@ func openAmazonShop(ctx context.Context, clock *tobirasync.ManualClock) (*channe
 		// Amazon lists nothing updated in the last two minutes: settle past that, so every run
 		// lists the young stretch again.
 		channel: tobirasync.Channel{ID: "amazon", Source: client, Sink: client, Target: client,
-			Intake: tobirasync.IntakePolicy{Settle: 3 * time.Minute}},
+			Listing: tobirasync.ListingPolicy{Settle: 3 * time.Minute}},
 		skus: skus,
 		order: func(i int) error {
 			orders = append(orders, fake.CreateOrder(amazontest.OrderInput{ShipTo: addr,
