@@ -191,11 +191,12 @@ func (e *Engine) pushOnce(ctx context.Context, m *merchant, c *Channel, skus []s
 	changes := m.pool.PlanChanges(c.ID, skus, func(sku string) (int, bool) { a, ok := acked[sku]; return a.Available, ok && a.Known() })
 	updates := make([]connector.StockUpdate, len(changes))
 	for i, ch := range changes {
-		updates[i] = connector.StockUpdate{SKU: ch.SKU, Available: ch.Available, Key: writeKey(acked[ch.SKU], ch.Available)}
+		u := connector.StockUpdate{SKU: ch.SKU, Available: ch.Available}
 		if compare && ch.HadPrevious {
 			prev := ch.Previous
-			updates[i].Compare = &prev
+			u.Compare = &prev
 		}
+		updates[i] = identify(acked[ch.SKU], u)
 	}
 	m.stock.Unlock()
 	pushed, conflicts, err := e.send(ctx, m, c, updates)
@@ -261,14 +262,16 @@ func (e *Engine) replan(ctx context.Context, m *merchant, c *Channel, conflicts 
 // value the channel may no longer show.
 const unknownStock = -1
 
-// writeKey returns the key of a write of value for a SKU of which the ledger holds prev: the key
-// of the write under way when this is that very write sent again (its answer was lost, or a
-// crash came first), and a new key for any other.
-func writeKey(prev ledger.StockAck, value int) string {
-	if prev.Write != "" && prev.Available == value {
-		return prev.Write
+// identify gives u, a write for a SKU of which the ledger holds prev, its identity: when u sets
+// the value of the write under way, it is that very write sent again (its answer was lost, or a
+// crash came first), with its key and exactly as it was first sent; any other write is new.
+func identify(prev ledger.StockAck, u connector.StockUpdate) connector.StockUpdate {
+	if prev.Write != "" && prev.Available == u.Available {
+		u.Key, u.Compare = prev.Write, prev.Compare
+		return u
 	}
-	return newWriteKey()
+	u.Key = newWriteKey()
+	return u
 }
 
 // newWriteKey returns a key no write had before.
@@ -280,7 +283,7 @@ func newWriteKey() string { return "tobira-stock-" + rand.Text() }
 // Each batch's writes are recorded with their keys before the call: a call whose answer is
 // lost, or a crash before its answer is recorded, may leave the channel showing the new values
 // while the ledger holds the old ones, and a plan that returns to those would never be pushed.
-// The next push sends such a write again with its key (writeKey), so the platform applies it at
+// The next push sends such a write again with its key (identify), so the platform applies it at
 // most once even if the channel sold units since. A write the channel answered, either way, is
 // done: its key is never sent again.
 func (e *Engine) send(ctx context.Context, m *merchant, c *Channel, updates []connector.StockUpdate) (int, []connector.StockUpdate, error) {
@@ -294,7 +297,7 @@ func (e *Engine) send(ctx context.Context, m *merchant, c *Channel, updates []co
 		updates = updates[len(batch):]
 		clear(vals)
 		for _, u := range batch {
-			vals[u.SKU] = ledger.StockAck{Available: u.Available, Write: u.Key}
+			vals[u.SKU] = ledger.StockAck{Available: u.Available, Write: u.Key, Compare: u.Compare}
 		}
 		if err := e.recordAcked(ctx, m, c.ID, vals); err != nil {
 			return pushed, conflicts, err

@@ -180,7 +180,6 @@ type Client struct {
 	mu    sync.Mutex
 	items map[string]string // SKU → inventory item ID
 	costs map[string]int    // operation → last requested cost
-	sent  sentRequests      // @idempotent key → the request first sent with it
 }
 
 var (
@@ -426,9 +425,6 @@ func (c *Client) do(ctx context.Context, o op, out any) error {
 	if err != nil {
 		return fmt.Errorf("shopify: %s: %w", o.name, connector.ErrPermanent)
 	}
-	if o.idemKey != "" {
-		body = c.sent.bind(o.idemKey, body, c.clock.Now())
-	}
 	reserved := 0.0
 	// Every attempt, retries included, waits for its cost in the bucket. A failed attempt's
 	// reservation is kept as spent: Shopify may have charged it (a timeout after execution).
@@ -512,51 +508,6 @@ func (c *Client) graphqlError(o op, env *envelope) error {
 	}
 	// Validation and other request errors name fields and types, not values; Redact anyway.
 	return fmt.Errorf("shopify: %s: %s: %w", o.name, httpclient.Redact(e.Message), connector.ErrPermanent)
-}
-
-// sentRequests binds each @idempotent key to the request first sent with it. Shopify refuses a
-// key sent again with other parameters (IDEMPOTENCY_KEY_PARAMETER_MISMATCH): a retry must be
-// the same request. The engine's retry of a write whose answer was lost carries the write's key
-// but may carry another compare value (it no longer knows what the shop showed), so the client
-// sends again, byte for byte, what it sent first under that key: if the first landed Shopify
-// answers it from memory; if not, its compare value is checked as first intended. Keys are
-// kept for Shopify's retention window (24 hours), and at most sentMax of them, in this process
-// only: a retry from another process or after a restart is sent as the caller built it.
-type sentRequests struct {
-	mu    sync.Mutex
-	byKey map[string]sentRequest
-	order []string
-}
-
-type sentRequest struct {
-	body []byte
-	at   time.Time
-}
-
-const (
-	sentMax       = 4096
-	sentRetention = 24 * time.Hour
-)
-
-// bind returns the body to send under key: the one first sent with it, or body.
-func (s *sentRequests) bind(key string, body []byte, now time.Time) []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.byKey == nil {
-		s.byKey = map[string]sentRequest{}
-	}
-	if r, ok := s.byKey[key]; ok && now.Sub(r.at) < sentRetention {
-		return r.body
-	}
-	if _, ok := s.byKey[key]; !ok {
-		s.order = append(s.order, key)
-	}
-	s.byKey[key] = sentRequest{body: body, at: now}
-	for len(s.order) > sentMax {
-		delete(s.byKey, s.order[0])
-		s.order = s.order[1:]
-	}
-	return body
 }
 
 // userError is a mutation's userErrors entry.

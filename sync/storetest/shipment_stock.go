@@ -226,14 +226,14 @@ func stockAcked(c *suite.Check, h Harness) {
 	s, ctx := h.New(c.TB), c.Context()
 	type ack = ledger.StockAck
 	must(c, "PutAcked", s.PutAcked(ctx, "m1", "shop", map[string]ack{"A": {Available: 5}, "B": {Available: 2}, "E": {Available: 4, Write: "k-e1"}}))
-	must(c, "PutAcked", s.PutAcked(ctx, "m1", "shop", map[string]ack{"B": {Available: 0}, "C": {Available: 1, Write: "k-c1"}, "D": {Available: -1}, "E": {Available: 4}}))
+	must(c, "PutAcked", s.PutAcked(ctx, "m1", "shop", map[string]ack{"B": {Available: 0}, "C": {Available: 1, Write: "k-c1", Compare: ptr(3)}, "D": {Available: -1}, "E": {Available: 4}}))
 	must(c, "PutAcked", s.PutAcked(ctx, "m1", "mall", map[string]ack{"A": {Available: 9, Write: "k-a9"}}))
 	must(c, "PutAcked", s.PutAcked(ctx, "m2", "shop", map[string]ack{"A": {Available: 7}}))
 	for _, tc := range []struct {
 		m, ch string
 		want  map[string]ack
 	}{
-		{"m1", "shop", map[string]ack{"A": {Available: 5}, "B": {Available: 0}, "C": {Available: 1, Write: "k-c1"}, "D": {Available: -1}, "E": {Available: 4}}},
+		{"m1", "shop", map[string]ack{"A": {Available: 5}, "B": {Available: 0}, "C": {Available: 1, Write: "k-c1", Compare: ptr(3)}, "D": {Available: -1}, "E": {Available: 4}}},
 		{"m1", "mall", map[string]ack{"A": {Available: 9, Write: "k-a9"}}},
 		{"m2", "shop", map[string]ack{"A": {Available: 7}}},
 		{"m3", "shop", map[string]ack{}},
@@ -249,7 +249,10 @@ func stockAcked(c *suite.Check, h Harness) {
 	}
 	got, _ := s.Acked(ctx, "m1", "shop")
 	got["A"] = ack{Available: 99}
-	if again, _ := s.Acked(ctx, "m1", "shop"); again["A"] != (ack{Available: 5}) {
-		c.Errorf("changing the map Acked returned changed the store (A = %+v)", again["A"])
+	*got["C"].Compare = 99
+	if again, _ := s.Acked(ctx, "m1", "shop"); again["A"] != (ack{Available: 5}) || *again["C"].Compare != 3 {
+		c.Errorf("changing the map Acked returned changed the store (A = %+v, C compares %d)", again["A"], *again["C"].Compare)
 	}
 }
+
+func ptr(n int) *int { return &n }
