@@ -112,7 +112,7 @@ func TestListOrders500UnderCostBucket(t *testing.T) {
 
 func TestListOrdersWithFaults(t *testing.T) {
 	e := setup(t, shopifytest.Options{BucketSize: 100, RestoreRate: 50, Seed: 7}, func(c *shopify.Config) {
-		c.HTTP = httpclient.New(httpclient.Config{Throttle: shopify.Throttled, Timeout: 300 * time.Millisecond,
+		c.HTTP = httpclient.New(httpclient.Config{Throttle: shopify.Throttled, Timeout: 700 * time.Millisecond,
 			RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond})
 	})
 	for i := range 500 {

@@ -36,14 +36,22 @@ func (k OrderKey) Append(b []byte) []byte {
 // the same key. Keys, lease and cursor names that carry merchant and channel IDs are built with
 // it.
 func JoinKey(parts ...string) string {
-	var b []byte
+	n := len(parts)
+	for _, p := range parts {
+		n += len(p)
+	}
+	var b strings.Builder
+	b.Grow(n) // enough unless a part needs escaping
 	for i, p := range parts {
 		if i > 0 {
-			b = append(b, '/')
+			b.WriteByte('/')
 		}
-		b = appendEscaped(b, p)
+		if strings.ContainsAny(p, "%/") {
+			p = keyEscaper.Replace(p)
+		}
+		b.WriteString(p)
 	}
-	return string(b)
+	return b.String()
 }
 
 var keyEscaper = strings.NewReplacer("%", "%25", "/", "%2F")
