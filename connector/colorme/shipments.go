@@ -1,0 +1,81 @@
+package colorme
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tobira-commerce/tobira/connector"
+)
+
+// SupportsPartialShipments is true: each destination is its own order, and a later shipment
+// of a destination already marked shipped adds its tracking numbers to the destination's.
+func (c *Client) SupportsPartialShipments() bool { return true }
+
+// splitSlips reads a slip_number that may hold several numbers.
+func splitSlips(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '、' || r == '　' })
+}
+
+type deliveryUpdate struct {
+	ID          int64  `json:"id"`
+	SlipNumber  string `json:"slip_number,omitempty"`
+	TrackingURL string `json:"tracking_url,omitempty"`
+	Delivered   bool   `json:"delivered"`
+}
+
+// ConfirmShipment marks the order's destination shipped with its tracking numbers. It reads
+// the sale first and sends only what the destination does not show yet, so a repeated or
+// resent confirmation has one effect.
+func (c *Client) ConfirmShipment(ctx context.Context, conf connector.ShipmentConfirmation) error {
+	saleID, deliveryID, err := ParseOrderID(conf.Order.ID)
+	if err != nil {
+		return err
+	}
+	path := "/v1/sales/" + strconv.FormatInt(saleID, 10)
+	var ans saleAnswer
+	if err := c.call(ctx, kindRead, "GET /v1/sales/{id}", http.MethodGet, path, nil, nil, &ans); err != nil {
+		return err
+	}
+	if ans.Sale == nil {
+		return fmt.Errorf("colorme: GET /v1/sales/{id}: the answer has no sale: %w", connector.ErrTemporary)
+	}
+	s := ans.Sale
+	i := slices.IndexFunc(s.SaleDeliveries, func(d saleDeliveryJSON) bool { return d.ID == deliveryID })
+	if i < 0 {
+		return fmt.Errorf("colorme: sale %d has no destination %d: %w", saleID, deliveryID, connector.ErrNotFound)
+	}
+	d := s.SaleDeliveries[i]
+	if s.Canceled {
+		return fmt.Errorf("colorme: sale %d is cancelled and cannot be marked shipped: %w", saleID, connector.ErrPermanent)
+	}
+	for _, sl := range conf.Shipment.Lines {
+		det := slices.IndexFunc(s.Details, func(x detailJSON) bool { return strconv.FormatInt(x.ID, 10) == sl.LineID })
+		if det < 0 || !belongs(s.Details[det], &d) {
+			return fmt.Errorf("colorme: shipment line %q is not a line of destination %d: %w", sl.LineID, deliveryID, connector.ErrPermanent)
+		}
+	}
+	have := splitSlips(str(d.SlipNumber))
+	slips := slices.Clone(have)
+	for _, p := range conf.Shipment.Parcels {
+		for _, n := range splitSlips(p.TrackingNumber) {
+			if !slices.Contains(slips, n) {
+				slips = append(slips, n)
+			}
+		}
+	}
+	if d.Delivered && len(slips) == len(have) {
+		c.log.DebugContext(ctx, "colorme: the destination already shows this shipment", "shop", c.cfg.Shop, "order", conf.Order.ID, "shipment", conf.Shipment.ID)
+		return nil
+	}
+	up := deliveryUpdate{ID: d.ID, SlipNumber: strings.Join(slips, ","), Delivered: true}
+	if str(d.TrackingURL) == "" && len(conf.Shipment.Parcels) > 0 {
+		p := conf.Shipment.Parcels[0]
+		up.TrackingURL = p.Carrier.TrackingURL(p.TrackingNumber)
+	}
+	body := map[string]any{"sale": map[string]any{"sale_deliveries": []deliveryUpdate{up}}}
+	return c.call(ctx, kindWrite, "PUT /v1/sales/{id}", http.MethodPut, path, nil, body, nil)
+}
