@@ -155,6 +155,9 @@ func decodeCursor(s connector.Cursor, from time.Time) (cursor, error) {
 	if errors.Join(e1, e2, e3) != nil || c.At < 0 || c.Offset < 0 || c.Offset > 1<<30 || c.Total < 0 {
 		return cursor{}, fmt.Errorf("%w: %w", errCursor, connector.ErrPermanent)
 	}
+	if c.Offset == 0 {
+		c.Total = 0 // a count matters only within a second paged by offset
+	}
 	return c, nil
 }
 
