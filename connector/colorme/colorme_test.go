@@ -462,3 +462,52 @@ func contains(xs []string, x string) bool {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestColormeFaults: a 5xx on a read is temporary, a 5xx on a shipment write is temporary and
+// sending it again has one effect, and nothing personal reaches the logs.
+func TestColormeFaults(t *testing.T) {
+	e := newEnv(t, colormetest.Options{}, colorme.Config{})
+	e.fake.AddProduct("扇子", "SENSU", 3000, 5)
+	saleID, dests, err := e.fake.PlaceSale(colormetest.SaleInput{Buyer: buyer, Destinations: []colormetest.DestinationInput{
+		{To: grandma, Lines: []colormetest.LineInput{{SKU: "SENSU", Quantity: 1}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fake.SetFaults(colormetest.Faults{ServerError: 1})
+	_, err = e.client.ListOrders(context.Background(), connector.ListOrdersRequest{From: time.Now().Add(-time.Hour), To: time.Now()})
+	if connector.Classify(err) != connector.Retryable || !errors.Is(err, connector.ErrTemporary) {
+		t.Fatalf("a 500 on a listing gave %v, want a temporary error", err)
+	}
+	e.fake.SetFaults(colormetest.Faults{})
+	o, ok := find(e.list(t), colorme.OrderID(saleID, dests[0]))
+	if !ok {
+		t.Fatal("not listed")
+	}
+	conf := connector.ShipmentConfirmation{Order: o, Complete: true, Shipment: shipment.Shipment{ID: "S1", OrderID: o.ID,
+		Lines:   []shipment.Line{{LineID: o.Lines[0].ID, SKU: "SENSU", Quantity: 1}},
+		Parcels: []shipment.Parcel{{Carrier: shipment.JapanPost, TrackingNumber: "1234 5678 9012"}}}}
+	// The read before the write succeeds, the write fails, and is not retried by the client.
+	e.fake.FailNextWrite(http.StatusServiceUnavailable)
+	err = e.client.ConfirmShipment(context.Background(), conf)
+	if !errors.Is(err, connector.ErrTemporary) {
+		t.Fatalf("a 503 on the write gave %v, want a temporary error", err)
+	}
+	if n := len(e.fake.Shippings(saleID, dests[0])); n != 0 {
+		t.Fatalf("a refused write shows %d shippings", n)
+	}
+	if err := e.client.ConfirmShipment(context.Background(), conf); err != nil {
+		t.Fatalf("the confirmation sent again: %v", err)
+	}
+	if err := e.client.ConfirmShipment(context.Background(), conf); err != nil {
+		t.Fatalf("the confirmation sent a third time: %v", err)
+	}
+	sh := e.fake.Shippings(saleID, dests[0])
+	if len(sh) != 1 || len(sh[0].SlipNumbers) != 1 || sh[0].SlipNumbers[0] != "1234 5678 9012" {
+		t.Errorf("shippings %+v, want one with the number whole", sh)
+	}
+	for _, secret := range []string{"佐藤", "名古屋", "052-123", "taro@", e.fake.Token()} {
+		if strings.Contains(e.logs.String(), secret) {
+			t.Errorf("the logs carry %q", secret)
+		}
+	}
+}

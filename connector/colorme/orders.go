@@ -241,9 +241,10 @@ func (c *Client) ListOrders(ctx context.Context, req connector.ListOrdersRequest
 			var row struct {
 				UpdateDate int64 `json:"update_date"`
 			}
-			if json.Unmarshal(raw, &row) == nil {
-				times = append(times, row.UpdateDate)
+			if json.Unmarshal(raw, &row) != nil || row.UpdateDate < lo || row.UpdateDate > end {
+				return nil, fmt.Errorf("colorme: GET /v1/sales: a listed sale has no update_date in the asked range: %w", connector.ErrTemporary)
 			}
+			times = append(times, row.UpdateDate)
 		}
 		slices.Sort(times)
 		if len(times) == 0 {
@@ -255,11 +256,9 @@ func (c *Client) ListOrders(ctx context.Context, req connector.ListOrdersRequest
 		}
 		cut := end
 		if len(times) > limit {
-			// The last second whose sales, with all before them, fit in a page.
+			// The second before the first sale that does not fit: every sale up to it fits
+			// (times is sorted, and times[0] < times[limit], so at least one does).
 			cut = times[limit] - 1
-			for i := limit - 1; i >= 0 && times[i] > cut; i-- {
-				cut = times[i] - 1
-			}
 		}
 		l, err := c.sales(ctx, makeMin, lo, cut, limit, 0, "")
 		if err != nil {

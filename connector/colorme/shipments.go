@@ -15,9 +15,15 @@ import (
 // of a destination already marked shipped adds its tracking numbers to the destination's.
 func (c *Client) SupportsPartialShipments() bool { return true }
 
-// splitSlips reads a slip_number that may hold several numbers.
+// splitSlips reads a slip_number that may hold several numbers, separated by commas.
 func splitSlips(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '、' || r == '　' })
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '、' }) {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 type deliveryUpdate struct {
@@ -61,10 +67,9 @@ func (c *Client) ConfirmShipment(ctx context.Context, conf connector.ShipmentCon
 	have := splitSlips(str(d.SlipNumber))
 	slips := slices.Clone(have)
 	for _, p := range conf.Shipment.Parcels {
-		for _, n := range splitSlips(p.TrackingNumber) {
-			if !slices.Contains(slips, n) {
-				slips = append(slips, n)
-			}
+		// A number is sent whole; a comma inside one would read as two.
+		if n := strings.TrimSpace(strings.NewReplacer(",", "", "、", "").Replace(p.TrackingNumber)); n != "" && !slices.Contains(slips, n) {
+			slips = append(slips, n)
 		}
 	}
 	if d.Delivered && len(slips) == len(have) {

@@ -304,6 +304,7 @@ type Server struct {
 	throttleWait time.Duration
 	stallNext    int
 	failNext     []int
+	failWrite    []int
 	stats        Stats
 	shippings    []Shipping
 	violations   []string
@@ -378,6 +379,13 @@ func (s *Server) FailNext(status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failNext = append(s.failNext, status)
+}
+
+// FailNextWrite makes the next write answer status without doing anything; reads pass.
+func (s *Server) FailNextWrite(status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failWrite = append(s.failWrite, status)
 }
 
 // RevokeToken makes the fake refuse the token from now on, as when the shop uninstalls the app.
@@ -894,6 +902,14 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, "エラーが発生しました")
 		return
 	}
+	if rt.write && len(s.failWrite) > 0 {
+		status := s.failWrite[0]
+		s.failWrite = s.failWrite[1:]
+		s.stats.Faults++
+		s.mu.Unlock()
+		writeError(w, status, "エラーが発生しました")
+		return
+	}
 	if s.faults.ServerError > 0 && s.rnd.Float64() < s.faults.ServerError {
 		s.stats.Faults++
 		s.mu.Unlock()
@@ -1265,9 +1281,15 @@ func (s *Server) updateSale(w http.ResponseWriter, _ *http.Request, id int64, bo
 	writeJSON(w, map[string]any{"sale": copySale(sale)})
 }
 
-// splitSlips reads a slip_number that may hold several numbers separated by commas or spaces.
+// splitSlips reads a slip_number that may hold several numbers separated by commas.
 func splitSlips(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '、' || r == '　' })
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '、' }) {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func (s *Server) productLocked(id int64) *Product {
