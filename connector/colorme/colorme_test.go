@@ -14,6 +14,7 @@ import (
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/connector/colorme"
 	"github.com/tobira-commerce/tobira/connector/colorme/colormetest"
+	"github.com/tobira-commerce/tobira/connector/httpclient"
 	"github.com/tobira-commerce/tobira/order"
 	"github.com/tobira-commerce/tobira/shipment"
 )
@@ -509,5 +510,37 @@ func TestColormeFaults(t *testing.T) {
 		if strings.Contains(e.logs.String(), secret) {
 			t.Errorf("the logs carry %q", secret)
 		}
+	}
+}
+
+// TestColormeSlow: every call is timed out; a read that times out is temporary, a write that
+// timed out after it was sent is ErrOutcomeUnknown, since it may have landed.
+func TestColormeSlow(t *testing.T) {
+	fake := colormetest.NewTest(t, colormetest.Options{})
+	fake.AddProduct("扇子", "SENSU", 3000, 5)
+	c, err := colorme.New(colorme.Config{Shop: "slow", BaseURL: fake.URL(), Token: fake.Token(),
+		HTTP: httpclient.New(httpclient.Config{Timeout: 100 * time.Millisecond, RetryMax: -1})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ReadStock(context.Background(), []string{"SENSU"}); err != nil { // learn where SENSU lives
+		t.Fatal(err)
+	}
+	fake.SetFaults(colormetest.Faults{Slow: 1, SlowDelay: time.Second})
+	start := time.Now()
+	_, err = c.ListOrders(context.Background(), connector.ListOrdersRequest{From: time.Now().Add(-time.Hour), To: time.Now()})
+	if !errors.Is(err, connector.ErrTemporary) {
+		t.Errorf("a slow listing gave %v, want a temporary error", err)
+	}
+	fake.SetFaults(colormetest.Faults{Lost: 1, LostDelay: time.Second})
+	_, err = c.SetStock(context.Background(), []connector.StockUpdate{{SKU: "SENSU", Available: 9, Key: "k"}})
+	if !errors.Is(err, connector.ErrOutcomeUnknown) {
+		t.Errorf("a stock write whose answer was lost gave %v, want ErrOutcomeUnknown", err)
+	}
+	if n, _ := fake.Stock("SENSU"); n != 9 {
+		t.Errorf("the lost write shows %d; the fake applies it before losing the answer", n)
+	}
+	if d := time.Since(start); d > 900*time.Millisecond {
+		t.Errorf("took %s; the calls must give up at their timeout", d)
 	}
 }
