@@ -17,7 +17,8 @@
 //     /v1/sales/{sale_id}: its sale_deliveries entry gets delivered=true, the parcels' tracking
 //     numbers in slip_number (several separated by commas) and tracking_url, the carrier's
 //     tracking page for the first number. Color Me Shop has no carrier field on a destination:
-//     the carrier reaches the buyer through tracking_url.
+//     the carrier reaches the buyer through tracking_url, and, with Config.CarrierMethods,
+//     through the destination's delivery method (delivery_id), moved to the carrier's.
 //   - connector.StockTarget and StockReader: SetStock sets each SKU with PUT
 //     /v1/products/{product_id}, product-level stocks for a product without options or the
 //     variant's stocks (option1_value, option2_value) for one with options, both as absolute
@@ -95,6 +96,7 @@ import (
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/connector/httpclient"
 	"github.com/tobira-commerce/tobira/order"
+	"github.com/tobira-commerce/tobira/shipment"
 )
 
 // DefaultBaseURL is Color Me Shop's API host.
@@ -144,6 +146,11 @@ type Config struct {
 	OnCredential func(CredentialEvent)
 	// CODPaymentIDs are the shop's payment IDs (payment_id) that are cash on delivery (代引き).
 	CODPaymentIDs []int64
+	// CarrierMethods names, for each carrier the warehouse ships with, the shop's delivery
+	// method (配送方法, its delivery_id) for that carrier. When set, ConfirmShipment moves a
+	// destination shipped with another carrier than its method's to the carrier's method, so
+	// the shop's shipping mail links the slip number to the right carrier's tracking page.
+	CarrierMethods map[shipment.Carrier]int64
 	// HoldUnpaid lists unpaid sales that are not cash on delivery as StatusPending, so that
 	// they are not shipped before the buyer pays (bank transfer, convenience store).
 	HoldUnpaid bool
@@ -184,6 +191,11 @@ func (c *Config) Validate() error {
 	}
 	if c.PageSize < 0 || c.Lookback < 0 || c.Rate < 0 || c.Burst < 0 || c.CatalogRefresh < 0 || c.ThrottleWait < 0 {
 		errs = append(errs, errors.New("colorme: PageSize, Lookback, Rate, Burst, CatalogRefresh and ThrottleWait must not be negative"))
+	}
+	for carrier, id := range c.CarrierMethods {
+		if !carrier.Known() || id <= 0 {
+			errs = append(errs, fmt.Errorf("colorme: Config.CarrierMethods[%q] = %d is not a carrier and a delivery_id", carrier, id))
+		}
 	}
 	for label, slot := range c.Slots {
 		if slot == order.SlotNone || !slot.Valid() {

@@ -544,3 +544,44 @@ func TestColormeSlow(t *testing.T) {
 		t.Errorf("took %s; the calls must give up at their timeout", d)
 	}
 }
+
+// TestColormeCarrierMethod: with CarrierMethods, a destination shipped with another carrier than
+// its delivery method's is moved to the carrier's method, once.
+func TestColormeCarrierMethod(t *testing.T) {
+	fake := colormetest.NewTest(t, colormetest.Options{})
+	jp := fake.AddDelivery("ゆうパック", "jp")
+	fake.AddProduct("扇子", "SENSU", 3000, 5)
+	c, err := colorme.New(colorme.Config{Shop: "m", BaseURL: fake.URL(), Token: fake.Token(), HTTP: testHTTP(),
+		CarrierMethods: map[shipment.Carrier]int64{shipment.JapanPost: jp}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saleID, dests, err := fake.PlaceSale(colormetest.SaleInput{Buyer: buyer, Destinations: []colormetest.DestinationInput{
+		{To: grandma, Lines: []colormetest.LineInput{{SKU: "SENSU", Quantity: 1}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	page, err := c.ListOrders(context.Background(), connector.ListOrdersRequest{From: now.Add(-time.Hour), To: now.Add(time.Minute)})
+	if err != nil || len(page.Orders) != 1 {
+		t.Fatalf("%v %v", page, err)
+	}
+	o := page.Orders[0]
+	conf := connector.ShipmentConfirmation{Order: o, Complete: true, Shipment: shipment.Shipment{ID: "S1", OrderID: o.ID,
+		Lines: []shipment.Line{{LineID: o.Lines[0].ID, SKU: "SENSU", Quantity: 1}}, Parcels: []shipment.Parcel{{Carrier: shipment.JapanPost, TrackingNumber: "1234-5678-9012"}}}}
+	for range 2 {
+		if err := c.ConfirmShipment(context.Background(), conf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sale, _ := fake.Sale(saleID)
+	if got := sale.SaleDeliveries[0].DeliveryID; got != jp {
+		t.Errorf("delivery_id %d, want the ゆうパック method %d", got, jp)
+	}
+	if n := len(fake.Shippings(saleID, dests[0])); n != 1 {
+		t.Errorf("%d shipping updates, want 1", n)
+	}
+	if _, err := colorme.New(colorme.Config{Shop: "m", Token: "t", CarrierMethods: map[shipment.Carrier]int64{"pigeon": 1}}); err == nil {
+		t.Error("an unknown carrier in CarrierMethods was accepted")
+	}
+}

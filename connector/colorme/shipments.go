@@ -28,6 +28,7 @@ func splitSlips(s string) []string {
 
 type deliveryUpdate struct {
 	ID          int64  `json:"id"`
+	DeliveryID  int64  `json:"delivery_id,omitempty"`
 	SlipNumber  string `json:"slip_number,omitempty"`
 	TrackingURL string `json:"tracking_url,omitempty"`
 	Delivered   bool   `json:"delivered"`
@@ -72,11 +73,17 @@ func (c *Client) ConfirmShipment(ctx context.Context, conf connector.ShipmentCon
 			slips = append(slips, n)
 		}
 	}
-	if d.Delivered && len(slips) == len(have) {
+	var method int64
+	if len(conf.Shipment.Parcels) > 0 {
+		if id, ok := c.cfg.CarrierMethods[conf.Shipment.Parcels[0].Carrier]; ok && (d.DeliveryID == nil || *d.DeliveryID != id) {
+			method = id
+		}
+	}
+	if d.Delivered && len(slips) == len(have) && method == 0 {
 		c.log.DebugContext(ctx, "colorme: the destination already shows this shipment", "shop", c.cfg.Shop, "order", conf.Order.ID, "shipment", conf.Shipment.ID)
 		return nil
 	}
-	up := deliveryUpdate{ID: d.ID, SlipNumber: strings.Join(slips, ","), Delivered: true}
+	up := deliveryUpdate{ID: d.ID, DeliveryID: method, SlipNumber: strings.Join(slips, ","), Delivered: true}
 	if str(d.TrackingURL) == "" && len(conf.Shipment.Parcels) > 0 {
 		p := conf.Shipment.Parcels[0]
 		up.TrackingURL = p.Carrier.TrackingURL(p.TrackingNumber)

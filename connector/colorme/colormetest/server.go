@@ -1226,6 +1226,13 @@ func (s *Server) updateSale(w http.ResponseWriter, _ *http.Request, id int64, bo
 			writeError(w, http.StatusNotFound, "お届け先が見つかりません")
 			return
 		}
+		if num, ok := fields["delivery_id"].(json.Number); ok {
+			mid, err := num.Int64()
+			if err != nil || !slices.ContainsFunc(s.deliveries, func(m Delivery) bool { return m.ID == mid }) {
+				writeError(w, http.StatusNotFound, "配送方法が見つかりません")
+				return
+			}
+		}
 		if v, ok := fields["delivered"].(bool); ok && v && sale.Canceled {
 			writeError(w, http.StatusBadRequest, "キャンセル済みの受注は発送済みにできません")
 			return
@@ -1246,6 +1253,9 @@ func (s *Server) updateSale(w http.ResponseWriter, _ *http.Request, id int64, bo
 				d.TrackingURL = opt(str)
 			case "delivered":
 				d.Delivered, _ = v.(bool)
+			case "delivery_id":
+				n, _ := v.(json.Number)
+				d.DeliveryID, _ = n.Int64()
 			case "memo":
 				d.Memo = opt(str)
 			case "preferred_date":
