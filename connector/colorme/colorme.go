@@ -1,7 +1,8 @@
 // Package colorme connects Tobira to a Color Me Shop (カラーミーショップ) through the shop's
 // REST API v1 (https://api.shop-pro.jp/v1/), with an OAuth 2.0 bearer token.
 //
-// One Client serves one shop (one OAuth grant with the scopes read_sales, write_sales,
+// Paths are written below without the .json suffix the client sends, as GMO Pepabo's official
+// client does. One Client serves one shop (one OAuth grant with the scopes read_sales, write_sales,
 // read_products and write_products) in the three channel roles:
 //
 //   - connector.OrderSource: ListOrders lists the sales (受注) updated in a window with GET
@@ -19,6 +20,8 @@
 //     tracking page for the first number. Color Me Shop has no carrier field on a destination:
 //     the carrier reaches the buyer through tracking_url, and, with Config.CarrierMethods,
 //     through the destination's delivery method (delivery_id), moved to the carrier's.
+//     With Config.SendShippingMail, once every destination has shipped, the shop's 発送メール
+//     goes out through POST /v1/sales/{sale_id}/mails (type delivered), once.
 //   - connector.StockTarget and StockReader: SetStock sets each SKU with PUT
 //     /v1/products/{product_id}, product-level stocks for a product without options or the
 //     variant's stocks (option1_value, option2_value) for one with options, both as absolute
@@ -151,6 +154,10 @@ type Config struct {
 	// destination shipped with another carrier than its method's to the carrier's method, so
 	// the shop's shipping mail links the slip number to the right carrier's tracking page.
 	CarrierMethods map[shipment.Carrier]int64
+	// SendShippingMail makes ConfirmShipment send the sale's 発送メール (sendSalesMail, type
+	// delivered) once every destination of the sale has shipped, unless the shop sent it (or
+	// chose not to: delivered_mail_state pass) already.
+	SendShippingMail bool
 	// HoldUnpaid lists unpaid sales that are not cash on delivery as StatusPending, so that
 	// they are not shipped before the buyer pays (bank transfer, convenience store).
 	HoldUnpaid bool

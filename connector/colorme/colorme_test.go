@@ -68,7 +68,7 @@ var (
 // TestColormeDeliveries: a sale to two destinations is two orders, each shipped and confirmed on
 // its own, each destination showing its own slip number.
 func TestColormeDeliveries(t *testing.T) {
-	e := newEnv(t, colormetest.Options{}, colorme.Config{})
+	e := newEnv(t, colormetest.Options{}, colorme.Config{SendShippingMail: true})
 	e.fake.AddProduct("帯締め", "OBI-01", 5800, 10)
 	e.fake.AddProduct("手ぬぐい", "TENUGUI", 0, 0, colormetest.VariantInput{Option1: "藍", ModelNumber: "TENUGUI-AI", Stock: 10},
 		colormetest.VariantInput{Option1: "紅", ModelNumber: "TENUGUI-BENI", Stock: 10})
@@ -123,7 +123,13 @@ func TestColormeDeliveries(t *testing.T) {
 		t.Fatalf("after shipping the first destination: sale delivered %v, destinations %v %v; want only the first",
 			sale.Delivered, sale.SaleDeliveries[0].Delivered, sale.SaleDeliveries[1].Delivered)
 	}
+	if n := len(e.fake.Mails(saleID)); n != 0 {
+		t.Errorf("%d mails sent with a destination still to ship", n)
+	}
 	ship(second, "W-2", shipment.Sagawa, "3601-0000-1111")
+	if m := e.fake.Mails(saleID); len(m) != 1 || m[0].Type != "delivered" {
+		t.Errorf("mails %v, want one 発送メール once both destinations shipped", m)
+	}
 	sale, _ = e.fake.Sale(saleID)
 	d1, d2 := sale.SaleDeliveries[0], sale.SaleDeliveries[1]
 	if got := *d1.SlipNumber; got != "4912-3456-7890" {

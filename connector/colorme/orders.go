@@ -91,6 +91,7 @@ type saleJSON struct {
 	Paid             bool               `json:"paid"`
 	Delivered        bool               `json:"delivered"`
 	Canceled         bool               `json:"canceled"`
+	DeliveredMail    *string            `json:"delivered_mail_state"`
 	Fee              *int64             `json:"fee"`
 	Tax              *int64             `json:"tax"`
 	PointDiscount    *int64             `json:"point_discount"`
@@ -179,7 +180,7 @@ func (c *Client) sales(ctx context.Context, makeMin time.Time, lo, hi int64, lim
 		q.Set("fields", fields)
 	}
 	var ans salesAnswer
-	if err := c.call(ctx, kindRead, "GET /v1/sales", http.MethodGet, "/v1/sales", q, nil, &ans); err != nil {
+	if err := c.call(ctx, kindRead, "GET /v1/sales", http.MethodGet, "/v1/sales.json", q, nil, &ans); err != nil {
 		return listing{}, err
 	}
 	if ans.Meta == nil {
@@ -682,7 +683,7 @@ func (c *Client) carrierFor(ctx context.Context, id int64) (carrier shipment.Car
 		var ans struct {
 			Deliveries []deliveryMethod `json:"deliveries"`
 		}
-		if err := c.call(ctx, kindRead, "GET /v1/deliveries", http.MethodGet, "/v1/deliveries", nil, nil, &ans); err != nil {
+		if err := c.call(ctx, kindRead, "GET /v1/deliveries", http.MethodGet, "/v1/deliveries.json", nil, nil, &ans); err != nil {
 			return "", false, err
 		}
 		methods = map[int64]deliveryMethod{}

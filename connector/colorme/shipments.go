@@ -42,7 +42,7 @@ func (c *Client) ConfirmShipment(ctx context.Context, conf connector.ShipmentCon
 	if err != nil {
 		return err
 	}
-	path := "/v1/sales/" + strconv.FormatInt(saleID, 10)
+	path := "/v1/sales/" + strconv.FormatInt(saleID, 10) + ".json"
 	var ans saleAnswer
 	if err := c.call(ctx, kindRead, "GET /v1/sales/{id}", http.MethodGet, path, nil, nil, &ans); err != nil {
 		return err
@@ -81,13 +81,36 @@ func (c *Client) ConfirmShipment(ctx context.Context, conf connector.ShipmentCon
 	}
 	if d.Delivered && len(slips) == len(have) && method == 0 {
 		c.log.DebugContext(ctx, "colorme: the destination already shows this shipment", "shop", c.cfg.Shop, "order", conf.Order.ID, "shipment", conf.Shipment.ID)
+	} else {
+		up := deliveryUpdate{ID: d.ID, DeliveryID: method, SlipNumber: strings.Join(slips, ","), Delivered: true}
+		if str(d.TrackingURL) == "" && len(conf.Shipment.Parcels) > 0 {
+			p := conf.Shipment.Parcels[0]
+			up.TrackingURL = p.Carrier.TrackingURL(p.TrackingNumber)
+		}
+		body := map[string]any{"sale": map[string]any{"sale_deliveries": []deliveryUpdate{up}}}
+		var after saleAnswer
+		if err := c.call(ctx, kindWrite, "PUT /v1/sales/{id}", http.MethodPut, path, nil, body, &after); err != nil {
+			return err
+		}
+		if after.Sale == nil {
+			return fmt.Errorf("colorme: PUT /v1/sales/{id}: the answer has no sale: %w", connector.ErrOutcomeUnknown)
+		}
+		s = after.Sale
+	}
+	return c.shippingMail(ctx, s)
+}
+
+// shippingMail sends the sale's 発送メール with sendSalesMail once every destination has
+// shipped, if Config.SendShippingMail asks for it and the shop has not sent it yet.
+func (c *Client) shippingMail(ctx context.Context, s *saleJSON) error {
+	if !c.cfg.SendShippingMail || str(s.DeliveredMail) == "sent" || str(s.DeliveredMail) == "pass" {
 		return nil
 	}
-	up := deliveryUpdate{ID: d.ID, DeliveryID: method, SlipNumber: strings.Join(slips, ","), Delivered: true}
-	if str(d.TrackingURL) == "" && len(conf.Shipment.Parcels) > 0 {
-		p := conf.Shipment.Parcels[0]
-		up.TrackingURL = p.Carrier.TrackingURL(p.TrackingNumber)
+	for _, d := range s.SaleDeliveries {
+		if !d.Delivered {
+			return nil
+		}
 	}
-	body := map[string]any{"sale": map[string]any{"sale_deliveries": []deliveryUpdate{up}}}
-	return c.call(ctx, kindWrite, "PUT /v1/sales/{id}", http.MethodPut, path, nil, body, nil)
+	body := map[string]any{"mail": map[string]string{"type": "delivered"}}
+	return c.call(ctx, kindWrite, "POST /v1/sales/{id}/mails", http.MethodPost, "/v1/sales/"+strconv.FormatInt(s.ID, 10)+"/mails.json", nil, body, nil)
 }

@@ -68,7 +68,7 @@ func (c *Client) stockRows(ctx context.Context, q url.Values) ([]stockRow, error
 			q.Del("offset")
 		}
 		var ans stocksAnswer
-		if err := c.call(ctx, kindRead, "GET /v1/stocks", http.MethodGet, "/v1/stocks", q, nil, &ans); err != nil {
+		if err := c.call(ctx, kindRead, "GET /v1/stocks", http.MethodGet, "/v1/stocks.json", q, nil, &ans); err != nil {
 			return nil, err
 		}
 		rows = append(rows, ans.Stocks...)
@@ -239,7 +239,7 @@ func (c *Client) SetStock(ctx context.Context, updates []connector.StockUpdate) 
 			up.Stocks = &n
 		}
 		var ans productAnswer
-		err = c.call(ctx, kindWrite, "PUT /v1/products/{id}", http.MethodPut, "/v1/products/"+strconv.FormatInt(e.ProductID, 10),
+		err = c.call(ctx, kindWrite, "PUT /v1/products/{id}", http.MethodPut, "/v1/products/"+strconv.FormatInt(e.ProductID, 10)+".json",
 			nil, map[string]any{"product": up}, &ans)
 		switch {
 		case errors.Is(err, connector.ErrNotFound):

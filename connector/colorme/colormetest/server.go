@@ -10,8 +10,8 @@
 // b32f191ceda455c913f3757774235fcb52b9569a), whose JSON-Schema inputs mirror the REST API's
 // request parameters. The fake serves exactly those parameters: built with a Spec (NewTest
 // loads ../shared/specs/colormeshop/tools.json), it validates every request against its tool
-// (getSales, getSale, updateSale, getProducts, getProduct, updateProduct, getStocks,
-// getDeliveries) and answers a parameter the manifest lacks with a 400 and a recorded
+// (getSales, getSale, updateSale, sendSalesMail, getProducts, getProduct, updateProduct,
+// getStocks, getDeliveries) and answers a parameter the manifest lacks with a 400 and a recorded
 // violation. Response shapes, which the manifest does not describe, were cross-checked in:
 //
 //   - [R] the project's research notes (research/channel-apis.md §8.1), quoting the official
@@ -39,7 +39,9 @@
 //     noshi_text, noshi_charge, card_name, card_text, card_charge, wrapping_charge,
 //     delivery_charge, total_charge), products with model_number, stocks, stock_managed and
 //     variants[] (option1_value, option2_value, title, stocks, model_number); paths
-//     /v1/sales/{id}.json and /v1/products/{id}.json.
+//     /v1/sales/{id}.json and /v1/products/{id}.json, which [A] uses for every operation
+//     (POST /v1/sales/{saleId}/mails.json among them); the fake takes paths with and without
+//     .json.
 //   - [C] ryhrm-gz/colormeshop-js, a TypeScript client: the same delivery and detail fields
 //     with wrapping_name, pristine_product_full_name; meta {total, limit, offset};
 //     stocks[] rows with product_id, option1_value, option2_value, stocks, model_number,
@@ -52,7 +54,7 @@
 // variant_model_number ([C]), pristine_product_full_name ([C]), the error body ([D]), and
 // method_type's values ([A]). Undocumented behaviour the fake chooses, and the connector does
 // not rely on: the sort order of GET /v1/sales (newest first), the error codes inside error
-// bodies, the date format of make_date_min and its kin (accepted: "2006-01-02 15:04:05" and
+// bodies, the answer of sendSalesMail, the date format of make_date_min and its kin (accepted: "2006-01-02 15:04:05" and
 // "2006-01-02" in Japanese time, and RFC 3339), and the rate limit, which Color Me Shop does
 // not publish (the research found none): Options.RateLimit sets one, answered with 429,
 // Retry-After and an error body.
@@ -307,6 +309,7 @@ type Server struct {
 	failWrite    []int
 	stats        Stats
 	shippings    []Shipping
+	mails        []Mail
 	violations   []string
 	rateSec      int64
 	rateCount    int
@@ -829,6 +832,8 @@ func (s *Server) match(method, path string) (route, int64, bool) {
 		return route{method: method, op: "GET /v1/sales/{id}", tool: "getSale", param: "sale_id", scope: "read_sales", h: s.getSale}, id, true
 	case parts[1] == "sales" && len(parts) == 3 && method == http.MethodPut:
 		return route{method: method, op: "PUT /v1/sales/{id}", tool: "updateSale", param: "sale_id", scope: "write_sales", write: true, h: s.updateSale}, id, true
+	case parts[1] == "sales" && len(parts) == 4 && parts[3] == "mails" && method == http.MethodPost:
+		return route{method: method, op: "POST /v1/sales/{id}/mails", tool: "sendSalesMail", param: "sale_id", scope: "write_sales", write: true, h: s.sendMail}, id, true
 	case parts[1] == "products" && len(parts) == 2 && method == http.MethodGet:
 		return route{method: method, op: "GET /v1/products", tool: "getProducts", scope: "read_products", h: s.listProducts}, 0, true
 	case parts[1] == "products" && len(parts) == 3 && method == http.MethodGet:
@@ -1289,6 +1294,59 @@ func (s *Server) updateSale(w http.ResponseWriter, _ *http.Request, id int64, bo
 	sale.Delivered = all
 	sale.UpdateDate = now.Unix()
 	writeJSON(w, map[string]any{"sale": copySale(sale)})
+}
+
+func (s *Server) sendMail(w http.ResponseWriter, _ *http.Request, id int64, body []byte) {
+	var req struct {
+		Mail *struct {
+			Type string `json:"type"`
+		} `json:"mail"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil || req.Mail == nil {
+		writeError(w, http.StatusBadRequest, "mail が不正です")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sale := s.sales[id]
+	if sale == nil {
+		writeError(w, http.StatusNotFound, "受注が見つかりません")
+		return
+	}
+	switch req.Mail.Type {
+	case "accepted":
+		sale.AcceptedMailState = "sent"
+	case "paid":
+		sale.PaidMailState = "sent"
+	case "delivered":
+		sale.DeliveredMailState = "sent"
+	default:
+		writeError(w, http.StatusBadRequest, "type が不正です")
+		return
+	}
+	s.mails = append(s.mails, Mail{SaleID: id, Type: req.Mail.Type, At: s.now()})
+	sale.UpdateDate = s.now().Unix()
+	writeJSON(w, map[string]any{"mail": map[string]string{"type": req.Mail.Type}})
+}
+
+// Mail is a mail the shop sent a buyer through sendSalesMail.
+type Mail struct {
+	SaleID int64
+	Type   string // accepted, paid, delivered
+	At     time.Time
+}
+
+// Mails returns the mails sent for a sale, in order.
+func (s *Server) Mails(saleID int64) []Mail {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Mail
+	for _, m := range s.mails {
+		if m.SaleID == saleID {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // splitSlips reads a slip_number that may hold several numbers separated by commas.
