@@ -1,3 +1,6 @@
+// Delivery: moving each recorded order to its desired state at every warehouse (submit, change,
+// cancel) and settling the outcome in the ledger.
+
 package sync
 
 import (
@@ -7,7 +10,6 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tobira-commerce/tobira/connector"
@@ -25,7 +27,7 @@ var tokyo = func() *time.Location {
 // deliverPending drives every pending order of a channel to its warehouses. One order's
 // permanent failure quarantines that order; a retryable failure ends the run (the warehouse is
 // struggling) and leaves the rest pending.
-func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, res *OrdersResult) error {
+func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, res *OrdersRun) error {
 	bl, batched := e.store.(ledger.BatchOrderLedger)
 	// seen keeps a record that stays pending (held until a date) from being delivered twice in
 	// one run; every key is of this merchant and channel, so the order ID tells them apart.
@@ -100,7 +102,7 @@ func (b *settleBatch) holds(rec *ledger.OrderRecord) bool {
 // settleBatch is settle for a batch: every reservation first, then the records in one write, so
 // that a crash anywhere in between leaves the unwritten records pending and the next run redoes
 // both. A record whose write conflicts is left to the replica that wrote it.
-func (e *Engine) settleBatch(ctx context.Context, bl ledger.BatchOrderLedger, m *merchant, b *settleBatch, res *OrdersResult) error {
+func (e *Engine) settleBatch(ctx context.Context, bl ledger.BatchOrderLedger, m *merchant, b *settleBatch, res *OrdersRun) error {
 	if len(b.recs) == 0 {
 		return nil
 	}
@@ -172,122 +174,6 @@ func openRequests(m *merchant, rec *ledger.OrderRecord, routes routeSet) {
 	}
 }
 
-// replayLines are the lines of the replayed order a request's repeated call carries. A Submit
-// carried the content the request noted, whatever the routing is now; a change or cancellation
-// the lines routed to the request's warehouse, as they are routed now.
-func replayLines(m *merchant, channel string, r *ledger.Request) []order.Line {
-	if r.State != ledger.RequestNew {
-		return m.cfg.routes(channel, r.Replay, nil).lines(r.Target)
-	}
-	var out []order.Line
-	for _, l := range r.Replay.Lines {
-		if slices.ContainsFunc(r.Lines, func(h connector.LineQuantity) bool { return h.LineID == l.ID }) {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-// wantLines is what a request holds of the lines: their open units.
-func wantLines(lines []order.Line) []connector.LineQuantity {
-	out := make([]connector.LineQuantity, 0, len(lines))
-	for _, l := range lines {
-		if n := l.Open(); n > 0 {
-			out = append(out, connector.LineQuantity{LineID: l.ID, SKU: l.SKU, Quantity: n})
-		}
-	}
-	return out
-}
-
-func linesDigest(ls []connector.LineQuantity) string {
-	c := slices.Clone(ls)
-	slices.SortFunc(c, func(a, b connector.LineQuantity) int { return strings.Compare(a.LineID, b.LineID) })
-	var b strings.Builder
-	for _, l := range c {
-		b.WriteString(l.LineID + "\x00" + l.SKU + "\x00" + strconv.Itoa(l.Quantity) + "\x00")
-	}
-	return b.String()
-}
-
-// sameLines reports whether a and b hold the same quantities of the same lines, in any order, as
-// comparing their linesDigest would, without building the digests.
-func sameLines(a, b []connector.LineQuantity) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for _, x := range a {
-		n := 0
-		for _, y := range b {
-			if y.LineID == x.LineID {
-				if y != x {
-					return false
-				}
-				n++
-			}
-		}
-		if n != 1 {
-			return false
-		}
-	}
-	return true
-}
-
-// decreases returns what to cancel to go from have to want, if want only lowers quantities.
-func decreases(have, want []connector.LineQuantity) ([]connector.LineQuantity, bool) {
-	w := map[string]connector.LineQuantity{}
-	for _, l := range want {
-		w[l.LineID] = l
-	}
-	var cut []connector.LineQuantity
-	for _, h := range have {
-		n, ok := w[h.LineID]
-		switch {
-		case ok && n.SKU != h.SKU:
-			return nil, false
-		case ok && n.Quantity > h.Quantity:
-			return nil, false
-		case !ok || n.Quantity < h.Quantity:
-			cut = append(cut, connector.LineQuantity{LineID: h.LineID, SKU: h.SKU, Quantity: h.Quantity - n.Quantity})
-		}
-		delete(w, h.LineID)
-	}
-	return cut, len(w) == 0
-}
-
-// hasOpen reports whether any of the lines still wants units (wantLines is not empty).
-func hasOpen(lines []order.Line) bool {
-	return slices.ContainsFunc(lines, func(l order.Line) bool { return l.Open() > 0 })
-}
-
-// subset is the order with only the given lines: what one warehouse is asked to ship. When they
-// are all of the order's lines (most orders go to one warehouse), it shares them: fulfillers do
-// not modify a request (connector.Fulfiller), and the engine never writes into a record's lines.
-func subset(o *order.Order, lines []order.Line) order.Order {
-	c := *o
-	if len(lines) != len(o.Lines) || len(lines) == 0 || &lines[0] != &o.Lines[0] {
-		c.Lines = slices.Clone(lines)
-	}
-	return c
-}
-
-// holdReason says why an order must wait, or "".
-func (e *Engine) holdReason(ch *Channel, rec *ledger.OrderRecord) (reason string, timed bool) {
-	o := rec.Order
-	switch {
-	case rec.ManualHold:
-		return "held by host: " + rec.ManualReason, false
-	case o.Status == order.StatusPending && !ch.Hold.SendPending:
-		return "order is pending on the channel (unpaid or under review)", false
-	case slices.Contains(ch.Hold.Statuses, o.ChannelStatus):
-		return "channel status " + o.ChannelStatus + " holds the order", false
-	case ch.Hold.DeliveryBeyond > 0 && !o.Delivery.Date.IsZero():
-		if o.Delivery.Date.In(tokyo).Sub(e.opt.Clock.Now()) > ch.Hold.DeliveryBeyond {
-			return "requested delivery date " + o.Delivery.Date.String() + " is too far ahead", true
-		}
-	}
-	return "", false
-}
-
 // deliver moves one order toward its desired state at every warehouse: submit, change, cancel.
 // The outcomes are recorded together at the end; a crash before that repeats the calls with the
 // same idempotency keys (derived from the recorded state), which the warehouses answer as before.
@@ -295,8 +181,8 @@ func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *led
 	return e.deliverTo(ctx, m, ch, rec, nil)
 }
 
-// deliverTo is deliver; with a batch, the final settle of a delivery that got that far is added
-// to the batch (with what follows it) instead of being written here.
+// deliverTo does deliver's work for a run that records many orders at once: given a batch, it
+// leaves the record's last write to the batch, so a page of orders costs one store call.
 func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *ledger.OrderRecord, batch *settleBatch) error {
 	o := rec.Order
 	cancelled := o.Status == order.StatusCancelled
@@ -340,6 +226,7 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *l
 		if err := m.stoppedErr(r.Target); err != nil {
 			return err
 		}
+		e.checkCredential(m, r.Target, wh.Fulfiller)
 		var want []connector.LineQuantity
 		lines := routes.lines(r.Target)
 		if !cancelled {

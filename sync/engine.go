@@ -1,3 +1,6 @@
+// The Engine, its Options, and the merchants it serves: installing, pausing and removing them,
+// and the leases that let one process or replica run a partition at a time.
+
 package sync
 
 import (
@@ -59,6 +62,10 @@ type Options struct {
 	// OrdersEvery, ShipmentsEvery and StockEvery are Run's intervals; defaults 1 minute,
 	// 1 minute and 5 minutes.
 	OrdersEvery, ShipmentsEvery, StockEvery time.Duration
+
+	// CredentialWarning is how long before a connector's credential lapses the host is told
+	// (CredentialExpiring); default 7 days.
+	CredentialWarning time.Duration
 }
 
 func (o *Options) setDefaults() {
@@ -77,6 +84,7 @@ func (o *Options) setDefaults() {
 		o.Parallel = goParallel
 	}
 	orDefault(&o.LeaseTTL, time.Minute)
+	orDefault(&o.CredentialWarning, 7*24*time.Hour)
 	orDefault(&o.Settle, 30*time.Second)
 	orDefault(&o.Overlap, 5*time.Minute)
 	orDefault(&o.SweepEvery, time.Hour)
@@ -124,8 +132,9 @@ type merchant struct {
 	cfg        Merchant
 	channels   map[string]*Channel
 	warehouses map[string]*Warehouse
-	// stopped holds the reason each channel or warehouse stopped, until PutMerchant renews it.
-	stopped *sync.Map
+	// stopped holds the reason each channel or warehouse stopped, until PutMerchant renews it;
+	// warned the credential expiry last reported for each (CredentialExpiring).
+	stopped, warned *sync.Map
 	*stockState
 }
 
@@ -162,16 +171,17 @@ func (e *Engine) PutMerchant(m Merchant) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.install(m, &sync.Map{})
+	e.install(m, &sync.Map{}, &sync.Map{})
 	return nil
 }
 
-// install makes m the merchant's configuration, with stopped as its stopped channels. Callers
-// hold e.mu. The stock state carries over, and the pool applies the new channels' policies.
-func (e *Engine) install(m Merchant, stopped *sync.Map) {
+// install makes m the merchant's configuration, with stopped as its stopped channels and warned
+// as the credential expiries reported. Callers hold e.mu. The stock state carries over, and the
+// pool applies the new channels' policies.
+func (e *Engine) install(m Merchant, stopped, warned *sync.Map) {
 	// The engine keeps its own copies, never modified: the host may reuse its slices.
 	m.Channels, m.Warehouses = slices.Clone(m.Channels), slices.Clone(m.Warehouses)
-	rt := &merchant{cfg: m, channels: map[string]*Channel{}, warehouses: map[string]*Warehouse{}, stopped: stopped}
+	rt := &merchant{cfg: m, channels: map[string]*Channel{}, warehouses: map[string]*Warehouse{}, stopped: stopped, warned: warned}
 	for i := range m.Channels {
 		rt.channels[m.Channels[i].ID] = &m.Channels[i]
 	}
@@ -217,7 +227,7 @@ func (e *Engine) PauseChannel(merchantID, channel string, paused bool) error {
 			cfg.Channels[i].Paused = paused
 		}
 	}
-	e.install(cfg, m.stopped)
+	e.install(cfg, m.stopped, m.warned)
 	return nil
 }
 
@@ -260,14 +270,8 @@ func (e *Engine) channel(merchantID, channel string) (*merchant, *Channel, error
 	if err := m.stoppedErr(channel); err != nil {
 		return nil, nil, err
 	}
+	e.checkCredential(m, channel, c.Source, c.Sink, c.Target)
 	return m, c, nil
-}
-
-func (m *merchant) stoppedErr(id string) error {
-	if why, ok := m.stopped.Load(id); ok {
-		return fmt.Errorf("%w: %s/%s: %s", ErrStopped, m.cfg.ID, id, why)
-	}
-	return nil
 }
 
 // acquire runs the partition single-flight in this process and leased across replicas. The
@@ -315,34 +319,6 @@ func (e *Engine) renew(ctx context.Context, partition string) error {
 func emit[E Event](e *Engine, ev E) {
 	if e.opt.Observer != nil {
 		e.opt.Observer.Observe(ev)
-	}
-}
-
-// quarantine parks an item and tells the host.
-func (e *Engine) quarantine(ctx context.Context, q ledger.QuarantineEntry) error {
-	q.At = e.opt.Clock.Now()
-	if q.ID == "" {
-		q.ID = q.Kind + ":" + ledger.JoinKey(q.Merchant, q.Source, q.ItemID)
-	}
-	if err := e.store.PutQuarantine(ctx, q); err != nil {
-		return err
-	}
-	e.opt.Logger.WarnContext(ctx, "tobira: quarantined", "kind", q.Kind, "merchant", q.Merchant,
-		"source", q.Source, "item", q.ItemID, "reason", q.Reason)
-	emit(e, ItemQuarantined{Item: q})
-	return nil
-}
-
-// ListQuarantine lists the items set aside for a merchant ("" for all).
-func (e *Engine) ListQuarantine(ctx context.Context, merchantID string) ([]ledger.QuarantineEntry, error) {
-	return e.store.ListQuarantine(ctx, merchantID)
-}
-
-// stop marks a channel or warehouse stopped after it refused credentials.
-func (e *Engine) stop(ctx context.Context, m *merchant, id string, err error) {
-	if _, loaded := m.stopped.LoadOrStore(id, err.Error()); !loaded {
-		e.opt.Logger.ErrorContext(ctx, "tobira: stopped: credentials refused", "merchant", m.cfg.ID, "channel", id, "err", err)
-		emit(e, ChannelStopped{Merchant: m.cfg.ID, Channel: id, Reason: err.Error()})
 	}
 }
 

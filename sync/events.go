@@ -1,6 +1,10 @@
+// Events the engine reports to the host's Observer.
+
 package sync
 
 import (
+	"time"
+
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/sync/ledger"
 )
@@ -103,6 +107,17 @@ type ChannelStopped struct {
 	Reason  string
 }
 
+// CredentialExpiring: the credential of a channel or warehouse lapses at ExpiresAt, within
+// Options.CredentialWarning (connector.CredentialExpirer). The host renews it, and installs it
+// with PutMerchant, before then; otherwise the channel stops at ExpiresAt (ChannelStopped).
+// Each expiry time is reported once per configuration.
+type CredentialExpiring struct {
+	Merchant string
+	// Channel is the channel or warehouse ID.
+	Channel   string
+	ExpiresAt time.Time
+}
+
 // StockPushed: a channel acknowledged stock values.
 type StockPushed struct {
 	Merchant string
@@ -153,6 +168,9 @@ func (ChannelStopped) Kind() string { return "channel.stopped" }
 
 // Kind implements Event.
 func (StockPushed) Kind() string { return "stock.pushed" }
+
+// Kind implements Event.
+func (CredentialExpiring) Kind() string { return "credential.expiring" }
 
 // Kind implements Event.
 func (StockConflict) Kind() string { return "stock.conflict" }

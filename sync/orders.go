@@ -1,3 +1,7 @@
+// The order flow: SyncOrders lists a channel's orders window by window, and IngestOrder takes
+// pushed ones; each order is decided on (new, changed, no news, invalid) and recorded before
+// the cursor moves, then delivered (deliver.go).
+
 package sync
 
 import (
@@ -5,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -14,8 +17,8 @@ import (
 	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
-// OrdersResult counts what one SyncOrders run did.
-type OrdersResult struct {
+// OrdersRun counts what one SyncOrders run did.
+type OrdersRun struct {
 	Pages       int
 	Seen        int // orders listed, duplicates included
 	New         int
@@ -30,7 +33,7 @@ type OrdersResult struct {
 
 // ordersRun is one SyncOrders run: its counts, and its first failed delivery.
 type ordersRun struct {
-	OrdersResult
+	OrdersRun
 	deliverErr error
 }
 
@@ -52,33 +55,33 @@ type windowCursor struct {
 
 // SyncOrders pulls a channel's new, changed and cancelled orders and delivers pending work to the
 // warehouses. It returns when the channel is listed up to now (the cursor trails by the Settle
-// of its IntakePolicy), or at the first error that is not about one order (which it returns; the
+// of its ListingPolicy), or at the first error that is not about one order (which it returns; the
 // cursor keeps what was recorded).
-func (e *Engine) SyncOrders(ctx context.Context, merchantID, channel string) (OrdersResult, error) {
+func (e *Engine) SyncOrders(ctx context.Context, merchantID, channel string) (OrdersRun, error) {
 	var run ordersRun
 	m, ch, err := e.channel(merchantID, channel)
 	if err != nil {
-		return run.OrdersResult, err
+		return run.OrdersRun, err
 	}
 	part := "orders/" + ledger.JoinKey(merchantID, channel)
 	release, err := e.acquire(ctx, part)
 	if err != nil {
-		return run.OrdersResult, err
+		return run.OrdersRun, err
 	}
 	defer release()
 	if ch.Source != nil {
 		if err := e.pull(ctx, m, ch, part, &run); err != nil {
 			if run.deliverErr == nil {
-				e.deliverPending(ctx, m, ch, &run.OrdersResult)
+				e.deliverPending(ctx, m, ch, &run.OrdersRun)
 			}
-			return run.OrdersResult, err
+			return run.OrdersRun, err
 		}
 	}
 	if run.deliverErr != nil {
-		return run.OrdersResult, run.deliverErr
+		return run.OrdersRun, run.deliverErr
 	}
-	err = e.deliverPending(ctx, m, ch, &run.OrdersResult)
-	return run.OrdersResult, err
+	err = e.deliverPending(ctx, m, ch, &run.OrdersRun)
+	return run.OrdersRun, err
 }
 
 // deliverEarly delivers pending work in the middle of a run, after a page is recorded. Once a
@@ -89,7 +92,7 @@ func (e *Engine) deliverEarly(ctx context.Context, m *merchant, ch *Channel, run
 		return
 	}
 	// Counted apart: what is still pending is counted by the run's last pass, not twice.
-	var early OrdersResult
+	var early OrdersRun
 	if err := e.deliverPending(ctx, m, ch, &early); err != nil {
 		run.deliverErr = err
 		run.Remaining += early.Remaining
@@ -122,7 +125,7 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 	// trails by Settle, so the next run lists the unsettled stretch again and picks up orders a
 	// platform indexes late. The ledger makes the second listing cost nothing but the read.
 	now := e.opt.Clock.Now().UTC()
-	pol := ch.Intake.or(&e.opt)
+	pol := ch.Listing.or(&e.opt)
 	until := now.Add(-pol.Settle)
 	for present := false; ; {
 		if cur.To.IsZero() {
@@ -187,7 +190,7 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 
 // listPage lists and records one page, returning the next page's cursor.
 func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, to time.Time, page connector.Cursor, run *ordersRun) (connector.Cursor, error) {
-	res := &run.OrdersResult
+	res := &run.OrdersRun
 	p, err := ch.Source.ListOrders(ctx, connector.ListOrdersRequest{From: from, To: to, Page: page, Limit: e.opt.PageLimit})
 	if err != nil {
 		return "", e.channelErr(ctx, m, ch.ID, err)
@@ -235,7 +238,7 @@ func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, t
 // reservations, as intake does them one by one. Everything else (quarantine paths, a second
 // listing of an order in the same page, a record another writer changed in between) goes through
 // intake one order at a time.
-func (e *Engine) intakePage(ctx context.Context, bl ledger.BatchOrderLedger, m *merchant, ch *Channel, orders []order.Order, res *OrdersResult) ([]string, error) {
+func (e *Engine) intakePage(ctx context.Context, bl ledger.BatchOrderLedger, m *merchant, ch *Channel, orders []order.Order, res *OrdersRun) ([]string, error) {
 	keys := make([]ledger.OrderKey, len(orders))
 	for i := range orders {
 		keys[i] = ledger.OrderKey{Merchant: m.cfg.ID, Channel: ch.ID, OrderID: orders[i].ID}
@@ -322,22 +325,6 @@ func (e *Engine) intakePage(ctx context.Context, bl ledger.BatchOrderLedger, m *
 	return touched, nil
 }
 
-func errString(err error) string {
-	if err == nil {
-		return "rejected by the connector"
-	}
-	return err.Error()
-}
-
-// channelErr classifies a channel's error: credentials refused stop the channel.
-func (e *Engine) channelErr(ctx context.Context, m *merchant, id string, err error) error {
-	if connector.Classify(err) == connector.Unauthorized {
-		e.stop(ctx, m, id, err)
-		return fmt.Errorf("%w: %w", ErrStopped, err)
-	}
-	return err
-}
-
 // IngestOrder records an order a platform pushed (a webhook) exactly as if it had been polled,
 // then delivers it. A duplicate or out-of-date push changes nothing.
 func (e *Engine) IngestOrder(ctx context.Context, merchantID, channel string, o order.Order) error {
@@ -345,7 +332,7 @@ func (e *Engine) IngestOrder(ctx context.Context, merchantID, channel string, o 
 	if err != nil {
 		return err
 	}
-	var res OrdersResult
+	var res OrdersRun
 	skus, err := e.intake(ctx, m, ch, &o, &res)
 	if err != nil {
 		return err
@@ -383,13 +370,13 @@ func (f intakeFunc) IngestOrder(ctx context.Context, o order.Order) error { retu
 
 // intake records one order in the ledger: new, changed, cancelled or unchanged. It returns the
 // warehouse SKUs whose reservations changed.
-func (e *Engine) intake(ctx context.Context, m *merchant, ch *Channel, o *order.Order, res *OrdersResult) ([]string, error) {
+func (e *Engine) intake(ctx context.Context, m *merchant, ch *Channel, o *order.Order, res *OrdersRun) ([]string, error) {
 	res.Seen++
 	return e.intakeOne(ctx, m, ch, o, res)
 }
 
 // intakeOne is intake without counting the order as seen.
-func (e *Engine) intakeOne(ctx context.Context, m *merchant, ch *Channel, o *order.Order, res *OrdersResult) ([]string, error) {
+func (e *Engine) intakeOne(ctx context.Context, m *merchant, ch *Channel, o *order.Order, res *OrdersRun) ([]string, error) {
 	k := ledger.OrderKey{Merchant: m.cfg.ID, Channel: ch.ID, OrderID: o.ID}
 	for attempt := 0; ; attempt++ {
 		rec, err := e.getOrder(ctx, k)
@@ -476,7 +463,7 @@ func (e *Engine) applyOrder(m *merchant, ch *Channel, rec *ledger.OrderRecord, o
 	}
 }
 
-func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k ledger.OrderKey, rec *ledger.OrderRecord, o *order.Order, res *OrdersResult) ([]string, error) {
+func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k ledger.OrderKey, rec *ledger.OrderRecord, o *order.Order, res *OrdersRun) ([]string, error) {
 	d := e.decide(m, ch, k, rec, o, false)
 	switch d.kind {
 	case decideUnchanged:
@@ -573,149 +560,9 @@ func markUnacknowledged(m *merchant, channel string, rec *ledger.OrderRecord) {
 	}
 }
 
-func quarantineID(kind string, k ledger.OrderKey) string { return kind + ":" + k.String() }
-
-func (e *Engine) quarantineOrder(ctx context.Context, k ledger.OrderKey, o *order.Order, reason string) error {
-	payload, _ := json.Marshal(o)
-	return e.quarantine(ctx, ledger.QuarantineEntry{ID: quarantineID("order", k), Kind: "order", Merchant: k.Merchant,
-		Source: k.Channel, ItemID: k.OrderID, Reason: reason, Payload: payload})
-}
-
-// Retry takes an item out of quarantine and processes it again: an order is ingested from its
-// recorded payload, a shipment is re-queued.
-func (e *Engine) Retry(ctx context.Context, id string) error {
-	items, err := e.store.ListQuarantine(ctx, "")
-	if err != nil {
-		return err
-	}
-	for _, q := range items {
-		if q.ID != id {
-			continue
-		}
-		switch q.Kind {
-		case "order":
-			var o order.Order
-			if err := json.Unmarshal(q.Payload, &o); err != nil {
-				return fmt.Errorf("tobira/sync: quarantined order %s has no readable payload; it is retried when the channel changes it", q.ItemID)
-			}
-			if err := e.store.DeleteQuarantine(ctx, id); err != nil {
-				return err
-			}
-			k := ledger.OrderKey{Merchant: q.Merchant, Channel: q.Source, OrderID: q.ItemID}
-			if rec, err := e.getOrder(ctx, k); err == nil && rec.State == ledger.StateQuarantined {
-				rec.Fingerprint = "" // let the same content through again
-				if err := e.store.PutOrder(ctx, rec); err != nil {
-					return err
-				}
-			}
-			return e.IngestOrder(ctx, q.Merchant, q.Source, o)
-		case "shipment":
-			rec, err := e.store.GetShipment(ctx, q.ItemID)
-			if err != nil {
-				return err
-			}
-			rec.State, rec.Reason = ledger.ShipmentPending, ""
-			if err := e.store.PutShipment(ctx, rec); err != nil {
-				return err
-			}
-			return e.store.DeleteQuarantine(ctx, id)
-		default:
-			return e.store.DeleteQuarantine(ctx, id)
-		}
-	}
-	return fmt.Errorf("%w: quarantine item %s", ledger.ErrNotFound, id)
-}
-
-// Hold holds an order by hand: it is not sent (or, if already sent, not changed) until Release.
-func (e *Engine) Hold(ctx context.Context, k ledger.OrderKey, reason string) error {
-	return e.setHold(ctx, k, true, reason)
-}
-
-// Release lifts a hand-placed hold; the order is delivered at the next run of its channel.
-func (e *Engine) Release(ctx context.Context, k ledger.OrderKey) error {
-	return e.setHold(ctx, k, false, "")
-}
-
-func (e *Engine) setHold(ctx context.Context, k ledger.OrderKey, hold bool, reason string) error {
-	for attempt := 0; ; attempt++ {
-		rec, err := e.getOrder(ctx, k)
-		if err != nil {
-			return err
-		}
-		// Only the hold is recorded here; delivery decides and reports (OrderHeld) what follows.
-		rec.ManualHold, rec.ManualReason = hold, reason
-		rec.Pending = true
-		err = e.store.PutOrder(ctx, rec)
-		if errors.Is(err, ledger.ErrConflict) && attempt < 3 {
-			continue
-		}
-		return err
-	}
-}
-
-// Order returns the ledger record of one order. The record is the caller's, all of it: the
-// store's records share what is never modified in place (OrderRecord.Clone), so the host gets
-// copies of its own.
-func (e *Engine) Order(ctx context.Context, k ledger.OrderKey) (*ledger.OrderRecord, error) {
-	rec, err := e.getOrder(ctx, k)
-	if err != nil {
-		return nil, err
-	}
-	for i := range rec.Requests {
-		rec.Requests[i].Lines = slices.Clone(rec.Requests[i].Lines)
-	}
-	for i := range rec.Shipments {
-		rec.Shipments[i].Lines = maps.Clone(rec.Shipments[i].Lines)
-	}
-	o := *rec.Order
-	o.Lines = slices.Clone(o.Lines)
-	for i := range o.Lines {
-		o.Lines[i].Refs = maps.Clone(o.Lines[i].Refs)
-	}
-	if o.Gift != nil {
-		g := *o.Gift
-		o.Gift = &g
-	}
-	o.Refs = maps.Clone(o.Refs)
-	rec.Order = &o
-	return rec, nil
-}
-
-// getOrders is the Store's GetOrders, refusing a record without its order.
-func getOrders(ctx context.Context, bl ledger.BatchOrderLedger, keys []ledger.OrderKey) (map[ledger.OrderKey]*ledger.OrderRecord, error) {
-	recs, err := bl.GetOrders(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	for _, rec := range recs {
-		if err := requireOrder(rec); err != nil {
-			return nil, err
-		}
-	}
-	return recs, nil
-}
-
-// getOrder is the Store's GetOrder, refusing a record without its order.
-func (e *Engine) getOrder(ctx context.Context, k ledger.OrderKey) (*ledger.OrderRecord, error) {
-	rec, err := e.store.GetOrder(ctx, k)
-	if err == nil {
-		err = requireOrder(rec)
-	}
-	return rec, err
-}
-
 func minTime(a, b time.Time) time.Time {
 	if b.Before(a) {
 		return b
 	}
 	return a
-}
-
-// requireOrder refuses a record a store returned without its order: a broken store is an error,
-// never a panic.
-func requireOrder(rec *ledger.OrderRecord) error {
-	if rec.Order != nil {
-		return nil
-	}
-	return fmt.Errorf("tobira/sync: the store returned the record of %s without its order", rec.Key)
 }

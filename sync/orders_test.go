@@ -262,10 +262,10 @@ func TestOrdersGapSweepFindsLateIndexedOrder(t *testing.T) {
 	require.Equal(t, 1, requestsPerOrder(r.whs["wh"])["shop/late"])
 }
 
-func TestOrdersIntakePolicyIsPerChannel(t *testing.T) {
+func TestOrdersListingPolicyIsPerChannel(t *testing.T) {
 	r := newRig(t, "shop", "mall")
 	// The mall's listing budget is tight: it sweeps every six hours, and lists a longer overlap.
-	r.channel("mall").Intake = tobirasync.IntakePolicy{SweepEvery: 6 * time.Hour, Overlap: 30 * time.Minute}
+	r.channel("mall").Listing = tobirasync.ListingPolicy{SweepEvery: 6 * time.Hour, Overlap: 30 * time.Minute}
 	r.apply()
 	for _, ch := range []string{"shop", "mall"} {
 		r.place(ch, newOrder("o1", "TEA", 1))

@@ -119,7 +119,7 @@ func (r *rig) place(ch string, o order.Order) {
 	r.clock.Advance(2 * time.Second)
 }
 
-func (r *rig) syncOrders(ch string) tobirasync.OrdersResult {
+func (r *rig) syncOrders(ch string) tobirasync.OrdersRun {
 	r.t.Helper()
 	r.clock.Advance(2 * time.Second)
 	res, err := r.eng.SyncOrders(r.ctx, "m1", ch)

@@ -1,3 +1,6 @@
+// The shipment flow: shipments listed from warehouses or reported by the host go into the
+// outbox, are applied to their order, and are confirmed to the channel once.
+
 package sync
 
 import (
@@ -15,8 +18,8 @@ import (
 	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
-// ShipmentsResult counts what one SyncShipments run did.
-type ShipmentsResult struct {
+// ShipmentsRun counts what one SyncShipments run did.
+type ShipmentsRun struct {
 	Listed      int
 	Confirmed   int
 	Waiting     int
@@ -25,8 +28,8 @@ type ShipmentsResult struct {
 
 // SyncShipments lists a warehouse's new shipments into the outbox, then confirms every pending
 // shipment of the merchant to its channel.
-func (e *Engine) SyncShipments(ctx context.Context, merchantID, warehouse string) (ShipmentsResult, error) {
-	var res ShipmentsResult
+func (e *Engine) SyncShipments(ctx context.Context, merchantID, warehouse string) (ShipmentsRun, error) {
+	var res ShipmentsRun
 	m, err := e.merchant(merchantID)
 	if err != nil {
 		return res, err
@@ -38,6 +41,7 @@ func (e *Engine) SyncShipments(ctx context.Context, merchantID, warehouse string
 	if err := m.stoppedErr(warehouse); err != nil {
 		return res, err
 	}
+	e.checkCredential(m, warehouse, w.Shipments, w.Fulfiller, w.Stock)
 	part := "shipments/" + ledger.JoinKey(merchantID, warehouse)
 	release, err := e.acquire(ctx, part)
 	if err != nil {
@@ -53,7 +57,7 @@ func (e *Engine) SyncShipments(ctx context.Context, merchantID, warehouse string
 	return res, e.deliverShipments(ctx, m, &res)
 }
 
-func (e *Engine) pullShipments(ctx context.Context, m *merchant, w *Warehouse, part string, res *ShipmentsResult) error {
+func (e *Engine) pullShipments(ctx context.Context, m *merchant, w *Warehouse, part string, res *ShipmentsRun) error {
 	name := "shipments/" + ledger.JoinKey(m.cfg.ID, w.ID)
 	cur, ver, err := e.store.GetCursor(ctx, name)
 	if err != nil {
@@ -106,7 +110,7 @@ func (e *Engine) RecordShipment(ctx context.Context, merchantID, warehouse strin
 	if err != nil || rec.State != ledger.ShipmentPending {
 		return err
 	}
-	var res ShipmentsResult
+	var res ShipmentsRun
 	if err := e.confirm(ctx, m, rec, &res); err != nil && !errors.Is(err, ledger.ErrConflict) {
 		return err
 	}
@@ -144,7 +148,7 @@ func (e *Engine) quarantineShipment(ctx context.Context, rec *ledger.ShipmentRec
 }
 
 // deliverShipments confirms every pending shipment of the merchant.
-func (e *Engine) deliverShipments(ctx context.Context, m *merchant, res *ShipmentsResult) error {
+func (e *Engine) deliverShipments(ctx context.Context, m *merchant, res *ShipmentsRun) error {
 	seen := map[string]bool{}
 	for {
 		recs, err := e.store.PendingShipments(ctx, m.cfg.ID, e.opt.PageLimit)
@@ -174,7 +178,7 @@ func (e *Engine) deliverShipments(ctx context.Context, m *merchant, res *Shipmen
 // confirm applies a shipment to its order and tells the channel. Applying is recorded on the
 // order (idempotent on the shipment ID) before the channel is called, and the channel is called
 // with the shipment's key, so a crash anywhere confirms the shipment once.
-func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ledger.ShipmentRecord, res *ShipmentsResult) error {
+func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ledger.ShipmentRecord, res *ShipmentsRun) error {
 	s := &srec.Shipment
 	k := ledger.OrderKey{Merchant: m.cfg.ID, Channel: s.Channel, OrderID: s.OrderID}
 	park := func(reason string) error {
@@ -206,6 +210,7 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ledger.Shipment
 	if err := m.stoppedErr(ch.ID); err != nil {
 		return err
 	}
+	e.checkCredential(m, ch.ID, ch.Sink)
 	if !srec.Applied {
 		if reason, err := e.apply(ctx, m, rec, srec.Warehouse, s); err != nil {
 			return err
@@ -222,11 +227,11 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ledger.Shipment
 		// The warehouse shipped although the channel cancelled (it refused the cancellation, and
 		// the host heard of it with CancelRefused): the units left and are recorded, but the
 		// channel is never told that a cancelled order shipped.
-		srec.State, srec.Reason = ledger.ShipmentDone, "not confirmed: the order was cancelled on the channel"
+		srec.State, srec.Reason = ledger.ShipmentNotTold, "the order was cancelled on the channel"
 		return e.store.PutShipment(ctx, srec)
 	}
 	if ch.Sink == nil {
-		srec.State = ledger.ShipmentDone
+		srec.State, srec.Reason = ledger.ShipmentNotTold, "the channel takes no shipments (no ShipmentSink)"
 		return e.store.PutShipment(ctx, srec)
 	}
 	mode := ch.Shipments
@@ -276,7 +281,7 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ledger.Shipment
 	if len(conf.Shipment.Lines) == 0 {
 		// Every unit it carried was cancelled on the channel (the warehouse refused the partial
 		// cancellation): there is nothing the channel may be told.
-		srec.State, srec.Reason = ledger.ShipmentDone, "not confirmed: every unit it carried was cancelled on the channel"
+		srec.State, srec.Reason = ledger.ShipmentNotTold, "every unit it carried was cancelled on the channel"
 		return e.store.PutShipment(ctx, srec)
 	}
 	if err := ch.Sink.ConfirmShipment(ctx, conf); err != nil {
@@ -290,10 +295,10 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ledger.Shipment
 		return err
 	}
 	for _, w := range append(waiting, srec) {
-		if w.State == ledger.ShipmentDone {
+		if w.State == ledger.ShipmentConfirmed {
 			continue
 		}
-		w.State = ledger.ShipmentDone
+		w.State = ledger.ShipmentConfirmed
 		if err := e.store.PutShipment(ctx, w); err != nil && !errors.Is(err, ledger.ErrConflict) {
 			return err
 		}

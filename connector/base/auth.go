@@ -240,3 +240,7 @@ func (c *Client) refresh(ctx context.Context, refresh string) (Token, error) {
 	}
 	return tok, nil
 }
+
+// CredentialExpiry implements connector.CredentialExpirer: when the refresh token lapses, so the
+// engine tells the host (CredentialExpiring) before the shop must authorize the app again.
+func (c *Client) CredentialExpiry() time.Time { return c.Token().RefreshExpiry }

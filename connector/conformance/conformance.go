@@ -246,6 +246,15 @@ type checkCase struct {
 	f            func(*suite.Check)
 }
 
+// requirePageSize stops a listing suite whose harness left its Features' PageSize unset: the
+// suite sizes the data it seeds from it.
+func requirePageSize(t testing.TB, features string, n int) {
+	t.Helper()
+	if n <= 0 {
+		t.Fatalf("conformance: %s.PageSize must be set", features)
+	}
+}
+
 // runChecks runs a suite's checks in order, each as a subtest carrying its sentence.
 func runChecks(t testing.TB, cases []checkCase) {
 	t.Helper()

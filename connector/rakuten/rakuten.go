@@ -81,8 +81,8 @@
 //
 // Every call carries "Authorization: ESA Base64(serviceSecret:licenseKey)". License keys
 // expire every 90 days. The client knows the expiry (Config.KeyExpiresAt, or asked once of the
-// license-management API), calls Config.OnKeyExpiring once when a call happens within
-// ExpiryWarning of it, and from the expiry on answers every call with connector.ErrUnauthorized
+// license-management API) and reports it as connector.CredentialExpirer, so the engine tells the
+// host ahead of time (its CredentialExpiring event); from the expiry on it answers every call with connector.ErrUnauthorized
 // without sending it: the engine stops the channel (its ChannelStopped event) at once instead of
 // looping on refused calls. The host then sets the new key (SetLicenseKey) and renews the
 // merchant; the engine resumes from its recorded cursor and lists what it missed.
@@ -136,12 +136,6 @@ const (
 	StockReadRate  = 5.0 // bulk-get calls per second
 )
 
-// KeyExpiring tells the host that the shop's license key expires soon.
-type KeyExpiring struct {
-	Shop      string
-	ExpiresAt time.Time
-}
-
 // Variant is a Rakuten SKU: its manage number (商品管理番号) and variant ID (SKU管理番号).
 type Variant struct {
 	ManageNumber, VariantID string
@@ -157,11 +151,6 @@ type Config struct {
 	ServiceSecret, LicenseKey string
 	// KeyExpiresAt is when LicenseKey expires; zero asks the license-management API once.
 	KeyExpiresAt time.Time
-	// ExpiryWarning is how long before the expiry OnKeyExpiring is called; default 14 days.
-	ExpiryWarning time.Duration
-	// OnKeyExpiring is called once per key, from the first call made within ExpiryWarning of
-	// its expiry; it must not block.
-	OnKeyExpiring func(KeyExpiring)
 	// Now is the clock the expiry is checked against; default time.Now.
 	Now func() time.Time
 	// Logger receives debug and warning records; nil logs nothing.
@@ -234,7 +223,6 @@ type Client struct {
 	mu         sync.Mutex
 	licenseKey string
 	expiry     time.Time
-	warned     bool
 	sent       map[string][]string // shipment → tracking numbers sent, by parcel
 }
 
@@ -257,9 +245,6 @@ func New(cfg Config) (*Client, error) {
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	if cfg.Shop == "" {
 		cfg.Shop = cfg.BaseURL
-	}
-	if cfg.ExpiryWarning <= 0 {
-		cfg.ExpiryWarning = 14 * 24 * time.Hour
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -306,12 +291,12 @@ func Throttled(resp *http.Response, _ []byte) (time.Duration, bool) {
 func (c *Client) SetLicenseKey(key string, expiresAt time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.licenseKey, c.expiry, c.warned = key, expiresAt, false
+	c.licenseKey, c.expiry = key, expiresAt
 }
 
-// KeyExpiry returns when the license key expires, as far as the client knows (zero before it
-// asked).
-func (c *Client) KeyExpiry() time.Time {
+// CredentialExpiry implements connector.CredentialExpirer: when the license key expires, as far
+// as the client knows (zero before it asked).
+func (c *Client) CredentialExpiry() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.expiry
@@ -337,18 +322,6 @@ func (c *Client) authorization(ctx context.Context) (string, error) {
 	now := c.cfg.Now()
 	if !now.Before(exp) {
 		return "", fmt.Errorf("rakuten: %s: the license key expired at %s: %w", c.cfg.Shop, exp.UTC().Format(time.RFC3339), connector.ErrUnauthorized)
-	}
-	if exp.Sub(now) <= c.cfg.ExpiryWarning {
-		c.mu.Lock()
-		first := !c.warned && c.licenseKey == key
-		c.warned = true
-		c.mu.Unlock()
-		if first {
-			c.log.WarnContext(ctx, "rakuten: the license key expires soon", "shop", c.cfg.Shop, "expires", exp.UTC())
-			if c.cfg.OnKeyExpiring != nil {
-				c.cfg.OnKeyExpiring(KeyExpiring{Shop: c.cfg.Shop, ExpiresAt: exp})
-			}
-		}
 	}
 	return header, nil
 }

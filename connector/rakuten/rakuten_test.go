@@ -332,28 +332,24 @@ func TestRakutenParcels(t *testing.T) {
 
 func TestRakutenKeyExpiry(t *testing.T) {
 	expires := t0.Add(20 * 24 * time.Hour)
-	var mu sync.Mutex
-	var warnings []rakuten.KeyExpiring
 	e := &engineRig{}
 	e.rig = newRig(t, rakutentest.Options{KeyExpires: expires}, func(c *rakuten.Config) {
 		c.KeyExpiresAt = time.Time{} // asked of the license-management API
-		c.ExpiryWarning = 7 * 24 * time.Hour
-		c.OnKeyExpiring = func(k rakuten.KeyExpiring) { mu.Lock(); warnings = append(warnings, k); mu.Unlock() }
 	})
 	e.wh = &memory.Warehouse{Now: e.clock.Now}
-	e.engine = tobirasync.New(memstore.New(), tobirasync.Options{Clock: e.clock, Observer: tobirasync.ObserverFunc(func(ev tobirasync.Event) {
+	e.engine = tobirasync.New(memstore.New(), tobirasync.Options{Clock: e.clock, CredentialWarning: 7 * 24 * time.Hour, Observer: tobirasync.ObserverFunc(func(ev tobirasync.Event) {
 		e.mu.Lock()
 		e.events = append(e.events, ev)
 		e.mu.Unlock()
 	})})
 	e.put(t)
-	nwarn := func() int { mu.Lock(); defer mu.Unlock(); return len(warnings) }
+	nwarn := func() int { return len(kinds[tobirasync.CredentialExpiring](e)) }
 
 	first := e.fake.PlaceOrder(simple(item("TEA-01", 1)))
 	if err := e.sync(t); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.client.KeyExpiry(); !got.Equal(expires) {
+	if got := e.client.CredentialExpiry(); !got.Equal(expires) {
 		t.Errorf("the client learned expiry %s, RMS says %s", got, expires)
 	}
 	if nwarn() != 0 {
@@ -372,8 +368,8 @@ func TestRakutenKeyExpiry(t *testing.T) {
 	if nwarn() != 1 {
 		t.Fatalf("warned %d times within the warning period, want once", nwarn())
 	}
-	if w := warnings[0]; !w.ExpiresAt.Equal(expires) || w.Shop != "sakura-tea" {
-		t.Errorf("warning %+v, want shop sakura-tea expiring %s", w, expires)
+	if w := kinds[tobirasync.CredentialExpiring](e)[0]; !w.ExpiresAt.Equal(expires) || w.Channel != "rakuten" {
+		t.Errorf("warning %+v, want channel rakuten expiring %s", w, expires)
 	}
 	catchUp(expires.Add(-time.Hour))
 

@@ -268,3 +268,12 @@ func (a *auth) sign(h http.Header) error {
 	h.Set("X-sws-signature-version", a.c.cfg.KeyVersion)
 	return nil
 }
+
+// CredentialExpiry implements connector.CredentialExpirer: when the refresh token ends, as far
+// as the client knows, so the engine tells the host (CredentialExpiring) before the merchant must
+// authorise the application again.
+func (c *Client) CredentialExpiry() time.Time {
+	c.auth.mu.Lock()
+	defer c.auth.mu.Unlock()
+	return c.auth.refreshEnd
+}

@@ -119,6 +119,9 @@ type StockAck struct {
 	// Write is the key of a write sent without an answer yet (connector.StockUpdate.Key), or ""
 	// once the channel answered.
 	Write string
+	// Compare is the compare value that write was sent with (connector.StockUpdate.Compare), so
+	// that it is sent again exactly as it was: platforms refuse a key repeated with other content.
+	Compare *int
 }
 
 // Known reports whether the channel acknowledged Available.

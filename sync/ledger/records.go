@@ -171,7 +171,8 @@ type ShipmentState string
 const (
 	ShipmentPending     ShipmentState = "pending"     // to be confirmed to the channel
 	ShipmentWaiting     ShipmentState = "waiting"     // held until the whole order shipped
-	ShipmentDone        ShipmentState = "confirmed"   // the channel has it
+	ShipmentConfirmed   ShipmentState = "confirmed"   // the channel has it
+	ShipmentNotTold     ShipmentState = "not-told"    // the channel must not hear of it; Reason says why
 	ShipmentQuarantined ShipmentState = "quarantined" // could not be processed
 )
 

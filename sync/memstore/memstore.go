@@ -450,7 +450,7 @@ func (s *Store) Acked(ctx context.Context, merchant, channel string) (map[string
 	src := s.acked[merchant+"\x00"+channel]
 	out := make(map[string]ledger.StockAck, len(src))
 	for k, v := range src {
-		out[k] = v
+		out[k] = cloneAck(v)
 	}
 	return out, nil
 }
@@ -465,9 +465,18 @@ func (s *Store) PutAcked(ctx context.Context, merchant, channel string, values m
 	k := merchant + "\x00" + channel
 	m := inner(s.acked, k, len(values))
 	for sku, v := range values {
-		m[sku] = v
+		m[sku] = cloneAck(v)
 	}
 	return nil
+}
+
+// cloneAck copies a value with its compare value, so the store and its callers share nothing.
+func cloneAck(a ledger.StockAck) ledger.StockAck {
+	if a.Compare != nil {
+		n := *a.Compare
+		a.Compare = &n
+	}
+	return a
 }
 
 // PutQuarantine implements sync.QuarantineStore.

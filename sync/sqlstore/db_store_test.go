@@ -189,7 +189,7 @@ func TestShipments(t *testing.T) {
 		if err != nil || len(recs) != 2 || recs[0].ID != "m/w/1" || recs[1].ID != "m/w/2" || recs[1].Version != 2 {
 			t.Fatalf("pending = %v, %v", recs, err)
 		}
-		r1.State = ledger.ShipmentDone
+		r1.State = ledger.ShipmentConfirmed
 		if err := s.PutShipment(ctx, r1); err != nil {
 			t.Fatal(err)
 		}
@@ -409,7 +409,7 @@ func TestMigrateKeepsAckedValues(t *testing.T) {
 			}
 		}
 		forget := "DELETE FROM " + prefix + "migrations WHERE version = 2"
-		back("ALTER TABLE "+prefix+"acked DROP COLUMN wkey", forget) // as version 1 left it
+		back("ALTER TABLE "+prefix+"acked DROP COLUMN wkey", "ALTER TABLE "+prefix+"acked DROP COLUMN wfrom", forget) // as version 1 left it
 		check := func() {
 			t.Helper()
 			again, err := sqlstore.New(db, sqlstore.Options{Dialect: b.dialect, TablePrefix: prefix})
@@ -424,13 +424,14 @@ func TestMigrateKeepsAckedValues(t *testing.T) {
 			if err != nil || len(got) != 2 || got["A"] != want["A"] || got["B"] != want["B"] {
 				t.Fatalf("after Migrate Acked = %+v, %v; want %+v", got, err, want)
 			}
-			if err := again.PutAcked(ctx, "m", "c", map[string]ledger.StockAck{"A": {Available: 4, Write: "k"}}); err != nil {
+			three := 3
+			if err := again.PutAcked(ctx, "m", "c", map[string]ledger.StockAck{"A": {Available: 4, Write: "k", Compare: &three}}); err != nil {
 				t.Fatal(err)
 			}
-			if got, _ := again.Acked(ctx, "m", "c"); got["A"] != (ledger.StockAck{Available: 4, Write: "k"}) {
+			if got, _ := again.Acked(ctx, "m", "c"); got["A"].Write != "k" || got["A"].Available != 4 || got["A"].Compare == nil || *got["A"].Compare != 3 {
 				t.Fatalf("A = %+v after PutAcked on the migrated table", got["A"])
 			}
-			back("UPDATE " + prefix + "acked SET qty = 3, wkey = '' WHERE sku = 'A'")
+			back("UPDATE " + prefix + "acked SET qty = 3, wkey = '', wfrom = NULL WHERE sku = 'A'")
 		}
 		check()
 		if b.dialect == sqlstore.MySQL {

@@ -131,7 +131,7 @@ func buildQueries(d Dialect, p string) queries {
 		reservations:   r("SELECT data FROM {p}reservations WHERE merchant = ?"),
 		putReservation: r(d.upsert("INSERT INTO {p}reservations (merchant, rkey, data) VALUES (?, ?, ?)", "merchant, rkey", "data")),
 		delReservation: r("DELETE FROM {p}reservations WHERE merchant = ? AND rkey = ?"),
-		acked:          r("SELECT sku, qty, wkey FROM {p}acked WHERE merchant = ? AND channel = ?"),
+		acked:          r("SELECT sku, qty, wkey, wfrom FROM {p}acked WHERE merchant = ? AND channel = ?"),
 
 		putQuarantine:     r(d.upsert("INSERT INTO {p}quarantine (id, merchant, seq, data) VALUES (?, ?, ?, ?)", "id", "merchant", "data")),
 		listQuarantine:    r("SELECT data FROM {p}quarantine WHERE merchant = ? ORDER BY seq, id"),
@@ -143,21 +143,21 @@ func buildQueries(d Dialect, p string) queries {
 
 		// Multi-row statements are completed with placeholders per batch and rebound then.
 		levelsUpsertHead: raw("INSERT INTO {p}levels (merchant, sku, as_of, data) VALUES "),
-		ackedUpsertHead:  raw("INSERT INTO {p}acked (merchant, channel, sku, qty, wkey) VALUES "),
+		ackedUpsertHead:  raw("INSERT INTO {p}acked (merchant, channel, sku, qty, wkey, wfrom) VALUES "),
 	}
 	if d == MySQL {
 		// MySQL applies the assignments left to right, each seeing the ones before it: data is
 		// decided on the old as_of before as_of changes, and until_at on the owner just decided.
 		q.levelsUpsertTail = " ON DUPLICATE KEY UPDATE data = IF(as_of <= VALUES(as_of), VALUES(data), data)," +
 			" as_of = IF(as_of <= VALUES(as_of), VALUES(as_of), as_of)"
-		q.ackedUpsertTail = " ON DUPLICATE KEY UPDATE qty = VALUES(qty), wkey = VALUES(wkey)"
+		q.ackedUpsertTail = " ON DUPLICATE KEY UPDATE qty = VALUES(qty), wkey = VALUES(wkey), wfrom = VALUES(wfrom)"
 		q.acquireLease = r("INSERT INTO {p}leases (name, owner, until_at) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE" +
 			" owner = IF(owner = VALUES(owner) OR until_at <= ?, VALUES(owner), owner)," +
 			" until_at = IF(owner = VALUES(owner), VALUES(until_at), until_at)")
 	} else {
 		q.levelsUpsertTail = raw(" ON CONFLICT (merchant, sku) DO UPDATE SET as_of = excluded.as_of, data = excluded.data" +
 			" WHERE {p}levels.as_of <= excluded.as_of")
-		q.ackedUpsertTail = " ON CONFLICT (merchant, channel, sku) DO UPDATE SET qty = excluded.qty, wkey = excluded.wkey"
+		q.ackedUpsertTail = " ON CONFLICT (merchant, channel, sku) DO UPDATE SET qty = excluded.qty, wkey = excluded.wkey, wfrom = excluded.wfrom"
 		q.acquireLease = r("INSERT INTO {p}leases (name, owner, until_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE" +
 			" SET owner = excluded.owner, until_at = excluded.until_at" +
 			" WHERE {p}leases.owner = excluded.owner OR {p}leases.until_at <= ?")
@@ -898,10 +898,16 @@ func (s *Store) Acked(ctx context.Context, merchant, channel string) (map[string
 	for rows.Next() {
 		var sku, wkey string
 		var qty int64
-		if err := rows.Scan(&sku, &qty, &wkey); err != nil {
+		var from sql.NullInt64
+		if err := rows.Scan(&sku, &qty, &wkey, &from); err != nil {
 			return nil, wrap("acked", err)
 		}
-		out[sku] = ledger.StockAck{Available: int(qty), Write: wkey}
+		a := ledger.StockAck{Available: int(qty), Write: wkey}
+		if from.Valid {
+			n := int(from.Int64)
+			a.Compare = &n
+		}
+		out[sku] = a
 	}
 	return out, wrap("acked", rows.Err())
 }
@@ -921,12 +927,16 @@ func (s *Store) PutAcked(ctx context.Context, merchant, channel string, values m
 	// A fixed order makes concurrent writers take row locks in the same order (no deadlocks).
 	slices.Sort(skus)
 	for batch := range slices.Chunk(skus, batchRows) {
-		args := make([]any, 0, 5*len(batch))
+		args := make([]any, 0, 6*len(batch))
 		for _, sku := range batch {
 			v := values[sku]
-			args = append(args, merchant, channel, sku, int64(v.Available), v.Write)
+			var from sql.NullInt64
+			if v.Compare != nil {
+				from = sql.NullInt64{Int64: int64(*v.Compare), Valid: true}
+			}
+			args = append(args, merchant, channel, sku, int64(v.Available), v.Write, from)
 		}
-		q := s.dialect.rebind(s.q.ackedUpsertHead + placeholders(len(batch), 5) + s.q.ackedUpsertTail)
+		q := s.dialect.rebind(s.q.ackedUpsertHead + placeholders(len(batch), 6) + s.q.ackedUpsertTail)
 		if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
 			return wrap("put acked", err)
 		}

@@ -39,7 +39,7 @@ func shipmentCAS(c *suite.Check, h Harness) {
 		c.Errorf("second insert of a shipment = %v, want ErrConflict", err)
 	}
 	stale := rec.Clone()
-	rec.State = ledger.ShipmentDone
+	rec.State = ledger.ShipmentConfirmed
 	must(c, "PutShipment update", s.PutShipment(ctx, rec))
 	stale.State = ledger.ShipmentQuarantined
 	if err := s.PutShipment(ctx, stale); !errors.Is(err, ledger.ErrConflict) {
@@ -47,8 +47,8 @@ func shipmentCAS(c *suite.Check, h Harness) {
 	}
 	got, err := s.GetShipment(ctx, rec.ID)
 	must(c, "GetShipment", err)
-	if got.State != ledger.ShipmentDone || got.Version != rec.Version {
-		c.Errorf("after a refused stale write GetShipment = %s v%d, want %s v%d", got.State, got.Version, ledger.ShipmentDone, rec.Version)
+	if got.State != ledger.ShipmentConfirmed || got.Version != rec.Version {
+		c.Errorf("after a refused stale write GetShipment = %s v%d, want %s v%d", got.State, got.Version, ledger.ShipmentConfirmed, rec.Version)
 	}
 }
 
@@ -79,7 +79,7 @@ func shipmentCopies(c *suite.Check, h Harness) {
 	must(c, "PutShipment", s.PutShipment(ctx, rec))
 	want := rec.Clone()
 	scribble := func(r *ledger.ShipmentRecord) {
-		r.State = ledger.ShipmentDone
+		r.State = ledger.ShipmentConfirmed
 		r.Shipment.Lines[0].Quantity = 99
 		r.Shipment.Parcels[0].TrackingNumber = "changed"
 	}
@@ -135,7 +135,7 @@ func shipmentPending(c *suite.Check, h Harness) {
 	}
 	check(10, "A", "B", "C")
 	check(2, "A", "B")
-	a.State = ledger.ShipmentDone
+	a.State = ledger.ShipmentConfirmed
 	must(c, "PutShipment", s.PutShipment(ctx, a))
 	check(10, "B", "C")
 	if got, err := s.PendingShipments(ctx, "m2", 10); err != nil || !slices.Equal(shipmentIDs(got), []string{"A"}) {
@@ -226,14 +226,14 @@ func stockAcked(c *suite.Check, h Harness) {
 	s, ctx := h.New(c.TB), c.Context()
 	type ack = ledger.StockAck
 	must(c, "PutAcked", s.PutAcked(ctx, "m1", "shop", map[string]ack{"A": {Available: 5}, "B": {Available: 2}, "E": {Available: 4, Write: "k-e1"}}))
-	must(c, "PutAcked", s.PutAcked(ctx, "m1", "shop", map[string]ack{"B": {Available: 0}, "C": {Available: 1, Write: "k-c1"}, "D": {Available: -1}, "E": {Available: 4}}))
+	must(c, "PutAcked", s.PutAcked(ctx, "m1", "shop", map[string]ack{"B": {Available: 0}, "C": {Available: 1, Write: "k-c1", Compare: ptr(3)}, "D": {Available: -1}, "E": {Available: 4}}))
 	must(c, "PutAcked", s.PutAcked(ctx, "m1", "mall", map[string]ack{"A": {Available: 9, Write: "k-a9"}}))
 	must(c, "PutAcked", s.PutAcked(ctx, "m2", "shop", map[string]ack{"A": {Available: 7}}))
 	for _, tc := range []struct {
 		m, ch string
 		want  map[string]ack
 	}{
-		{"m1", "shop", map[string]ack{"A": {Available: 5}, "B": {Available: 0}, "C": {Available: 1, Write: "k-c1"}, "D": {Available: -1}, "E": {Available: 4}}},
+		{"m1", "shop", map[string]ack{"A": {Available: 5}, "B": {Available: 0}, "C": {Available: 1, Write: "k-c1", Compare: ptr(3)}, "D": {Available: -1}, "E": {Available: 4}}},
 		{"m1", "mall", map[string]ack{"A": {Available: 9, Write: "k-a9"}}},
 		{"m2", "shop", map[string]ack{"A": {Available: 7}}},
 		{"m3", "shop", map[string]ack{}},
@@ -249,7 +249,10 @@ func stockAcked(c *suite.Check, h Harness) {
 	}
 	got, _ := s.Acked(ctx, "m1", "shop")
 	got["A"] = ack{Available: 99}
-	if again, _ := s.Acked(ctx, "m1", "shop"); again["A"] != (ack{Available: 5}) {
-		c.Errorf("changing the map Acked returned changed the store (A = %+v)", again["A"])
+	*got["C"].Compare = 99
+	if again, _ := s.Acked(ctx, "m1", "shop"); again["A"] != (ack{Available: 5}) || *again["C"].Compare != 3 {
+		c.Errorf("changing the map Acked returned changed the store (A = %+v, C compares %d)", again["A"], *again["C"].Compare)
 	}
 }
+
+func ptr(n int) *int { return &n }
