@@ -1,9 +1,9 @@
 // Package colorme connects Tobira to a Color Me Shop (カラーミーショップ) through the shop's
 // REST API v1 (https://api.shop-pro.jp/v1/), with an OAuth 2.0 bearer token.
 //
-// Paths are written below without the .json suffix the client sends, as GMO Pepabo's official
-// client does. One Client serves one shop (one OAuth grant with the scopes read_sales, write_sales,
-// read_products and write_products) in the three channel roles:
+// One Client serves one shop (one OAuth grant with the scopes read_sales, write_sales,
+// read_products and write_products) in the three channel roles. Paths are written here without
+// the .json suffix the client sends, as GMO Pepabo's official client does.
 //
 //   - connector.OrderSource: ListOrders lists the sales (受注) updated in a window with GET
 //     /v1/sales, update_date_min and update_date_max bounding the window and make_date_min
