@@ -41,29 +41,13 @@ func (h *recordingHarness) rig(t testing.TB) *rig {
 	return r
 }
 
-type recOrders struct{ *recordingHarness }
-
-func (h recOrders) New(t testing.TB) (connector.OrderSource, conformance.OrderSeeder) {
+// New and Features make the recording harness a conformance.ChannelHarness.
+func (h *recordingHarness) New(t testing.TB) (conformance.Channel, conformance.ChannelSeeder) {
 	r := h.rig(t)
 	return r.client, r
 }
-func (recOrders) Features() conformance.OrderSourceFeatures { return orderHarness{}.Features() }
 
-type recSink struct{ *recordingHarness }
-
-func (h recSink) New(t testing.TB) (connector.ShipmentSink, conformance.ShipmentSinkSeeder) {
-	r := h.rig(t)
-	return r.client, r
-}
-func (recSink) Features() conformance.ShipmentSinkFeatures { return sinkHarness{}.Features() }
-
-type recTarget struct{ *recordingHarness }
-
-func (h recTarget) New(t testing.TB) (connector.StockTarget, conformance.StockTargetSeeder) {
-	r := h.rig(t)
-	return r.client, r
-}
-func (recTarget) Features() conformance.StockTargetFeatures { return targetHarness{}.Features() }
+func (h *recordingHarness) Features() conformance.ChannelFeatures { return harness{}.Features() }
 
 // accessToken gets an LWA access token from the fake, as a client would.
 func accessToken(t *testing.T, f *amazontest.Server) string {
@@ -146,9 +130,7 @@ func TestAmazonContract(t *testing.T) {
 	})
 	t.Run("ConformanceRun", func(t *testing.T) {
 		h := &recordingHarness{}
-		conformance.TestOrderSource(t, recOrders{h})
-		conformance.TestShipmentSink(t, recSink{h})
-		conformance.TestStockTarget(t, recTarget{h})
+		conformance.TestChannel(t, h)
 		ops := map[string]int{}
 		for _, f := range h.fakes {
 			for _, v := range f.Violations() {

@@ -505,3 +505,61 @@ func (k *targetChecks) throttled(c *suite.Check) {
 		return err
 	})
 }
+
+// Channel is a connector in every role a sales channel plays.
+type Channel interface {
+	connector.OrderSource
+	connector.ShipmentSink
+	connector.StockTarget
+}
+
+// ChannelSeeder acts on a channel's platform for every channel suite.
+type ChannelSeeder interface {
+	OrderSeeder
+	ShipmentSinkSeeder
+	StockTargetSeeder
+}
+
+// ChannelFeatures are what the platform does not promise, suite by suite.
+type ChannelFeatures struct {
+	Orders    OrderSourceFeatures
+	Shipments ShipmentSinkFeatures
+	Stock     StockTargetFeatures
+}
+
+// ChannelHarness creates a connector in every channel role over a fresh platform, for
+// TestChannel.
+type ChannelHarness interface {
+	New(t testing.TB) (Channel, ChannelSeeder)
+	Features() ChannelFeatures
+}
+
+// TestChannel runs the OrderSource, ShipmentSink and StockTarget suites, each as a subtest of
+// that name, on a connector that plays all three roles: the one call a channel connector's
+// conformance test needs.
+func TestChannel(t *testing.T, h ChannelHarness) {
+	t.Helper()
+	f := h.Features()
+	t.Run("OrderSource", func(t *testing.T) {
+		TestOrderSource(t, roleHarness[connector.OrderSource, OrderSeeder, OrderSourceFeatures]{h, f.Orders})
+	})
+	t.Run("ShipmentSink", func(t *testing.T) {
+		TestShipmentSink(t, roleHarness[connector.ShipmentSink, ShipmentSinkSeeder, ShipmentSinkFeatures]{h, f.Shipments})
+	})
+	t.Run("StockTarget", func(t *testing.T) {
+		TestStockTarget(t, roleHarness[connector.StockTarget, StockTargetSeeder, StockTargetFeatures]{h, f.Stock})
+	})
+}
+
+// roleHarness is a ChannelHarness seen as one role's harness.
+type roleHarness[C, S, F any] struct {
+	h ChannelHarness
+	f F
+}
+
+func (r roleHarness[C, S, F]) New(t testing.TB) (C, S) {
+	c, s := r.h.New(t)
+	return any(c).(C), any(s).(S)
+}
+
+func (r roleHarness[C, S, F]) Features() F { return r.f }

@@ -12,6 +12,9 @@
 //		conformance.TestOrderSource(t, harness{})
 //	}
 //
+// A channel connector that plays every channel role runs the three channel suites with one
+// harness and one call, TestChannel.
+//
 // Every check is a subtest named after what it covers ("Paging", "Resume", ...), so one can be
 // run alone with go test -run; a failure begins with the sentence the check proves.
 //
