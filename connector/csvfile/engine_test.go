@@ -16,6 +16,7 @@ import (
 	"github.com/tobira-commerce/tobira/connector/memory"
 	"github.com/tobira-commerce/tobira/order"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 	"github.com/tobira-commerce/tobira/sync/memstore"
 )
 
@@ -23,7 +24,7 @@ import (
 type world struct {
 	dir     string
 	shop    *memory.Channel
-	store   tobirasync.Store
+	store   ledger.Store
 	partner *csvfiletest.Partner
 }
 
@@ -39,7 +40,7 @@ func newWorld(t *testing.T) *world {
 
 // engine starts an engine (a process) over store, with a connector of its own on the shared
 // directory.
-func (w *world) engine(t *testing.T, store tobirasync.Store) *tobirasync.Engine {
+func (w *world) engine(t *testing.T, store ledger.Store) *tobirasync.Engine {
 	t.Helper()
 	conn, err := csvfile.New(csvfile.Config{Dir: w.dir})
 	if err != nil {
@@ -102,13 +103,13 @@ func shipmentFile(t *testing.T, p *csvfiletest.Partner, keys []string) []byte {
 	return data
 }
 
-func quarantinedShipments(t *testing.T, e *tobirasync.Engine) []tobirasync.Quarantined {
+func quarantinedShipments(t *testing.T, e *tobirasync.Engine) []ledger.QuarantineEntry {
 	t.Helper()
-	qs, err := e.Quarantined(context.Background(), "sakura-tea")
+	qs, err := e.ListQuarantine(context.Background(), "sakura-tea")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []tobirasync.Quarantined
+	var out []ledger.QuarantineEntry
 	for _, q := range qs {
 		if q.Kind == "shipment" {
 			out = append(out, q)
@@ -193,7 +194,7 @@ var errCrash = errors.New("crash: the process died here")
 // crashStore dies when the engine records the shipments cursor, after what the page held was
 // recorded: every call from then on fails, as in a dead process.
 type crashStore struct {
-	tobirasync.Store
+	ledger.Store
 	dead *atomic.Bool
 }
 
