@@ -218,7 +218,8 @@ func (r *Recorder) Holds(merchant string) []Held {
 	}
 	r.mu.Unlock()
 	slices.SortFunc(out, func(a, b Held) int {
-		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Key.String(), b.Key.String()))
+		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Key.Merchant, b.Key.Merchant),
+			cmp.Compare(a.Key.Channel, b.Key.Channel), cmp.Compare(a.Key.OrderID, b.Key.OrderID))
 	})
 	return out
 }
