@@ -24,7 +24,8 @@
 // # Security
 //
 // The console has no login: whoever reaches it can retry quarantined items and release held
-// orders, and sees orders' contents (addresses included). Mount it only behind the host's
+// orders, and sees every merchant's orders and stock (the console shows no buyer's address,
+// but quarantine reasons quote what the engine could not read). Mount it only behind the host's
 // authentication. It refuses cross-origin POSTs with net/http's CrossOriginProtection.
 //
 // # Actions

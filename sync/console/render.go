@@ -192,7 +192,8 @@ Channel status {{.Order.Status}}{{with .Order.ChannelStatus}} ({{.}}){{end}}, pl
 <p><strong>{{.Available}}</strong> may be sold. <code>{{.String}}</code></p>
 <table><tr><th>Component</th><th>Per unit</th><th>On hand</th><th>As of</th><th>Reserved</th><th>Free</th><th>Allows</th></tr>
 {{range .Components}}<tr><td>{{.SKU}}</td><td>{{.Quantity}}</td><td>{{if .HasLevel}}{{.OnHand}}{{else}}no level yet{{end}}</td><td>{{when .AsOf}}</td>
-<td>{{.Reserved}}</td><td>{{.Free}}</td><td>{{.Available}}</td></tr>{{end}}</table>
+<td>{{.Reserved}}{{range .Reservations}}<br><span class="muted">{{.Quantity}} by {{.Key}} ({{.Channel}})</span>{{end}}</td>
+<td>{{.Free}}</td><td>{{.Available}}</td></tr>{{end}}</table>
 <p>Stock {{.Stock}} − buffer {{.Policy.Buffer}} = {{.AfterBuffer}}; share {{.Policy.Share}}% = {{.AfterShare}}; cap {{if .Policy.Max}}{{.Policy.Max}}{{else}}none{{end}}{{if .Override}} (per-SKU policy){{end}}.</p>
 {{end}}{{end}}{{end}}
 {{template "foot"}}{{end}}
