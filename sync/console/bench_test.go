@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tobira-commerce/tobira/connector/memory"
 	"github.com/tobira-commerce/tobira/order"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
 	"github.com/tobira-commerce/tobira/sync/console"
@@ -16,8 +17,9 @@ import (
 	"github.com/tobira-commerce/tobira/sync/memstore"
 )
 
-// BenchmarkAttention renders the attention page, first page of every list, from a memstore
-// holding 100,000 orders of 1,000 merchants, 10,000 quarantined items and 5,000 held orders.
+// BenchmarkAttention renders the attention page (first page of every list, then one merchant's)
+// and the overview from a memstore holding 100,000 orders of 1,000 merchants, 10,000
+// quarantined items and 5,000 held orders.
 func BenchmarkAttention(b *testing.B) {
 	ctx := context.Background()
 	store := memstore.New()
@@ -45,8 +47,15 @@ func BenchmarkAttention(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	for i := range merchants {
+		err := engine.PutMerchant(tobirasync.Merchant{ID: fmt.Sprintf("m%04d", i), Channels: []tobirasync.Channel{{ID: "shop"}},
+			Warehouses: []tobirasync.Warehouse{{ID: "tokyo", Fulfiller: &memory.Warehouse{}}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
 	h := console.New(engine, console.Options{Recorder: rec})
-	for _, page := range []string{"/attention", "/attention?merchant=m0042"} {
+	for _, page := range []string{"/attention", "/attention?merchant=m0042", "/", "/?page=20"} {
 		b.Run(page, func(b *testing.B) {
 			for b.Loop() {
 				w := httptest.NewRecorder()

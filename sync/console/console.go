@@ -142,8 +142,9 @@ func (c channelRow) State() string {
 }
 
 type merchantRow struct {
-	ID       string
-	Channels []channelRow
+	ID                string
+	Channels          []channelRow
+	Quarantined, Held int
 }
 
 func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
@@ -154,9 +155,27 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 	}
 	slices.Sort(ids)
 	lo, hi, p := paginate(r, "page", len(ids), h.opt.PageSize)
-	rows := make([]merchantRow, 0, hi-lo)
-	for _, id := range ids[lo:hi] {
-		rows = append(rows, merchantRow{ID: id, Channels: h.channels(id)})
+	ids = ids[lo:hi]
+	// What waits for an operator, per merchant: one listing for the page.
+	var only string
+	if len(ids) == 1 {
+		only = ids[0]
+	}
+	ctx, cancel := h.ctx(r)
+	defer cancel()
+	items, err := h.e.ListQuarantine(ctx, only)
+	if err != nil {
+		h.fail(w, http.StatusInternalServerError, err)
+		return
+	}
+	quarantined := make(map[string]int)
+	for _, q := range items {
+		quarantined[q.Merchant]++
+	}
+	held := h.rec.holdCounts()
+	rows := make([]merchantRow, 0, len(ids))
+	for _, id := range ids {
+		rows = append(rows, merchantRow{ID: id, Channels: h.channels(id), Quarantined: quarantined[id], Held: held[id]})
 	}
 	h.render(w, "overview", map[string]any{"Title": "Overview", "Q": q, "Merchants": rows, "Pager": p})
 }

@@ -181,6 +181,11 @@ func TestConsoleOverview(t *testing.T) {
 	}
 	must(t, body, "tea", "shop", "mall", "tokyo", `class="running"`, `class="paused"`, "2026-12-05 00:00:00Z", "2026-12-01 09:01:00Z")
 
+	// What waits is counted per merchant.
+	r.quarantine("1002")
+	_, body = r.get("/")
+	must(t, body, "1 quarantined, 0 held")
+
 	r.rec.Observe(tobirasync.ChannelStopped{Merchant: "tea", Channel: "shop", Reason: "401 invalid token"})
 	_, body = r.get("/")
 	must(t, body, `class="stopped"`, "401 invalid token")
@@ -429,5 +434,44 @@ func TestConsoleNotFound(t *testing.T) {
 	}
 	if code, _ := r.post("/", nil, nil); code != http.StatusMethodNotAllowed {
 		t.Errorf("POST to a page: %d", code)
+	}
+}
+
+func TestConsoleAttentionPaged(t *testing.T) {
+	r := newRig(t)
+	for _, id := range []string{"8001", "8002", "8003"} {
+		r.quarantine(id)
+	}
+	_, body := r.get("/attention")
+	must(t, body, "Page 1 of 2 (3)", ">8001<", ">8002<", "qp=2")
+	if strings.Contains(body, ">8003<") {
+		t.Errorf("page 1 shows the third item")
+	}
+	_, body = r.get("/attention?qp=2")
+	must(t, body, "Page 2 of 2 (3)", ">8003<", "qp=1")
+	// A page past the end shows the last.
+	_, body = r.get("/attention?qp=9")
+	must(t, body, ">8003<")
+}
+
+func TestConsoleTrustedOrigin(t *testing.T) {
+	r := newRig(t)
+	cop := http.NewCrossOriginProtection()
+	if err := cop.AddTrustedOrigin("https://ops.example"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(console.New(r.engine, console.Options{Recorder: r.rec, CrossOrigin: cop}))
+	defer srv.Close()
+	req, _ := http.NewRequest("POST", srv.URL+"/retry", strings.NewReader("merchant=tea&id=x&at=2026-12-01T09:00:00Z"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.Header.Set("Origin", "https://ops.example")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("POST from a trusted origin: %d", resp.StatusCode)
 	}
 }

@@ -224,6 +224,17 @@ func (r *Recorder) Holds(merchant string) []Held {
 	return out
 }
 
+// holdCounts counts the holds of each merchant.
+func (r *Recorder) holdCounts() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := make(map[string]int)
+	for k := range r.holds {
+		n[k.Merchant]++
+	}
+	return n
+}
+
 // Refusals returns the refused changes and cancellations kept of merchant ("" for all), newest
 // first.
 func (r *Recorder) Refusals(merchant string) []Refusal {

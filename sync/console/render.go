@@ -126,16 +126,18 @@ const pageTemplates = `
 {{define "overview"}}{{template "head" .}}
 <form><input name="q" value="{{.Q}}" placeholder="merchant ID contains"><button>Filter</button></form>
 {{template "pager" .Pager}}
-<table><tr><th>Merchant</th><th>Channel / warehouse</th><th>State</th><th>Credential expires</th>
+<table><tr><th>Merchant</th><th>Waiting</th><th>Channel / warehouse</th><th>State</th><th>Credential expires</th>
 <th>Last orders</th><th>Last shipments</th><th>Last stock</th></tr>
-{{range $m := .Merchants}}{{if not .Channels}}<tr><td>{{$m.ID}}</td><td colspan="6" class="muted">no channel known yet</td></tr>{{end}}
-{{range .Channels}}<tr><td><a href="attention?merchant={{$m.ID}}">{{$m.ID}}</a></td>
+{{range $m := .Merchants}}{{if not .Channels}}<tr><td>{{$m.ID}}</td><td>{{template "waiting" $m}}</td><td colspan="6" class="muted">no channel known yet</td></tr>{{end}}
+{{range .Channels}}<tr><td><a href="attention?merchant={{$m.ID}}">{{$m.ID}}</a></td><td>{{template "waiting" $m}}</td>
 <td>{{if eq .Kind "channel"}}<a href="{{skuLink $m.ID .Channel}}">{{.Channel}}</a>{{else}}{{.Channel}}{{end}} <span class="muted">{{.Kind}}</span></td>
 <td class="{{.State}}">{{.State}}{{if .Stopped}}: {{.Stopped}} (since {{when .StoppedAt}}){{end}}</td>
 <td>{{when .Expires}}</td><td>{{when .LastOrders}}</td><td>{{when .LastShipments}}</td><td>{{when .LastStock}}</td></tr>{{end}}
 {{end}}</table>
 <p class="muted">States and times come from the engine's events since the console's recorder started.</p>
 {{template "foot"}}{{end}}
+
+{{define "waiting"}}{{if or .Quarantined .Held}}<a class="stopped" href="attention?merchant={{.ID}}">{{.Quarantined}} quarantined, {{.Held}} held</a>{{else}}<span class="muted">nothing</span>{{end}}{{end}}
 
 {{define "attention"}}{{template "head" .}}
 <form><input name="merchant" value="{{.Merchant}}" placeholder="merchant ID"><button>Filter</button></form>
