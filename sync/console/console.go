@@ -41,13 +41,13 @@ type handler struct {
 	opt Options
 	rec *Recorder
 
-	// act serializes actions, so that two clicks of one button run it once.
-	act  sync.Mutex
-	done map[string]string // action key → the result shown
-	fifo []string          // done's keys, oldest first, to bound it
+	// act guards calls, so that two clicks of one button run it once.
+	act   sync.Mutex
+	calls map[string]*call // action key → the action, run or under way
+	fifo  []string         // calls' keys, oldest first, to bound it
 }
 
-// doneKeep bounds the actions remembered as done.
+// doneKeep bounds the actions remembered.
 const doneKeep = 10000
 
 // New returns the console of engine: an http.Handler serving HTML pages (overview, attention,
@@ -79,7 +79,7 @@ func New(engine *tobirasync.Engine, opt Options) http.Handler {
 	if cop == nil {
 		cop = http.NewCrossOriginProtection()
 	}
-	h := &handler{e: engine, opt: opt, rec: opt.Recorder, done: make(map[string]string)}
+	h := &handler{e: engine, opt: opt, rec: opt.Recorder, calls: make(map[string]*call)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.overview)
 	mux.HandleFunc("GET /attention", h.attention)
@@ -424,31 +424,57 @@ func (h *handler) release(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// call is one action, run or under way.
+type call struct {
+	done chan struct{} // closed when the action returned
+	msg  string
+	err  error
+}
+
 // once runs an action at most once per key: a second submission of the same form (a double
-// click, a reload, a retry of the request) gets the first one's answer without running again.
+// click, a reload, a retry of the request) waits for the first and gets its answer without
+// running again. An action that failed is forgotten, so it can be tried again.
 func (h *handler) once(w http.ResponseWriter, r *http.Request, key, title string, run func(ctx context.Context) (string, error)) {
 	ctx, cancel := h.ctx(r)
 	defer cancel()
 	h.act.Lock()
-	msg, done := h.done[key]
-	if !done {
-		var err error
-		msg, err = run(ctx)
-		if err != nil {
-			h.act.Unlock()
-			h.fail(w, http.StatusInternalServerError, err)
-			return
-		}
-		h.done[key] = msg
+	c, seen := h.calls[key]
+	if !seen {
+		c = &call{done: make(chan struct{})}
+		h.calls[key] = c
 		h.fifo = append(h.fifo, key)
 		if len(h.fifo) > doneKeep {
-			delete(h.done, h.fifo[0])
+			delete(h.calls, h.fifo[0])
 			h.fifo = h.fifo[1:]
 		}
-	} else {
-		msg = "Already done: " + msg
 	}
 	h.act.Unlock()
+	if !seen {
+		c.msg, c.err = run(ctx)
+		if c.err != nil {
+			h.act.Lock()
+			if h.calls[key] == c {
+				delete(h.calls, key)
+			}
+			h.act.Unlock()
+		}
+		close(c.done)
+	} else {
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			h.fail(w, http.StatusServiceUnavailable, errors.New("the same action is still running; reload the attention page to see where it stands"))
+			return
+		}
+	}
+	if c.err != nil {
+		h.fail(w, http.StatusInternalServerError, c.err)
+		return
+	}
+	msg := c.msg
+	if seen {
+		msg = "Already done: " + msg
+	}
 	h.render(w, "result", map[string]any{"Title": title, "Message": msg})
 }
 
