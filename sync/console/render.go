@@ -177,12 +177,12 @@ Channel status {{.Order.Status}}{{with .Order.ChannelStatus}} ({{.}}){{end}}, pl
 {{range .Requests}}<tr><td>{{.Target}}</td><td><code>{{.Key}}</code></td><td>{{.State}}</td><td>{{lines .Lines}}</td><td>{{.Seq}}</td><td>{{.RefusedReason}}</td></tr>{{end}}</table>
 <h3>Shipments</h3>
 <table><tr><th>When</th><th>Warehouse</th><th>Shipment</th><th>Lines</th></tr>
-{{range .Shipments}}<tr><td>{{when .At}}</td><td>{{.Warehouse}}</td><td>{{.ID}}</td><td>{{range $l, $n := .Lines}}{{$l}}×{{$n}} {{end}}</td></tr>{{end}}</table>
+{{range .Shipments}}<tr><td>{{when .At}}</td><td>{{.Warehouse}}</td><td>{{.ID}}</td><td>{{range $l, $n := .Lines}}line {{$l}} ×{{$n}} {{end}}</td></tr>{{end}}</table>
 {{end}}
 {{if .Events}}<h3>Timeline</h3>
 <table><tr><th>When</th><th>Event</th><th>What happened</th></tr>
 {{range .Events}}<tr><td>{{when .At}}</td><td>{{.Event.Kind}}</td><td>{{describe .Event}}</td></tr>{{end}}</table>
-<p class="muted">The timeline holds the events the console's recorder kept; the channel was told what the shipment rows of "channel told" say.</p>{{end}}
+<p class="muted">The timeline holds the events the console's recorder kept since it started; "channel told of shipment" rows are what the channel acknowledged.</p>{{end}}
 {{template "foot"}}{{end}}
 
 {{define "sku"}}{{template "head" .}}
