@@ -7,6 +7,8 @@
 // answers Shopify's fulfillment and cancellation requests as the fulfillment service, reports
 // what it shipped, and pushes its stock. The story it prints: fulfillment requests accepted, a
 // cancellation refused because the parcel had left, tracking numbers on Shopify, stock pushed.
+// With -console localhost:8080 it then serves the operations console (sync/console) and prints
+// its address.
 package main
 
 import (
