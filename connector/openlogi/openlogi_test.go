@@ -20,6 +20,7 @@ import (
 	"github.com/tobira-commerce/tobira/order"
 	"github.com/tobira-commerce/tobira/shipment"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 	"github.com/tobira-commerce/tobira/sync/memstore"
 )
 
@@ -161,7 +162,7 @@ func TestOpenlogiChangeAfterPicking(t *testing.T) {
 			o := sampleOrder("1001")
 			ch.Place(o)
 			run()
-			id := openlogi.Identifier(tobirasync.RequestKey(tobirasync.OrderKey{Merchant: "m", Channel: "shop", OrderID: "1001"}, "openlogi"))
+			id := openlogi.Identifier(tobirasync.RequestKey(ledger.OrderKey{Merchant: "m", Channel: "shop", OrderID: "1001"}, "openlogi"))
 			if sh, ok := r.fake.Shipment(id); !ok || sh.Status != "waiting" {
 				t.Fatalf("after the first run the warehouse holds %+v, want a waiting shipment", sh)
 			}
@@ -489,7 +490,7 @@ func TestStockAddsBackOwnRequests(t *testing.T) {
 	r := newRig(t, openlogitest.Options{}, nil)
 	ctx := context.Background()
 	r.fake.AddItem("TEA-01", "煎茶", 10)
-	own := tobirasync.RequestKey(tobirasync.OrderKey{Merchant: "m", Channel: "shop", OrderID: "1"}, "openlogi")
+	own := tobirasync.RequestKey(ledger.OrderKey{Merchant: "m", Channel: "shop", OrderID: "1"}, "openlogi")
 	if err := r.client.Submit(ctx, connector.FulfillmentRequest{Key: own, Channel: "shop", Order: sampleOrder("1")}); err != nil {
 		t.Fatal(err)
 	}

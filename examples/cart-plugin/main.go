@@ -33,6 +33,7 @@ import (
 	"github.com/tobira-commerce/tobira/connector/shopify"
 	"github.com/tobira-commerce/tobira/connector/shopify/shopifytest"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 	"github.com/tobira-commerce/tobira/sync/sqlstore"
 )
 
@@ -209,7 +210,7 @@ func run(ctx context.Context, verbose bool) (summary, error) {
 		return nil
 	}
 	identifier := func(orderID string) string {
-		return openlogi.Identifier(tobirasync.RequestKey(tobirasync.OrderKey{Merchant: merchant, Channel: channel, OrderID: orderID}, warehouse))
+		return openlogi.Identifier(tobirasync.RequestKey(ledger.OrderKey{Merchant: merchant, Channel: channel, OrderID: orderID}, warehouse))
 	}
 
 	story("Four buyers order on Shopify; the app sends the orders to OPENLOGI:")
