@@ -1,3 +1,5 @@
+// Run: the flows on a schedule, for hosts that do not bring their own.
+
 package sync
 
 import (

@@ -9,7 +9,7 @@ import (
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/internal/suite"
 	"github.com/tobira-commerce/tobira/order"
-	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 // opaqueCursor is what a connector may hand out: long, non-ASCII, full of separators.
@@ -45,15 +45,15 @@ func cursorRoundTrip(c *suite.Check, h Harness) {
 
 func cursorCAS(c *suite.Check, h Harness) {
 	s, ctx := h.New(c.TB), c.Context()
-	if _, err := s.PutCursor(ctx, "cur", "a", 7); !errors.Is(err, tobirasync.ErrConflict) {
+	if _, err := s.PutCursor(ctx, "cur", "a", 7); !errors.Is(err, ledger.ErrConflict) {
 		c.Errorf("PutCursor of an unwritten cursor with version 7 = %v, want ErrConflict", err)
 	}
 	ver, err := s.PutCursor(ctx, "cur", "a", 0)
 	must(c, "PutCursor", err)
-	if _, err := s.PutCursor(ctx, "cur", "b", 0); !errors.Is(err, tobirasync.ErrConflict) {
+	if _, err := s.PutCursor(ctx, "cur", "b", 0); !errors.Is(err, ledger.ErrConflict) {
 		c.Errorf("second insert with version 0 = %v, want ErrConflict", err)
 	}
-	if _, err := s.PutCursor(ctx, "cur", "c", ver+1); !errors.Is(err, tobirasync.ErrConflict) {
+	if _, err := s.PutCursor(ctx, "cur", "c", ver+1); !errors.Is(err, ledger.ErrConflict) {
 		c.Errorf("PutCursor with a version never returned = %v, want ErrConflict", err)
 	}
 	if v, got, _ := s.GetCursor(ctx, "cur"); v != "a" || got != ver {
@@ -99,8 +99,8 @@ func orderRoundTrip(c *suite.Check, h Harness) {
 	// An update must round-trip too, including fields going back to their zero value.
 	o := *rec.Order
 	o.Gift = nil
-	rec.State, rec.Pending, rec.Order, rec.HoldReason, rec.ManualHold = tobirasync.StateSent, false, &o, "", false
-	rec.Requests[0].State = tobirasync.RequestCancelled
+	rec.State, rec.Pending, rec.Order, rec.HoldReason, rec.ManualHold = ledger.StateSent, false, &o, "", false
+	rec.Requests[0].State = ledger.RequestCancelled
 	want = rec.Clone()
 	must(c, "PutOrder update", s.PutOrder(ctx, rec))
 	want.Version = rec.Version
@@ -113,8 +113,8 @@ func orderRoundTrip(c *suite.Check, h Harness) {
 
 func orderNotFound(c *suite.Check, h Harness) {
 	s, ctx := h.New(c.TB), c.Context()
-	rec, err := s.GetOrder(ctx, tobirasync.OrderKey{Merchant: "m", Channel: "c", OrderID: "nope"})
-	if !errors.Is(err, tobirasync.ErrNotFound) {
+	rec, err := s.GetOrder(ctx, ledger.OrderKey{Merchant: "m", Channel: "c", OrderID: "nope"})
+	if !errors.Is(err, ledger.ErrNotFound) {
 		c.Errorf("GetOrder of a missing key = %v, %v; want an error matching sync.ErrNotFound", rec, err)
 	}
 }
@@ -122,22 +122,22 @@ func orderNotFound(c *suite.Check, h Harness) {
 func orderCAS(c *suite.Check, h Harness) {
 	s, ctx := h.New(c.TB), c.Context()
 	rec := sampleOrder("m1", "shop", "1001")
-	if err := s.PutOrder(ctx, &tobirasync.OrderRecord{Key: rec.Key, Version: 3}); !errors.Is(err, tobirasync.ErrConflict) {
+	if err := s.PutOrder(ctx, &ledger.OrderRecord{Key: rec.Key, Version: 3}); !errors.Is(err, ledger.ErrConflict) {
 		c.Errorf("PutOrder of a missing record with Version 3 = %v, want ErrConflict", err)
 	}
 	must(c, "PutOrder insert", s.PutOrder(ctx, rec))
 	v1 := rec.Version
-	if err := s.PutOrder(ctx, sampleOrder("m1", "shop", "1001")); !errors.Is(err, tobirasync.ErrConflict) {
+	if err := s.PutOrder(ctx, sampleOrder("m1", "shop", "1001")); !errors.Is(err, ledger.ErrConflict) {
 		c.Errorf("second insert (Version 0) of an existing order = %v, want ErrConflict", err)
 	}
 	stale := rec.Clone()
-	rec.State = tobirasync.StateSent
+	rec.State = ledger.StateSent
 	must(c, "PutOrder update", s.PutOrder(ctx, rec))
 	if rec.Version == v1 {
 		c.Errorf("PutOrder kept Version %d on update; it must change", v1)
 	}
-	stale.State = tobirasync.StateCancelled
-	if err := s.PutOrder(ctx, stale); !errors.Is(err, tobirasync.ErrConflict) {
+	stale.State = ledger.StateCancelled
+	if err := s.PutOrder(ctx, stale); !errors.Is(err, ledger.ErrConflict) {
 		c.Errorf("PutOrder with the stale version %d = %v, want ErrConflict", stale.Version, err)
 	}
 	if stale.Version != v1 {
@@ -145,9 +145,9 @@ func orderCAS(c *suite.Check, h Harness) {
 	}
 	got, err := s.GetOrder(ctx, rec.Key)
 	must(c, "GetOrder", err)
-	if got.State != tobirasync.StateSent || got.Version != rec.Version {
+	if got.State != ledger.StateSent || got.Version != rec.Version {
 		c.Errorf("after a refused stale write GetOrder = state %s version %d, want %s version %d",
-			got.State, got.Version, tobirasync.StateSent, rec.Version)
+			got.State, got.Version, ledger.StateSent, rec.Version)
 	}
 }
 
@@ -187,17 +187,17 @@ func orderCopies(c *suite.Check, h Harness) {
 	rec := sampleOrder("m1", "shop", "1001")
 	must(c, "PutOrder", s.PutOrder(ctx, rec))
 	want := rec.Clone()
-	scribble := func(r *tobirasync.OrderRecord) {
-		r.State = tobirasync.StateCancelled
+	scribble := func(r *ledger.OrderRecord) {
+		r.State = ledger.StateCancelled
 		// The order itself is never written through (OrderRecord.Order): a new version replaces it.
 		r.Order = &order.Order{ID: "changed"}
 		// Nor are a request's lines (Request.Lines): a new content replaces them.
 		r.Requests[0].Lines = []connector.LineQuantity{{LineID: "L1", SKU: "TEA-01", Quantity: 99}}
-		r.Requests[0].State = tobirasync.RequestNew
+		r.Requests[0].State = ledger.RequestNew
 		// Entries' Lines maps are never written once appended (see OrderRecord.Clone), so
 		// only the slice itself must be a copy.
 		r.Shipments[0].ID = "changed"
-		r.Shipments = append(r.Shipments, tobirasync.ShipmentEntry{ID: "added"})
+		r.Shipments = append(r.Shipments, ledger.ShipmentEntry{ID: "added"})
 	}
 	scribble(rec)
 	got, err := s.GetOrder(ctx, want.Key)
@@ -224,7 +224,7 @@ func orderCopies(c *suite.Check, h Harness) {
 	}
 }
 
-func orderIDs(recs []*tobirasync.OrderRecord) []string {
+func orderIDs(recs []*ledger.OrderRecord) []string {
 	out := make([]string, len(recs))
 	for i, r := range recs {
 		out[i] = r.Key.OrderID
@@ -234,7 +234,7 @@ func orderIDs(recs []*tobirasync.OrderRecord) []string {
 
 func orderPending(c *suite.Check, h Harness) {
 	s, ctx := h.New(c.TB), c.Context()
-	put := func(m, ch, id string, pending bool, i int) *tobirasync.OrderRecord {
+	put := func(m, ch, id string, pending bool, i int) *ledger.OrderRecord {
 		rec := sampleOrder(m, ch, id)
 		rec.Pending = pending
 		rec.UpdatedAt = t0.Add(timeStep(i))
@@ -261,7 +261,7 @@ func orderPending(c *suite.Check, h Harness) {
 	b.Pending = false
 	must(c, "PutOrder", s.PutOrder(ctx, b))
 	check(10, "A", "C")
-	a.Pending, a.State = false, tobirasync.StateSent
+	a.Pending, a.State = false, ledger.StateSent
 	must(c, "PutOrder", s.PutOrder(ctx, a))
 	check(10, "C")
 	if got, err := s.PendingOrders(ctx, "m2", "shop", 10); err != nil || !reflect.DeepEqual(orderIDs(got), []string{"Y"}) {
@@ -277,7 +277,7 @@ func orderPending(c *suite.Check, h Harness) {
 
 func orderIsolation(c *suite.Check, h Harness) {
 	s, ctx := h.New(c.TB), c.Context()
-	keys := []tobirasync.OrderKey{
+	keys := []ledger.OrderKey{
 		{Merchant: "m1", Channel: "shop", OrderID: "1001"},
 		{Merchant: "m2", Channel: "shop", OrderID: "1001"},
 		{Merchant: "m1", Channel: "mall", OrderID: "1001"},

@@ -23,7 +23,7 @@ import (
 	"time"
 
 	"github.com/tobira-commerce/tobira/internal/suite"
-	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 // Harness creates the stores the suite checks.
@@ -31,20 +31,20 @@ type Harness struct {
 	// New returns an empty store; it is called once per check. A SQL store gives each check a
 	// fresh schema or truncated tables, since checks count what they list. Close it with
 	// t.Cleanup.
-	New func(t testing.TB) tobirasync.Store
+	New func(t testing.TB) ledger.Store
 	// Reopen returns a new store over the same data as old, as a restarted process would open
 	// it (old may be closed first). Nil when the store does not persist; the reopen checks are
 	// then skipped.
-	Reopen func(t testing.TB, old tobirasync.Store) tobirasync.Store
+	Reopen func(t testing.TB, old ledger.Store) ledger.Store
 	// Concurrency is how many goroutines race in the compare-and-set checks; 0 means 16. A store
 	// whose database serializes writers may lower it, but not below 2.
 	Concurrency int
 }
 
 // TestStore runs the suite against the stores newStore returns, one per check.
-func TestStore(t *testing.T, newStore func(t *testing.T) tobirasync.Store) {
+func TestStore(t *testing.T, newStore func(t *testing.T) ledger.Store) {
 	t.Helper()
-	TestHarness(t, Harness{New: func(tb testing.TB) tobirasync.Store {
+	TestHarness(t, Harness{New: func(tb testing.TB) ledger.Store {
 		// The suite hands New the *testing.T of each subtest when it runs under go test.
 		return newStore(tb.(*testing.T))
 	}})

@@ -1,0 +1,92 @@
+// Quarantine: items set aside with a reason the host can read, and Retry to take one back.
+
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/tobira-commerce/tobira/order"
+	"github.com/tobira-commerce/tobira/sync/ledger"
+)
+
+func errString(err error) string {
+	if err == nil {
+		return "rejected by the connector"
+	}
+	return err.Error()
+}
+
+func quarantineID(kind string, k ledger.OrderKey) string { return kind + ":" + k.String() }
+
+func (e *Engine) quarantineOrder(ctx context.Context, k ledger.OrderKey, o *order.Order, reason string) error {
+	payload, _ := json.Marshal(o)
+	return e.quarantine(ctx, ledger.QuarantineEntry{ID: quarantineID("order", k), Kind: "order", Merchant: k.Merchant,
+		Source: k.Channel, ItemID: k.OrderID, Reason: reason, Payload: payload})
+}
+
+// Retry takes an item out of quarantine and processes it again: an order is ingested from its
+// recorded payload, a shipment is re-queued.
+func (e *Engine) Retry(ctx context.Context, id string) error {
+	items, err := e.store.ListQuarantine(ctx, "")
+	if err != nil {
+		return err
+	}
+	for _, q := range items {
+		if q.ID != id {
+			continue
+		}
+		switch q.Kind {
+		case "order":
+			var o order.Order
+			if err := json.Unmarshal(q.Payload, &o); err != nil {
+				return fmt.Errorf("tobira/sync: quarantined order %s has no readable payload; it is retried when the channel changes it", q.ItemID)
+			}
+			if err := e.store.DeleteQuarantine(ctx, id); err != nil {
+				return err
+			}
+			k := ledger.OrderKey{Merchant: q.Merchant, Channel: q.Source, OrderID: q.ItemID}
+			if rec, err := e.getOrder(ctx, k); err == nil && rec.State == ledger.StateQuarantined {
+				rec.Fingerprint = "" // let the same content through again
+				if err := e.store.PutOrder(ctx, rec); err != nil {
+					return err
+				}
+			}
+			return e.IngestOrder(ctx, q.Merchant, q.Source, o)
+		case "shipment":
+			rec, err := e.store.GetShipment(ctx, q.ItemID)
+			if err != nil {
+				return err
+			}
+			rec.State, rec.Reason = ledger.ShipmentPending, ""
+			if err := e.store.PutShipment(ctx, rec); err != nil {
+				return err
+			}
+			return e.store.DeleteQuarantine(ctx, id)
+		default:
+			return e.store.DeleteQuarantine(ctx, id)
+		}
+	}
+	return fmt.Errorf("%w: quarantine item %s", ledger.ErrNotFound, id)
+}
+
+// quarantine parks an item and tells the host.
+func (e *Engine) quarantine(ctx context.Context, q ledger.QuarantineEntry) error {
+	q.At = e.opt.Clock.Now()
+	if q.ID == "" {
+		q.ID = q.Kind + ":" + ledger.JoinKey(q.Merchant, q.Source, q.ItemID)
+	}
+	if err := e.store.PutQuarantine(ctx, q); err != nil {
+		return err
+	}
+	e.opt.Logger.WarnContext(ctx, "tobira: quarantined", "kind", q.Kind, "merchant", q.Merchant,
+		"source", q.Source, "item", q.ItemID, "reason", q.Reason)
+	emit(e, ItemQuarantined{Item: q})
+	return nil
+}
+
+// ListQuarantine lists the items set aside for a merchant ("" for all).
+func (e *Engine) ListQuarantine(ctx context.Context, merchantID string) ([]ledger.QuarantineEntry, error) {
+	return e.store.ListQuarantine(ctx, merchantID)
+}
