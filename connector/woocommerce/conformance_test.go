@@ -162,42 +162,36 @@ func (s *seeder) SetByHand(_ context.Context, sku string, n int) error {
 	return nil
 }
 
-type orderHarness struct{}
+// harness is the shop in every channel role; ext gives it the Shipment Tracking extension.
+type harness struct{ ext bool }
 
-func (orderHarness) New(t testing.TB) (connector.OrderSource, conformance.OrderSeeder) {
-	s := newSeeder(t, false)
-	return s.client, s
-}
-
-func (orderHarness) Features() conformance.OrderSourceFeatures {
-	return conformance.OrderSourceFeatures{PageSize: 4, Throttles: true}
-}
-
-type sinkHarness struct{ ext bool }
-
-func (h sinkHarness) New(t testing.TB) (connector.ShipmentSink, conformance.ShipmentSinkSeeder) {
+func (h harness) New(t testing.TB) (conformance.Channel, conformance.ChannelSeeder) {
 	s := newSeeder(t, h.ext)
 	return s.client, s
 }
 
-func (sinkHarness) Features() conformance.ShipmentSinkFeatures {
-	return conformance.ShipmentSinkFeatures{Throttles: true, Stalls: true}
+func (harness) Features() conformance.ChannelFeatures {
+	return conformance.ChannelFeatures{
+		Orders:    conformance.OrderSourceFeatures{PageSize: 4, Throttles: true},
+		Shipments: conformance.ShipmentSinkFeatures{Throttles: true, Stalls: true},
+		Stock:     conformance.StockTargetFeatures{Throttles: true, Stalls: true},
+	}
 }
 
-type targetHarness struct{}
+// sinkWithExtension is the ShipmentSink suite on a shop with the Shipment Tracking extension,
+// where tracking goes to the extension's entries instead of notes.
+type sinkWithExtension struct{}
 
-func (targetHarness) New(t testing.TB) (connector.StockTarget, conformance.StockTargetSeeder) {
-	s := newSeeder(t, false)
+func (sinkWithExtension) New(t testing.TB) (connector.ShipmentSink, conformance.ShipmentSinkSeeder) {
+	s := newSeeder(t, true)
 	return s.client, s
 }
 
-func (targetHarness) Features() conformance.StockTargetFeatures {
-	return conformance.StockTargetFeatures{Throttles: true, Stalls: true}
+func (sinkWithExtension) Features() conformance.ShipmentSinkFeatures {
+	return harness{}.Features().Shipments
 }
 
 func TestConformance(t *testing.T) {
-	t.Run("OrderSource", func(t *testing.T) { conformance.TestOrderSource(t, orderHarness{}) })
-	t.Run("ShipmentSink/Notes", func(t *testing.T) { conformance.TestShipmentSink(t, sinkHarness{}) })
-	t.Run("ShipmentSink/TrackingExtension", func(t *testing.T) { conformance.TestShipmentSink(t, sinkHarness{ext: true}) })
-	t.Run("StockTarget", func(t *testing.T) { conformance.TestStockTarget(t, targetHarness{}) })
+	conformance.TestChannel(t, harness{})
+	t.Run("ShipmentSinkWithTrackingExtension", func(t *testing.T) { conformance.TestShipmentSink(t, sinkWithExtension{}) })
 }
