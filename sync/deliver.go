@@ -54,6 +54,7 @@ func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, r
 			}
 			seen[rec.Key.OrderID] = struct{}{}
 			progressed = true
+			wasQuarantined := rec.State == ledger.StateQuarantined
 			if err := e.deliverTo(ctx, m, ch, rec, sb); err != nil {
 				res.Remaining++
 				if errors.Is(err, ledger.ErrConflict) {
@@ -65,9 +66,14 @@ func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, r
 			if sb != nil && sb.holds(rec) {
 				continue // counted when settled
 			}
-			if rec.Pending {
+			switch {
+			case rec.Pending:
 				res.Remaining++
-			} else {
+			case rec.State == ledger.StateQuarantined:
+				if !wasQuarantined {
+					res.Quarantined++ // a warehouse refused it for good
+				}
+			default:
 				res.Delivered++
 			}
 		}

@@ -110,6 +110,9 @@ var (
 	ErrPaused = errors.New("tobira/sync: paused")
 	// ErrBusy: another replica holds the partition's lease; the run was skipped.
 	ErrBusy = errors.New("tobira/sync: partition leased by another replica")
+	// ErrQuarantined: the order is quarantined (IngestOrderStrict); the host retries it (Retry)
+	// or the channel sends a new version of it.
+	ErrQuarantined = errors.New("tobira/sync: quarantined")
 )
 
 // Engine runs the three flows for every merchant it is given. It is safe for concurrent use;

@@ -98,6 +98,7 @@ func (e *Engine) deliverEarly(ctx context.Context, m *merchant, ch *Channel, run
 		run.Remaining += early.Remaining
 	}
 	run.Delivered += early.Delivered
+	run.Quarantined += early.Quarantined
 }
 
 // pull lists windows until the channel is caught up, recording every order before moving the cursor.
@@ -327,7 +328,25 @@ func (e *Engine) intakePage(ctx context.Context, bl ledger.BatchOrderLedger, m *
 
 // IngestOrder records an order a platform pushed (a webhook) exactly as if it had been polled,
 // then delivers it. A duplicate or out-of-date push changes nothing.
+//
+// An order that cannot be processed (it is invalid, names an unknown SKU, or a warehouse refused
+// it for good) is quarantined, which the host hears of (ItemQuarantined, ListQuarantine), and
+// IngestOrder returns nil: the push was taken in, so a webhook handler answers it with success
+// and the platform does not deliver it again. An error means the push was not recorded (or not
+// delivered yet, as a retryable warehouse failure) and may be repeated. A host that wants to
+// know of the quarantine calls IngestOrderStrict.
 func (e *Engine) IngestOrder(ctx context.Context, merchantID, channel string, o order.Order) error {
+	err := e.IngestOrderStrict(ctx, merchantID, channel, o)
+	if errors.Is(err, ErrQuarantined) {
+		return nil
+	}
+	return err
+}
+
+// IngestOrderStrict is IngestOrder, except that an order left in quarantine (this version, or
+// an earlier one listed again unchanged) returns an error wrapping ErrQuarantined that names the
+// quarantine entry and its reason.
+func (e *Engine) IngestOrderStrict(ctx context.Context, merchantID, channel string, o order.Order) error {
 	m, ch, err := e.channel(merchantID, channel)
 	if err != nil {
 		return err
@@ -337,21 +356,31 @@ func (e *Engine) IngestOrder(ctx context.Context, merchantID, channel string, o 
 	if err != nil {
 		return err
 	}
+	k := ledger.OrderKey{Merchant: merchantID, Channel: channel, OrderID: o.ID}
+	if res.Quarantined > 0 {
+		return e.quarantinedErr(ctx, k)
+	}
 	// The order goes to the warehouse before the stock fans out: the reservation is already in
 	// the pool, so the values pushed are the same, and a channel waiting out its rate limit (one
 	// SKU per call, 5,000 calls an hour) must not hold the order back.
 	defer e.pushAffected(ctx, m, skus)
-	rec, err := e.getOrder(ctx, ledger.OrderKey{Merchant: merchantID, Channel: channel, OrderID: o.ID})
+	rec, err := e.getOrder(ctx, k)
 	if errors.Is(err, ledger.ErrNotFound) {
 		return nil // quarantined before it was recorded
 	} else if err != nil {
 		return err
+	}
+	if rec.State == ledger.StateQuarantined {
+		return e.quarantinedErr(ctx, k)
 	}
 	if !rec.Pending {
 		return nil
 	}
 	if err := e.deliver(ctx, m, ch, rec); err != nil && !errors.Is(err, ledger.ErrConflict) {
 		return err
+	}
+	if rec.State == ledger.StateQuarantined {
+		return e.quarantinedErr(ctx, k)
 	}
 	// A conflict means a run (here or on another replica) delivered the record meanwhile; what
 	// is still pending stays pending for the next run.
@@ -424,7 +453,10 @@ func (e *Engine) decide(m *merchant, ch *Channel, k ledger.OrderKey, rec *ledger
 	// decide that before anything costlier, and without allocating.
 	var buf [64]byte
 	fpb := o.AppendFingerprint(buf[:0])
-	if rec != nil && rec.State != ledger.StateQuarantined && rec.Fingerprint == string(fpb) && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
+	// A quarantined record holds the fingerprint of the version quarantined: the same version
+	// listed again is no news, and stays quarantined until the host retries it (Retry) or the
+	// channel sends another.
+	if rec != nil && rec.Fingerprint == string(fpb) && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
 		return decision{kind: decideUnchanged}
 	}
 	fp := string(fpb)
@@ -488,7 +520,7 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k ledger.
 		}
 		if rec == nil {
 			rec = &ledger.OrderRecord{Key: k}
-		} else if rec.Order.UpdatedAt.Equal(o.UpdatedAt) && rec.State == ledger.StateQuarantined {
+		} else if rec.Fingerprint == d.fp && rec.State == ledger.StateQuarantined {
 			res.Unchanged++
 			return nil, nil
 		}
@@ -498,21 +530,29 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k ledger.
 			return nil, err
 		}
 		rec.Order, rec.State, rec.Pending, rec.UpdatedAt = o, ledger.StateQuarantined, false, e.opt.Clock.Now()
+		rec.Fingerprint = d.fp
 		res.Quarantined++
 		return nil, e.store.PutOrder(ctx, rec)
 	}
-	// A valid version of a quarantined order.
+	// A valid version of a quarantined order: a new one, or the one the host retried.
 	res.Changed++
 	rec.State = ledger.StateRecorded
+	why := LiftedNewVersion
+	if rec.Fingerprint == retriedMark {
+		why = LiftedRetried
+	}
 	// Before the record: a crash in between leaves the record quarantined, and the next
 	// listing processes this version again.
-	if err := e.store.DeleteQuarantine(ctx, quarantineID("order", k)); err != nil {
+	id := quarantineID("order", k)
+	if err := e.store.DeleteQuarantine(ctx, id); err != nil {
 		return nil, err
 	}
 	e.applyOrder(m, ch, rec, o, d.fp)
 	if err := e.store.PutOrder(ctx, rec); err != nil {
 		return nil, err
 	}
+	e.opt.Logger.InfoContext(ctx, "tobira: quarantine lifted", "merchant", k.Merchant, "channel", k.Channel, "flow", "orders", "item", id, "reason", why)
+	emit(e, QuarantineLifted{Item: id, Key: k, Reason: why})
 	return e.reserveWritten(ctx, m, rec)
 }
 

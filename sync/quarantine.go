@@ -18,12 +18,31 @@ func errString(err error) string {
 	return err.Error()
 }
 
+// retriedMark is the fingerprint Retry gives a quarantined order's record: no version's
+// fingerprint equals it, so the version retried is processed again, and intake knows the host
+// asked (QuarantineLifted).
+const retriedMark = "retried"
+
 func quarantineID(kind string, k ledger.OrderKey) string { return kind + ":" + k.String() }
 
 func (e *Engine) quarantineOrder(ctx context.Context, k ledger.OrderKey, o *order.Order, reason string) error {
 	payload, _ := json.Marshal(o)
 	return e.quarantine(ctx, ledger.QuarantineEntry{ID: quarantineID("order", k), Kind: "order", Merchant: k.Merchant,
 		Source: k.Channel, ItemID: k.OrderID, Reason: reason, Payload: payload})
+}
+
+// quarantinedErr is IngestOrderStrict's error for an order left in quarantine.
+func (e *Engine) quarantinedErr(ctx context.Context, k ledger.OrderKey) error {
+	id := quarantineID("order", k)
+	reason := "see ListQuarantine"
+	if items, err := e.store.ListQuarantine(ctx, k.Merchant); err == nil {
+		for _, q := range items {
+			if q.ID == id {
+				reason = q.Reason
+			}
+		}
+	}
+	return fmt.Errorf("%w: order %s (entry %s): %s", ErrQuarantined, k.OrderID, id, reason)
 }
 
 // Retry takes an item out of quarantine and processes it again: an order is ingested from its
@@ -43,15 +62,17 @@ func (e *Engine) Retry(ctx context.Context, id string) error {
 			if err := json.Unmarshal(q.Payload, &o); err != nil {
 				return fmt.Errorf("tobira/sync: quarantined order %s has no readable payload; it is retried when the channel changes it", q.ItemID)
 			}
-			if err := e.store.DeleteQuarantine(ctx, id); err != nil {
-				return err
-			}
 			k := ledger.OrderKey{Merchant: q.Merchant, Channel: q.Source, OrderID: q.ItemID}
+			// The record first: marked, the same content is no longer "unchanged", and a crash
+			// before the entry goes leaves the order to the next listing, which lifts it.
 			if rec, err := e.getOrder(ctx, k); err == nil && rec.State == ledger.StateQuarantined {
-				rec.Fingerprint = "" // let the same content through again
+				rec.Fingerprint = retriedMark
 				if err := e.store.PutOrder(ctx, rec); err != nil {
 					return err
 				}
+			}
+			if err := e.store.DeleteQuarantine(ctx, id); err != nil {
+				return err
 			}
 			return e.IngestOrder(ctx, q.Merchant, q.Source, o)
 		case "shipment":

@@ -1,0 +1,94 @@
+package sync_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tobira-commerce/tobira/connector"
+	"github.com/tobira-commerce/tobira/order"
+	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
+)
+
+// TestQuarantineStaysUntilRetried: an order the warehouse refused for good is quarantined, and
+// listed again unchanged (the overlap, the gap sweep, a duplicate webhook) it is not sent again
+// and stays quarantined; it goes once the host retries it, and a second refused order goes once
+// the channel sends a new version of it.
+func TestQuarantineStaysUntilRetried(t *testing.T) {
+	r := newRig(t, "shop")
+	wh := r.whs["wh"]
+	r.place("shop", newOrder("o1", "TEA", 1))
+	wh.FailNext(1, connector.ErrPermanent)
+	res := r.syncOrders("shop")
+	require.Equal(t, 1, res.Quarantined, "the run counts what it quarantined")
+	require.Zero(t, res.Delivered)
+	require.Zero(t, wh.Submissions())
+
+	// The overlap lists it again at once, the gap sweep an hour later, and a webhook repeats it.
+	for range 3 {
+		res = r.syncOrders("shop")
+		require.Zero(t, res.Quarantined+res.Delivered+res.Changed, "%+v", res)
+	}
+	r.clock.Advance(2 * time.Hour)
+	r.syncOrders("shop")
+	o, _ := r.chans["shop"].Order("o1")
+	require.NoError(t, r.eng.IngestOrder(r.ctx, "m1", "shop", o))
+	require.Zero(t, wh.Submissions(), "a refused order is not sent again unchanged")
+	q, err := r.eng.ListQuarantine(r.ctx, "m1")
+	require.NoError(t, err)
+	require.Len(t, q, 1, "it stays quarantined")
+	require.Contains(t, q[0].Reason, "warehouse wh refused")
+	require.Equal(t, ledger.StateQuarantined, r.ledger("shop", "o1").State)
+	require.Empty(t, eventsOf[tobirasync.QuarantineLifted](r))
+	require.Len(t, eventsOf[tobirasync.ItemQuarantined](r), 1)
+	err = r.eng.IngestOrderStrict(r.ctx, "m1", "shop", o)
+	require.ErrorIs(t, err, tobirasync.ErrQuarantined, "a host that asks is told the order is stuck")
+
+	// The host retries it: it goes, once, and leaves quarantine.
+	require.NoError(t, r.eng.Retry(r.ctx, q[0].ID))
+	require.Equal(t, 1, wh.Submissions())
+	q, _ = r.eng.ListQuarantine(r.ctx, "m1")
+	require.Empty(t, q)
+	require.Equal(t, []tobirasync.QuarantineLifted{{Item: "order:" + okey("shop", "o1").String(), Key: okey("shop", "o1"), Reason: tobirasync.LiftedRetried}},
+		eventsOf[tobirasync.QuarantineLifted](r))
+	r.syncOrders("shop")
+	require.Equal(t, 1, wh.Submissions())
+
+	// A second refused order leaves quarantine when the channel sends a new version of it.
+	r.place("shop", newOrder("o2", "TEA", 1))
+	wh.FailNext(1, connector.ErrPermanent)
+	res = r.syncOrders("shop")
+	require.Equal(t, 1, res.Quarantined)
+	r.syncOrders("shop")
+	require.Equal(t, 1, wh.Submissions())
+	r.chans["shop"].Change("o2", func(o *order.Order) { o.Lines[0].Quantity = 2 })
+	res = r.syncOrders("shop")
+	require.Equal(t, 1, res.Changed)
+	require.Equal(t, 2, wh.Submissions())
+	q, _ = r.eng.ListQuarantine(r.ctx, "m1")
+	require.Empty(t, q)
+	lifted := eventsOf[tobirasync.QuarantineLifted](r)
+	require.Len(t, lifted, 2)
+	require.Equal(t, tobirasync.LiftedNewVersion, lifted[1].Reason)
+	require.Equal(t, ledger.StateSent, r.ledger("shop", "o2").State)
+}
+
+// TestIngestOrderInvalidOrder: a webhook handler gets nil for an invalid order (it is parked, and
+// the platform must not redeliver it), and IngestOrderStrict an error wrapping ErrQuarantined.
+func TestIngestOrderInvalidOrder(t *testing.T) {
+	r := newRig(t, "shop")
+	bad := newOrder("o1", "TEA", 1)
+	bad.Lines[0].Quantity = -1
+	require.NoError(t, r.eng.IngestOrder(r.ctx, "m1", "shop", bad))
+	err := r.eng.IngestOrderStrict(r.ctx, "m1", "shop", bad)
+	require.ErrorIs(t, err, tobirasync.ErrQuarantined)
+	require.Contains(t, err.Error(), "quantity")
+	require.True(t, errors.Is(err, tobirasync.ErrQuarantined))
+	require.NoError(t, r.eng.IngestOrderStrict(r.ctx, "m1", "shop", newOrder("o2", "TEA", 1)))
+	q, _ := r.eng.ListQuarantine(r.ctx, "m1")
+	require.Len(t, q, 1)
+	require.NotContains(t, q[0].Reason, "cancelled", "a negative quantity is one error")
+}
