@@ -59,6 +59,11 @@ type windowCursor struct {
 // cursor keeps what was recorded).
 func (e *Engine) SyncOrders(ctx context.Context, merchantID, channel string) (OrdersRun, error) {
 	var run ordersRun
+	ctx, done, err := e.begin(ctx)
+	if err != nil {
+		return run.OrdersRun, err
+	}
+	defer done()
 	m, ch, err := e.channel(merchantID, channel)
 	if err != nil {
 		return run.OrdersRun, err
@@ -164,6 +169,9 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 		if err := e.renew(ctx, part); err != nil {
 			return err
 		}
+		if e.closing() {
+			return ErrClosed // a safe point: the page is recorded and the cursor saved
+		}
 	}
 	// The gap sweep re-lists a wide window now and then, for orders a platform indexed later than
 	// the overlap allows for. It never moves Mark.
@@ -184,6 +192,9 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 		cur.SweepPage = next
 		if err := save(); err != nil {
 			return err
+		}
+		if e.closing() {
+			return ErrClosed
 		}
 	}
 	return nil
@@ -347,6 +358,16 @@ func (e *Engine) IngestOrder(ctx context.Context, merchantID, channel string, o 
 // an earlier one listed again unchanged) returns an error wrapping ErrQuarantined that names the
 // quarantine entry and its reason.
 func (e *Engine) IngestOrderStrict(ctx context.Context, merchantID, channel string, o order.Order) error {
+	ctx, done, err := e.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return e.ingest(ctx, merchantID, channel, o)
+}
+
+// ingest is IngestOrderStrict for a caller that began (Engine.begin).
+func (e *Engine) ingest(ctx context.Context, merchantID, channel string, o order.Order) error {
 	m, ch, err := e.channel(merchantID, channel)
 	if err != nil {
 		return err

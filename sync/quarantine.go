@@ -5,6 +5,7 @@ package sync
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/tobira-commerce/tobira/order"
@@ -48,6 +49,11 @@ func (e *Engine) quarantinedErr(ctx context.Context, k ledger.OrderKey) error {
 // Retry takes an item out of quarantine and processes it again: an order is ingested from its
 // recorded payload, a shipment is re-queued.
 func (e *Engine) Retry(ctx context.Context, id string) error {
+	ctx, done, err := e.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	items, err := e.store.ListQuarantine(ctx, "")
 	if err != nil {
 		return err
@@ -74,7 +80,10 @@ func (e *Engine) Retry(ctx context.Context, id string) error {
 			if err := e.store.DeleteQuarantine(ctx, id); err != nil {
 				return err
 			}
-			return e.IngestOrder(ctx, q.Merchant, q.Source, o)
+			if err := e.ingest(ctx, q.Merchant, q.Source, o); !errors.Is(err, ErrQuarantined) {
+				return err
+			}
+			return nil // quarantined again: the host hears of it as it did the first time
 		case "shipment":
 			rec, err := e.store.GetShipment(ctx, q.ItemID)
 			if err != nil {

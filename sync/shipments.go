@@ -30,6 +30,11 @@ type ShipmentsRun struct {
 // shipment of the merchant to its channel.
 func (e *Engine) SyncShipments(ctx context.Context, merchantID, warehouse string) (ShipmentsRun, error) {
 	var res ShipmentsRun
+	ctx, done, err := e.begin(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer done()
 	m, err := e.merchant(merchantID)
 	if err != nil {
 		return res, err
@@ -89,6 +94,9 @@ func (e *Engine) pullShipments(ctx context.Context, m *merchant, w *Warehouse, p
 		if !p.More || string(p.Next) == cur {
 			return nil
 		}
+		if e.closing() {
+			return ErrClosed // a safe point: the page is in the outbox and the cursor saved
+		}
 		cur = string(p.Next)
 	}
 }
@@ -99,6 +107,11 @@ func (e *Engine) pullShipments(ctx context.Context, m *merchant, w *Warehouse, p
 // that writer and returns nil: the shipment is in the outbox, and the next run confirms it if the
 // other writer did not finish.
 func (e *Engine) RecordShipment(ctx context.Context, merchantID, warehouse string, s shipment.Shipment) error {
+	ctx, done, err := e.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	m, err := e.merchant(merchantID)
 	if err != nil {
 		return err
