@@ -274,7 +274,7 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *l
 					e.reportRouting(away)
 				}
 			}
-			return err
+			return scrubErr(err, o)
 		}
 		// Outcomes are recorded once, at the end: repeating a call after a crash is safe, since
 		// each carries a key derived from the recorded state, and one write per order is cheap.
@@ -333,7 +333,8 @@ func (e *Engine) finish(ctx context.Context, m *merchant, ch *Channel, d *delive
 		o := *rec.Order
 		o.Lines = slices.Clone(o.Lines)
 		if err := ack.AcknowledgeOrder(ctx, o); err != nil {
-			e.opt.Logger.WarnContext(ctx, "tobira: acknowledging order failed", "order", rec.Key.String(), "err", err)
+			e.opt.Logger.WarnContext(ctx, "tobira: acknowledging order failed", attrMerchant, rec.Key.Merchant, attrChannel, rec.Key.Channel,
+				attrFlow, "orders", "order", rec.Key.OrderID, "err", scrubErr(err, rec.Order).Error())
 		}
 	}
 	return nil

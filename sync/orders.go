@@ -31,6 +31,11 @@ type OrdersRun struct {
 	Remaining int
 }
 
+func (r *OrdersRun) logAttrs() []any {
+	return []any{"pages", r.Pages, "seen", r.Seen, "new", r.New, "changed", r.Changed, "unchanged", r.Unchanged,
+		"quarantined", r.Quarantined, "delivered", r.Delivered, "remaining", r.Remaining}
+}
+
 // ordersRun is one SyncOrders run: its counts, and its first failed delivery.
 type ordersRun struct {
 	OrdersRun
@@ -57,8 +62,9 @@ type windowCursor struct {
 // warehouses. It returns when the channel is listed up to now (the cursor trails by the Settle
 // of its ListingPolicy), or at the first error that is not about one order (which it returns; the
 // cursor keeps what was recorded).
-func (e *Engine) SyncOrders(ctx context.Context, merchantID, channel string) (OrdersRun, error) {
+func (e *Engine) SyncOrders(ctx context.Context, merchantID, channel string) (_ OrdersRun, err error) {
 	var run ordersRun
+	defer e.logRun(ctx, "orders", merchantID, attrChannel, channel, e.opt.Clock.Now(), &err, run.logAttrs)
 	ctx, done, err := e.begin(ctx)
 	if err != nil {
 		return run.OrdersRun, err
@@ -239,7 +245,7 @@ func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, t
 	if p.Next == page && page != "" {
 		// A source that hands back the cursor it was given would loop forever; the page's orders
 		// are recorded, so ending the window here loses nothing the overlap and sweep won't see.
-		e.opt.Logger.WarnContext(ctx, "tobira: source returned the same page cursor; ending window", "merchant", m.cfg.ID, "channel", ch.ID)
+		e.opt.Logger.WarnContext(ctx, "tobira: source returned the same page cursor; ending window", attrMerchant, m.cfg.ID, attrChannel, ch.ID, attrFlow, "orders")
 		return "", nil
 	}
 	return p.Next, nil
@@ -357,7 +363,8 @@ func (e *Engine) IngestOrder(ctx context.Context, merchantID, channel string, o 
 // IngestOrderStrict is IngestOrder, except that an order left in quarantine (this version, or
 // an earlier one listed again unchanged) returns an error wrapping ErrQuarantined that names the
 // quarantine entry and its reason.
-func (e *Engine) IngestOrderStrict(ctx context.Context, merchantID, channel string, o order.Order) error {
+func (e *Engine) IngestOrderStrict(ctx context.Context, merchantID, channel string, o order.Order) (err error) {
+	defer e.logRun(ctx, "intake", merchantID, attrChannel, channel, e.opt.Clock.Now(), &err, func() []any { return []any{"order", o.ID} })
 	ctx, done, err := e.begin(ctx)
 	if err != nil {
 		return err

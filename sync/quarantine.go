@@ -29,7 +29,7 @@ func quarantineID(kind string, k ledger.OrderKey) string { return kind + ":" + k
 func (e *Engine) quarantineOrder(ctx context.Context, k ledger.OrderKey, o *order.Order, reason string) error {
 	payload, _ := json.Marshal(o)
 	return e.quarantine(ctx, ledger.QuarantineEntry{ID: quarantineID("order", k), Kind: "order", Merchant: k.Merchant,
-		Source: k.Channel, ItemID: k.OrderID, Reason: reason, Payload: payload})
+		Source: k.Channel, ItemID: k.OrderID, Reason: scrub(reason, o), Payload: payload})
 }
 
 // quarantinedErr is IngestOrderStrict's error for an order left in quarantine.
@@ -110,8 +110,15 @@ func (e *Engine) quarantine(ctx context.Context, q ledger.QuarantineEntry) error
 	if err := e.store.PutQuarantine(ctx, q); err != nil {
 		return err
 	}
-	e.opt.Logger.WarnContext(ctx, "tobira: quarantined", "kind", q.Kind, "merchant", q.Merchant,
-		"source", q.Source, "item", q.ItemID, "reason", q.Reason)
+	side, flow := attrChannel, "orders"
+	if q.Kind != "order" {
+		side, flow = attrWarehouse, "shipments"
+		if q.Kind != "shipment" {
+			side, flow = attrChannel, q.Kind
+		}
+	}
+	e.opt.Logger.WarnContext(ctx, "tobira: quarantined", attrMerchant, q.Merchant, side, q.Source, attrFlow, flow,
+		"kind", q.Kind, "item", q.ItemID, "reason", q.Reason)
 	emit(e, ItemQuarantined{Item: q})
 	return nil
 }

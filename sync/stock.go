@@ -171,8 +171,11 @@ type StockRun struct {
 // SyncStock reads stock levels from the merchant's warehouses and pushes every channel's values
 // that differ from what the channel last acknowledged. Failures of one channel do not stop the
 // others; the first error is returned after all were tried.
-func (e *Engine) SyncStock(ctx context.Context, merchantID string) (StockRun, error) {
+func (e *Engine) SyncStock(ctx context.Context, merchantID string) (_ StockRun, err error) {
 	var res StockRun
+	defer e.logRun(ctx, "stock", merchantID, "", "", e.opt.Clock.Now(), &err, func() []any {
+		return []any{"levels", res.Levels, "pushed", res.Pushed, "failed", res.Failed}
+	})
 	ctx, done, err := e.begin(ctx)
 	if err != nil {
 		return res, err
