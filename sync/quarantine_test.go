@@ -92,3 +92,43 @@ func TestIngestOrderInvalidOrder(t *testing.T) {
 	require.Len(t, q, 1)
 	require.NotContains(t, q[0].Reason, "cancelled", "a negative quantity is one error")
 }
+
+// TestHeldAndUnsentOrdersAreListed: a merchant's held orders and the orders waiting for a
+// warehouse that is down are listed across its channels, with the age of the oldest unsent one.
+func TestHeldAndUnsentOrdersAreListed(t *testing.T) {
+	r := newRig(t, "shop", "mall")
+	pending := newOrder("h1", "TEA", 1)
+	pending.Status = order.StatusPending // unpaid: held by the default policy
+	r.place("shop", pending)
+	r.syncOrders("shop")
+	held, err := r.eng.HeldOrders(r.ctx, "m1", ledger.OrderKey{}, 10)
+	require.NoError(t, err)
+	require.Len(t, held, 1)
+	require.Equal(t, "h1", held[0].Key.OrderID)
+	require.Contains(t, held[0].HoldReason, "pending")
+
+	// The warehouse is down: the mall's order waits, and its age grows.
+	r.place("mall", newOrder("u1", "TEA", 1))
+	r.whs["wh"].FailNext(100, nil)
+	_, err = r.eng.SyncOrders(r.ctx, "m1", "mall")
+	require.Error(t, err)
+	r.clock.Advance(10 * time.Minute)
+	unsent, err := r.eng.UnsentOrders(r.ctx, "m1", 10)
+	require.NoError(t, err)
+	require.Len(t, unsent.Orders, 1)
+	require.Equal(t, "u1", unsent.Orders[0].Key.OrderID)
+	require.GreaterOrEqual(t, unsent.Oldest, 10*time.Minute)
+
+	// Once it is back and the shop takes payment, nothing waits.
+	r.whs["wh"].FailNext(0, nil)
+	r.chans["shop"].Change("h1", func(o *order.Order) { o.Status = order.StatusOpen })
+	r.syncOrders("mall")
+	r.syncOrders("shop")
+	unsent, err = r.eng.UnsentOrders(r.ctx, "m1", 10)
+	require.NoError(t, err)
+	require.Empty(t, unsent.Orders)
+	require.Zero(t, unsent.Oldest)
+	held, err = r.eng.HeldOrders(r.ctx, "m1", ledger.OrderKey{}, 10)
+	require.NoError(t, err)
+	require.Empty(t, held)
+}
