@@ -34,8 +34,9 @@ func (e *Engine) side(m *merchant, id string) string {
 	return attrChannel
 }
 
-// logRun logs the outcome of one flow run when it returns: Info when it succeeded, Debug when it
-// was skipped (another replica's lease, a paused channel, a closed engine), Warn when it failed.
+// logRun logs the outcome of one flow run when it returns: Info when it succeeded (or took in an
+// order that stays quarantined), Debug when it was skipped (another replica's lease, a paused
+// channel, a closed engine), Warn when it failed.
 // side is attrChannel or attrWarehouse, or "" for a flow of the whole merchant.
 func (e *Engine) logRun(ctx context.Context, flow, merchant, side, id string, start time.Time, err *error, counts func() []any) {
 	l := e.opt.Logger
@@ -45,6 +46,8 @@ func (e *Engine) logRun(ctx context.Context, flow, merchant, side, id string, st
 	case *err == nil:
 	case errors.Is(*err, ErrBusy), errors.Is(*err, ErrPaused), errors.Is(*err, ErrClosed):
 		level, msg = slog.LevelDebug, "tobira: run skipped"
+	case errors.Is(*err, ErrQuarantined):
+		msg = "tobira: run; the order stays in quarantine" // logged when it was quarantined
 	default:
 		level, msg = slog.LevelWarn, "tobira: run failed; tried again at its next run"
 	}
