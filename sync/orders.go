@@ -487,6 +487,9 @@ func (e *Engine) decide(m *merchant, ch *Channel, k ledger.OrderKey, rec *ledger
 	if rec != nil && rec.Fingerprint == string(fpb) && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
 		return decision{kind: decideUnchanged}
 	}
+	if rec != nil && rec.Parked != "" && rec.Parked == parkedMark(fpb, o) {
+		return decision{kind: decideUnchanged} // the version quarantined, listed again
+	}
 	fp := string(fpb)
 	reason := ""
 	if err := o.Validate(); err != nil {
@@ -494,7 +497,7 @@ func (e *Engine) decide(m *merchant, ch *Channel, k ledger.OrderKey, rec *ledger
 	} else if sku, err := e.checkSKUs(m, ch.ID, o); err != nil {
 		reason = fmt.Sprintf("line with SKU %q: %v", sku, err)
 	}
-	if reason != "" || (rec != nil && rec.State == ledger.StateQuarantined) {
+	if reason != "" || (rec != nil && (rec.State == ledger.StateQuarantined || rec.Parked != "")) {
 		return decision{kind: decideOther, fp: fp, reason: reason}
 	}
 	d := decision{kind: decideWrite, rec: rec, fp: fp}
@@ -543,8 +546,16 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k ledger.
 	if d.reason != "" {
 		if rec != nil && rec.State != ledger.StateQuarantined {
 			// A broken new version of a good order: park the version, keep the order as it was.
+			// The entry first: the record's mark makes a repeat of this version no news.
+			if err := e.quarantineOrder(ctx, k, o, d.reason); err != nil {
+				return nil, err
+			}
+			rec.Parked = parkedMark([]byte(d.fp), o)
+			if err := e.store.PutOrder(ctx, rec); err != nil {
+				return nil, err
+			}
 			res.Quarantined++
-			return nil, e.quarantineOrder(ctx, k, o, d.reason)
+			return nil, nil
 		}
 		if rec == nil {
 			rec = &ledger.OrderRecord{Key: k}
@@ -561,6 +572,22 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k ledger.
 		rec.Fingerprint = d.fp
 		res.Quarantined++
 		return nil, e.store.PutOrder(ctx, rec)
+	}
+	if rec.State != ledger.StateQuarantined {
+		// A valid version of an order whose previous version was parked (Parked): the entry
+		// goes first, then the record takes the version as any change.
+		res.Changed++
+		id := quarantineID("order", k)
+		if err := e.store.DeleteQuarantine(ctx, id); err != nil {
+			return nil, err
+		}
+		rec.Parked = ""
+		e.applyOrder(m, ch, rec, o, d.fp)
+		if err := e.store.PutOrder(ctx, rec); err != nil {
+			return nil, err
+		}
+		e.lifted(ctx, k, id, LiftedNewVersion)
+		return e.reserveWritten(ctx, m, rec)
 	}
 	// A valid version of a quarantined order: a new one, or the one the host retried.
 	res.Changed++
@@ -579,8 +606,7 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k ledger.
 	if err := e.store.PutOrder(ctx, rec); err != nil {
 		return nil, err
 	}
-	e.opt.Logger.InfoContext(ctx, "tobira: quarantine lifted", "merchant", k.Merchant, "channel", k.Channel, "flow", "orders", "item", id, "reason", why)
-	emit(e, QuarantineLifted{Item: id, Key: k, Reason: why})
+	e.lifted(ctx, k, id, why)
 	return e.reserveWritten(ctx, m, rec)
 }
 

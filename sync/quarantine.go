@@ -32,6 +32,18 @@ func (e *Engine) quarantineOrder(ctx context.Context, k ledger.OrderKey, o *orde
 		Source: k.Channel, ItemID: k.OrderID, Reason: scrub(reason, o), Payload: payload})
 }
 
+// parkedMark identifies a version of an order (its fingerprint fp and its statuses) for
+// OrderRecord.Parked.
+func parkedMark(fp []byte, o *order.Order) string {
+	return string(fp) + " " + string(o.Status) + " " + o.ChannelStatus
+}
+
+// lifted reports an order leaving quarantine.
+func (e *Engine) lifted(ctx context.Context, k ledger.OrderKey, id, why string) {
+	e.opt.Logger.InfoContext(ctx, "tobira: quarantine lifted", attrMerchant, k.Merchant, attrChannel, k.Channel, attrFlow, "orders", "item", id, "reason", why)
+	emit(e, QuarantineLifted{Item: id, Key: k, Reason: why})
+}
+
 // quarantinedErr is IngestOrderStrict's error for an order left in quarantine.
 func (e *Engine) quarantinedErr(ctx context.Context, k ledger.OrderKey) error {
 	id := quarantineID("order", k)
@@ -73,6 +85,11 @@ func (e *Engine) Retry(ctx context.Context, id string) error {
 			// before the entry goes leaves the order to the next listing, which lifts it.
 			if rec, err := e.getOrder(ctx, k); err == nil && rec.State == ledger.StateQuarantined {
 				rec.Fingerprint = retriedMark
+				if err := e.store.PutOrder(ctx, rec); err != nil {
+					return err
+				}
+			} else if err == nil && rec.Parked != "" {
+				rec.Parked = "" // the parked version is processed again (and parked again if still broken)
 				if err := e.store.PutOrder(ctx, rec); err != nil {
 					return err
 				}

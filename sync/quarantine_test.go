@@ -132,3 +132,43 @@ func TestHeldAndUnsentOrdersAreListed(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, held)
 }
+
+// TestQuarantinedVersionOfASentOrder: a broken new version of an order already sent is parked
+// once (listed again, it is no news: no second event, nothing counted), the order stays as it was
+// at the warehouse, a retry parks it again while it is still broken, and a fixed version lifts it
+// and goes as a change.
+func TestQuarantinedVersionOfASentOrder(t *testing.T) {
+	r := newRig(t, "shop")
+	r.place("shop", newOrder("o1", "TEA", 1))
+	r.syncOrders("shop")
+	r.chans["shop"].Change("o1", func(o *order.Order) { o.ShipTo.PostalCode = "1500001" })
+	res := r.syncOrders("shop")
+	require.Equal(t, 1, res.Quarantined)
+	for range 2 {
+		res = r.syncOrders("shop")
+		require.Zero(t, res.Quarantined, "%+v", res)
+	}
+	r.clock.Advance(2 * time.Hour) // the gap sweep lists it again too
+	r.syncOrders("shop")
+	require.Len(t, eventsOf[tobirasync.ItemQuarantined](r), 1)
+	require.Equal(t, ledger.StateSent, r.ledger("shop", "o1").State)
+
+	q, _ := r.eng.ListQuarantine(r.ctx, "m1")
+	require.Len(t, q, 1)
+	require.NoError(t, r.eng.Retry(r.ctx, q[0].ID))
+	q, _ = r.eng.ListQuarantine(r.ctx, "m1")
+	require.Len(t, q, 1, "still broken: parked again")
+	require.Len(t, eventsOf[tobirasync.ItemQuarantined](r), 2)
+
+	r.chans["shop"].Change("o1", func(o *order.Order) { o.ShipTo.PostalCode = "150-0002" })
+	res = r.syncOrders("shop")
+	require.Equal(t, 1, res.Changed)
+	q, _ = r.eng.ListQuarantine(r.ctx, "m1")
+	require.Empty(t, q, "the fixed version lifts the entry")
+	require.Equal(t, []tobirasync.QuarantineLifted{{Item: q0ID("o1"), Key: okey("shop", "o1"), Reason: tobirasync.LiftedNewVersion}},
+		eventsOf[tobirasync.QuarantineLifted](r))
+	require.Len(t, eventsOf[tobirasync.OrderChanged](r), 1)
+	require.Equal(t, 1, r.whs["wh"].Submissions())
+}
+
+func q0ID(id string) string { return "order:" + okey("shop", id).String() }
