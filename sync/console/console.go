@@ -240,7 +240,11 @@ func (h *handler) attention(w http.ResponseWriter, r *http.Request) {
 	lo, hi, p := paginate(r, "qp", len(items), h.opt.PageSize)
 	data["Quarantine"], data["QPager"] = items[lo:hi], p
 
-	holds := h.rec.Holds(merchant)
+	holds, err := h.heldOrders(ctx, merchant)
+	if err != nil {
+		h.fail(w, http.StatusInternalServerError, err)
+		return
+	}
 	lo, hi, p = paginate(r, "hp", len(holds), h.opt.PageSize)
 	rows := make([]heldRow, 0, hi-lo)
 	for _, x := range holds[lo:hi] {
@@ -256,6 +260,44 @@ func (h *handler) attention(w http.ResponseWriter, r *http.Request) {
 	lo, hi, p = paginate(r, "rp", len(refusals), h.opt.PageSize)
 	data["Refusals"], data["RPager"] = refusals[lo:hi], p
 	h.render(w, "attention", data)
+}
+
+// maxHeld bounds how many held orders the attention page reads from the ledger.
+const maxHeld = 10_000
+
+// heldOrders lists the held orders of merchant ("" for every merchant) from the ledger, so that
+// holds made before this process started show too. With a store that cannot list by state it
+// falls back to the holds the recorder saw reported.
+func (h *handler) heldOrders(ctx context.Context, merchant string) ([]Held, error) {
+	merchants := []string{merchant}
+	if merchant == "" {
+		merchants = h.e.Merchants()
+	}
+	var out []Held
+	for _, m := range merchants {
+		var after ledger.OrderKey
+		for len(out) < maxHeld {
+			recs, err := h.e.HeldOrders(ctx, m, after, 500)
+			if errors.Is(err, errors.ErrUnsupported) {
+				return h.rec.Holds(merchant), nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			for _, rec := range recs {
+				reason := rec.HoldReason
+				if rec.ManualHold && rec.ManualReason != "" {
+					reason = rec.ManualReason
+				}
+				out = append(out, Held{Key: rec.Key, Reason: reason, At: rec.UpdatedAt})
+			}
+			if len(recs) < 500 {
+				break
+			}
+			after = recs[len(recs)-1].Key
+		}
+	}
+	return out, nil
 }
 
 // keyOf reads an order key from a request's query or form.

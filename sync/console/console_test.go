@@ -475,3 +475,21 @@ func TestConsoleTrustedOrigin(t *testing.T) {
 		t.Errorf("POST from a trusted origin: %d", resp.StatusCode)
 	}
 }
+
+// TestConsoleHeldFromLedger: a console started after an order was held (a new process, a fresh
+// recorder that saw no event) still lists the hold, as the ledger has it.
+func TestConsoleHeldFromLedger(t *testing.T) {
+	r := newRig(t)
+	r.place("6001", order.StatusPending, 1)
+	r.syncOrders() // held: unpaid
+	fresh := console.New(r.engine, console.Options{Recorder: console.NewRecorder(console.RecorderOptions{Clock: r.clock})})
+	srv := httptest.NewServer(fresh)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/attention?merchant=tea")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	must(t, string(b), "6001")
+}

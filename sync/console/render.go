@@ -151,7 +151,7 @@ const pageTemplates = `
 {{range .Held}}<tr><td>{{when .At}}</td><td><a href="{{orderLink .Key}}">{{.Key.Merchant}} / {{.Key.Channel}} / {{.Key.OrderID}}</a></td>
 <td>{{.Reason}}</td><td>{{.State}}{{if .Current}}: {{.Current}}{{end}}</td>
 <td>{{if .Manual}}<a href="{{releaseLink .Key}}">Release…</a>{{end}}</td></tr>{{end}}</table>
-<p class="muted">Held orders are those the engine reported held (OrderHeld) since the console's recorder started and not reported sent since; only a hold placed by hand can be released here, the others wait for the channel.</p>
+<p class="muted">Held orders as the ledger holds them; only a hold placed by hand can be released here, the others wait for the channel or their date.</p>
 <h2>Refused changes and cancellations</h2>{{template "pager" .RPager}}
 <table><tr><th>When</th><th>Order</th><th>Refused</th><th>Warehouse</th><th>Reason</th></tr>
 {{range .Refusals}}<tr><td>{{when .At}}</td><td><a href="{{orderLink .Key}}">{{.Key.Merchant}} / {{.Key.Channel}} / {{.Key.OrderID}}</a></td>
