@@ -158,8 +158,7 @@ func run() error {
 	ctx := context.Background()
 	path, err := shopifytest.FindSchema()
 	if err != nil {
-		fmt.Println("wms-host needs the Shopify schema for its fake shops; set", shopifytest.SchemaEnv, "-", err)
-		return nil
+		return fmt.Errorf("wms-host needs the Shopify schema for its fake shops: set %s to the schema file (%w)", shopifytest.SchemaEnv, err)
 	}
 	schema, err := shopifytest.LoadSchemaFile(path)
 	if err != nil {
