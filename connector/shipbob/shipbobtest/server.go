@@ -32,7 +32,8 @@
 //     "id.timestamp.body" with the base64-decoded part of a whsec_ secret; topic in
 //     x-webhook-topic); see SignWebhook.
 //
-// Faults: ThrottleNext, FailNext (a status for the next request), StallNext (the next write is
+// Faults: ThrottleNext, FailNext (a status for the next request, without effect), FailNextWrite
+// (the next write takes effect, then answers a status), StallNext (the next write is
 // applied and its answer held until the client gives up) and LoseNextAnswer (the next write is
 // applied and the connection dropped).
 package shipbobtest
@@ -97,12 +98,14 @@ type Server struct {
 
 	mu        sync.Mutex
 	requests  int
-	calls     []time.Time // accepted requests of the last minute, for the rate limit
+	window    []time.Time // accepted requests of the last minute, for the rate limit
 	throttle  time.Duration
 	failNext  int
 	stallNext bool
 	loseNext  bool
+	failWrite int
 	creates   int
+	calls     map[string]int
 
 	nextOrder, nextShipment, nextInventory int
 	orders                                 []*order
@@ -139,7 +142,7 @@ func New(opts Options) *Server {
 	if opts.RatePerMinute == 0 {
 		opts.RatePerMinute = RatePerMinute
 	}
-	s := &Server{opts: opts, nextOrder: 310000001, nextShipment: 550000001, nextInventory: 8800001}
+	s := &Server{opts: opts, calls: map[string]int{}, nextOrder: 310000001, nextShipment: 550000001, nextInventory: 8800001}
 	s.ts = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -193,6 +196,21 @@ func (s *Server) StallNext() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stallNext = true
+}
+
+// FailNextWrite makes the next write take effect and then answer status (a 5xx), as a server
+// that failed after committing does.
+func (s *Server) FailNextWrite(status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failWrite = status
+}
+
+// Calls returns how many requests the fake received for method and path ("/2026-01/order").
+func (s *Server) Calls(method, path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[method+" "+path]
 }
 
 // LoseNextAnswer makes the next write take effect and then drop the connection unanswered.
@@ -283,6 +301,7 @@ func (s *Server) handle(rec *recorder, r *http.Request, body []byte, write bool)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests++
+	s.calls[r.Method+" "+r.URL.Path]++
 	now := s.now()
 	if wait, ok := s.limited(now); ok {
 		s.throttled(rec, wait)
@@ -317,6 +336,11 @@ func (s *Server) handle(rec *recorder, r *http.Request, body []byte, write bool)
 		case s.loseNext:
 			s.loseNext = false
 			return holdLose
+		case s.failWrite != 0:
+			st := s.failWrite
+			s.failWrite = 0
+			rec.header, rec.status, rec.body = http.Header{}, 0, bytes.Buffer{}
+			rec.modelState(st, "", "An unexpected error occurred.")
 		}
 	}
 	return holdNone
@@ -328,14 +352,14 @@ func (s *Server) limited(now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	cut := 0
-	for cut < len(s.calls) && now.Sub(s.calls[cut]) >= time.Minute {
+	for cut < len(s.window) && now.Sub(s.window[cut]) >= time.Minute {
 		cut++
 	}
-	s.calls = s.calls[cut:]
-	if len(s.calls) >= s.opts.RatePerMinute {
-		return time.Minute - now.Sub(s.calls[0]), true
+	s.window = s.window[cut:]
+	if len(s.window) >= s.opts.RatePerMinute {
+		return time.Minute - now.Sub(s.window[0]), true
 	}
-	s.calls = append(s.calls, now)
+	s.window = append(s.window, now)
 	return 0, false
 }
 

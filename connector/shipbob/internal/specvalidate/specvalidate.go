@@ -277,3 +277,12 @@ func (r *Recorder) Checked() int {
 	defer r.mu.Unlock()
 	return r.n
 }
+
+// Forget drops the failures after the first n, for a test that provoked them on purpose.
+func (r *Recorder) Forget(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n < len(r.errs) {
+		r.errs = r.errs[:n]
+	}
+}
