@@ -36,7 +36,9 @@ func (s *seeder) Request(_ context.Context, key string) (conformance.HeldRequest
 	return held, nil
 }
 
-func (s *seeder) Pick(_ context.Context, key string) error { return s.fake.Pick(shipbob.ReferenceID(key)) }
+func (s *seeder) Pick(_ context.Context, key string) error {
+	return s.fake.Pick(shipbob.ReferenceID(key))
+}
 
 func (s *seeder) Ship(_ context.Context, key string) error {
 	return s.fake.Ship(shipbob.ReferenceID(key), "USPS", "9400"+key)

@@ -385,4 +385,3 @@ func (c *Client) cancel(ctx context.Context, r connector.CancelRequest) (connect
 	}
 	return connector.Answer{}, errorf("cancel: unknown result %q: %w", str(res.Status), connector.ErrPermanent)
 }
-

@@ -1,6 +1,9 @@
 package shipbob_test
 
 import (
+	"io"
+	"strconv"
+	"strings"
 	"testing"
 
 	"golang.org/x/time/rate"
@@ -36,3 +39,7 @@ func newRig(t testing.TB, mod func(*shipbob.Config)) *rig {
 	r.client = c
 	return r
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func ioNop(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }
