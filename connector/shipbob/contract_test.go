@@ -48,6 +48,7 @@ func TestShipbobContract(t *testing.T) {
 	if _, err := r.client.ListStock(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
+	r.spec.WaitChecked(7)
 	if errs := r.spec.Errors(); len(errs) > 0 {
 		t.Fatalf("the connector's exchanges do not match the spec: %v", errs)
 	}
@@ -78,16 +79,18 @@ func TestShipbobContract(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	before := len(r.spec.Errors())
+	before, checked := len(r.spec.Errors()), r.spec.Checked()
 	if st := send(body); st != http.StatusCreated {
 		t.Fatalf("a valid create answered %d", st)
 	}
+	r.spec.WaitChecked(checked + 1)
 	if n := len(r.spec.Errors()); n != before {
 		t.Fatalf("a valid create failed the spec: %v", r.spec.Errors()[before:])
 	}
 	body["reference_id"] = "k3"
 	body["priority"] = "high"
 	st := send(body)
+	r.spec.WaitChecked(checked + 2)
 	errs := r.spec.Errors()[before:]
 	if len(errs) == 0 || !strings.Contains(errs[0].Error(), "priority") {
 		t.Fatalf("a create with a field the spec lacks passed the spec check (errors %v)", errs)

@@ -40,8 +40,12 @@ func ReferenceID(key string) string {
 	return "tobira-" + hex.EncodeToString(sum[:20])
 }
 
-// Submit creates the request's order on ShipBob, once: it reads the order back by reference_id
-// first, so a retry after a lost answer finds it instead of creating another.
+// Submit creates the request's order on ShipBob, once. The first create of a key is sent
+// directly; a key whose create had an unknown outcome (lost answer, 5xx) in this Client is read
+// back by reference_id before anything is sent again, and so is every key when
+// Config.ReadBackFirst is set. ShipBob refuses a reference_id it already holds (422), and the
+// refusal is read back too: a retry after a restart, or a racing replica, finds the order
+// instead of creating a second one.
 func (c *Client) Submit(ctx context.Context, r connector.FulfillmentRequest) error {
 	if r.Key == "" {
 		return errorf("submit: empty request key: %w", connector.ErrPermanent)
@@ -54,14 +58,28 @@ func (c *Client) Submit(ctx context.Context, r connector.FulfillmentRequest) err
 		return err
 	}
 	ref := ReferenceID(r.Key)
-	o, err := c.findByRef(ctx, ref)
-	if err != nil {
-		return err
+	if _, uncertain := c.answered(unknownOutcome(r.Key)); uncertain || c.cfg.ReadBackFirst {
+		o, err := c.findByRef(ctx, ref)
+		if err != nil {
+			return errorf("submit: %w", err)
+		}
+		if o != nil {
+			c.forget(unknownOutcome(r.Key))
+			return nil
+		}
 	}
-	if o != nil {
-		return nil
+	err = c.create(ctx, ref, body)
+	switch {
+	case err == nil:
+		c.forget(unknownOutcome(r.Key))
+	case errors.Is(err, connector.ErrOutcomeUnknown):
+		c.remember(unknownOutcome(r.Key), connector.Answer{})
 	}
-	_, err = c.do(ctx, call{method: http.MethodPost, path: "/order", body: body, channel: true})
+	return err
+}
+
+func (c *Client) create(ctx context.Context, ref string, body []byte) error {
+	_, err := c.do(ctx, call{method: http.MethodPost, path: "/order", body: body, channel: true})
 	if err == nil {
 		return nil
 	}
@@ -72,7 +90,7 @@ func (c *Client) Submit(ctx context.Context, r connector.FulfillmentRequest) err
 		errors.Is(err, context.Canceled) && !errors.As(err, &se):
 		return errorf("submit: %w", err)
 	case errors.As(err, &se) && se.Status == http.StatusUnprocessableEntity:
-		// ShipBob refuses a reference_id it already holds: a racing or earlier create landed.
+		// ShipBob refuses a reference_id it already holds: an earlier or racing create landed.
 		o, ferr := c.findByRef(ctx, ref)
 		if ferr != nil {
 			return errorf("submit: refused (422), and reading it back failed: %w", ferr)
@@ -91,6 +109,8 @@ func (c *Client) Submit(ctx context.Context, r connector.FulfillmentRequest) err
 		return errorf("submit: %w: %w", connector.ErrOutcomeUnknown, err)
 	}
 }
+
+func unknownOutcome(key string) string { return "\x00unknown-outcome\x00" + key }
 
 func cancelledFirst(key string) string { return "\x00cancelled-before-submit\x00" + key }
 

@@ -49,18 +49,39 @@ func TestShipbobOutcomeUnknown(t *testing.T) {
 			}
 		})
 	}
-	t.Run("5xx on the read-back: nothing written, the create goes once", func(t *testing.T) {
+	t.Run("5xx without effect: unknown, then read back and created once", func(t *testing.T) {
 		r := newRig(t, nil)
-		r.fake.FailNext(http.StatusServiceUnavailable) // the read-back, a GET the HTTP layer may retry
-		err := r.client.Submit(ctx, request("k1"))
-		if errors.Is(err, connector.ErrOutcomeUnknown) {
-			t.Fatalf("got %v: a failed read sent nothing, its outcome is known", err)
+		r.fake.FailNext(http.StatusServiceUnavailable) // the create, which the server never applied
+		if err := r.client.Submit(ctx, request("k1")); !errors.Is(err, connector.ErrOutcomeUnknown) {
+			t.Fatalf("got %v: a 5xx on a create may have landed", err)
+		}
+		if r.fake.Creates() != 0 {
+			t.Fatalf("the fault applied the create")
 		}
 		if err := r.client.Submit(ctx, request("k1")); err != nil {
 			t.Fatal(err)
 		}
-		if r.fake.Creates() != 1 || r.fake.Calls(http.MethodPost, "/2026-01/order") != 1 {
-			t.Errorf("created %d with %d POSTs, want 1 and 1", r.fake.Creates(), r.fake.Calls(http.MethodPost, "/2026-01/order"))
+		if r.fake.Creates() != 1 || r.fake.Calls(http.MethodGet, "/2026-01/order") != 1 {
+			t.Errorf("created %d after %d read-backs, want 1 and 1", r.fake.Creates(), r.fake.Calls(http.MethodGet, "/2026-01/order"))
+		}
+		// Once created, the key is no longer uncertain: the next submit goes straight to ShipBob,
+		// which refuses the duplicate, and the refusal is read back.
+		if err := r.client.Submit(ctx, request("k1")); err != nil {
+			t.Fatal(err)
+		}
+		if h := r.fake.Held(shipbob.ReferenceID("k1")); h.Copies != 1 {
+			t.Errorf("%d copies", h.Copies)
+		}
+	})
+	t.Run("ReadBackFirst", func(t *testing.T) {
+		r := newRig(t, func(c *shipbob.Config) { c.ReadBackFirst = true })
+		for range 2 {
+			if err := r.client.Submit(ctx, request("k1")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if p := r.fake.Calls(http.MethodPost, "/2026-01/order"); p != 1 {
+			t.Errorf("%d creates sent with ReadBackFirst, want 1", p)
 		}
 	})
 }

@@ -13,11 +13,12 @@
 //
 // Orders are created with POST /2026-01/order, the request's Key as reference_id ("unique and
 // immutable order identifier from your upstream system") and the header shipbob_channel_id.
-// ShipBob takes no idempotency key, so Submit reads the order back by reference_id
-// (GET /2026-01/order?ReferenceIds=) before every create: a create whose answer was lost, or
-// that answered 5xx, is reported as connector.ErrOutcomeUnknown, and the engine's retry finds
-// the order instead of sending it twice. A 422 on create (ShipBob refuses a reference_id it
-// already holds) is read back the same way. The merchant, channel and channel order ID travel
+// ShipBob takes no idempotency key. A create whose answer was lost, or that answered 5xx, is
+// reported as connector.ErrOutcomeUnknown and its key remembered (the last 4096): the engine's
+// retry reads the order back by reference_id (GET /2026-01/order?ReferenceIds=) before sending
+// anything, and finds it. ShipBob refuses a second order with a reference_id it holds (422):
+// that refusal is read back the same way, so a retry after a restart, or replicas racing, end
+// with one order. Config.ReadBackFirst reads back before every create instead. The merchant, channel and channel order ID travel
 // in the order's tags (tobira_merchant, tobira_channel, tobira_order), so shipments can name
 // their channel order.
 //
@@ -123,6 +124,10 @@ type Config struct {
 	ShippingMethod string
 	// PageSize is the Limit of order pages and the PageSize of inventory pages (at most 250).
 	PageSize int
+	// ReadBackFirst reads every key back by reference_id before creating its order, not only
+	// keys whose create had an unknown outcome in this Client: one more request per order, for
+	// accounts where ShipBob's refusal of a duplicate reference_id is not to be relied on.
+	ReadBackFirst bool
 	// ShipmentsSince is where the first shipment listing starts; zero lists every order that
 	// has tracking.
 	ShipmentsSince time.Time
@@ -278,7 +283,7 @@ func (c *Client) remember(key string, a connector.Answer) {
 	defer c.mu.Unlock()
 	if _, ok := c.answers[key]; !ok {
 		c.order = append(c.order, key)
-		if len(c.order) > maxAnswers {
+		for len(c.order) > maxAnswers {
 			delete(c.answers, c.order[0])
 			c.order = c.order[1:]
 		}
@@ -287,6 +292,12 @@ func (c *Client) remember(key string, a connector.Answer) {
 }
 
 const maxAnswers = 4096
+
+func (c *Client) forget(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.answers, key) // its place in c.order goes when it is the oldest
+}
 
 func (c *Client) answered(key string) (connector.Answer, bool) {
 	if key == "" {

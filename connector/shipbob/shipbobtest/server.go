@@ -271,6 +271,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(rec.status)
 	_, _ = w.Write(rec.body.Bytes())
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush() // the client has its answer before the observer (a slow validator) runs
+	}
 	if s.opts.Observe != nil {
 		s.opts.Observe(Exchange{Method: r.Method, URL: r.URL, Header: r.Header.Clone(), Body: body,
 			Status: rec.status, ResponseHeader: rec.header, ResponseBody: rec.body.Bytes()})

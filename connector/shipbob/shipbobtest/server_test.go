@@ -128,6 +128,7 @@ func TestFakeFollowsTheSpec(t *testing.T) {
 	if st, _, _ := c.do(http.MethodPost, "/2026-01/webhook", map[string]any{"url": "https://example.com/hook", "topics": []string{"order.shipped"}}); st != 200 {
 		t.Errorf("webhook: %d", st)
 	}
+	c.spec.WaitChecked(14)
 	if c.spec.Checked() < 14 || len(c.spec.Errors()) > 0 {
 		t.Errorf("%d exchanges checked, failures: %v", c.spec.Checked(), c.spec.Errors())
 	}

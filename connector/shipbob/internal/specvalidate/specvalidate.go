@@ -28,6 +28,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -284,5 +285,14 @@ func (r *Recorder) Forget(n int) {
 	defer r.mu.Unlock()
 	if n < len(r.errs) {
 		r.errs = r.errs[:n]
+	}
+}
+
+// WaitChecked waits, up to five seconds, until n exchanges have been checked: the fake answers
+// before its observer runs, so a test reads the failures of its last request only once they
+// are in.
+func (r *Recorder) WaitChecked(n int) {
+	for deadline := time.Now().Add(5 * time.Second); r.Checked() < n && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
 	}
 }

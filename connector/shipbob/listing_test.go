@@ -1,0 +1,69 @@
+package shipbob_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/tobira-commerce/tobira/connector"
+	"github.com/tobira-commerce/tobira/connector/shipbob/shipbobtest"
+)
+
+// TestShipbobShipmentsNoGap ships an old order while a pass is under way, on a page the pass
+// has already read: this pass may miss it, the next one, which starts before this one began,
+// must list it.
+func TestShipbobShipmentsNoGap(t *testing.T) {
+	r := newRig(t, nil) // pages of 5
+	ctx := context.Background()
+	for i := range 7 {
+		r.fake.Place(fmt.Sprintf("r%d", i), shipbobtest.Line{SKU: "TEA-01", Quantity: 1})
+	}
+	for i := 1; i < 7; i++ {
+		if err := r.fake.Ship(fmt.Sprintf("r%d", i), "UPS", fmt.Sprintf("1Z%03d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	p, err := r.client.ListShipments(ctx, "")
+	if err != nil || !p.More {
+		t.Fatalf("first page: more %v, %v", p != nil && p.More, err)
+	}
+	for _, s := range p.Shipments {
+		seen[s.RequestKey] = true
+	}
+	// r0, the oldest order, ships now: it sorts before everything the pass has read.
+	if err := r.fake.Ship("r0", "UPS", "1Z000"); err != nil {
+		t.Fatal(err)
+	}
+	cur := p.Next
+	for p.More {
+		if p, err = r.client.ListShipments(ctx, cur); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range p.Shipments {
+			seen[s.RequestKey] = true
+		}
+		cur = p.Next
+	}
+	// The next pass, from the cursor the last page returned.
+	var again []string
+	for more := true; more; {
+		p, err := r.client.ListShipments(ctx, cur)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range p.Shipments {
+			seen[s.RequestKey] = true
+			again = append(again, s.RequestKey)
+		}
+		cur, more = p.Next, p.More
+	}
+	for i := range 7 {
+		if !seen[fmt.Sprintf("r%d", i)] {
+			t.Errorf("shipment of r%d never listed (next pass listed %v)", i, again)
+		}
+	}
+	if _, err := r.client.ListShipments(ctx, connector.Cursor("garbage")); err == nil {
+		t.Errorf("a cursor the client never made was accepted")
+	}
+}
