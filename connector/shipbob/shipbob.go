@@ -78,6 +78,8 @@ package shipbob
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -175,7 +177,7 @@ type Client struct {
 	cfg  Config
 	base string
 	http *httpclient.Client
-	key  string // the limiter's key: the channel, never the token
+	key  string // the limiter's key: a hash of the token, never the token
 
 	mu      sync.Mutex
 	answers map[string]connector.Answer // change and cancel idempotency keys
@@ -216,8 +218,11 @@ func New(cfg Config) (*Client, error) {
 	}
 	hc := httpclient.New(httpclient.Config{Rate: cfg.Rate, Burst: cfg.Burst, Timeout: cfg.Timeout,
 		Throttle: throttle, Logger: cfg.Logger, Transport: cfg.Transport})
+	// ShipBob's window is per user and application, that is per token: the limiter's key is
+	// derived from it without holding it.
+	sum := sha256.Sum256([]byte(cfg.Token))
 	return &Client{cfg: cfg, base: strings.TrimRight(cfg.BaseURL, "/") + "/" + APIVersion, http: hc,
-		key: "shipbob:" + strconv.Itoa(cfg.ChannelID), answers: map[string]connector.Answer{}}, nil
+		key: "shipbob:" + hex.EncodeToString(sum[:8]), answers: map[string]connector.Answer{}}, nil
 }
 
 // throttle reads ShipBob's 429: the wait is in x-retry-after (seconds), or in the message

@@ -32,6 +32,16 @@
 //     "id.timestamp.body" with the base64-decoded part of a whsec_ secret; topic in
 //     x-webhook-topic); see SignWebhook.
 //
+// Sources of the names the spec does not hold: the rate-limit headers and body, and the
+// webhook headers and signing scheme, are on ShipBob's developer pages (rate limits; webhooks,
+// developer.shipbob.com/experimental/webhooks) and in a third-party AsyncAPI description of
+// ShipBob's webhooks (asyncapi.apis.io) and Hookdeck's ShipBob webhook guide, which agree.
+// Confirmed in one source only (the research notes' reading of ShipBob's FAQ): the order
+// listing's page headers (page-number, total-pages, total-count, next-page); the connector does
+// not rely on them. Chosen by the fake, not confirmed anywhere: the status detail names
+// "Picked" and "Packed", the 422 message for a duplicate reference_id, and the inventory-level
+// next link's Cursor parameter.
+//
 // Faults: ThrottleNext, FailNext (a status for the next request, without effect), FailNextWrite
 // (the next write takes effect, then answers a status), StallNext (the next write is
 // applied and its answer held until the client gives up) and LoseNextAnswer (the next write is
