@@ -268,7 +268,9 @@ func (c *Client) change(ctx context.Context, o *orderJSON, r connector.ChangeReq
 		return connector.Answer{Reason: why}, nil
 	}
 	if !sameLines(o, r.Order.Lines) {
-		return connector.Answer{Reason: "ShipBob holds other lines; line changes are not sent through its API"}, nil
+		if a, err := c.changeLines(ctx, o, r); err != nil || !a.Accepted {
+			return a, err
+		}
 	}
 	a := r.Order.ShipTo
 	if a.Line1 == "" || a.City == "" {
@@ -325,21 +327,46 @@ func (c *Client) refusedNow(ctx context.Context, key, fallback string) (connecto
 	return connector.Answer{Reason: fallback}, nil
 }
 
-// sameLines reports whether ShipBob holds the open quantities of lines, SKU by SKU.
-func sameLines(o *orderJSON, lines []order.Line) bool {
+// openBySKU sums the open quantities of lines per SKU, keeping the SKUs' first order.
+func openBySKU(lines []order.Line) (map[string]int, []string) {
 	want := map[string]int{}
+	var skus []string
 	for _, l := range lines {
 		if n := l.Open(); n > 0 {
+			if _, seen := want[l.SKU]; !seen {
+				skus = append(skus, l.SKU)
+			}
 			want[l.SKU] += n
 		}
 	}
-	got := map[string]int{}
-	for _, p := range o.Products {
-		sku := str(p.ReferenceID)
-		if sku == "" {
-			sku = str(p.SKU)
+	return want, skus
+}
+
+// liveShipments returns the order's shipments that are not cancelled.
+func liveShipments(o *orderJSON) []shipmentJSON {
+	var out []shipmentJSON
+	for _, sh := range o.Shipments {
+		if str(sh.Status) != "Cancelled" {
+			out = append(out, sh)
 		}
-		got[sku] += p.Quantity
+	}
+	return out
+}
+
+// sameLines reports whether ShipBob's shipments hold the open quantities of lines, SKU by SKU.
+func sameLines(o *orderJSON, lines []order.Line) bool {
+	want, _ := openBySKU(lines)
+	got := map[string]int{}
+	for _, sh := range liveShipments(o) {
+		for _, p := range sh.Products {
+			sku := str(p.ReferenceID)
+			if sku == "" {
+				sku = str(p.SKU)
+			}
+			for _, ii := range p.InventoryItems {
+				got[sku] += ii.Quantity
+			}
+		}
 	}
 	if len(got) != len(want) {
 		return false
@@ -350,6 +377,70 @@ func sameLines(o *orderJSON, lines []order.Line) bool {
 		}
 	}
 	return true
+}
+
+// changeLines sets the shipment's line items to the open quantities of r's lines (POST
+// :updateLineItems takes the complete list). ShipBob names items by inventory ID: SKUs the
+// shipment does not hold yet are refused rather than guessed.
+func (c *Client) changeLines(ctx context.Context, o *orderJSON, r connector.ChangeRequest) (connector.Answer, error) {
+	live := liveShipments(o)
+	if len(live) != 1 {
+		return connector.Answer{Reason: "ShipBob split the order into several shipments; its lines cannot be changed through the API"}, nil
+	}
+	want, skus := openBySKU(r.Order.Lines)
+	if len(skus) == 0 {
+		return connector.Answer{Reason: "a change without lines; cancel the request instead"}, nil
+	}
+	path := "/shipment/" + strconv.FormatInt(live[0].ID, 10)
+	resp, err := c.do(ctx, call{method: http.MethodGet, path: path + ":getLineItems", channel: true})
+	if err != nil {
+		return connector.Answer{}, errorf("change: reading line items: %w", err)
+	}
+	var held []lineItemJSON
+	if err := httpclient.Decode(resp.Body, &held, httpclient.DecodeOptions{}); err != nil {
+		return connector.Answer{}, errorf("change: reading line items: %w", err)
+	}
+	bySKU := map[string]lineItemJSON{}
+	for _, li := range held {
+		if li.ProductVariant != nil && str(li.ProductVariant.SKU) != "" {
+			bySKU[str(li.ProductVariant.SKU)] = li
+		}
+	}
+	var req updateLineItemsReq
+	for _, sku := range skus {
+		li, ok := bySKU[sku]
+		if !ok {
+			return connector.Answer{Reason: "adding a SKU the shipment does not hold is not supported through ShipBob's API"}, nil
+		}
+		item := lineItemReq{InventoryID: li.InventoryID, Quantity: want[sku]}
+		if li.Lot != nil {
+			item.LotNumber = str(li.Lot.LotNumber)
+		}
+		req.Items = append(req.Items, item)
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return connector.Answer{}, errorf("change: %w", err)
+	}
+	resp, err = c.do(ctx, call{method: http.MethodPost, path: path + ":updateLineItems", body: body, channel: true})
+	var se *httpclient.StatusError
+	if errors.As(err, &se) && se.Status == http.StatusBadRequest {
+		var e errorResp
+		if httpclient.Decode(se.Body, &e, httpclient.DecodeOptions{}) == nil && str(e.Code) == "VALIDATION_ERROR" {
+			return c.refusedNow(ctx, r.Key, "ShipBob refused the line change")
+		}
+	}
+	if err != nil {
+		return connector.Answer{}, errorf("change: %w", err)
+	}
+	var res lineItemsResp
+	if err := httpclient.Decode(resp.Body, &res, httpclient.DecodeOptions{}); err != nil {
+		return connector.Answer{}, errorf("change: %w", err)
+	}
+	if !res.IsSuccess {
+		return c.refusedNow(ctx, r.Key, "ShipBob refused the line change")
+	}
+	return connector.Answer{Accepted: true}, nil
 }
 
 // Cancel cancels the request's order on ShipBob, unless the warehouse has moved on.

@@ -32,10 +32,13 @@
 // own refusal (is_success false, a Failure result) is a refusal too. Policies where ShipBob
 // cannot express something:
 //
-//   - A change's lines are not sent: ShipBob's updateLineItems works on inventory IDs and lot
-//     assignments a connector should not guess; a change whose lines differ from what ShipBob
-//     holds is refused with a reason, so the host hears of it.
-//   - Partial cancellation (CancelRequest.Lines) is refused likewise.
+//   - A change's lines are sent as the shipment's complete list of line items (GET
+//     :getLineItems, POST :updateLineItems), quantities absolute, so a repeat has one effect.
+//     ShipBob names items by inventory ID: a change adding a SKU the shipment does not hold, or
+//     of an order ShipBob split into several shipments, is refused with a reason.
+//   - Partial cancellation (CancelRequest.Lines) is refused with a reason: it subtracts, and
+//     ShipBob has no key to tell a repeat from a second cancellation; a Change with the
+//     remaining lines expresses the same thing idempotently.
 //   - Cash on delivery has no field on ShipBob: such a request is a permanent error. Delivery
 //     date and time slot, のし and wrapping travel as order tags (tobira_delivery_date,
 //     tobira_delivery_slot, tobira_noshi, tobira_wrapping) for the warehouse to read; the gift

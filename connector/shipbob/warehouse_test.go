@@ -83,20 +83,52 @@ func TestShipbobChangeAfterPicking(t *testing.T) {
 		if err := r.client.Submit(ctx, request("k1")); err != nil {
 			t.Fatal(err)
 		}
-		o := request("k1").Order
-		o.Lines = append([]order.Line(nil), o.Lines...)
-		o.Lines[0].Quantity = 5
-		a, err := r.client.Change(ctx, connector.ChangeRequest{Key: "k1", IdempotencyKey: "k1/lines", Order: o})
-		if err != nil || a.Accepted || a.Reason == "" {
-			t.Errorf("a line change answered %+v, %v; want a refusal the host can read", a, err)
+		change := func(id string, edit func(o *order.Order)) connector.Answer {
+			t.Helper()
+			o := request("k1").Order
+			o.Lines = append([]order.Line(nil), o.Lines...)
+			edit(&o)
+			a, err := r.client.Change(ctx, connector.ChangeRequest{Key: "k1", IdempotencyKey: id, Order: o})
+			if err != nil {
+				t.Fatalf("change %s: %v", id, err)
+			}
+			return a
 		}
-		a, err = r.client.Cancel(ctx, connector.CancelRequest{Key: "k1", IdempotencyKey: "k1/part",
+		lines := func() []shipbobtest.Line { return r.fake.Held("k1").Lines }
+		more := func(o *order.Order) { o.Lines[0].Quantity = 5 }
+		if a := change("more", more); !a.Accepted {
+			t.Fatalf("raising a quantity was refused: %+v", a)
+		}
+		if got := lines(); len(got) != 2 || got[0] != (shipbobtest.Line{SKU: "TEA-01", Quantity: 5}) {
+			t.Errorf("ShipBob holds %v after raising TEA-01 to 5", got)
+		}
+		fewer := func(o *order.Order) { o.Lines[0].Quantity = 5; o.Lines[1].Cancelled = 1 }
+		if a := change("drop", fewer); !a.Accepted {
+			t.Fatalf("dropping a line was refused: %+v", a)
+		}
+		if a := change("drop-again", fewer); !a.Accepted {
+			t.Fatalf("repeating the same content was refused: %+v", a)
+		}
+		if got := lines(); len(got) != 1 || got[0] != (shipbobtest.Line{SKU: "TEA-01", Quantity: 5}) {
+			t.Errorf("ShipBob holds %v after dropping CUP-02 (twice), want TEA-01×5", got)
+		}
+		added := change("add", func(o *order.Order) { o.Lines = append(o.Lines, order.Line{ID: "3", SKU: "NEW-9", Quantity: 1}) })
+		if added.Accepted || added.Reason == "" {
+			t.Errorf("adding a SKU answered %+v, want a refusal the host can read", added)
+		}
+		a, err := r.client.Cancel(ctx, connector.CancelRequest{Key: "k1", IdempotencyKey: "k1/part",
 			Lines: []connector.LineQuantity{{LineID: "1", SKU: "TEA-01", Quantity: 1}}})
 		if err != nil || a.Accepted || a.Reason == "" {
 			t.Errorf("a partial cancellation answered %+v, %v; want a refusal", a, err)
 		}
-		if h := r.fake.Held("k1"); h.Status != "Processing" || h.Lines[0].Quantity != 3 {
-			t.Errorf("a refused change took effect: %+v", h)
+		if err := r.fake.Pick("k1"); err != nil {
+			t.Fatal(err)
+		}
+		if a := change("late", func(o *order.Order) { o.Lines[0].Quantity = 1 }); a.Accepted || a.Reason != connector.RefusedPicked {
+			t.Errorf("a line change after picking answered %+v", a)
+		}
+		if h := r.fake.Held("k1"); h.Status != "Processing" || len(h.Lines) != 1 || h.Lines[0].Quantity != 5 {
+			t.Errorf("a refused change took effect: %+v", h.Lines)
 		}
 	})
 	t.Run("cash on delivery", func(t *testing.T) {

@@ -166,3 +166,32 @@ func str(p *string) string {
 	}
 	return *p
 }
+
+// lineItemJSON is the part of Orders.ShipmentLineItemDetail the client reads.
+type lineItemJSON struct {
+	InventoryID    int64 `json:"inventory_id"`
+	Quantity       int   `json:"quantity"`
+	ProductVariant *struct {
+		SKU *string `json:"sku"`
+	} `json:"product_variant"`
+	Lot *struct {
+		LotNumber *string `json:"lot_number"`
+	} `json:"lot"`
+}
+
+// updateLineItemsReq is Orders.UpdateLineItemsRequest.
+type updateLineItemsReq struct {
+	Items []lineItemReq `json:"items"`
+}
+
+// lineItemReq is Orders.ShipmentLineItemsViewModel.
+type lineItemReq struct {
+	InventoryID int64  `json:"inventory_id"`
+	Quantity    int    `json:"quantity"`
+	LotNumber   string `json:"lot_number,omitempty"`
+}
+
+// lineItemsResp is Orders.ShipmentLineItemsApiResponse.
+type lineItemsResp struct {
+	IsSuccess bool `json:"is_success"`
+}

@@ -26,7 +26,8 @@
 //     detail named "Picked" or "Packed" (the cancel operation's description: a shipment "must
 //     not be picked, packed, or shipped"); shipping makes it Completed with tracking; a refusal
 //     (stock missing) makes it Exception. After picking, address updates and cancellations are
-//     refused.
+//     refused. Line items (GET :getLineItems, POST :updateLineItems with the complete list)
+//     change the shipment's and the order's products until picking.
 //   - Webhooks: deliveries are signed as ShipBob documents (Standard Webhooks: headers
 //     webhook-id, webhook-timestamp, webhook-signature "v1,<base64 HMAC-SHA256>" over
 //     "id.timestamp.body" with the base64-decoded part of a whsec_ secret; topic in
@@ -401,7 +402,7 @@ func (s *Server) route(rec *recorder, r *http.Request, body []byte, now time.Tim
 		s.createOrder(rec, r, body, now)
 	case r.Method == http.MethodGet && p == "order":
 		s.getOrders(rec, r.URL.Query())
-	case r.Method == http.MethodGet && len(seg) == 2 && seg[0] == "order":
+	case r.Method == http.MethodGet && len(seg) == 2 && seg[0] == "order" && !strings.Contains(seg[1], ":"):
 		if o := s.orderByID(seg[1]); o != nil {
 			rec.json(http.StatusOK, s.viewOf(o))
 		} else {
@@ -415,7 +416,7 @@ func (s *Server) route(rec *recorder, r *http.Request, body []byte, now time.Tim
 		}
 	case r.Method == http.MethodPost && len(seg) == 2 && seg[0] == "order" && strings.HasSuffix(seg[1], ":cancel"):
 		s.cancelOrder(rec, strings.TrimSuffix(seg[1], ":cancel"), now)
-	case r.Method == http.MethodGet && len(seg) == 2 && seg[0] == "shipment":
+	case r.Method == http.MethodGet && len(seg) == 2 && seg[0] == "shipment" && !strings.Contains(seg[1], ":"):
 		if o, sh := s.shipmentByID(seg[1]); sh != nil {
 			_ = o
 			rec.json(http.StatusOK, *sh)
@@ -424,6 +425,10 @@ func (s *Server) route(rec *recorder, r *http.Request, body []byte, now time.Tim
 		}
 	case r.Method == http.MethodPut && len(seg) == 2 && seg[0] == "shipment" && strings.HasSuffix(seg[1], ":updateAddress"):
 		s.updateAddress(rec, strings.TrimSuffix(seg[1], ":updateAddress"), body, now)
+	case r.Method == http.MethodGet && len(seg) == 2 && seg[0] == "shipment" && strings.HasSuffix(seg[1], ":getLineItems"):
+		s.getLineItems(rec, strings.TrimSuffix(seg[1], ":getLineItems"))
+	case r.Method == http.MethodPost && len(seg) == 2 && seg[0] == "shipment" && strings.HasSuffix(seg[1], ":updateLineItems"):
+		s.updateLineItemsOf(rec, strings.TrimSuffix(seg[1], ":updateLineItems"), body, now)
 	case r.Method == http.MethodGet && p == "inventory-level":
 		s.getLevels(rec, r.URL.Query())
 	case r.Method == http.MethodPost && p == "webhook":

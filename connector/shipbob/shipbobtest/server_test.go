@@ -171,6 +171,8 @@ func FuzzFakeHandlers(f *testing.F) {
 	f.Add("GET", "/2026-01/order", "Page=0&Limit=999&LastUpdateStartDate=x", []byte(nil))
 	f.Add("PUT", "/2026-01/shipment/550000001:updateAddress", "", []byte(`{"city":null}`))
 	f.Add("POST", "/2026-01/order/310000001:cancel", "", []byte(nil))
+	f.Add("GET", "/2026-01/shipment/550000001:getLineItems", "", []byte(nil))
+	f.Add("POST", "/2026-01/shipment/550000001:updateLineItems", "", []byte(`{"items":[{"inventory_id":8800001,"quantity":0}]}`))
 	f.Add("GET", "/2026-01/inventory-level", "PageSize=-1&Cursor=zz", []byte(nil))
 	f.Add("POST", "/2026-01/webhook", "", []byte(`{"url":"x","topics":[]}`))
 	fake := shipbobtest.New(shipbobtest.Options{RatePerMinute: -1})
