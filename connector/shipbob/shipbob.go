@@ -4,7 +4,7 @@
 // # Roles
 //
 // A *Client is a warehouse: connector.Fulfiller (Submit creates a ShipBob order, Change updates
-// its shipment's address, Cancel cancels it), connector.ShipmentSource (the shipments ShipBob
+// its shipment's lines and address, Cancel cancels it), connector.ShipmentSource (the shipments ShipBob
 // shipped, with tracking) and connector.StockSource (inventory levels, on hand, with the time
 // they were read). WebhookHandler verifies ShipBob's signed webhooks and hands the shipments an
 // order.shipped event announces to the host (for the engine's RecordShipment).
@@ -27,9 +27,10 @@
 // Both are answered from the statuses ShipBob reports: once a shipment is picked or packed (a
 // status detail "Picked" or "Packed"), a change or cancellation is refused with
 // connector.RefusedPicked; once it shipped (Completed, LabeledCreated), with
-// connector.RefusedShipped; otherwise the address is updated (PUT
-// /shipment/{id}:updateAddress) or the order cancelled (POST /order/{id}:cancel), and ShipBob's
-// own refusal (is_success false, a Failure result) is a refusal too. Policies where ShipBob
+// connector.RefusedShipped; otherwise the lines and address are updated (POST
+// /shipment/{id}:updateLineItems, PUT /shipment/{id}:updateAddress) or the order cancelled
+// (POST /order/{id}:cancel), and ShipBob's own refusal (is_success false, a VALIDATION_ERROR, a
+// Failure result) is a refusal too, with the reason its statuses then show. Policies where ShipBob
 // cannot express something:
 //
 //   - A change's lines are sent as the shipment's complete list of line items (GET
@@ -46,8 +47,9 @@
 //   - Answers to change and cancellation idempotency keys are remembered for the life of the
 //     Client (the last 4096), so a late repeat of an earlier change does not undo a later one.
 //     A cancellation of a key never submitted is remembered the same way, and a later Submit of
-//     that key does nothing. After a restart a repeat re-applies its content, which for the
-//     engine's retries of the latest change is the same content.
+//     that key does nothing. A new Client has forgotten them: after a restart a repeated change
+//     applies its content again, and a Submit after a forgotten early cancellation creates the
+//     order (ShipBob has nowhere to keep such marks: an order's tags cannot be changed).
 //
 // # Listings
 //
