@@ -109,3 +109,35 @@ func FuzzShipCursor(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeLevelsRejectsBrokenItems(t *testing.T) {
+	page := &connector.StockPage{}
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	next, err := decodeLevels([]byte(`{"items":[{"inventory_id":1,"sku":"A","total_on_hand_quantity":4},
+		{"inventory_id":2,"sku":"B"},{"inventory_id":"x"},{"inventory_id":3,"sku":"C","total_on_hand_quantity":0}],
+		"next":"https://api.shipbob.com/2026-01/inventory-level?PageSize=3&Cursor=3"}`), at, page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Levels) != 2 || page.Levels[0].OnHand != 4 || page.Levels[1].SKU != "C" || !page.Levels[0].AsOf.Equal(at) {
+		t.Errorf("levels %+v", page.Levels)
+	}
+	if len(page.Rejects) != 2 || page.Rejects[0].ID != "2" {
+		t.Errorf("rejects %+v", page.Rejects)
+	}
+	if next != "/2026-01/inventory-level?PageSize=3&Cursor=3" {
+		t.Errorf("next %q", next)
+	}
+	if _, err := decodeLevels([]byte(`{"items":[],"next":"https://evil.example/2026-01/orders"}`), at, page); err == nil {
+		t.Errorf("a next link out of the listing was followed")
+	}
+}
+
+func TestCarrier(t *testing.T) {
+	for name, want := range map[string]string{"USPS": "usps", "FedEx Ground": "fedex", "UPS SurePost": "ups", "DHL eCommerce": "dhl",
+		"Yamato Transport": "yamato", "Sagawa Express": "sagawa", "Japan Post": "japanpost", "OnTrac": "other", "": "other"} {
+		if got := string(Carrier(name)); got != want {
+			t.Errorf("Carrier(%q) = %s, want %s", name, got, want)
+		}
+	}
+}
