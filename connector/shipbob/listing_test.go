@@ -67,3 +67,25 @@ func TestShipbobShipmentsNoGap(t *testing.T) {
 		t.Errorf("a cursor the client never made was accepted")
 	}
 }
+
+// TestShipbobLabeledIsShipped proves a shipment with its label (LabeledCreated, tracking) is
+// listed before it turns Completed, and once only per pass after it does.
+func TestShipbobLabeledIsShipped(t *testing.T) {
+	r := newRig(t, nil)
+	ctx := context.Background()
+	r.fake.Place("r1", shipbobtest.Line{SKU: "TEA-01", Quantity: 1})
+	if err := r.fake.Label("r1", "USPS", "9400999"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := r.client.ListShipments(ctx, "")
+	if err != nil || len(p.Shipments) != 1 || p.Shipments[0].Parcels[0].TrackingNumber != "9400999" {
+		t.Fatalf("a labeled shipment listed as %+v, %v", p, err)
+	}
+	if err := r.fake.Ship("r1", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	p2, err := r.client.ListShipments(ctx, p.Next)
+	if err != nil || len(p2.Shipments) != 1 || p2.Shipments[0].ID != p.Shipments[0].ID {
+		t.Fatalf("after shipping: %+v, %v; want the same shipment ID again (the engine dedupes)", p2, err)
+	}
+}

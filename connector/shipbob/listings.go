@@ -115,7 +115,8 @@ func decodeShipments(body []byte) (*connector.ShipmentPage, int, error) {
 			tags[t.Name] = t.Value
 		}
 		for _, sh := range o.Shipments {
-			if str(sh.Status) != "Completed" || sh.Tracking == nil || str(sh.Tracking.TrackingNumber) == "" {
+			// ShipBob's guide: a shipment with tracking is LabeledCreated, quickly Completed; both count.
+			if st := str(sh.Status); (st != "Completed" && st != "LabeledCreated") || sh.Tracking == nil || str(sh.Tracking.TrackingNumber) == "" {
 				continue
 			}
 			s := shipmentOf(&o, &sh, tags)

@@ -16,7 +16,8 @@
 // ShipBob takes no idempotency key. A create whose answer was lost, or that answered 5xx, is
 // reported as connector.ErrOutcomeUnknown and its key remembered (the last 4096): the engine's
 // retry reads the order back by reference_id (GET /2026-01/order?ReferenceIds=) before sending
-// anything, and finds it. ShipBob refuses a second order with a reference_id it holds (422):
+// anything, and finds it. ShipBob refuses a second order with a reference_id it holds (422; its
+// orders-integration guide: "The reference_id field is your idempotency key"):
 // that refusal is read back the same way, so a retry after a restart, or replicas racing, end
 // with one order. Config.ReadBackFirst reads back before every create instead. The merchant, channel and channel order ID travel
 // in the order's tags (tobira_merchant, tobira_channel, tobira_order), so shipments can name
@@ -56,7 +57,8 @@
 // Shipments: GET /2026-01/order with LastUpdateStartDate, HasTracking=true, SortOrder=Oldest,
 // Page and Limit. A pass pages through every order updated since the cursor's time; the next
 // pass starts from the time the previous one began, less Config.Overlap, so an order updated
-// while a pass ran is listed again rather than missed. Shipments with status Completed and a
+// while a pass ran is listed again rather than missed. Shipments with status LabeledCreated or Completed
+// (ShipBob's guide: a shipment with tracking is LabeledCreated, then quickly Completed) and a
 // tracking number are reported; duplicates across passes are allowed by the contract, gaps
 // never. Stock: GET /2026-01/inventory-level, following the next link as given; ShipBob has no
 // "changed since" filter for levels, so every ListStock call reads every page and returns the

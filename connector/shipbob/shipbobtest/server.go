@@ -18,10 +18,14 @@
 //     x-retry-after (seconds) and x-remaining-calls, body {"statusCode":429,"message":...}
 //     (developer.shipbob.com rate-limit page).
 //   - Order listing pages: response headers page-number, total-pages, total-count and
-//     next-page (ShipBob's FAQ); Limit at most 250.
+//     next-page (ShipBob's FAQ: "If there is an additional page you will see next-page in the
+//     header"); Limit at most 250.
 //   - The inventory-level listing's next link carries a Cursor query parameter of the fake's
 //     own: ShipBob's link is opaque and clients follow it as given.
-//   - reference_id is unique per channel: creating a second order with one answers 422.
+//   - reference_id is unique per channel: creating a second order with one answers 422
+//     (developer.shipbob.com, "Build an Orders Integration": "If ShipBob receives two
+//     identical requests with the same reference_id + shipbob_channel_id, it will return a 422
+//     error").
 //   - Warehouse steps: a received shipment is Processing; picking and packing add a status
 //     detail named "Picked" or "Packed" (the cancel operation's description: a shipment "must
 //     not be picked, packed, or shipped"); shipping makes it Completed with tracking; a refusal
@@ -37,10 +41,10 @@
 // webhook headers and signing scheme, are on ShipBob's developer pages (rate limits; webhooks,
 // developer.shipbob.com/experimental/webhooks) and in a third-party AsyncAPI description of
 // ShipBob's webhooks (asyncapi.apis.io) and Hookdeck's ShipBob webhook guide, which agree.
-// Confirmed in one source only (the research notes' reading of ShipBob's FAQ): the order
-// listing's page headers (page-number, total-pages, total-count, next-page); the connector does
-// not rely on them. Chosen by the fake, not confirmed anywhere: the status detail names
-// "Picked" and "Packed", the 422 message for a duplicate reference_id, and the inventory-level
+// Confirmed in one source only (ShipBob's FAQ, as the research notes read it too): next-page;
+// page-number, total-pages and total-count are the fake's; the connector relies on none of
+// them. Chosen by the fake, not confirmed anywhere: the status detail names
+// "Picked" and "Packed", the 422 body's message for a duplicate reference_id, and the inventory-level
 // next link's Cursor parameter.
 //
 // Faults: ThrottleNext, FailNext (a status for the next request, without effect), FailNextWrite

@@ -163,12 +163,29 @@ func (s *Server) Pack(ref string) error {
 	})
 }
 
-// Ship makes the warehouse ship the order with carrier and tracking number, taking the units
-// out of stock and notifying order.shipped subscribers.
+// Label makes the warehouse buy the label: the shipment is LabeledCreated, with tracking, and
+// no longer changes. ShipBob's guide: it "will quickly move to Completed".
+func (s *Server) Label(ref, carrier, tracking string) error {
+	return s.step(ref, func(_ *order, sh *shipmentView, now time.Time) error {
+		if sh.Status != "Processing" {
+			return fmt.Errorf("%w: label a %s shipment", ErrWrongState, sh.Status)
+		}
+		sh.Status = "LabeledCreated"
+		sh.Tracking = &trackingView{Carrier: ptr(carrier), CarrierService: ptr("Ground"), TrackingNumber: ptr(tracking)}
+		sh.LastTrackingUpdateAt = ptr(stamp(now))
+		return nil
+	})
+}
+
+// Ship makes the warehouse ship the order with carrier and tracking number (those of its label,
+// if Label ran), taking the units out of stock and notifying order.shipped subscribers.
 func (s *Server) Ship(ref, carrier, tracking string) error {
 	return s.step(ref, func(o *order, sh *shipmentView, now time.Time) error {
-		if sh.Status != "Processing" {
+		if sh.Status != "Processing" && sh.Status != "LabeledCreated" {
 			return fmt.Errorf("%w: ship a %s shipment", ErrWrongState, sh.Status)
+		}
+		if sh.Tracking != nil && sh.Tracking.TrackingNumber != nil {
+			carrier, tracking = *sh.Tracking.Carrier, *sh.Tracking.TrackingNumber
 		}
 		for _, p := range sh.Products {
 			for _, ii := range p.InventoryItems {
