@@ -3,12 +3,14 @@ package shipbob_test
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"time"
 
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/connector/shipbob"
 	"github.com/tobira-commerce/tobira/connector/shipbob/shipbobtest"
 	"github.com/tobira-commerce/tobira/order"
+	"github.com/tobira-commerce/tobira/shipment"
 )
 
 // Example sends one order to ShipBob (the fake), lets the warehouse pick, pack and ship it,
@@ -55,4 +57,31 @@ func Example() {
 	// Output:
 	// order 1001 (shopify): TEA-01×2, yamato 4455-6677-8899
 	// TEA-01: 10 on hand
+}
+
+// ExampleClient_WebhookHandler subscribes to order.shipped and hands each shipment ShipBob
+// announces to the engine (here a function printing it).
+func ExampleClient_WebhookHandler() {
+	fake := shipbobtest.New(shipbobtest.Options{})
+	defer fake.Close()
+	wh, err := shipbob.New(shipbob.Config{BaseURL: fake.URL(), Token: fake.Token(), ChannelID: fake.ChannelID()})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	const secret = "whsec_c2FrdXJhLXRlYS13ZWJob29rLXNlY3JldA=="
+	record := shipbob.RecordFunc(func(_ context.Context, s shipment.Shipment) error {
+		// In a host: engine.RecordShipment(ctx, "sakura-tea", "shipbob", s)
+		fmt.Printf("shipped %s: %s %s\n", s.RequestKey, s.Parcels[0].Carrier, s.Parcels[0].TrackingNumber)
+		return nil
+	})
+	hook := httptest.NewServer(wh.WebhookHandler(secret, record))
+	defer hook.Close()
+	if _, err := wh.Subscribe(ctx, hook.URL, secret); err != nil {
+		panic(err)
+	}
+	fake.Place("sakura-tea/shopify/1002", shipbobtest.Line{SKU: "TEA-01", Quantity: 1})
+	_ = fake.Ship("sakura-tea/shopify/1002", "USPS", "9400111202555842761000")
+	// Output:
+	// shipped sakura-tea/shopify/1002: usps 9400111202555842761000
 }

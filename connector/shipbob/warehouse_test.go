@@ -208,3 +208,24 @@ func TestShipbobNoSecretsInErrors(t *testing.T) {
 		t.Errorf("a wrong token: %v, want ErrUnauthorized", errs[0])
 	}
 }
+
+func TestConfigValidate(t *testing.T) {
+	for name, c := range map[string]shipbob.Config{
+		"empty":     {},
+		"no token":  {ChannelID: 1},
+		"no chan":   {Token: "t"},
+		"bad url":   {Token: "t", ChannelID: 1, BaseURL: "ftp://x"},
+		"page size": {Token: "t", ChannelID: 1, PageSize: 251},
+		"negative":  {Token: "t", ChannelID: 1, Overlap: -1},
+	} {
+		if err := c.Validate(); err == nil {
+			t.Errorf("%s: Validate accepted %+v", name, c)
+		}
+		if _, err := shipbob.New(c); err == nil {
+			t.Errorf("%s: New accepted it", name)
+		}
+	}
+	if err := (shipbob.Config{Token: "t", ChannelID: 1}).Validate(); err != nil {
+		t.Errorf("a minimal config: %v", err)
+	}
+}
