@@ -948,13 +948,16 @@ func (s *Server) deliver(ctx context.Context, ds []delivery) {
 		if err != nil {
 			continue
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := webhookClient.Do(req)
 		if err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 		}
 	}
 }
+
+// webhookClient sends deliveries; ShipBob wants an answer within 15 seconds.
+var webhookClient = &http.Client{Timeout: 15 * time.Second}
 
 // WebhookRequest builds a signed delivery of body under topic, as ShipBob sends it.
 func WebhookRequest(ctx context.Context, target, secret, topic string, body []byte, at time.Time) (*http.Request, error) {
