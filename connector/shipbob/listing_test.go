@@ -2,7 +2,9 @@ package shipbob_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/tobira-commerce/tobira/connector"
@@ -87,5 +89,30 @@ func TestShipbobLabeledIsShipped(t *testing.T) {
 	p2, err := r.client.ListShipments(ctx, p.Next)
 	if err != nil || len(p2.Shipments) != 1 || p2.Shipments[0].ID != p.Shipments[0].ID {
 		t.Fatalf("after shipping: %+v, %v; want the same shipment ID again (the engine dedupes)", p2, err)
+	}
+}
+
+// TestShipbobMarkTrackingUploaded proves the sync flag reaches ShipBob and its filter.
+func TestShipbobMarkTrackingUploaded(t *testing.T) {
+	r := newRig(t, nil)
+	ctx := context.Background()
+	r.fake.Place("r1", shipbobtest.Line{SKU: "TEA-01", Quantity: 1})
+	if err := r.fake.Ship("r1", "USPS", "9400"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := r.client.ListShipments(ctx, "")
+	if err != nil || len(p.Shipments) != 1 {
+		t.Fatalf("%+v %v", p, err)
+	}
+	for range 2 {
+		if err := r.client.MarkTrackingUploaded(ctx, []string{p.Shipments[0].ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.client.MarkTrackingUploaded(ctx, []string{"999"}); !errors.Is(err, connector.ErrPermanent) || !strings.Contains(err.Error(), "999") {
+		t.Errorf("an unknown shipment: %v", err)
+	}
+	if err := r.client.MarkTrackingUploaded(ctx, []string{"abc"}); !errors.Is(err, connector.ErrPermanent) {
+		t.Errorf("a malformed ID: %v", err)
 	}
 }

@@ -282,3 +282,53 @@ func nextLink(p *string) (string, error) {
 	}
 	return "/" + APIVersion + "/inventory-level?" + u.RawQuery, nil
 }
+
+// MarkTrackingUploaded tells ShipBob that the shipments' tracking reached the channel (POST
+// /2026-01/shipment:batchUpdateTrackingUpload), the sync flag ShipBob's guide recommends, so
+// its dashboard and GET /order?IsTrackingUploaded=false show what is still to sync. The engine
+// does not need it: a host calls it after the shipments were confirmed, with the IDs
+// ListShipments reported. Marking is idempotent. Shipments ShipBob does not know come back in
+// a permanent error naming them.
+func (c *Client) MarkTrackingUploaded(ctx context.Context, shipmentIDs []string) error {
+	if len(shipmentIDs) == 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(shipmentIDs))
+	for _, s := range shipmentIDs {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			return errorf("marking tracking uploaded: %q is not a ShipBob shipment ID: %w", s, connector.ErrPermanent)
+		}
+		ids = append(ids, id)
+	}
+	body, err := json.Marshal(struct {
+		ShipmentIDs        []int64 `json:"shipment_ids"`
+		IsTrackingUploaded bool    `json:"is_tracking_uploaded"`
+	}{ids, true})
+	if err != nil {
+		return err
+	}
+	resp, err := c.do(ctx, call{method: http.MethodPost, path: "/shipment:batchUpdateTrackingUpload", body: body, channel: true})
+	if err != nil {
+		return errorf("marking tracking uploaded: %w", err)
+	}
+	var res struct {
+		Results []struct {
+			ShipmentID int64 `json:"shipmentId"`
+			IsSuccess  bool  `json:"isSuccess"`
+		} `json:"results"`
+	}
+	if err := httpclient.Decode(resp.Body, &res, httpclient.DecodeOptions{}); err != nil {
+		return errorf("marking tracking uploaded: %w", err)
+	}
+	var failed []string
+	for _, r := range res.Results {
+		if !r.IsSuccess {
+			failed = append(failed, strconv.FormatInt(r.ShipmentID, 10))
+		}
+	}
+	if len(failed) > 0 {
+		return errorf("marking tracking uploaded: ShipBob refused shipments %s: %w", strings.Join(failed, ","), connector.ErrPermanent)
+	}
+	return nil
+}

@@ -433,6 +433,8 @@ func (s *Server) route(rec *recorder, r *http.Request, body []byte, now time.Tim
 		s.getLineItems(rec, strings.TrimSuffix(seg[1], ":getLineItems"))
 	case r.Method == http.MethodPost && len(seg) == 2 && seg[0] == "shipment" && strings.HasSuffix(seg[1], ":updateLineItems"):
 		s.updateLineItemsOf(rec, strings.TrimSuffix(seg[1], ":updateLineItems"), body, now)
+	case r.Method == http.MethodPost && p == "shipment:batchUpdateTrackingUpload":
+		s.trackingUploaded(rec, body)
 	case r.Method == http.MethodGet && p == "inventory-level":
 		s.getLevels(rec, r.URL.Query())
 	case r.Method == http.MethodPost && p == "webhook":
@@ -643,6 +645,8 @@ func (s *Server) getOrders(rec *recorder, q url.Values) {
 		case hasTo && lu.After(to):
 		case q.Get("HasTracking") == "true" && !o.hasTracking():
 		case q.Get("HasTracking") == "false" && o.hasTracking():
+		case q.Get("IsTrackingUploaded") == "true" && !o.trackingUploaded():
+		case q.Get("IsTrackingUploaded") == "false" && o.trackingUploaded():
 		default:
 			match = append(match, o)
 		}
@@ -680,6 +684,65 @@ func (o *order) hasTracking() bool {
 		}
 	}
 	return false
+}
+
+// trackingUploaded says every shipment with tracking is marked uploaded.
+func (o *order) trackingUploaded() bool {
+	some := false
+	for _, sh := range o.view.Shipments {
+		if sh.Tracking != nil && sh.Tracking.TrackingNumber != nil {
+			if !sh.IsTrackingUploaded {
+				return false
+			}
+			some = true
+		}
+	}
+	return some
+}
+
+// bulkTrackingUpload is Orders.BulkUpdateTrackingUploadModel.
+type bulkTrackingUpload struct {
+	ShipmentIDs        []int64 `json:"shipment_ids"`
+	IsTrackingUploaded *bool   `json:"is_tracking_uploaded"`
+}
+
+// bulkResult is Orders.BulkUpdateResponseResult; bulkResponse Orders.BulkUpdateResponseModel.
+type bulkResult struct {
+	ShipmentID int64      `json:"shipmentId"`
+	IsSuccess  bool       `json:"isSuccess"`
+	Error      *errorResp `json:"error,omitempty"`
+}
+
+type bulkResponse struct {
+	Results []bulkResult `json:"results"`
+	Summary struct {
+		Total      int `json:"total"`
+		Successful int `json:"successful"`
+		Failed     int `json:"failed"`
+	} `json:"summary"`
+}
+
+func (s *Server) trackingUploaded(rec *recorder, body []byte) {
+	var in bulkTrackingUpload
+	if err := decodeStrict(body, &in); err != nil || len(in.ShipmentIDs) == 0 || in.IsTrackingUploaded == nil {
+		rec.json(http.StatusBadRequest, "shipment_ids and is_tracking_uploaded are required")
+		return
+	}
+	var out bulkResponse
+	out.Results = []bulkResult{}
+	for _, id := range in.ShipmentIDs {
+		_, sh := s.shipmentByID(strconv.FormatInt(id, 10))
+		if sh == nil {
+			out.Results = append(out.Results, bulkResult{ShipmentID: id, Error: &errorResp{Code: "NOT_FOUND", Message: "Shipment not found"}})
+			out.Summary.Failed++
+			continue
+		}
+		sh.IsTrackingUploaded = *in.IsTrackingUploaded // a sync flag: not an update of the shipment
+		out.Results = append(out.Results, bulkResult{ShipmentID: id, IsSuccess: true})
+		out.Summary.Successful++
+	}
+	out.Summary.Total = len(in.ShipmentIDs)
+	rec.json(http.StatusOK, out)
 }
 
 // picked reports whether the warehouse has started on the shipment.

@@ -118,6 +118,13 @@ func TestFakeFollowsTheSpec(t *testing.T) {
 	if hdr.Get("total-count") != "1" || !strings.Contains(string(body), "9400100") {
 		t.Errorf("listing with tracking: %s %v", body, hdr)
 	}
+	if st, _, body := c.do(http.MethodPost, "/2026-01/shipment:batchUpdateTrackingUpload",
+		map[string]any{"shipment_ids": []int{h.ShipmentID}, "is_tracking_uploaded": true}); st != 200 || !strings.Contains(string(body), `"successful":1`) {
+		t.Errorf("batchUpdateTrackingUpload: %d %s", st, body)
+	}
+	if _, hdr, _ := c.do(http.MethodGet, "/2026-01/order?IsTrackingUploaded=false&HasTracking=true", nil); hdr.Get("total-count") != "0" {
+		t.Errorf("an uploaded order still listed as not uploaded")
+	}
 	c.do(http.MethodPost, "/2026-01/order", newOrder("r2"))
 	if err := c.f.Refuse("r2"); err != nil {
 		t.Fatal(err)
@@ -128,8 +135,8 @@ func TestFakeFollowsTheSpec(t *testing.T) {
 	if st, _, _ := c.do(http.MethodPost, "/2026-01/webhook", map[string]any{"url": "https://example.com/hook", "topics": []string{"order.shipped"}}); st != 200 {
 		t.Errorf("webhook: %d", st)
 	}
-	c.spec.WaitChecked(14)
-	if c.spec.Checked() < 14 || len(c.spec.Errors()) > 0 {
+	c.spec.WaitChecked(16)
+	if c.spec.Checked() < 16 || len(c.spec.Errors()) > 0 {
 		t.Errorf("%d exchanges checked, failures: %v", c.spec.Checked(), c.spec.Errors())
 	}
 }
@@ -172,6 +179,7 @@ func FuzzFakeHandlers(f *testing.F) {
 	f.Add("PUT", "/2026-01/shipment/550000001:updateAddress", "", []byte(`{"city":null}`))
 	f.Add("POST", "/2026-01/order/310000001:cancel", "", []byte(nil))
 	f.Add("GET", "/2026-01/shipment/550000001:getLineItems", "", []byte(nil))
+	f.Add("POST", "/2026-01/shipment:batchUpdateTrackingUpload", "", []byte(`{"shipment_ids":[1,550000001],"is_tracking_uploaded":true}`))
 	f.Add("POST", "/2026-01/shipment/550000001:updateLineItems", "", []byte(`{"items":[{"inventory_id":8800001,"quantity":0}]}`))
 	f.Add("GET", "/2026-01/inventory-level", "PageSize=-1&Cursor=zz", []byte(nil))
 	f.Add("POST", "/2026-01/webhook", "", []byte(`{"url":"x","topics":[]}`))
