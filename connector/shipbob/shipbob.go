@@ -7,7 +7,9 @@
 // its shipment's lines and address, Cancel cancels it), connector.ShipmentSource (the shipments ShipBob
 // shipped, with tracking) and connector.StockSource (inventory levels, on hand, with the time
 // they were read). WebhookHandler verifies ShipBob's signed webhooks and hands the shipments an
-// order.shipped event announces to the host (for the engine's RecordShipment).
+// order.shipped event announces to the host (for the engine's RecordShipment); Subscribe creates
+// the subscription. MarkTrackingUploaded sets ShipBob's tracking sync flag, for hosts that keep
+// it.
 //
 // # Requests and idempotency
 //
