@@ -1,16 +1,22 @@
 package sync_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"slices"
+	gosync "sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/tobira-commerce/tobira/connector"
+	"github.com/tobira-commerce/tobira/connector/memory"
 	"github.com/tobira-commerce/tobira/inventory"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/memstore"
 )
 
 func TestStockSaleOnOneChannelLowersEveryOtherInTheSameStep(t *testing.T) {
@@ -119,7 +125,7 @@ func TestStockUnknownSKUQuarantinedNeverPushedAsZero(t *testing.T) {
 	r.setOnHand("TEA", 5)
 	r.place("shop", newOrder("o1", "TEA", 1, "MYSTERY", 1))
 	r.syncOrders("shop")
-	q, err := r.eng.Quarantined(r.ctx, "m1")
+	q, err := r.eng.ListQuarantine(r.ctx, "m1")
 	require.NoError(t, err)
 	require.Len(t, q, 1)
 	require.Contains(t, q[0].Reason, `"MYSTERY"`)
@@ -309,4 +315,85 @@ func TestStockPushesOfTwoReplicasNeverCross(t *testing.T) {
 	r.chans["shop"].SetHook(nil)
 	r.syncStock()
 	require.Equal(t, 20, r.stock("shop", "TEA"))
+}
+
+// keyRecorder notes the key of every stock write sent to a memory channel.
+type keyRecorder struct {
+	*memory.Channel
+	mu   gosync.Mutex
+	keys []string
+}
+
+func (k *keyRecorder) SetStock(ctx context.Context, updates []connector.StockUpdate) ([]connector.StockResult, error) {
+	k.mu.Lock()
+	for _, u := range updates {
+		k.keys = append(k.keys, u.Key)
+	}
+	k.mu.Unlock()
+	return k.Channel.SetStock(ctx, updates)
+}
+
+func (k *keyRecorder) sent() []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return slices.Clone(k.keys)
+}
+
+// TestStockWriteIdentity: every value the engine means to set is a write of its own, with a key
+// of its own, even a value the channel showed before (5 → 4 → 5 → 4); a write whose answer was
+// lost is sent again with its key, by the same engine or, after a crash, by the next one, and
+// the channel applies it once.
+func TestStockWriteIdentity(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	shop := &keyRecorder{Channel: &memory.Channel{CompareStock: true}}
+	start := func() *tobirasync.Engine {
+		e := tobirasync.New(store, tobirasync.Options{})
+		require.NoError(t, e.PutMerchant(tobirasync.Merchant{ID: "m",
+			Channels:   []tobirasync.Channel{{ID: "shop", Target: shop}},
+			Warehouses: []tobirasync.Warehouse{{ID: "wh", Fulfiller: &memory.Warehouse{}}}}))
+		return e
+	}
+	eng := start()
+	at := time.Now()
+	set := func(e *tobirasync.Engine, n int) {
+		t.Helper()
+		at = at.Add(time.Second)
+		require.NoError(t, e.SetOnHand(ctx, "m", inventory.Level{SKU: "TEA", OnHand: n, AsOf: at}))
+	}
+	for _, n := range []int{5, 4, 5, 4} {
+		set(eng, n)
+		got, _ := shop.Stock("TEA")
+		require.Equal(t, n, got)
+	}
+	keys := shop.sent()
+	require.Len(t, keys, 4)
+	require.Len(t, map[string]bool{keys[0]: true, keys[1]: true, keys[2]: true, keys[3]: true}, 4, "keys %v: each write needs its own", keys)
+
+	// The answer to the write of 6 is lost; the channel applied it.
+	shop.FailAfter(1, nil)
+	set(eng, 6)
+	shop.SetStockByHand("TEA", 5) // a buyer takes one meanwhile
+	_, err := eng.SyncStock(ctx, "m")
+	require.NoError(t, err)
+	keys = shop.sent()
+	require.Len(t, keys, 6)
+	require.Equal(t, keys[4], keys[5], "the write sent again after its answer was lost must carry its key")
+	got, _ := shop.Stock("TEA")
+	require.Equal(t, 5, got, "the write sent again was applied a second time, over a sale")
+	q, err := eng.ListQuarantine(ctx, "m")
+	require.NoError(t, err)
+	require.Empty(t, q, "the write sent again must be the same write: same key, same value, same compare")
+
+	// A crash after the write of 7 was recorded and sent, before its answer: the next engine
+	// sends it with the same key.
+	shop.FailAfter(1, nil)
+	set(eng, 7)
+	eng = start()
+	_, err = eng.SyncStock(ctx, "m")
+	require.NoError(t, err)
+	keys = shop.sent()
+	require.Len(t, keys, 8)
+	require.Equal(t, keys[6], keys[7])
+	require.NotEqual(t, keys[5], keys[6])
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,13 +48,9 @@ type ShipmentSinkFeatures struct {
 	Stalls bool
 }
 
-// TestShipmentSink runs the ShipmentSink suite.
-func TestShipmentSink(t *testing.T, h ShipmentSinkHarness) {
-	t.Helper()
-	runShipmentSink(t, h)
-}
-
-func runShipmentSink(t testing.TB, h ShipmentSinkHarness) {
+// TestShipmentSink runs the ShipmentSink suite. It takes a testing.TB, so a test can
+// run it under a recorder.
+func TestShipmentSink(t testing.TB, h ShipmentSinkHarness) {
 	t.Helper()
 	k := &sinkChecks{h: h, f: h.Features()}
 	runChecks(t, []checkCase{
@@ -238,18 +235,16 @@ type StockTargetFeatures struct {
 	SplitsBatches bool
 	// Throttles says the seeder implements Throttler.
 	Throttles bool
-}
-
-// TestStockTarget runs the StockTarget suite.
-func TestStockTarget(t *testing.T, h StockTargetHarness) {
-	t.Helper()
-	runStockTarget(t, h)
+	// Stalls says the seeder implements Staller for SetStock.
+	Stalls bool
 }
 
 // maxSample bounds how many SKUs the suite creates, for targets with huge limits (Amazon feeds).
 const maxSample = 500
 
-func runStockTarget(t testing.TB, h StockTargetHarness) {
+// TestStockTarget runs the StockTarget suite. It takes a testing.TB, so a test can run it under a
+// recorder.
+func TestStockTarget(t testing.TB, h StockTargetHarness) {
 	t.Helper()
 	k := &targetChecks{h: h, f: h.Features()}
 	runChecks(t, []checkCase{
@@ -257,6 +252,8 @@ func runStockTarget(t testing.TB, h StockTargetHarness) {
 		{"OverLimit", "a batch larger than BatchLimit is refused as a whole with a permanent error, or split, as Features says", k.over},
 		{"Zero", "zero is a quantity: setting a SKU to 0 shows it sold out", k.zero},
 		{"CompareAndSet", "where the target compares, an update whose Compare differs from the platform's value is refused with connector.ErrConflict and changes nothing", k.compare},
+		{"Repeats", "a value set again after another (5 → 4 → 5 → 4) is applied each time, whether each write has its own Key or none", k.repeats},
+		{"RepeatsAfterLostAnswer", "a write whose answer was lost is connector.ErrOutcomeUnknown, sending it again with its Key is answered, and the values set after it still apply", k.repeatsStalled},
 		{"ReadBack", "where the target reads stock back, it reads what the platform shows", k.readBack},
 		{"Context", "SetStock on a cancelled context returns an error promptly", k.context},
 		{"Throttled", "a throttled SetStock is a *connector.RateLimitError with its wait, after exactly one request", k.throttled},
@@ -418,6 +415,55 @@ func (k *targetChecks) compare(c *suite.Check) {
 	}
 }
 
+// writeKeys numbers the suite's stock writes, so every write in a run has a key of its own.
+var writeKeys atomic.Int64
+
+func newWriteKey() string {
+	return fmt.Sprintf("conformance-%d-%d", time.Now().UnixNano(), writeKeys.Add(1))
+}
+
+// sequence sets sku to each value in turn, one write each, and checks the platform after each.
+func (k *targetChecks) sequence(c *suite.Check, tgt connector.StockTarget, s StockTargetSeeder, sku string, keyed bool, values ...int) {
+	c.Helper()
+	for _, v := range values {
+		u := connector.StockUpdate{SKU: sku, Available: v}
+		if keyed {
+			u.Key = newWriteKey()
+		}
+		if r := k.set(c, tgt, u); r[0].Err != nil {
+			c.Fatalf("setting %s to %d failed: %v", sku, v, r[0].Err)
+		}
+		if got := k.stock(c, s, sku); got != v {
+			c.Fatalf("after setting %s to %d (sequence %v, keyed %v) the platform shows %d: a write equal to an earlier one was taken for a repetition", sku, v, values, keyed, got)
+		}
+	}
+}
+
+func (k *targetChecks) repeats(c *suite.Check) {
+	tgt, s := k.h.New(c.TB)
+	skus := k.skus(c, s, 2)
+	k.sequence(c, tgt, s, skus[0], true, 5, 4, 5, 4)
+	k.sequence(c, tgt, s, skus[1], false, 5, 4, 5, 4)
+}
+
+func (k *targetChecks) repeatsStalled(c *suite.Check) {
+	tgt, s := k.h.New(c.TB)
+	sku := k.skus(c, s, 1)[0]
+	k.sequence(c, tgt, s, sku, true, 5, 4)
+	lost := connector.StockUpdate{SKU: sku, Available: 5, Key: newWriteKey()}
+	checkStalled(c, k.f.Stalls, s, func(ctx context.Context) error {
+		res, err := tgt.SetStock(ctx, []connector.StockUpdate{lost})
+		if err == nil && len(res) == 1 {
+			err = res[0].Err
+		}
+		return err
+	}, nil)
+	if got := k.stock(c, s, sku); got != 5 {
+		c.Errorf("after the write of 5 was sent again with its Key the platform shows %d", got)
+	}
+	k.sequence(c, tgt, s, sku, true, 4, 5)
+}
+
 func (k *targetChecks) readBack(c *suite.Check) {
 	tgt, s := k.h.New(c.TB)
 	rd, ok := tgt.(connector.StockReader)
@@ -425,7 +471,9 @@ func (k *targetChecks) readBack(c *suite.Check) {
 		c.Skip("the target does not implement connector.StockReader")
 	}
 	skus := k.skus(c, s, 3)
-	k.set(c, tgt, connector.StockUpdate{SKU: skus[0], Available: 4}, connector.StockUpdate{SKU: skus[1], Available: 0})
+	// One update a call: a target's BatchLimit may be 1.
+	k.set(c, tgt, connector.StockUpdate{SKU: skus[0], Available: 4})
+	k.set(c, tgt, connector.StockUpdate{SKU: skus[1], Available: 0})
 	if err := s.SetByHand(c.Context(), skus[2], 9); err != nil {
 		c.Fatalf("seeding: SetByHand: %v", err)
 	}
@@ -457,3 +505,61 @@ func (k *targetChecks) throttled(c *suite.Check) {
 		return err
 	})
 }
+
+// Channel is a connector in every role a sales channel plays.
+type Channel interface {
+	connector.OrderSource
+	connector.ShipmentSink
+	connector.StockTarget
+}
+
+// ChannelSeeder acts on a channel's platform for every channel suite.
+type ChannelSeeder interface {
+	OrderSeeder
+	ShipmentSinkSeeder
+	StockTargetSeeder
+}
+
+// ChannelFeatures are what the platform does not promise, suite by suite.
+type ChannelFeatures struct {
+	Orders    OrderSourceFeatures
+	Shipments ShipmentSinkFeatures
+	Stock     StockTargetFeatures
+}
+
+// ChannelHarness creates a connector in every channel role over a fresh platform, for
+// TestChannel.
+type ChannelHarness interface {
+	New(t testing.TB) (Channel, ChannelSeeder)
+	Features() ChannelFeatures
+}
+
+// TestChannel runs the OrderSource, ShipmentSink and StockTarget suites, each as a subtest of
+// that name, on a connector that plays all three roles: the one call a channel connector's
+// conformance test needs.
+func TestChannel(t *testing.T, h ChannelHarness) {
+	t.Helper()
+	f := h.Features()
+	t.Run("OrderSource", func(t *testing.T) {
+		TestOrderSource(t, roleHarness[connector.OrderSource, OrderSeeder, OrderSourceFeatures]{h, f.Orders})
+	})
+	t.Run("ShipmentSink", func(t *testing.T) {
+		TestShipmentSink(t, roleHarness[connector.ShipmentSink, ShipmentSinkSeeder, ShipmentSinkFeatures]{h, f.Shipments})
+	})
+	t.Run("StockTarget", func(t *testing.T) {
+		TestStockTarget(t, roleHarness[connector.StockTarget, StockTargetSeeder, StockTargetFeatures]{h, f.Stock})
+	})
+}
+
+// roleHarness is a ChannelHarness seen as one role's harness.
+type roleHarness[C, S, F any] struct {
+	h ChannelHarness
+	f F
+}
+
+func (r roleHarness[C, S, F]) New(t testing.TB) (C, S) {
+	c, s := r.h.New(t)
+	return any(c).(C), any(s).(S)
+}
+
+func (r roleHarness[C, S, F]) Features() F { return r.f }

@@ -12,6 +12,9 @@
 //		conformance.TestOrderSource(t, harness{})
 //	}
 //
+// A channel connector that plays every channel role runs the three channel suites with one
+// harness and one call, TestChannel.
+//
 // Every check is a subtest named after what it covers ("Paging", "Resume", ...), so one can be
 // run alone with go test -run; a failure begins with the sentence the check proves.
 //
@@ -22,7 +25,9 @@
 //   - Writes (ShipmentSink, Fulfiller) have one effect per idempotency key, however often they
 //     are repeated; a warehouse's refusal is an Answer, not an error; a write whose answer was
 //     lost to a timeout is connector.ErrOutcomeUnknown, never a plain temporary error.
-//   - StockTarget respects its BatchLimit and, where it compares, reports connector.ErrConflict.
+//   - StockTarget respects its BatchLimit and, where it compares, reports connector.ErrConflict;
+//     a value set again after another (5 → 4 → 5 → 4) is applied every time, each write being
+//     new by its connector.StockUpdate.Key, also around a write whose answer was lost.
 //   - Every call returns promptly with an error on a cancelled context, and a throttled call is
 //     a *connector.RateLimitError with its wait, after exactly one request (no hidden retries).
 package conformance
@@ -64,7 +69,8 @@ type Staller interface {
 const stallTimeout = 100 * time.Millisecond
 
 // checkStalled proves that a write abandoned after it landed is reported as
-// connector.ErrOutcomeUnknown, promptly, and that sending it again has no second effect.
+// connector.ErrOutcomeUnknown, promptly, and that sending it again has no second effect, as
+// effects counts them (nil when the platform shows no count, as for absolute stock values).
 func checkStalled(c *suite.Check, enabled bool, seeder any, call func(ctx context.Context) error, effects func() int) {
 	c.Helper()
 	if !enabled {
@@ -90,6 +96,9 @@ func checkStalled(c *suite.Check, enabled bool, seeder any, call func(ctx contex
 	}
 	if err := call(c.Context()); err != nil {
 		c.Fatalf("sending the write again after the unknown outcome: %v", err)
+	}
+	if effects == nil {
+		return
 	}
 	if n := effects(); n != 1 {
 		c.Errorf("after a lost answer and a resend with the same key the platform shows %d effects, want 1", n)
@@ -238,6 +247,15 @@ const maxPages = 1000
 type checkCase struct {
 	name, proves string
 	f            func(*suite.Check)
+}
+
+// requirePageSize stops a listing suite whose harness left its Features' PageSize unset: the
+// suite sizes the data it seeds from it.
+func requirePageSize(t testing.TB, features string, n int) {
+	t.Helper()
+	if n <= 0 {
+		t.Fatalf("conformance: %s.PageSize must be set", features)
+	}
 }
 
 // runChecks runs a suite's checks in order, each as a subtest carrying its sentence.

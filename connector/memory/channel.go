@@ -45,7 +45,28 @@ type Channel struct {
 	effects   int                              // distinct confirmations
 	stock     map[string]int
 	stockSets int
+	// writes remembers each keyed stock write and its answer, as platforms that take
+	// idempotency keys do, for the newest keptWrites keys (writeKeys, oldest first).
+	writes    map[string]keyedWrite
+	writeKeys []string
 	calls     map[string]int
+}
+
+// keptWrites is how many stock write keys a Channel remembers: platforms keep keys for a
+// retention window, not forever.
+const keptWrites = 100_000
+
+// keyedWrite is a stock write the channel answered under its key.
+type keyedWrite struct {
+	update connector.StockUpdate
+	err    error
+}
+
+// same reports whether u repeats the write w remembers, as platforms compare a repeated key's
+// parameters.
+func (w keyedWrite) same(u connector.StockUpdate) bool {
+	a, b := w.update.Compare, u.Compare
+	return w.update.SKU == u.SKU && w.update.Available == u.Available && (a == nil) == (b == nil) && (a == nil || *a == *b)
 }
 
 var (
@@ -346,7 +367,8 @@ func (c *Channel) BatchLimit() int {
 // ComparesStock implements connector.ComparingTarget.
 func (c *Channel) ComparesStock() bool { return c.CompareStock }
 
-// SetStock implements connector.StockTarget.
+// SetStock implements connector.StockTarget. An update whose Key the channel has seen gets that
+// write's first answer and changes nothing, as on a platform that takes idempotency keys.
 func (c *Channel) SetStock(ctx context.Context, updates []connector.StockUpdate) ([]connector.StockResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -363,6 +385,13 @@ func (c *Channel) SetStock(ctx context.Context, updates []connector.StockUpdate)
 	res := make([]connector.StockResult, len(updates))
 	for i, u := range updates {
 		res[i].SKU = u.SKU
+		if w, ok := c.writes[u.Key]; ok && u.Key != "" {
+			res[i].Err = w.err // a write seen before: its first answer, and no second effect
+			if !w.same(u) {
+				res[i].Err = fmt.Errorf("memory: SetStock %s: key %s was used for another write: %w", u.SKU, u.Key, connector.ErrPermanent)
+			}
+			continue
+		}
 		switch {
 		case u.Available < 0:
 			res[i].Err = fmt.Errorf("memory: SetStock %s: negative quantity: %w", u.SKU, connector.ErrPermanent)
@@ -372,12 +401,30 @@ func (c *Channel) SetStock(ctx context.Context, updates []connector.StockUpdate)
 			c.stock[u.SKU] = u.Available
 			c.stockSets++
 		}
+		if u.Key != "" {
+			c.rememberWrite(keyedWrite{update: u, err: res[i].Err})
+		}
 	}
 	c.mu.Unlock()
 	if err := c.after("SetStock"); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// rememberWrite keeps the answer to a keyed write, forgetting the oldest beyond keptWrites.
+// Callers hold c.mu.
+func (c *Channel) rememberWrite(w keyedWrite) {
+	key := w.update.Key
+	if c.writes == nil {
+		c.writes = map[string]keyedWrite{}
+	}
+	if len(c.writeKeys) >= keptWrites {
+		delete(c.writes, c.writeKeys[0])
+		c.writeKeys = c.writeKeys[1:]
+	}
+	c.writes[key] = w
+	c.writeKeys = append(c.writeKeys, key)
 }
 
 // ReadStock implements connector.StockReader.

@@ -150,6 +150,9 @@ func (s *channelSeeder) Stock(_ context.Context, sku string) (int, error) {
 	return n, nil
 }
 
+// StallNext makes the channel apply its next write and lose the answer.
+func (s *channelSeeder) StallNext() { s.ch.FailAfter(1, nil) }
+
 func (s *channelSeeder) SetByHand(_ context.Context, sku string, n int) error {
 	s.ch.SetStockByHand(sku, n)
 	return nil
@@ -182,7 +185,7 @@ func (targetHarness) New(t testing.TB) (connector.StockTarget, conformance.Stock
 }
 
 func (targetHarness) Features() conformance.StockTargetFeatures {
-	return conformance.StockTargetFeatures{Throttles: true}
+	return conformance.StockTargetFeatures{Throttles: true, Stalls: true}
 }
 
 // warehouseSeeder observes and drives a memory Warehouse.

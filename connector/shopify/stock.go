@@ -2,6 +2,7 @@ package shopify
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -101,8 +102,10 @@ const setQuantities = `mutation SetStock($input: InventorySetQuantitiesInput!, $
 
 // SetStock implements connector.StockTarget with inventorySetQuantities (name "available") at
 // Config.LocationID. Each update's Compare becomes changeFromQuantity (null when nil, which
-// opts out of the check as 2026-07 requires explicitly). The call carries an @idempotent key
-// derived from its content, so a retried call is applied once.
+// opts out of the check as 2026-07 requires explicitly). The call's @idempotent key is derived
+// from its updates' keys (StockUpdate.Key), so the engine's retry of a batch whose answer was
+// lost is applied once, while a new write of a value the shop showed before is a new call. A
+// batch with an update that has no key gets a key of its own, never reused.
 //
 // Shopify applies a call entirely or not at all. When it refuses only because some quantities
 // were stale (or some SKUs unknown), those items get connector.ErrConflict (ErrUnknownSKU) and
@@ -159,7 +162,7 @@ func (c *Client) SetStock(ctx context.Context, updates []connector.StockUpdate) 
 				UserErrors []userError `json:"userErrors"`
 			} `json:"inventorySetQuantities"`
 		}
-		key := stockKey(c.cfg.LocationID, quantities)
+		key := stockKey(c.cfg.LocationID, updates, pending)
 		err := c.do(ctx, op{name: "SetStock", query: setQuantities, vars: map[string]any{"input": input, "key": key}, estimate: 10, mutation: true, idemKey: key}, &data)
 		if err != nil {
 			return nil, err
@@ -209,13 +212,17 @@ func quantityIndex(field []string) (int, bool) {
 	return 0, false
 }
 
-// stockKey derives the idempotency key from what the call sets, so a retry of the same call
-// reuses it and a different call never does.
-func stockKey(location string, quantities []map[string]any) string {
+// stockKey is the @idempotent key of a call that sends the pending updates: derived from their
+// keys, in order, so that the same writes sent again make the same call, and random when one of
+// them has no key, since an update without identity must never be answered from an earlier call.
+func stockKey(location string, updates []connector.StockUpdate, pending []int) string {
 	h := sha256.New()
 	h.Write([]byte(location))
-	for _, q := range quantities {
-		fmt.Fprintf(h, "|%v|%v|%v", q["inventoryItemId"], q["quantity"], q["changeFromQuantity"])
+	for _, i := range pending {
+		if updates[i].Key == "" {
+			return "tobira-stock-" + rand.Text()
+		}
+		fmt.Fprintf(h, "|%d:%s", len(updates[i].Key), updates[i].Key)
 	}
 	return "tobira-stock-" + hex.EncodeToString(h.Sum(nil))[:32]
 }

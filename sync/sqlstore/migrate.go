@@ -18,10 +18,11 @@ type migration struct {
 
 var migrations = []migration{
 	{1, schemaV1},
+	{2, schemaV2},
 }
 
 // SchemaVersion is the schema version this build of the package creates and expects.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 type table struct {
 	name    string
@@ -82,6 +83,16 @@ func schemaV1(d Dialect, p string) []string {
 		out = append(out, t.create(d, p)...)
 	}
 	return out
+}
+
+// schemaV2 gives each acknowledged stock value the key and compare value of the write under way
+// (ledger.StockAck.Write and Compare). Rows from version 1 get "" and NULL: a value acknowledged,
+// or -1 for a write whose key was never recorded, which the engine sends again with a new key.
+func schemaV2(d Dialect, p string) []string {
+	return []string{
+		fmt.Sprintf("ALTER TABLE %sacked ADD COLUMN wkey %s NOT NULL DEFAULT ''", p, d.keyType()),
+		fmt.Sprintf("ALTER TABLE %sacked ADD COLUMN wfrom BIGINT NULL", p),
+	}
 }
 
 // tableNames lists the tables of the current schema, without the prefix.
@@ -184,6 +195,9 @@ func (s *Store) apply(ctx context.Context, conn *sql.Conn, m migration) error {
 	}
 	for _, stmt := range m.stmts(s.dialect, s.prefix) {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			if s.dialect == MySQL && duplicateColumn(err) {
+				continue // a crash came after this ALTER committed and before the version was recorded
+			}
 			return err
 		}
 	}
@@ -195,6 +209,14 @@ func (s *Store) apply(ctx context.Context, conn *sql.Conn, m migration) error {
 		}
 	}
 	return commit()
+}
+
+// duplicateColumn reports whether err is MySQL's ER_DUP_FIELDNAME (1060): MySQL has no ADD
+// COLUMN IF NOT EXISTS, so re-running a half-applied version meets the columns it added. The
+// host picks the driver, so the error is recognised by its number in the message.
+func duplicateColumn(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "1060") && strings.Contains(msg, "Duplicate column")
 }
 
 // lockSchema takes a database-wide lock named after the table prefix on conn, so that two stores
