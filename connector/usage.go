@@ -101,7 +101,8 @@ type Usage struct {
 	Key string
 	// Counts totals the operations.
 	Counts
-	// Rate is the calls per second of the last hour (or since Since, when shorter).
+	// Rate is the calls per second of the last hour, or since Since when that is shorter (but
+	// over ten minutes at least, so that a first run's catch-up is not taken for the pace).
 	Rate  float64
 	Since time.Time
 	// Caps are the credential's caps, each with its current window, across its operations.
@@ -115,7 +116,7 @@ type Usage struct {
 type OperationUsage struct {
 	Name string
 	Counts
-	// Rate is the calls per second of the last hour (or since the first call, when shorter).
+	// Rate is the calls per second of the last hour, as Usage.Rate.
 	Rate float64
 	// Budget is what the platform allows this operation.
 	Budget Budget

@@ -31,6 +31,7 @@ func (m *merchant) stoppedErr(id string) error {
 // warehouse (whichever of its connectors knows) lapses within Options.CredentialWarning, so that
 // it is renewed before calls fail and the channel stops.
 func (e *Engine) checkCredential(m *merchant, id string, conns ...any) {
+	e.checkUsage(m, id, conns...)
 	for _, c := range conns {
 		ce, ok := c.(connector.CredentialExpirer)
 		if !ok {

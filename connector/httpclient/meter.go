@@ -73,7 +73,7 @@ func (r *rateRing) add(t time.Time) {
 }
 
 // rate is calls per second since the start of the minute an hour ago, or since the first call
-// when that is later (but over at least a minute, so one call is not a storm).
+// when that is later, but over at least minRateSpan: a first run's catch-up is not a storm.
 func (r *rateRing) rate(now time.Time) float64 {
 	if r.first.IsZero() {
 		return 0
@@ -86,9 +86,12 @@ func (r *rateRing) rate(now time.Time) float64 {
 		}
 	}
 	span := min(now.Sub(time.Unix((m-60)*60, 0)), now.Sub(r.first))
-	span = max(span, time.Minute)
+	span = max(span, minRateSpan)
 	return float64(n) / span.Seconds()
 }
+
+// minRateSpan is the shortest span a rate is measured over.
+const minRateSpan = 10 * time.Minute
 
 func newMeter(cfg Config) *Meter {
 	m := &Meter{now: cfg.Now, caps: slices.Clone(cfg.Caps), keys: map[string]*keyMeter{}}
