@@ -114,6 +114,10 @@ type Request struct {
 	// which counts calls per Key and Operation; empty means the method. It must not carry
 	// identifiers of orders or people.
 	Operation string
+	// Budget is the operation's published budget, for platforms whose limits differ by operation
+	// (SP-API's usage plans); its zero value takes Config's Rate and Burst. What the platform
+	// states in its answers (Config.Budget) overrides it.
+	Budget connector.Budget
 }
 
 // Response is a successful (2xx, not throttled) response with its body read.
@@ -193,6 +197,7 @@ type call struct {
 	attempt   int  // touched only by the attempts of one call, which run one after another
 	sent      bool // an attempt got past the limiter and went out: a write may have landed
 	op        string
+	published connector.Budget
 	bodyLen   int64
 	out       bool // the current attempt went out and is not metered yet
 	retry     bool // the current attempt repeats an earlier one that went out
@@ -253,7 +258,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	if op == "" {
 		op = method
 	}
-	cl := &call{key: r.Key, op: op, bodyLen: int64(len(r.Body)), before: r.BeforeAttempt,
+	cl := &call{key: r.Key, op: op, bodyLen: int64(len(r.Body)), published: r.Budget, before: r.BeforeAttempt,
 		retryable: method == http.MethodGet || method == http.MethodHead || r.IdempotencyKey != "" || r.Safe}
 	ctx = context.WithValue(ctx, keyCall, cl)
 	var body any
@@ -397,7 +402,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 
 // meterAttempt records one attempt that went out.
 func (c *Client) meterAttempt(cl *call, resp *http.Response, body []byte, failed, throttled bool) {
-	a := attempt{key: cl.key, op: cl.op, retry: cl.retry, sent: cl.bodyLen, received: int64(len(body)), throttled: throttled}
+	a := attempt{key: cl.key, op: cl.op, published: cl.published, retry: cl.retry, sent: cl.bodyLen, received: int64(len(body)), throttled: throttled}
 	if !throttled && (failed || resp == nil || resp.StatusCode < 200 || resp.StatusCode > 299) {
 		a.failed = true
 	}

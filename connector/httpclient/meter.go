@@ -109,6 +109,7 @@ func newMeter(cfg Config) *Meter {
 // attempt is one request sent: what the meter records of it.
 type attempt struct {
 	key, op   string
+	published connector.Budget
 	retry     bool
 	sent      int64
 	received  int64
@@ -131,6 +132,12 @@ func (m *Meter) record(a attempt) {
 	o := k.ops[a.op]
 	if o == nil {
 		o = &opMeter{budget: m.published}
+		if a.published != (connector.Budget{}) {
+			o.budget = a.published
+			if o.budget.Unit == "" {
+				o.budget.Unit = "calls"
+			}
+		}
 		k.ops[a.op] = o
 	}
 	k.total.add(now)
