@@ -29,6 +29,14 @@
 // process and, through a lease in the Store, across replicas; so do the stock pushes to each
 // channel, whose order matters. All time comes from Options.Clock.
 //
+// # Usage and cost
+//
+// Usage returns what each channel's and warehouse's platform calls spent, per credential and
+// operation, against the budget the platform allows, for connectors that count them
+// (connector.UsageReporter). When a flow of a channel runs and its calls are on course to exceed
+// one of the platform's caps (an hourly or daily quota) within the cap's window, the host gets a
+// UsageForecast event, once per window.
+//
 // # Errors
 //
 // ErrUnknownMerchant, ErrStopped (credentials refused: the channel waits for PutMerchant),

@@ -89,12 +89,13 @@ func usageOf(now time.Time, conns ...any) []connector.Usage {
 	return out
 }
 
-// usageWarned keys the forecasts reported, in the merchant's warned map beside the credential
-// expiries (whose keys are plain IDs).
+// usageWarned keys the start of the cap window last reported, in the merchant's warned map
+// beside the credential expiries (whose keys are plain IDs): one entry per cap, however long the
+// engine runs.
 type usageWarned struct {
 	channel, key string
 	window       time.Duration
-	start        time.Time
+	limit        int64
 }
 
 // checkUsage tells the host, once per cap window, that a channel's or warehouse's calls are on
@@ -113,8 +114,8 @@ func (e *Engine) checkUsage(m *merchant, id string, conns ...any) {
 				if !cu.Exceeds() {
 					continue
 				}
-				k := usageWarned{channel: id, key: u.Key, window: cu.Cap.Window, start: cu.Start}
-				if _, loaded := m.warned.LoadOrStore(k, true); loaded {
+				k := usageWarned{channel: id, key: u.Key, window: cu.Cap.Window, limit: cu.Cap.Limit}
+				if prev, loaded := m.warned.Swap(k, cu.Start); loaded && prev.(time.Time).Equal(cu.Start) {
 					continue
 				}
 				e.opt.Logger.Warn("tobira: usage forecast to exceed a cap", "merchant", m.cfg.ID, "channel", id,
