@@ -289,7 +289,12 @@ func CostBudget(resp *http.Response, body []byte) (connector.Budget, float64, bo
 	if !bytes.Contains(body, []byte("throttleStatus")) {
 		return connector.Budget{}, 0, false
 	}
-	var env envelope
+	// Only the extensions are kept: the data (a page of orders) is scanned, not copied.
+	var env struct {
+		Extensions struct {
+			Cost *costExt `json:"cost"`
+		} `json:"extensions"`
+	}
 	if json.Unmarshal(body, &env) != nil || env.Extensions.Cost == nil {
 		return connector.Budget{}, 0, false
 	}
