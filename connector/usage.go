@@ -1,6 +1,10 @@
 package connector
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // UsageReporter is implemented by connectors that count their platform calls (the reference
 // connectors do, through connector/httpclient's Meter). The engine finds it by type assertion on
@@ -120,4 +124,26 @@ type OperationUsage struct {
 	Rate float64
 	// Budget is what the platform allows this operation.
 	Budget Budget
+}
+
+// Merge adds o, the usage of the same credential counted elsewhere (a connector with one HTTP
+// client per API), to u: counts and rates add up, operations of the same name are summed, caps
+// are appended.
+func (u *Usage) Merge(o Usage) {
+	u.Counts.Add(o.Counts)
+	u.Rate += o.Rate
+	if u.Since.IsZero() || (!o.Since.IsZero() && o.Since.Before(u.Since)) {
+		u.Since = o.Since
+	}
+	u.Caps = append(u.Caps, o.Caps...)
+	for _, op := range o.Operations {
+		i := slices.IndexFunc(u.Operations, func(x OperationUsage) bool { return x.Name == op.Name })
+		if i < 0 {
+			u.Operations = append(u.Operations, op)
+			continue
+		}
+		u.Operations[i].Counts.Add(op.Counts)
+		u.Operations[i].Rate += op.Rate
+	}
+	slices.SortFunc(u.Operations, func(a, b OperationUsage) int { return strings.Compare(a.Name, b.Name) })
 }
