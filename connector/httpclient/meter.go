@@ -21,7 +21,7 @@ type BudgetFunc func(resp *http.Response, body []byte) (b connector.Budget, cost
 // calls, retries, throttle answers, errors, bytes and the cost the platform reports, with the
 // budget each operation has and each credential's caps (Config.Caps) forecast at the current
 // rate. Every Client has one (Client.Meter). It is safe for concurrent use. Counts live as long
-// as the Client; a meter holds a few hundred bytes per credential and operation.
+// as the Client; a meter holds about a kilobyte per credential and operation.
 type Meter struct {
 	now       func() time.Time
 	published connector.Budget
