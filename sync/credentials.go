@@ -45,7 +45,7 @@ func (e *Engine) checkCredential(m *merchant, id string, conns ...any) {
 		if prev, loaded := m.warned.Swap(id, at); loaded && prev.(time.Time).Equal(at) {
 			return
 		}
-		e.opt.Logger.Warn("tobira: credential expiring", "merchant", m.cfg.ID, "channel", id, "expires_at", at)
+		e.opt.Logger.Warn("tobira: credential expiring", attrMerchant, m.cfg.ID, e.side(m, id), id, attrFlow, "credentials", "expires_at", at)
 		emit(e, CredentialExpiring{Merchant: m.cfg.ID, Channel: id, ExpiresAt: at})
 		return
 	}
@@ -54,7 +54,7 @@ func (e *Engine) checkCredential(m *merchant, id string, conns ...any) {
 // stop marks a channel or warehouse stopped after it refused credentials.
 func (e *Engine) stop(ctx context.Context, m *merchant, id string, err error) {
 	if _, loaded := m.stopped.LoadOrStore(id, err.Error()); !loaded {
-		e.opt.Logger.ErrorContext(ctx, "tobira: stopped: credentials refused", "merchant", m.cfg.ID, "channel", id, "err", err)
+		e.opt.Logger.ErrorContext(ctx, "tobira: stopped: credentials refused", attrMerchant, m.cfg.ID, e.side(m, id), id, attrFlow, "credentials", "err", err.Error())
 		emit(e, ChannelStopped{Merchant: m.cfg.ID, Channel: id, Reason: err.Error()})
 	}
 }

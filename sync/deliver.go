@@ -54,6 +54,7 @@ func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, r
 			}
 			seen[rec.Key.OrderID] = struct{}{}
 			progressed = true
+			wasQuarantined := rec.State == ledger.StateQuarantined
 			if err := e.deliverTo(ctx, m, ch, rec, sb); err != nil {
 				res.Remaining++
 				if errors.Is(err, ledger.ErrConflict) {
@@ -65,9 +66,14 @@ func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, r
 			if sb != nil && sb.holds(rec) {
 				continue // counted when settled
 			}
-			if rec.Pending {
+			switch {
+			case rec.Pending:
 				res.Remaining++
-			} else {
+			case rec.State == ledger.StateQuarantined:
+				if !wasQuarantined {
+					res.Quarantined++ // a warehouse refused it for good
+				}
+			default:
 				res.Delivered++
 			}
 		}
@@ -268,7 +274,7 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *l
 					e.reportRouting(away)
 				}
 			}
-			return err
+			return scrubErr(err, o)
 		}
 		// Outcomes are recorded once, at the end: repeating a call after a crash is safe, since
 		// each carries a key derived from the recorded state, and one write per order is cheap.
@@ -327,7 +333,8 @@ func (e *Engine) finish(ctx context.Context, m *merchant, ch *Channel, d *delive
 		o := *rec.Order
 		o.Lines = slices.Clone(o.Lines)
 		if err := ack.AcknowledgeOrder(ctx, o); err != nil {
-			e.opt.Logger.WarnContext(ctx, "tobira: acknowledging order failed", "order", rec.Key.String(), "err", err)
+			e.opt.Logger.WarnContext(ctx, "tobira: acknowledging order failed", attrMerchant, rec.Key.Merchant, attrChannel, rec.Key.Channel,
+				attrFlow, "orders", "order", rec.Key.OrderID, "err", scrubErr(err, rec.Order).Error())
 		}
 	}
 	return nil

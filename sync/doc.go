@@ -29,6 +29,15 @@
 // process and, through a lease in the Store, across replicas; so do the stock pushes to each
 // channel, whose order matters. All time comes from Options.Clock.
 //
+// # Operating it
+//
+// What cannot be processed is quarantined (ListQuarantine, ItemQuarantined) and stays so, listed
+// again unchanged, until the host retries it (Retry) or the channel sends a new version
+// (QuarantineLifted says which). HeldOrders and UnsentOrders list what waits. Close stops the
+// engine for a deployment and hands its partitions to the other replicas at once. Options.Logger
+// gets one record per flow run and per failure, with the merchant, the channel or warehouse and
+// the flow, and never an order's personal data.
+//
 // # Usage and cost
 //
 // Usage returns what each channel's and warehouse's platform calls spent, per credential and
@@ -40,7 +49,8 @@
 // # Errors
 //
 // ErrUnknownMerchant, ErrStopped (credentials refused: the channel waits for PutMerchant),
-// ErrPaused and ErrBusy (another replica holds the lease) from the flows; ledger.ErrNotFound and
-// ledger.ErrConflict from stores. Errors of connectors pass through wrapped and keep their
+// ErrPaused, ErrBusy (another replica holds the lease) and ErrClosed (Close was called) from the
+// flows; ErrQuarantined from IngestOrderStrict; ledger.ErrNotFound and ledger.ErrConflict from
+// stores. Errors of connectors pass through wrapped and keep their
 // connector error values.
 package sync

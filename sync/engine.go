@@ -110,6 +110,9 @@ var (
 	ErrPaused = errors.New("tobira/sync: paused")
 	// ErrBusy: another replica holds the partition's lease; the run was skipped.
 	ErrBusy = errors.New("tobira/sync: partition leased by another replica")
+	// ErrQuarantined: the order is quarantined (IngestOrderStrict); the host retries it (Retry)
+	// or the channel sends a new version of it.
+	ErrQuarantined = errors.New("tobira/sync: quarantined")
 )
 
 // Engine runs the three flows for every merchant it is given. It is safe for concurrent use;
@@ -122,6 +125,9 @@ type Engine struct {
 	mu        sync.RWMutex
 	merchants map[string]*merchant
 	flights   map[string]chan struct{}
+
+	shut     closer
+	inflight sync.WaitGroup
 }
 
 // merchant is the engine's runtime view of one Merchant. Its configuration is never modified
@@ -159,7 +165,10 @@ type stockState struct {
 // New returns an engine over store.
 func New(store ledger.Store, opt Options) *Engine {
 	opt.setDefaults()
-	return &Engine{store: store, opt: opt, merchants: map[string]*merchant{}, flights: map[string]chan struct{}{}}
+	e := &Engine{store: store, opt: opt, merchants: map[string]*merchant{}, flights: map[string]chan struct{}{}}
+	e.shut.closed = make(chan struct{})
+	e.shut.abandon, e.shut.cancel = context.WithCancel(context.Background())
+	return e
 }
 
 // PutMerchant adds a merchant or replaces its configuration while the engine runs. Cursors,

@@ -86,6 +86,21 @@ type ItemQuarantined struct {
 	Item ledger.QuarantineEntry
 }
 
+// QuarantineLifted: a quarantined order left quarantine and is processed again: the host retried
+// it (Reason LiftedRetried), or the channel sent a new version of it (LiftedNewVersion). Item is
+// the quarantine entry's ID. An order listed again unchanged stays quarantined, with no event.
+type QuarantineLifted struct {
+	Item   string
+	Key    ledger.OrderKey
+	Reason string
+}
+
+// Reasons of QuarantineLifted.
+const (
+	LiftedRetried    = "retried by the host"
+	LiftedNewVersion = "the channel sent a new version"
+)
+
 // ShipmentConfirmed: a channel acknowledged a shipment.
 type ShipmentConfirmed struct {
 	Key      ledger.OrderKey
@@ -156,6 +171,9 @@ func (LinesRoutedAway) Kind() string { return "order.routed_away" }
 
 // Kind implements Event.
 func (ItemQuarantined) Kind() string { return "quarantined" }
+
+// Kind implements Event.
+func (QuarantineLifted) Kind() string { return "quarantine.lifted" }
 
 // Kind implements Event.
 func (ShipmentConfirmed) Kind() string { return "shipment.confirmed" }

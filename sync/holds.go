@@ -22,6 +22,11 @@ func (e *Engine) Release(ctx context.Context, k ledger.OrderKey) error {
 }
 
 func (e *Engine) setHold(ctx context.Context, k ledger.OrderKey, hold bool, reason string) error {
+	ctx, done, err := e.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	for attempt := 0; ; attempt++ {
 		rec, err := e.getOrder(ctx, k)
 		if err != nil {

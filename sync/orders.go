@@ -31,6 +31,11 @@ type OrdersRun struct {
 	Remaining int
 }
 
+func (r *OrdersRun) logAttrs() []any {
+	return []any{"pages", r.Pages, "seen", r.Seen, "new", r.New, "changed", r.Changed, "unchanged", r.Unchanged,
+		"quarantined", r.Quarantined, "delivered", r.Delivered, "remaining", r.Remaining}
+}
+
 // ordersRun is one SyncOrders run: its counts, and its first failed delivery.
 type ordersRun struct {
 	OrdersRun
@@ -57,8 +62,14 @@ type windowCursor struct {
 // warehouses. It returns when the channel is listed up to now (the cursor trails by the Settle
 // of its ListingPolicy), or at the first error that is not about one order (which it returns; the
 // cursor keeps what was recorded).
-func (e *Engine) SyncOrders(ctx context.Context, merchantID, channel string) (OrdersRun, error) {
+func (e *Engine) SyncOrders(ctx context.Context, merchantID, channel string) (_ OrdersRun, err error) {
 	var run ordersRun
+	defer e.logRun(ctx, "orders", merchantID, attrChannel, channel, e.opt.Clock.Now(), &err, run.logAttrs)
+	ctx, done, err := e.begin(ctx)
+	if err != nil {
+		return run.OrdersRun, err
+	}
+	defer done()
 	m, ch, err := e.channel(merchantID, channel)
 	if err != nil {
 		return run.OrdersRun, err
@@ -98,6 +109,7 @@ func (e *Engine) deliverEarly(ctx context.Context, m *merchant, ch *Channel, run
 		run.Remaining += early.Remaining
 	}
 	run.Delivered += early.Delivered
+	run.Quarantined += early.Quarantined
 }
 
 // pull lists windows until the channel is caught up, recording every order before moving the cursor.
@@ -163,6 +175,9 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 		if err := e.renew(ctx, part); err != nil {
 			return err
 		}
+		if e.closing() {
+			return ErrClosed // a safe point: the page is recorded and the cursor saved
+		}
 	}
 	// The gap sweep re-lists a wide window now and then, for orders a platform indexed later than
 	// the overlap allows for. It never moves Mark.
@@ -183,6 +198,9 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 		cur.SweepPage = next
 		if err := save(); err != nil {
 			return err
+		}
+		if e.closing() {
+			return ErrClosed
 		}
 	}
 	return nil
@@ -227,7 +245,7 @@ func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, t
 	if p.Next == page && page != "" {
 		// A source that hands back the cursor it was given would loop forever; the page's orders
 		// are recorded, so ending the window here loses nothing the overlap and sweep won't see.
-		e.opt.Logger.WarnContext(ctx, "tobira: source returned the same page cursor; ending window", "merchant", m.cfg.ID, "channel", ch.ID)
+		e.opt.Logger.WarnContext(ctx, "tobira: source returned the same page cursor; ending window", attrMerchant, m.cfg.ID, attrChannel, ch.ID, attrFlow, "orders")
 		return "", nil
 	}
 	return p.Next, nil
@@ -327,7 +345,36 @@ func (e *Engine) intakePage(ctx context.Context, bl ledger.BatchOrderLedger, m *
 
 // IngestOrder records an order a platform pushed (a webhook) exactly as if it had been polled,
 // then delivers it. A duplicate or out-of-date push changes nothing.
+//
+// An order that cannot be processed (it is invalid, names an unknown SKU, or a warehouse refused
+// it for good) is quarantined, which the host hears of (ItemQuarantined, ListQuarantine), and
+// IngestOrder returns nil: the push was taken in, so a webhook handler answers it with success
+// and the platform does not deliver it again. An error means the push was not recorded (or not
+// delivered yet, as a retryable warehouse failure) and may be repeated. A host that wants to
+// know of the quarantine calls IngestOrderStrict.
 func (e *Engine) IngestOrder(ctx context.Context, merchantID, channel string, o order.Order) error {
+	err := e.IngestOrderStrict(ctx, merchantID, channel, o)
+	if errors.Is(err, ErrQuarantined) {
+		return nil
+	}
+	return err
+}
+
+// IngestOrderStrict is IngestOrder, except that an order left in quarantine (this version, or
+// an earlier one listed again unchanged) returns an error wrapping ErrQuarantined that names the
+// quarantine entry and its reason.
+func (e *Engine) IngestOrderStrict(ctx context.Context, merchantID, channel string, o order.Order) (err error) {
+	defer e.logRun(ctx, "intake", merchantID, attrChannel, channel, e.opt.Clock.Now(), &err, func() []any { return []any{"order", o.ID} })
+	ctx, done, err := e.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return e.ingest(ctx, merchantID, channel, o)
+}
+
+// ingest is IngestOrderStrict for a caller that began (Engine.begin).
+func (e *Engine) ingest(ctx context.Context, merchantID, channel string, o order.Order) error {
 	m, ch, err := e.channel(merchantID, channel)
 	if err != nil {
 		return err
@@ -337,21 +384,31 @@ func (e *Engine) IngestOrder(ctx context.Context, merchantID, channel string, o 
 	if err != nil {
 		return err
 	}
+	k := ledger.OrderKey{Merchant: merchantID, Channel: channel, OrderID: o.ID}
+	if res.Quarantined > 0 {
+		return e.quarantinedErr(ctx, k)
+	}
 	// The order goes to the warehouse before the stock fans out: the reservation is already in
 	// the pool, so the values pushed are the same, and a channel waiting out its rate limit (one
 	// SKU per call, 5,000 calls an hour) must not hold the order back.
 	defer e.pushAffected(ctx, m, skus)
-	rec, err := e.getOrder(ctx, ledger.OrderKey{Merchant: merchantID, Channel: channel, OrderID: o.ID})
+	rec, err := e.getOrder(ctx, k)
 	if errors.Is(err, ledger.ErrNotFound) {
 		return nil // quarantined before it was recorded
 	} else if err != nil {
 		return err
+	}
+	if rec.State == ledger.StateQuarantined {
+		return e.quarantinedErr(ctx, k)
 	}
 	if !rec.Pending {
 		return nil
 	}
 	if err := e.deliver(ctx, m, ch, rec); err != nil && !errors.Is(err, ledger.ErrConflict) {
 		return err
+	}
+	if rec.State == ledger.StateQuarantined {
+		return e.quarantinedErr(ctx, k)
 	}
 	// A conflict means a run (here or on another replica) delivered the record meanwhile; what
 	// is still pending stays pending for the next run.
@@ -424,8 +481,14 @@ func (e *Engine) decide(m *merchant, ch *Channel, k ledger.OrderKey, rec *ledger
 	// decide that before anything costlier, and without allocating.
 	var buf [64]byte
 	fpb := o.AppendFingerprint(buf[:0])
-	if rec != nil && rec.State != ledger.StateQuarantined && rec.Fingerprint == string(fpb) && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
+	// A quarantined record holds the fingerprint of the version quarantined: the same version
+	// listed again is no news, and stays quarantined until the host retries it (Retry) or the
+	// channel sends another.
+	if rec != nil && rec.Fingerprint == string(fpb) && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
 		return decision{kind: decideUnchanged}
+	}
+	if rec != nil && rec.Parked != "" && rec.Parked == parkedMark(fpb, o) {
+		return decision{kind: decideUnchanged} // the version quarantined, listed again
 	}
 	fp := string(fpb)
 	reason := ""
@@ -434,7 +497,7 @@ func (e *Engine) decide(m *merchant, ch *Channel, k ledger.OrderKey, rec *ledger
 	} else if sku, err := e.checkSKUs(m, ch.ID, o); err != nil {
 		reason = fmt.Sprintf("line with SKU %q: %v", sku, err)
 	}
-	if reason != "" || (rec != nil && rec.State == ledger.StateQuarantined) {
+	if reason != "" || (rec != nil && (rec.State == ledger.StateQuarantined || rec.Parked != "")) {
 		return decision{kind: decideOther, fp: fp, reason: reason}
 	}
 	d := decision{kind: decideWrite, rec: rec, fp: fp}
@@ -483,12 +546,20 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k ledger.
 	if d.reason != "" {
 		if rec != nil && rec.State != ledger.StateQuarantined {
 			// A broken new version of a good order: park the version, keep the order as it was.
+			// The entry first: the record's mark makes a repeat of this version no news.
+			if err := e.quarantineOrder(ctx, k, o, d.reason); err != nil {
+				return nil, err
+			}
+			rec.Parked = parkedMark([]byte(d.fp), o)
+			if err := e.store.PutOrder(ctx, rec); err != nil {
+				return nil, err
+			}
 			res.Quarantined++
-			return nil, e.quarantineOrder(ctx, k, o, d.reason)
+			return nil, nil
 		}
 		if rec == nil {
 			rec = &ledger.OrderRecord{Key: k}
-		} else if rec.Order.UpdatedAt.Equal(o.UpdatedAt) && rec.State == ledger.StateQuarantined {
+		} else if rec.Fingerprint == d.fp && rec.State == ledger.StateQuarantined {
 			res.Unchanged++
 			return nil, nil
 		}
@@ -498,21 +569,44 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k ledger.
 			return nil, err
 		}
 		rec.Order, rec.State, rec.Pending, rec.UpdatedAt = o, ledger.StateQuarantined, false, e.opt.Clock.Now()
+		rec.Fingerprint = d.fp
 		res.Quarantined++
 		return nil, e.store.PutOrder(ctx, rec)
 	}
-	// A valid version of a quarantined order.
+	if rec.State != ledger.StateQuarantined {
+		// A valid version of an order whose previous version was parked (Parked): the entry
+		// goes first, then the record takes the version as any change.
+		res.Changed++
+		id := quarantineID("order", k)
+		if err := e.store.DeleteQuarantine(ctx, id); err != nil {
+			return nil, err
+		}
+		rec.Parked = ""
+		e.applyOrder(m, ch, rec, o, d.fp)
+		if err := e.store.PutOrder(ctx, rec); err != nil {
+			return nil, err
+		}
+		e.lifted(ctx, k, id, LiftedNewVersion)
+		return e.reserveWritten(ctx, m, rec)
+	}
+	// A valid version of a quarantined order: a new one, or the one the host retried.
 	res.Changed++
 	rec.State = ledger.StateRecorded
+	why := LiftedNewVersion
+	if rec.Fingerprint == retriedMark {
+		why = LiftedRetried
+	}
 	// Before the record: a crash in between leaves the record quarantined, and the next
 	// listing processes this version again.
-	if err := e.store.DeleteQuarantine(ctx, quarantineID("order", k)); err != nil {
+	id := quarantineID("order", k)
+	if err := e.store.DeleteQuarantine(ctx, id); err != nil {
 		return nil, err
 	}
 	e.applyOrder(m, ch, rec, o, d.fp)
 	if err := e.store.PutOrder(ctx, rec); err != nil {
 		return nil, err
 	}
+	e.lifted(ctx, k, id, why)
 	return e.reserveWritten(ctx, m, rec)
 }
 

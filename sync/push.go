@@ -32,7 +32,7 @@ func (e *Engine) pushAffected(ctx context.Context, m *merchant, warehouseSKUs []
 		if skus := affected[c.ID]; len(skus) > 0 && c.Target != nil && !c.Paused {
 			pushes = append(pushes, func() {
 				if _, err := e.push(ctx, m, &c, skus); err != nil {
-					e.opt.Logger.WarnContext(ctx, "tobira: stock push failed; retried at the next SyncStock", "merchant", m.cfg.ID, "channel", c.ID, "err", err)
+					e.opt.Logger.WarnContext(ctx, "tobira: stock push failed; retried at the next SyncStock", attrMerchant, m.cfg.ID, attrChannel, c.ID, attrFlow, "push", "err", err.Error())
 				}
 			})
 		}

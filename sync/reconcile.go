@@ -42,6 +42,11 @@ var ErrNoStockReader = errors.New("tobira/sync: channel cannot read stock back")
 // for example after a merchant edited stock by hand on the channel. With repair, it sets the
 // planned values (compare-and-set from the channel's own value where the target offers it).
 func (e *Engine) Reconcile(ctx context.Context, merchantID, channel string, repair bool) ([]Drift, error) {
+	ctx, done, err := e.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	m, c, err := e.channel(merchantID, channel)
 	if err != nil {
 		return nil, err

@@ -28,8 +28,16 @@ type ShipmentsRun struct {
 
 // SyncShipments lists a warehouse's new shipments into the outbox, then confirms every pending
 // shipment of the merchant to its channel.
-func (e *Engine) SyncShipments(ctx context.Context, merchantID, warehouse string) (ShipmentsRun, error) {
+func (e *Engine) SyncShipments(ctx context.Context, merchantID, warehouse string) (_ ShipmentsRun, err error) {
 	var res ShipmentsRun
+	defer e.logRun(ctx, "shipments", merchantID, attrWarehouse, warehouse, e.opt.Clock.Now(), &err, func() []any {
+		return []any{"listed", res.Listed, "confirmed", res.Confirmed, "waiting", res.Waiting, "quarantined", res.Quarantined}
+	})
+	ctx, done, err := e.begin(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer done()
 	m, err := e.merchant(merchantID)
 	if err != nil {
 		return res, err
@@ -89,6 +97,9 @@ func (e *Engine) pullShipments(ctx context.Context, m *merchant, w *Warehouse, p
 		if !p.More || string(p.Next) == cur {
 			return nil
 		}
+		if e.closing() {
+			return ErrClosed // a safe point: the page is in the outbox and the cursor saved
+		}
 		cur = string(p.Next)
 	}
 }
@@ -98,7 +109,13 @@ func (e *Engine) pullShipments(ctx context.Context, m *merchant, w *Warehouse, p
 // or on another replica) is confirming the same shipment meanwhile, RecordShipment leaves it to
 // that writer and returns nil: the shipment is in the outbox, and the next run confirms it if the
 // other writer did not finish.
-func (e *Engine) RecordShipment(ctx context.Context, merchantID, warehouse string, s shipment.Shipment) error {
+func (e *Engine) RecordShipment(ctx context.Context, merchantID, warehouse string, s shipment.Shipment) (err error) {
+	defer e.logRun(ctx, "shipment", merchantID, attrWarehouse, warehouse, e.opt.Clock.Now(), &err, func() []any { return []any{"shipment", s.ID} })
+	ctx, done, err := e.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	m, err := e.merchant(merchantID)
 	if err != nil {
 		return err

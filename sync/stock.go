@@ -87,6 +87,11 @@ func (e *Engine) checkSKUs(m *merchant, channel string, o *order.Order) (string,
 // order, a point of sale) so that it counts against every channel at once. key must be unique
 // per sale; reporting it again replaces it, and ReportSale with no items withdraws it.
 func (e *Engine) ReportSale(ctx context.Context, merchantID, key string, items []inventory.Item) error {
+	ctx, done, err := e.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	m, err := e.merchant(merchantID)
 	if err != nil {
 		return err
@@ -116,6 +121,11 @@ func (e *Engine) ReportSale(ctx context.Context, merchantID, key string, items [
 // SetOnHand records warehouse stock levels (a WMS reporting its own counts) and pushes what
 // changed to every channel.
 func (e *Engine) SetOnHand(ctx context.Context, merchantID string, levels ...inventory.Level) error {
+	ctx, done, err := e.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	m, err := e.merchant(merchantID)
 	if err != nil {
 		return err
@@ -161,8 +171,16 @@ type StockRun struct {
 // SyncStock reads stock levels from the merchant's warehouses and pushes every channel's values
 // that differ from what the channel last acknowledged. Failures of one channel do not stop the
 // others; the first error is returned after all were tried.
-func (e *Engine) SyncStock(ctx context.Context, merchantID string) (StockRun, error) {
+func (e *Engine) SyncStock(ctx context.Context, merchantID string) (_ StockRun, err error) {
 	var res StockRun
+	defer e.logRun(ctx, "stock", merchantID, "", "", e.opt.Clock.Now(), &err, func() []any {
+		return []any{"levels", res.Levels, "pushed", res.Pushed, "failed", res.Failed}
+	})
+	ctx, done, err := e.begin(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer done()
 	m, err := e.merchant(merchantID)
 	if err != nil {
 		return res, err

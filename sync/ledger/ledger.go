@@ -172,6 +172,16 @@ type BatchOrderLedger interface {
 	PutOrders(ctx context.Context, recs []*OrderRecord) []error
 }
 
+// OrderLister is an optional capability of an OrderLedger: listing a merchant's held orders
+// across its channels, for the host's view of what waits (the engine's HeldOrders). The engine
+// discovers it by type assertion; without it, that listing reports errors.ErrUnsupported.
+type OrderLister interface {
+	// HeldOrders returns up to limit records of the merchant, of every channel, in state
+	// StateHeld, ordered by channel then order ID, starting after the key after (the zero key
+	// starts at the first). The records are the caller's.
+	HeldOrders(ctx context.Context, merchant string, after OrderKey, limit int) ([]*OrderRecord, error)
+}
+
 // BatchReservations is an optional capability of a StockLedger: writing many reservations of one
 // merchant in one call. The engine uses it when it records a page of orders, and falls back to
 // PutReservation without it.

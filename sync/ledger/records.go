@@ -104,6 +104,10 @@ type OrderRecord struct {
 	// Shipments lists the shipments applied to the order, oldest first.
 	Shipments []ShipmentEntry `json:"shipments,omitempty"`
 	UpdatedAt time.Time       `json:"updated_at"`
+	// Parked names a later version of the order that could not be processed and waits in
+	// quarantine while the record keeps the version before it, so that the same version listed
+	// again is no news; "" when there is none. Its content is the engine's.
+	Parked string `json:"parked,omitempty"`
 }
 
 // ShipmentEntry is one shipment as applied to its order: when it left and how many units of

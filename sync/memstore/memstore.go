@@ -291,6 +291,37 @@ func (s *Store) PendingOrders(ctx context.Context, merchant, channel string, lim
 	return out, nil
 }
 
+// HeldOrders implements ledger.OrderLister. It reads every record of the merchant: the store is
+// for tests, examples and small shops.
+func (s *Store) HeldOrders(ctx context.Context, merchant string, after ledger.OrderKey, limit int) ([]*ledger.OrderRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*ledger.OrderRecord
+	for part, byID := range s.orders {
+		if part.merchant != merchant {
+			continue
+		}
+		for id, e := range byID {
+			if e.rec.State == ledger.StateHeld && (part.channel > after.Channel || part.channel == after.Channel && id > after.OrderID) {
+				out = append(out, e.rec)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *ledger.OrderRecord) int {
+		return cmp.Or(cmp.Compare(a.Key.Channel, b.Key.Channel), cmp.Compare(a.Key.OrderID, b.Key.OrderID))
+	})
+	if limit >= 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	for i, rec := range out {
+		out[i] = rec.Clone()
+	}
+	return out, nil
+}
+
 // GetShipment implements sync.ShipmentOutbox.
 func (s *Store) GetShipment(ctx context.Context, id string) (*ledger.ShipmentRecord, error) {
 	if err := ctx.Err(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -89,7 +90,7 @@ func New(db *sql.DB, opts Options) (*Store, error) {
 type queries struct {
 	getCursor, insCursor, updCursor, cursorExists                         string
 	getOrder, insOrder, updOrderPending, updOrderDone, orderExists        string
-	pendingOrders, pendingOrdersLimit                                     string
+	pendingOrders, pendingOrdersLimit, heldOrders                         string
 	getShipment, insShipment, updShipPending, updShipDone, shipmentExists string
 	pendingShipments, pendingShipmentsLimit                               string
 	levels, reservations, putReservation, delReservation, acked           string
@@ -116,6 +117,8 @@ func buildQueries(d Dialect, p string) queries {
 			" ORDER BY pending_seq, order_id"),
 		pendingOrdersLimit: r("SELECT version, data FROM {p}orders WHERE merchant = ? AND channel = ? AND pending_seq IS NOT NULL" +
 			" ORDER BY pending_seq, order_id LIMIT ?"),
+		heldOrders: r("SELECT version, data FROM {p}orders WHERE merchant = ? AND (channel > ? OR (channel = ? AND order_id > ?))" +
+			" AND " + d.jsonIs("data", "state", "held") + " ORDER BY channel, order_id LIMIT ?"),
 
 		getShipment:    r("SELECT version, data FROM {p}shipments WHERE id = ?"),
 		insShipment:    r(d.insertIgnoring("INSERT INTO {p}shipments (id, merchant, version, pending_seq, data) VALUES (?, ?, 1, ?, ?)", "id")),
@@ -616,6 +619,61 @@ func (s *Store) PendingOrders(ctx context.Context, merchant, channel string, lim
 		out = append(out, rec)
 	}
 	return out, wrap("pending orders", rows.Err())
+}
+
+// HeldOrders implements ledger.OrderLister. The state is read from each record's JSON in the
+// database, over the merchant's rows (the primary key's prefix): a listing for people, not for
+// the engine's flows.
+func (s *Store) HeldOrders(ctx context.Context, merchant string, after ledger.OrderKey, limit int) ([]*ledger.OrderRecord, error) {
+	if err := s.ensureSchema(ctx); err != nil {
+		return nil, err
+	}
+	if limit < 0 {
+		limit = math.MaxInt32
+	}
+	out := []*ledger.OrderRecord{}
+	// The condition may match a record whose connector data (Refs) holds the same text on
+	// PostgreSQL (Dialect.jsonIs): each record is checked once decoded, and the query goes on
+	// after the last row until limit records are found or the rows run out.
+	for len(out) < limit {
+		want := limit - len(out)
+		n, err := s.heldOrders(ctx, merchant, &after, want, &out)
+		if err != nil {
+			return nil, err
+		}
+		if n < want {
+			break
+		}
+	}
+	return out, nil
+}
+
+// heldOrders reads one page for HeldOrders, appending the held records to out and moving after
+// past the last row; it returns how many rows it read.
+func (s *Store) heldOrders(ctx context.Context, merchant string, after *ledger.OrderKey, limit int, out *[]*ledger.OrderRecord) (int, error) {
+	rows, err := s.db.QueryContext(ctx, s.q.heldOrders, merchant, after.Channel, after.Channel, after.OrderID, limit)
+	if err != nil {
+		return 0, wrap("held orders", err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		n++
+		var version int64
+		var data []byte
+		if err := rows.Scan(&version, &data); err != nil {
+			return 0, wrap("held orders", err)
+		}
+		rec, err := decodeOrder(version, data)
+		if err != nil {
+			return 0, err
+		}
+		*after = rec.Key
+		if rec.State == ledger.StateHeld {
+			*out = append(*out, rec)
+		}
+	}
+	return n, wrap("held orders", rows.Err())
 }
 
 // GetShipment implements sync.ShipmentOutbox.

@@ -304,3 +304,66 @@ func orderIsolation(c *suite.Check, h Harness) {
 		}
 	}
 }
+
+// orderHeld checks ledger.OrderLister, skipping a store without it (the capability is optional).
+func orderHeld(c *suite.Check, h Harness) {
+	s, ctx := h.New(c.TB), c.Context()
+	ol, ok := s.(ledger.OrderLister)
+	if !ok {
+		c.Skip("the store does not implement ledger.OrderLister (optional)")
+	}
+	put := func(m, ch, id string, state ledger.OrderState) *ledger.OrderRecord {
+		rec := sampleOrder(m, ch, id)
+		rec.State, rec.Pending = state, false
+		must(c, "PutOrder", s.PutOrder(ctx, rec))
+		return rec
+	}
+	a := put("m1", "shop", "A", ledger.StateHeld)
+	put("m1", "shop", "B", ledger.StateSent)
+	put("m1", "mall", "X", ledger.StateHeld)
+	put("m1", "shop", "C", ledger.StateHeld)
+	put("m2", "shop", "Y", ledger.StateHeld)
+	check := func(after ledger.OrderKey, limit int, want ...string) {
+		c.Helper()
+		got, err := ol.HeldOrders(ctx, "m1", after, limit)
+		must(c, "HeldOrders", err)
+		if ids := orderIDs(got); !reflect.DeepEqual(ids, want) && !(len(ids) == 0 && len(want) == 0) {
+			c.Errorf("HeldOrders(m1, after %v, %d) = %v, want %v", after, limit, ids, want)
+		}
+	}
+	check(ledger.OrderKey{}, 10, "X", "A", "C")
+	check(ledger.OrderKey{}, 2, "X", "A")
+	check(ledger.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "A"}, 10, "C")
+	check(ledger.OrderKey{Merchant: "m1", Channel: "mall", OrderID: "X"}, 1, "A")
+	a.State = ledger.StateSent
+	must(c, "PutOrder", s.PutOrder(ctx, a))
+	check(ledger.OrderKey{}, 10, "X", "C")
+	got, err := ol.HeldOrders(ctx, "m1", ledger.OrderKey{}, 10)
+	must(c, "HeldOrders", err)
+	if len(got) > 0 && (got[0].Order == nil || got[0].Order.ShipTo.Name != "山田 太郎" || got[0].Version == 0) {
+		c.Errorf("HeldOrders returned a record without its order or version: %+v", got[0])
+	}
+}
+
+// orderHeldByRefs: a record whose connector data holds the text of a held state is not held.
+func orderHeldByRefs(c *suite.Check, h Harness) {
+	s, ctx := h.New(c.TB), c.Context()
+	ol, ok := s.(ledger.OrderLister)
+	if !ok {
+		c.Skip("the store does not implement ledger.OrderLister (optional)")
+	}
+	for _, id := range []string{"A", "B", "C"} {
+		rec := sampleOrder("m1", "shop", id)
+		rec.State = ledger.StateSent
+		o := *rec.Order
+		o.Refs = map[string]string{"state": "held"}
+		rec.Order = &o
+		must(c, "PutOrder", s.PutOrder(ctx, rec))
+	}
+	must(c, "PutOrder", s.PutOrder(ctx, sampleOrder("m1", "shop", "D")))
+	got, err := ol.HeldOrders(ctx, "m1", ledger.OrderKey{}, 1)
+	must(c, "HeldOrders", err)
+	if ids := orderIDs(got); !reflect.DeepEqual(ids, []string{"D"}) {
+		c.Errorf("HeldOrders(m1, 1) = %v, want [D]: only the record's own state counts", ids)
+	}
+}

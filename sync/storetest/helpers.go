@@ -79,6 +79,7 @@ func sampleOrder(merchant, channel, id string) *ledger.OrderRecord {
 		HoldReason:   "held by the shop",
 		ManualHold:   true,
 		ManualReason: "address check",
+		Parked:       "fp-of-a-parked-version",
 		Away:         map[string]string{"merchant": "L9\x00POSTER\x001\x00"},
 		Requests: []ledger.Request{{
 			Target: "wh-1", Key: merchant + "/" + channel + "/" + id + "/wh-1", State: ledger.RequestSent,
