@@ -3,8 +3,8 @@
 // Channel side: OrderSource lists orders, ShipmentSink confirms shipments, StockTarget sets
 // available stock. Warehouse side: Fulfiller takes fulfillment requests (and their changes and
 // cancellations), ShipmentSource lists shipments, StockSource lists stock levels. Optional
-// capabilities (PartialShipper, StockReader, ComparingTarget, Acknowledger, WebhookReceiver) are
-// small interfaces found by type assertion.
+// capabilities (PartialShipper, StockReader, ComparingTarget, Acknowledger, WebhookReceiver,
+// CredentialExpirer, UsageReporter) are small interfaces found by type assertion.
 //
 // Connectors translate; they do not retry. Their errors say what happened, and the engine decides.
 //
@@ -59,7 +59,11 @@
 // default a throttle comes back at once as a *RateLimitError, after one request, so the engine
 // paces itself), retries of writes only with an idempotency key, a timeout per attempt, a cap on
 // response size, strict decoding whose errors name the field, failures already mapped to the
-// values above, and a logger that redacts tokens and personal data.
+// values above, and a logger that redacts tokens and personal data. Name each request's
+// Operation and its client's Meter counts what every credential spends; implement UsageReporter
+// from it (Meter.Usage) so the host sees your platform's calls against its budget, and give the
+// client the platform's caps (httpclient.Config.Caps) and, where its answers state a budget, a
+// BudgetFunc.
 //
 // 5. Write the fake before the connector: an httptest.Server built from the platform's official
 // API reference, not from what the connector happens to send. Same paths and methods, same field

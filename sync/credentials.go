@@ -29,8 +29,10 @@ func (m *merchant) stoppedErr(id string) error {
 
 // checkCredential tells the host, once per expiry time, that the credential of a channel or
 // warehouse (whichever of its connectors knows) lapses within Options.CredentialWarning, so that
-// it is renewed before calls fail and the channel stops.
+// it is renewed before calls fail and the channel stops. It also checks the connectors' usage
+// against their platform's caps (checkUsage): both run before every flow that uses them.
 func (e *Engine) checkCredential(m *merchant, id string, conns ...any) {
+	e.checkUsage(m, id, conns...)
 	for _, c := range conns {
 		ce, ok := c.(connector.CredentialExpirer)
 		if !ok {

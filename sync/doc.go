@@ -38,6 +38,14 @@
 // gets one record per flow run and per failure, with the merchant, the channel or warehouse and
 // the flow, and never an order's personal data.
 //
+// # Usage and cost
+//
+// Usage returns what each channel's and warehouse's platform calls spent, per credential and
+// operation, against the budget the platform allows, for connectors that count them
+// (connector.UsageReporter). When a flow of a channel runs and its calls are on course to exceed
+// one of the platform's caps (an hourly or daily quota) within the cap's window, the host gets a
+// UsageForecast event, once per window.
+//
 // # Errors
 //
 // ErrUnknownMerchant, ErrStopped (credentials refused: the channel waits for PutMerchant),

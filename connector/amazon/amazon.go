@@ -232,6 +232,7 @@ type Client struct {
 
 var (
 	_ connector.OrderSource    = (*Client)(nil)
+	_ connector.UsageReporter  = (*Client)(nil)
 	_ connector.ShipmentSink   = (*Client)(nil)
 	_ connector.PartialShipper = (*Client)(nil)
 	_ connector.StockTarget    = (*Client)(nil)
@@ -277,7 +278,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	hc := cfg.HTTP
 	if hc == nil {
-		hc = httpclient.New(httpclient.Config{Logger: cfg.Logger, MaxBodyBytes: 64 << 20})
+		hc = httpclient.New(httpclient.Config{Logger: cfg.Logger, MaxBodyBytes: 64 << 20, Budget: RateLimitBudget, Now: cfg.Now})
 	}
 	c := &Client{cfg: cfg, http: hc, log: log, limiters: map[string]*rate.Limiter{}, rdts: map[string]*tokenCache{},
 		pending: map[string]*pendingFeed{}}
@@ -302,6 +303,34 @@ func (c *Client) limiter(op string) *rate.Limiter {
 		c.limiters[op] = l
 	}
 	return l
+}
+
+// RateLimitBudget is the httpclient.BudgetFunc for SP-API: the rate an answer states in
+// x-amzn-RateLimit-Limit (requests per second, for the operation and selling partner), if any.
+func RateLimitBudget(resp *http.Response, _ []byte) (connector.Budget, float64, bool) {
+	r, err := strconv.ParseFloat(strings.TrimSpace(resp.Header.Get("x-amzn-RateLimit-Limit")), 64)
+	if err != nil || !(r > 0) || r > 1e6 {
+		return connector.Budget{}, 0, false
+	}
+	return connector.Budget{Unit: "calls", Rate: r}, 0, true
+}
+
+// Usage implements connector.UsageReporter: what the seller's calls spent, one entry per
+// operation's credential key ("<seller>/getOrders", "<seller>/lwa" for token refreshes), each
+// with its usage plan and the rate Amazon last stated (when the HTTP client reads it:
+// RateLimitBudget).
+func (c *Client) Usage(now time.Time) []connector.Usage {
+	var out []connector.Usage
+	m := c.http.Meter()
+	for _, k := range m.Keys() {
+		if !strings.HasPrefix(k, c.cfg.SellerID+"/") {
+			continue
+		}
+		if u, ok := m.Usage(now, k); ok {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // adopt sets the operation's rate to what Amazon stated in x-amzn-RateLimit-Limit.
@@ -616,6 +645,11 @@ func (c *Client) send(ctx context.Context, cl call, tok string, body []byte) (*h
 		h.Set("Content-Type", "application/json")
 	}
 	lim := c.limiter(cl.op)
+	var published connector.Budget
+	if p, ok := usagePlans[cl.op]; ok {
+		published = connector.Budget{Unit: "calls", Rate: p.rate * c.cfg.RateScale, Burst: float64(p.burst)}
+	}
 	return c.http.Do(ctx, &httpclient.Request{Method: cl.method, URL: u, Header: h, Body: body, Key: c.cfg.SellerID + "/" + cl.op,
-		Safe: cl.safe, BeforeAttempt: func(ctx context.Context, _ int) error { return lim.Wait(ctx) }})
+		Safe: cl.safe, BeforeAttempt: func(ctx context.Context, _ int) error { return lim.Wait(ctx) },
+		Operation: cl.op, Budget: published})
 }

@@ -810,3 +810,34 @@ func TestFeedEmptySKU(t *testing.T) {
 		}
 	}
 }
+
+// TestUsageReportsStatedRate: the client's calls are counted per operation with its usage plan,
+// replaced by the rate Amazon states in x-amzn-RateLimit-Limit.
+func TestUsageReportsStatedRate(t *testing.T) {
+	r := newRig(t, rigOptions{fake: amazontest.Options{RateScale: 2 * timeScale}, client: func(c *amazon.Config) { c.RateScale = timeScale }})
+	r.fake.AddListing("X", "PRODUCT", 0)
+	if _, err := r.client.ReadStock(context.Background(), []string{"X"}); err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, u := range r.client.Usage(time.Now()) {
+		if !strings.HasPrefix(u.Key, r.fake.SellerID()+"/") {
+			t.Errorf("usage of another seller: %q", u.Key)
+		}
+		for _, o := range u.Operations {
+			if o.Name != "getListingsItem" {
+				continue
+			}
+			found = true
+			if o.Calls < 1 || o.BytesReceived == 0 {
+				t.Errorf("getListingsItem counts = %+v", o.Counts)
+			}
+			if b := o.Budget; !near(b.Rate, 5*2*timeScale) || b.Burst == 0 || b.AsOf.IsZero() || b.Unit != "calls" {
+				t.Errorf("getListingsItem budget = %+v, want the stated %d/s with the plan's burst", b, 5*2*timeScale)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no usage of getListingsItem in %+v", r.client.Usage(time.Now()))
+	}
+}

@@ -206,7 +206,7 @@ func (c *Client) refresh(ctx context.Context, refresh string) (Token, error) {
 	form := url.Values{"grant_type": {"refresh_token"}, "client_id": {c.cfg.ClientID}, "client_secret": {c.cfg.ClientSecret},
 		"refresh_token": {refresh}, "redirect_uri": {c.cfg.RedirectURI}}
 	sent := c.clock.Now()
-	resp, err := c.http.Do(ctx, &httpclient.Request{Method: http.MethodPost, URL: c.cfg.BaseURL + "/1/oauth/token", Key: c.cfg.Shop,
+	resp, err := c.http.Do(ctx, &httpclient.Request{Method: http.MethodPost, URL: c.cfg.BaseURL + "/1/oauth/token", Key: c.cfg.Shop, Operation: "oauth/token",
 		Body: []byte(form.Encode()), Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}})
 	var body []byte
 	if err == nil {

@@ -74,6 +74,7 @@ package base
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -169,7 +170,8 @@ type Config struct {
 	// CatalogRefresh is the least time between two reloads of the SKU catalog when a SKU is
 	// unknown; default 1 minute.
 	CatalogRefresh time.Duration
-	// HTTP is the HTTP client; nil makes one with the default timeout.
+	// HTTP is the HTTP client; nil makes one with the default timeout. A client given here should
+	// have Caps: Caps(cfg) for its Meter to forecast the hour and the day.
 	HTTP *httpclient.Client
 	// Logger receives debug and warning records, redacted; nil logs nothing.
 	Logger *slog.Logger
@@ -213,6 +215,7 @@ type Client struct {
 
 var (
 	_ connector.OrderSource    = (*Client)(nil)
+	_ connector.UsageReporter  = (*Client)(nil)
 	_ connector.ShipmentSink   = (*Client)(nil)
 	_ connector.PartialShipper = (*Client)(nil)
 	_ connector.StockTarget    = (*Client)(nil)
@@ -261,7 +264,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	hc := cfg.HTTP
 	if hc == nil {
-		hc = httpclient.New(httpclient.Config{Logger: cfg.Logger})
+		hc = httpclient.New(httpclient.Config{Logger: cfg.Logger, Caps: Caps(cfg), Now: cfg.Clock.Now})
 	}
 	c := &Client{cfg: cfg, http: hc, clock: cfg.Clock, log: log}
 	c.pace = &pacer{clock: cfg.Clock, hourly: cfg.HourlyBudget, daily: cfg.DailyBudget, stock: cfg.StockBudget, maxWait: cfg.MaxPaceWait}
@@ -312,7 +315,7 @@ func (c *Client) call(ctx context.Context, kind callKind, method, path string, p
 		if err != nil {
 			return fmt.Errorf("base: %s: %w", op, err)
 		}
-		req := &httpclient.Request{Method: method, URL: c.cfg.BaseURL + path, Key: c.cfg.Shop,
+		req := &httpclient.Request{Method: method, URL: c.cfg.BaseURL + path, Key: c.cfg.Shop, Operation: op,
 			Header: http.Header{"Authorization": {"Bearer " + access}},
 			// A read the HTTP layer repeats after a 5xx is one more call against BASE's limits.
 			BeforeAttempt: func(_ context.Context, attempt int) error {
@@ -397,4 +400,22 @@ func (c *Client) mapError(ctx context.Context, kind callKind, e apiError) error 
 		return fmt.Errorf("%s: %w", code, connector.ErrTemporary)
 	}
 	return fmt.Errorf("%s: %w", code, connector.ErrPermanent)
+}
+
+// Caps returns BASE's caps as cfg budgets them (HourlyBudget calls per clock hour, DailyBudget per
+// day in Japan; BASE's own limits by default), for the httpclient.Meter to forecast.
+func Caps(cfg Config) []connector.Cap {
+	return []connector.Cap{
+		{Window: time.Hour, Limit: int64(cmp.Or(cfg.HourlyBudget, HourlyLimit))},
+		{Window: 24 * time.Hour, Location: JST, Limit: int64(cmp.Or(cfg.DailyBudget, DailyLimit))},
+	}
+}
+
+// Usage implements connector.UsageReporter: what the shop's calls spent, per API path, with each
+// cap's window forecast at the current rate (when the HTTP client has Caps).
+func (c *Client) Usage(now time.Time) []connector.Usage {
+	if u, ok := c.http.Meter().Usage(now, c.cfg.Shop); ok {
+		return []connector.Usage{u}
+	}
+	return nil
 }

@@ -235,6 +235,7 @@ type Client struct {
 
 var (
 	_ connector.OrderSource    = (*Client)(nil)
+	_ connector.UsageReporter  = (*Client)(nil)
 	_ connector.ShipmentSink   = (*Client)(nil)
 	_ connector.PartialShipper = (*Client)(nil)
 	_ connector.StockTarget    = (*Client)(nil)
@@ -277,7 +278,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	hc := cfg.HTTP
 	if hc == nil {
-		hc = httpclient.New(httpclient.Config{Rate: rate.Limit(cfg.Rate), Burst: cfg.Burst, Logger: cfg.Logger})
+		hc = httpclient.New(httpclient.Config{Rate: rate.Limit(cfg.Rate), Burst: cfg.Burst, Logger: cfg.Logger, Now: cfg.Now})
 	}
 	c := &Client{cfg: cfg, http: hc, log: log, cod: map[int64]bool{},
 		skus: map[string]catalogEntry{}, variants: map[variantKey]catalogEntry{}}
@@ -317,7 +318,7 @@ const (
 // *[]byte). op names the operation in errors ("GET /v1/sales"): never the URL, whose IDs are
 // harmless but whose query may grow.
 func (c *Client) call(ctx context.Context, kind callKind, op, method, path string, query url.Values, body any, out any) error {
-	req := &httpclient.Request{Method: method, URL: c.cfg.BaseURL + path, Key: c.cfg.Shop,
+	req := &httpclient.Request{Method: method, URL: c.cfg.BaseURL + path, Key: c.cfg.Shop, Operation: op,
 		Header: http.Header{"Authorization": {"Bearer " + c.cfg.Token}, "Accept": {"application/json"}}}
 	if len(query) > 0 {
 		req.URL += "?" + query.Encode()
@@ -381,3 +382,12 @@ func (c *Client) failed(ctx context.Context, op string, err error) error {
 
 // jstParam formats t as the API's date parameters read it.
 func jstParam(t time.Time) string { return t.In(JST).Format("2006-01-02 15:04:05") }
+
+// Usage implements connector.UsageReporter: what the shop's calls spent, per operation
+// ("GET /v1/sales").
+func (c *Client) Usage(now time.Time) []connector.Usage {
+	if u, ok := c.http.Meter().Usage(now, c.cfg.Shop); ok {
+		return []connector.Usage{u}
+	}
+	return nil
+}

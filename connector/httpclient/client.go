@@ -67,6 +67,17 @@ type Config struct {
 	Logger *slog.Logger
 	// Transport sends the requests; nil uses a pooled transport of its own.
 	Transport http.RoundTripper
+
+	// Caps are the platform's fixed-window limits on each credential's calls (BASE: 5,000 an
+	// hour), which the Meter forecasts at the current rate. Rate and Burst, the published
+	// sustained limits, are the Meter's budget for every operation until the platform states
+	// another (Budget).
+	Caps []connector.Cap
+	// Budget reads the budget a platform states in its answers (Shopify's cost extension,
+	// SP-API's x-amzn-RateLimit-Limit); nil means only the published limits are known.
+	Budget BudgetFunc
+	// Now is the Meter's clock; nil means time.Now.
+	Now func() time.Time
 }
 
 // Client sends requests with rate limiting, retries and error mapping. It is safe for concurrent
@@ -76,6 +87,7 @@ type Client struct {
 	rc       *retryablehttp.Client
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
+	meter    *Meter
 }
 
 // Request is one HTTP call.
@@ -98,6 +110,14 @@ type Request struct {
 	// the rate limiter: a platform's own pacing, such as Shopify's cost bucket, waits here so
 	// that retries are paced like first attempts. An error ends the call with that error.
 	BeforeAttempt func(ctx context.Context, attempt int) error
+	// Operation names what the call does (a GraphQL operation name, "getOrders") for the Meter,
+	// which counts calls per Key and Operation; empty means the method. It must not carry
+	// identifiers of orders or people.
+	Operation string
+	// Budget is the operation's published budget, for platforms whose limits differ by operation
+	// (SP-API's usage plans); its zero value takes Config's Rate and Burst. What the platform
+	// states in its answers (Config.Budget) overrides it.
+	Budget connector.Budget
 }
 
 // Response is a successful (2xx, not throttled) response with its body read.
@@ -133,7 +153,7 @@ func New(cfg Config) *Client {
 	if cfg.Burst <= 0 {
 		cfg.Burst = 1
 	}
-	c := &Client{cfg: cfg, limiters: make(map[string]*rate.Limiter)}
+	c := &Client{cfg: cfg, limiters: make(map[string]*rate.Limiter), meter: newMeter(cfg)}
 	base := cfg.Transport
 	if base == nil {
 		base = http.DefaultTransport.(*http.Transport).Clone()
@@ -176,6 +196,11 @@ type call struct {
 	before    func(context.Context, int) error
 	attempt   int  // touched only by the attempts of one call, which run one after another
 	sent      bool // an attempt got past the limiter and went out: a write may have landed
+	op        string
+	published connector.Budget
+	bodyLen   int64
+	out       bool // the current attempt went out and is not metered yet
+	retry     bool // the current attempt repeats an earlier one that went out
 }
 
 func (c *Client) limiter(key string) *rate.Limiter {
@@ -204,7 +229,8 @@ func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		}
 		cl.attempt++
 		if err == nil {
-			cl.sent = true
+			cl.retry = cl.sent
+			cl.sent, cl.out = true, true
 		}
 		if err != nil {
 			if req.Body != nil {
@@ -228,7 +254,12 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		return nil, fmt.Errorf("httpclient: bad URL: %w", connector.ErrPermanent)
 	}
 	where := method + " " + u.Scheme + "://" + u.Host + u.Path
-	cl := &call{key: r.Key, before: r.BeforeAttempt, retryable: method == http.MethodGet || method == http.MethodHead || r.IdempotencyKey != "" || r.Safe}
+	op := r.Operation
+	if op == "" {
+		op = method
+	}
+	cl := &call{key: r.Key, op: op, bodyLen: int64(len(r.Body)), published: r.Budget, before: r.BeforeAttempt,
+		retryable: method == http.MethodGet || method == http.MethodHead || r.IdempotencyKey != "" || r.Safe}
 	ctx = context.WithValue(ctx, keyCall, cl)
 	var body any
 	if r.Body != nil {
@@ -332,25 +363,35 @@ func (c *Client) transportError(ctx context.Context, where, method string, cl *c
 // retryable; 429 and throttle answers only with Config.RetryThrottled and a wait we may take
 // here; other 4xx never.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	cl, _ := ctx.Value(keyCall).(*call)
+	var data []byte
+	var rerr error
+	if err == nil && resp != nil {
+		// Read the body now so the throttle hook and the meter can see it; the bytes are handed
+		// on unchanged.
+		data, rerr = readCapped(resp.Body, c.cfg.MaxBodyBytes)
+		resp.Body.Close()
+		resp.Body = &replayBody{Reader: bytes.NewReader(data), err: rerr}
+	}
+	wait, throttled := time.Duration(0), false
+	if err == nil && resp != nil && rerr == nil {
+		wait, throttled = c.throttled(resp, data)
+	}
+	if cl != nil && cl.out {
+		cl.out = false
+		c.meterAttempt(cl, resp, data, err != nil || rerr != nil, throttled)
+	}
 	if ctx.Err() != nil {
 		return false, nil
 	}
-	cl, _ := ctx.Value(keyCall).(*call)
 	retryable := cl != nil && cl.retryable
 	if err != nil {
 		return retryable, nil
 	}
-	if resp == nil {
+	if resp == nil || rerr != nil {
 		return false, nil
 	}
-	// Read the body now so the throttle hook can see it; the bytes are handed on unchanged.
-	data, rerr := readCapped(resp.Body, c.cfg.MaxBodyBytes)
-	resp.Body.Close()
-	resp.Body = &replayBody{Reader: bytes.NewReader(data), err: rerr}
-	if rerr != nil {
-		return false, nil
-	}
-	if wait, throttled := c.throttled(resp, data); throttled {
+	if throttled {
 		return c.cfg.RetryThrottled && retryable && wait <= c.cfg.RetryWaitMax, nil
 	}
 	if resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented {
@@ -358,6 +399,21 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	return false, nil
 }
+
+// meterAttempt records one attempt that went out.
+func (c *Client) meterAttempt(cl *call, resp *http.Response, body []byte, failed, throttled bool) {
+	a := attempt{key: cl.key, op: cl.op, published: cl.published, retry: cl.retry, sent: cl.bodyLen, received: int64(len(body)), throttled: throttled}
+	if !throttled && (failed || resp == nil || resp.StatusCode < 200 || resp.StatusCode > 299) {
+		a.failed = true
+	}
+	if resp != nil && !failed && c.cfg.Budget != nil {
+		a.budget, a.cost, a.stated = c.cfg.Budget(resp, body)
+	}
+	c.meter.record(a)
+}
+
+// Meter returns the Client's meter, which counts its calls per credential and operation.
+func (c *Client) Meter() *Meter { return c.meter }
 
 // replayBody hands Do the bytes checkRetry read, and the error that cut them short, if any.
 type replayBody struct {

@@ -11,11 +11,16 @@
 //     key or the caller marks it safe, and never retries a 4xx other than 429;
 //   - final failures mapped to the connector error values, so the engine can decide;
 //   - strict JSON decoding whose errors name the field path and byte offset (Decode);
-//   - a logger that redacts tokens and personal data (Logger), silent unless given one.
+//   - a logger that redacts tokens and personal data (Logger), silent unless given one;
+//   - a Meter (Client.Meter) counting every call per credential and operation (Request.Operation):
+//     calls, retries, throttle answers, errors, bytes, with the budget the platform allows (the
+//     published Rate and Burst, or what its answers state through Config.Budget) and each cap of
+//     Config.Caps forecast at the current rate. Connectors hand it to the engine as a
+//     connector.UsageReporter.
 //
 // # Stability
 //
-// Config, Request, Response, Decode and the error types may gain fields and options; existing
+// Config, Request, Response, Decode, Meter and the error types may gain fields and options; existing
 // names keep their meaning.
 //
 // # Errors

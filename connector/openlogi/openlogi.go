@@ -242,6 +242,7 @@ type keyLock struct {
 
 var (
 	_ connector.Fulfiller      = (*Client)(nil)
+	_ connector.UsageReporter  = (*Client)(nil)
 	_ connector.ShipmentSource = (*Client)(nil)
 	_ connector.StockSource    = (*Client)(nil)
 )
@@ -289,7 +290,7 @@ func New(cfg Config) (*Client, error) {
 		// window OPENLOGI counts in.
 		hc = httpclient.New(httpclient.Config{
 			Rate: rate.Limit(float64(cfg.RequestsPerMinute) / 60), Burst: 1,
-			Timeout: 30 * time.Second, MaxBodyBytes: 16 << 20, Throttle: Throttled, Logger: cfg.Logger,
+			Timeout: 30 * time.Second, MaxBodyBytes: 16 << 20, Throttle: Throttled, Logger: cfg.Logger, Now: cfg.Clock.Now,
 		})
 	}
 	return &Client{
@@ -420,7 +421,8 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 	if data != nil {
 		h.Set("Content-Type", "application/json")
 	}
-	resp, err := c.http.Do(ctx, &httpclient.Request{Method: method, URL: u, Header: h, Body: data, Key: c.cfg.AccountID})
+	resp, err := c.http.Do(ctx, &httpclient.Request{Method: method, URL: u, Header: h, Body: data, Key: c.cfg.AccountID,
+		Operation: method + " " + redactPath(path)})
 	if err != nil {
 		return c.mapError(method, path, err)
 	}
@@ -517,4 +519,13 @@ func sanitize(s string) string {
 		}
 		return -1
 	}, s)
+}
+
+// Usage implements connector.UsageReporter: what the account's calls spent, per operation
+// ("POST /shipments", "PUT /shipments/…/modify"), against RequestsPerMinute.
+func (c *Client) Usage(now time.Time) []connector.Usage {
+	if u, ok := c.http.Meter().Usage(now, c.cfg.AccountID); ok {
+		return []connector.Usage{u}
+	}
+	return nil
 }

@@ -228,6 +228,7 @@ type Client struct {
 
 var (
 	_ connector.OrderSource    = (*Client)(nil)
+	_ connector.UsageReporter  = (*Client)(nil)
 	_ connector.ShipmentSink   = (*Client)(nil)
 	_ connector.PartialShipper = (*Client)(nil)
 	_ connector.StockTarget    = (*Client)(nil)
@@ -267,7 +268,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	mk := func(perSecond float64) *httpclient.Client {
 		return httpclient.New(httpclient.Config{Rate: rate.Limit(perSecond * cfg.RateScale), Burst: 1,
-			Timeout: cfg.Timeout, Throttle: Throttled, Logger: cfg.Logger, Transport: cfg.Transport})
+			Timeout: cfg.Timeout, Throttle: Throttled, Logger: cfg.Logger, Transport: cfg.Transport, Now: cfg.Now})
 	}
 	return &Client{cfg: cfg, base: cfg.BaseURL, log: log,
 		order: mk(OrderRate), write: mk(StockWriteRate), read: mk(StockReadRate),
@@ -359,7 +360,7 @@ func (c *Client) send(ctx context.Context, hc *httpclient.Client, method, u, aut
 			return fmt.Errorf("rakuten: %s: %w", name, connector.ErrPermanent)
 		}
 	}
-	resp, err := hc.Do(ctx, &httpclient.Request{Method: method, URL: u, Key: "rakuten:" + c.cfg.Shop, Body: data, Safe: !write,
+	resp, err := hc.Do(ctx, &httpclient.Request{Method: method, URL: u, Key: "rakuten:" + c.cfg.Shop, Body: data, Safe: !write, Operation: name,
 		Header: http.Header{"Authorization": {auth}, "Content-Type": {"application/json; charset=utf-8"}}})
 	if err != nil {
 		c.log.DebugContext(ctx, "rakuten request failed", "call", name, "error", httpclient.Redact(err.Error()))
@@ -476,3 +477,23 @@ func parseTime(s string) (time.Time, error) {
 }
 
 func fmtTime(t time.Time) string { return t.In(jst).Format(datetimeLayout) }
+
+// Usage implements connector.UsageReporter: what the shop's calls spent, per API, over the order
+// API and the two inventory APIs (each paced by its own published rate).
+func (c *Client) Usage(now time.Time) []connector.Usage {
+	var u connector.Usage
+	found := false
+	for _, hc := range []*httpclient.Client{c.order, c.write, c.read} {
+		if part, ok := hc.Meter().Usage(now, "rakuten:"+c.cfg.Shop); ok {
+			if !found {
+				u, found = part, true
+				continue
+			}
+			u.Merge(part)
+		}
+	}
+	if !found {
+		return nil
+	}
+	return []connector.Usage{u}
+}

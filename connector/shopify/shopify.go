@@ -15,7 +15,9 @@
 // of every answer), so a query is sent only when the bucket holds its cost; a THROTTLED answer
 // that still happens is returned as a *connector.RateLimitError with the wait the bucket needs.
 // HTTP concerns (timeouts, retries of queries and of idempotent mutations, status mapping, size
-// caps, redaction) are the shared connector/httpclient's.
+// caps, redaction) are the shared connector/httpclient's. Its Meter counts every call per shop
+// and GraphQL operation with the bucket Shopify states (CostBudget); the Client reports it as a
+// connector.UsageReporter, which the engine's Usage reads.
 //
 // Japanese delivery requests (配送希望日, 時間帯指定), gift wrapping, のし and gift messages are read
 // from the order's note attributes and the lines' properties (customAttributes) through
@@ -114,7 +116,9 @@ type Config struct {
 	// LocationID is the GraphQL ID of the location whose stock SetStock sets (for a fulfillment
 	// service, the location Shopify created for it).
 	LocationID string
-	// HTTP is the shared HTTP client; nil makes one paced at 20 requests per second.
+	// HTTP is the shared HTTP client; nil makes one paced at 20 requests per second. A client
+	// given here should have Throttle: Throttled and, for its Meter to know the cost bucket,
+	// Budget: CostBudget.
 	HTTP *httpclient.Client
 	// Logger receives debug records; nil logs nothing.
 	Logger *slog.Logger
@@ -191,6 +195,7 @@ var (
 	_ connector.ComparingTarget = (*Client)(nil)
 	_ connector.WebhookReceiver = (*Client)(nil)
 	_ connector.Acknowledger    = (*Client)(nil)
+	_ connector.UsageReporter   = (*Client)(nil)
 )
 
 // New returns a Client for cfg.
@@ -248,7 +253,8 @@ func New(cfg Config) (*Client, error) {
 	}
 	hc := cfg.HTTP
 	if hc == nil {
-		hc = httpclient.New(httpclient.Config{Rate: rate.Limit(20), Burst: 20, Throttle: Throttled, Logger: cfg.Logger})
+		hc = httpclient.New(httpclient.Config{Rate: rate.Limit(20), Burst: 20, Throttle: Throttled, Budget: CostBudget,
+			Logger: cfg.Logger, Now: cfg.Clock.Now})
 	}
 	return &Client{
 		cfg: cfg, endpoint: cfg.BaseURL + "/admin/api/" + APIVersion + "/graphql.json",
@@ -274,6 +280,43 @@ func Throttled(resp *http.Response, body []byte) (time.Duration, bool) {
 		}
 	}
 	return 0, false
+}
+
+// CostBudget is the httpclient.BudgetFunc for Shopify: the cost bucket an answer's
+// extensions.cost states (in "cost" points: its size, restore rate and what it holds) and what
+// the query cost (actualQueryCost; nothing for a throttled query).
+func CostBudget(resp *http.Response, body []byte) (connector.Budget, float64, bool) {
+	if !bytes.Contains(body, []byte("throttleStatus")) {
+		return connector.Budget{}, 0, false
+	}
+	// Only the extensions are kept: the data (a page of orders) is scanned, not copied.
+	var env struct {
+		Extensions struct {
+			Cost *costExt `json:"cost"`
+		} `json:"extensions"`
+	}
+	if json.Unmarshal(body, &env) != nil || env.Extensions.Cost == nil {
+		return connector.Budget{}, 0, false
+	}
+	c := env.Extensions.Cost
+	t := c.ThrottleStatus
+	if !(t.MaximumAvailable > 0 && t.MaximumAvailable < 1e9) || !(t.CurrentlyAvailable >= 0) {
+		return connector.Budget{}, 0, false
+	}
+	cost := 0.0
+	if c.ActualQueryCost != nil && *c.ActualQueryCost >= 0 {
+		cost = *c.ActualQueryCost
+	}
+	return connector.Budget{Unit: "cost", Rate: t.RestoreRate, Burst: t.MaximumAvailable, Available: t.CurrentlyAvailable}, cost, true
+}
+
+// Usage implements connector.UsageReporter: what the shop's calls spent, per GraphQL operation,
+// with the cost bucket Shopify last stated (when the HTTP client reads it: CostBudget).
+func (c *Client) Usage(now time.Time) []connector.Usage {
+	if u, ok := c.http.Meter().Usage(now, c.cfg.Shop); ok {
+		return []connector.Usage{u}
+	}
+	return nil
 }
 
 // ---- the cost bucket ----
@@ -442,7 +485,7 @@ func (c *Client) do(ctx context.Context, o op, out any) error {
 	resp, err := c.http.Do(ctx, &httpclient.Request{
 		Method: http.MethodPost, URL: c.endpoint, Key: c.cfg.Shop, Body: body,
 		Header: http.Header{"X-Shopify-Access-Token": {c.cfg.AccessToken}, "Content-Type": {"application/json"}},
-		Safe:   !o.mutation, IdempotencyKey: o.idemKey, BeforeAttempt: before,
+		Safe:   !o.mutation, IdempotencyKey: o.idemKey, BeforeAttempt: before, Operation: o.name,
 	})
 	var raw []byte
 	if err != nil {

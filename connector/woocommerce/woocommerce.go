@@ -200,6 +200,7 @@ type Client struct {
 
 var (
 	_ connector.OrderSource     = (*Client)(nil)
+	_ connector.UsageReporter   = (*Client)(nil)
 	_ connector.ShipmentSink    = (*Client)(nil)
 	_ connector.PartialShipper  = (*Client)(nil)
 	_ connector.StockTarget     = (*Client)(nil)
@@ -310,7 +311,8 @@ func (c *Client) do(ctx context.Context, k call) (*httpclient.Response, error) {
 	if body != nil {
 		h.Set("Content-Type", "application/json")
 	}
-	resp, err := c.http.Do(ctx, &httpclient.Request{Method: k.method, URL: u, Header: h, Body: body, Key: c.host, Safe: k.safe})
+	resp, err := c.http.Do(ctx, &httpclient.Request{Method: k.method, URL: u, Header: h, Body: body, Key: c.host, Safe: k.safe,
+		Operation: k.op})
 	if err != nil {
 		var se *httpclient.StatusError
 		if errors.As(err, &se) {
@@ -369,4 +371,13 @@ func decode(op string, resp *httpclient.Response, out any, write bool) error {
 type trackingState struct {
 	mu     sync.Mutex
 	absent time.Time // when the extension's route last answered rest_no_route
+}
+
+// Usage implements connector.UsageReporter: what the site's calls spent, per operation ("list
+// orders", "update stock").
+func (c *Client) Usage(now time.Time) []connector.Usage {
+	if u, ok := c.http.Meter().Usage(now, c.host); ok {
+		return []connector.Usage{u}
+	}
+	return nil
 }

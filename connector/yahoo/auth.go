@@ -233,7 +233,7 @@ func (a *auth) refresh(ctx context.Context) (string, time.Time, error) {
 	}
 	start := a.c.now()
 	resp, err := a.c.http.Do(ctx, &httpclient.Request{Method: http.MethodPost, URL: cfg.TokenURL, Header: h,
-		Body: []byte(form.Encode()), Key: cfg.SellerID + "/token", Safe: true})
+		Body: []byte(form.Encode()), Key: cfg.SellerID + "/token", Safe: true, Operation: "token"})
 	if err != nil {
 		var se *httpclient.StatusError
 		if errors.As(err, &se) && se.Status >= 400 && se.Status < 500 && se.Status != http.StatusTooManyRequests {

@@ -305,6 +305,7 @@ func (w *window) wait(ctx context.Context, api string) error {
 
 var (
 	_ connector.OrderSource    = (*Client)(nil)
+	_ connector.UsageReporter  = (*Client)(nil)
 	_ connector.ShipmentSink   = (*Client)(nil)
 	_ connector.PartialShipper = (*Client)(nil)
 	_ connector.StockTarget    = (*Client)(nil)
@@ -352,7 +353,7 @@ func New(cfg Config) (*Client, error) {
 	if hc == nil {
 		// Pacing is the client's own sliding window (see pace); a token bucket here would either
 		// space calls 100 ms apart or, with a burst, send nearly twice the limit in one second.
-		hc = httpclient.New(httpclient.Config{Logger: cfg.Logger})
+		hc = httpclient.New(httpclient.Config{Logger: cfg.Logger, Now: cfg.Now})
 	}
 	c := &Client{cfg: cfg, http: hc, log: log, now: cfg.Now, cod: map[string]bool{},
 		pace: &window{limit: RatePerAPI, sent: map[string][]time.Time{}}, budget: cfg.Budget}
@@ -451,7 +452,7 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 			}
 		}
 		resp, err := c.http.Do(ctx, &httpclient.Request{Method: cl.method, URL: u, Header: h, Body: cl.body,
-			Key: c.cfg.SellerID + "/" + cl.api, Safe: !cl.write || cl.api == "setStock",
+			Key: c.cfg.SellerID + "/" + cl.api, Safe: !cl.write || cl.api == "setStock", Operation: cl.api,
 			BeforeAttempt: func(ctx context.Context, n int) error {
 				if n > 0 {
 					c.count() // a retry the HTTP layer makes spends the budget too
@@ -536,4 +537,20 @@ func (c *Client) spend() error {
 	}
 	b.dayCount++
 	return nil
+}
+
+// Usage implements connector.UsageReporter: what the seller's calls spent, one entry per API's
+// credential key ("<seller>/orderList", "<seller>/token" for token refreshes).
+func (c *Client) Usage(now time.Time) []connector.Usage {
+	var out []connector.Usage
+	m := c.http.Meter()
+	for _, k := range m.Keys() {
+		if !strings.HasPrefix(k, c.cfg.SellerID+"/") {
+			continue
+		}
+		if u, ok := m.Usage(now, k); ok {
+			out = append(out, u)
+		}
+	}
+	return out
 }
