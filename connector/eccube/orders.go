@@ -1,12 +1,14 @@
 package eccube
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -66,15 +68,15 @@ func (f *flexID) UnmarshalJSON(b []byte) error {
 }
 
 type gqlShipping struct {
-	ID                   flexID  `json:"id"`
-	Name01               string  `json:"name01"`
-	Name02               string  `json:"name02"`
-	CompanyName          *string `json:"company_name"`
-	PhoneNumber          *string `json:"phone_number"`
-	PostalCode           *string `json:"postal_code"`
-	Addr01               *string `json:"addr01"`
-	Addr02               *string `json:"addr02"`
-	Pref                 *struct {
+	ID          flexID  `json:"id"`
+	Name01      string  `json:"name01"`
+	Name02      string  `json:"name02"`
+	CompanyName *string `json:"company_name"`
+	PhoneNumber *string `json:"phone_number"`
+	PostalCode  *string `json:"postal_code"`
+	Addr01      *string `json:"addr01"`
+	Addr02      *string `json:"addr02"`
+	Pref        *struct {
 		Name string `json:"name"`
 	} `json:"Pref"`
 	ShippingDeliveryDate *string `json:"shipping_delivery_date"`
@@ -243,8 +245,20 @@ func (c *Client) ListOrders(ctx context.Context, req connector.ListOrdersRequest
 			if tie.hasNext {
 				return nil, fmt.Errorf("eccube: ListOrders: more than %d orders updated in one second: %w", tieMax, connector.ErrPermanent)
 			}
-			s = tie
+			// Orders of that second not returned yet, by ID, a page at a time.
+			var rest []listed
+			for _, n := range tie.nodes {
+				if n.updated == cur.Lo && n.id > cur.X {
+					rest = append(rest, n)
+				}
+			}
+			slices.SortFunc(rest, func(a, b listed) int { return cmp.Compare(a.id, b.id) })
 			next = orderCursor{Lo: cur.Lo + 1}
+			if len(rest) > limit {
+				rest = rest[:limit]
+				next = orderCursor{Lo: cur.Lo, X: rest[limit-1].id}
+			}
+			s = &slice{nodes: rest}
 		}
 	}
 	for _, n := range s.nodes {

@@ -145,4 +145,3 @@ func (c *Client) carrierName(k shipment.Carrier) string {
 	}
 	return DefaultCarrierNames[k]
 }
-
