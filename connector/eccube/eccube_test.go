@@ -17,6 +17,7 @@ import (
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/connector/eccube"
 	"github.com/tobira-commerce/tobira/connector/eccube/eccubetest"
+	"github.com/tobira-commerce/tobira/connector/httpclient"
 	"github.com/tobira-commerce/tobira/order"
 	"github.com/tobira-commerce/tobira/shipment"
 )
@@ -475,7 +476,8 @@ func TestEccubeStockPerItem(t *testing.T) {
 func TestEccubeSecretsStayOut(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	fake, c := newShop(t, eccubetest.Options{ClientCredentials: true}, eccube.Config{Logger: logger})
+	hc := httpclient.New(httpclient.Config{RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond, Logger: logger})
+	fake, c := newShop(t, eccubetest.Options{ClientCredentials: true}, eccube.Config{Logger: logger, HTTP: hc})
 	fake.PlaceOrder(eccubetest.OrderInput{Buyer: tokyo, Email: "hanako@example.jp", Lines: []eccubetest.LineInput{{Code: "", Name: "a", Quantity: 1, Price: 100}}})
 	from, to := window()
 	var errs []string
