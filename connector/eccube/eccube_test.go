@@ -528,4 +528,3 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
-
