@@ -404,6 +404,12 @@ func errorsOnly(list gqlerror.List) map[string]any {
 }
 
 func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		// webonyx turns an unexpected exception into a generic error; the fake must not crash.
+		if p := recover(); p != nil {
+			writeJSON(w, map[string]any{"errors": []gqlError{{Message: "Internal server error", Extensions: map[string]any{"category": "internal"}}}})
+		}
+	}()
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
 		return
