@@ -13,6 +13,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 )
 
 // SchemaEnv names the environment variable that points tests at the schema page; it wins over
@@ -87,7 +88,7 @@ func LoadSchemaFile(path string) (*Schema, error) {
 // Validate parses and validates a GraphQL document against the schema, as the plugin's
 // webonyx/graphql-php does before executing it.
 func (s *Schema) Validate(query string) error {
-	_, errs := gqlparser.LoadQuery(s.ast, query)
+	_, errs := gqlparser.LoadQueryWithRules(s.ast, query, rules.NewDefaultRules())
 	if len(errs) > 0 {
 		return fmt.Errorf("eccubetest: invalid document: %w", errs)
 	}

@@ -62,6 +62,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 )
 
 // TokenTTL is the access token's lifetime the plugin answers (expires_in 3600).
@@ -449,7 +450,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.queries = append(s.queries, req.Query)
 	s.mu.Unlock()
-	doc, errs := gqlparser.LoadQuery(s.opts.Schema.ast, req.Query)
+	doc, errs := gqlparser.LoadQueryWithRules(s.opts.Schema.ast, req.Query, rules.NewDefaultRules())
 	if len(errs) > 0 {
 		s.mu.Lock()
 		s.stats.InvalidQueries++

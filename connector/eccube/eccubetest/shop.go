@@ -354,9 +354,8 @@ func (s *Server) Shippings(id string) []ShippingView {
 // ---- the orders query ----
 
 type orderFilter struct {
-	from, to  *time.Time
-	statuses  map[int]bool
-	page, lim int
+	from, to *time.Time
+	statuses map[int]bool
 }
 
 // searchOrders is OrderRepository::getQueryBuilderBySearchDataForAdmin as the API uses it:
