@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -381,8 +382,14 @@ func TestEccubeMultipleShippings(t *testing.T) {
 
 // TestEccubeSameSecond: more than a page of orders updated in one second are each listed once.
 func TestEccubeSameSecond(t *testing.T) {
+	for _, asc := range []bool{false, true} {
+		t.Run(fmt.Sprintf("TiesAscending=%v", asc), func(t *testing.T) { sameSecond(t, asc) })
+	}
+}
+
+func sameSecond(t *testing.T, asc bool) {
 	at := time.Now().Add(-time.Hour).Truncate(time.Second)
-	fake, c := newShop(t, eccubetest.Options{ClientCredentials: true, Now: func() time.Time { return at }}, eccube.Config{})
+	fake, c := newShop(t, eccubetest.Options{ClientCredentials: true, TiesAscending: asc, Now: func() time.Time { return at }}, eccube.Config{})
 	want := map[string]bool{}
 	for range 11 {
 		want[fake.PlaceOrder(eccubetest.OrderInput{Buyer: tokyo, Lines: []eccubetest.LineInput{{Code: "A", Name: "a", Quantity: 1, Price: 100}}})] = true

@@ -137,11 +137,21 @@ type ordersData struct {
 	} `json:"orders"`
 }
 
-// orderCursor is where a window's walk stands: every order updated before Lo, or at Lo with an
-// ID up to X, has been returned.
+// orderCursor is where a window's walk stands: every order updated before Lo has been returned,
+// and of those updated at Lo, the ones in Seen and the ones with an ID up to X. Seen names the
+// IDs rather than a bound because the order of equal update times is the shop's database's,
+// not something the plugin documents.
 type orderCursor struct {
-	Lo int64 `json:"lo"` // Unix seconds
-	X  int64 `json:"x,omitempty"`
+	Lo   int64   `json:"lo"` // Unix seconds
+	Seen []int64 `json:"s,omitempty"`
+	X    int64   `json:"x,omitempty"`
+}
+
+func (c orderCursor) returned(n listed) bool {
+	if n.updated < 0 {
+		return false
+	}
+	return n.updated < c.Lo || (n.updated == c.Lo && (n.id <= c.X || slices.Contains(c.Seen, n.id)))
 }
 
 func (c orderCursor) encode() connector.Cursor {
@@ -152,7 +162,7 @@ func (c orderCursor) encode() connector.Cursor {
 func decodeOrderCursor(s connector.Cursor) (orderCursor, error) {
 	var c orderCursor
 	raw, err := base64.RawURLEncoding.DecodeString(string(s))
-	if err != nil || json.Unmarshal(raw, &c) != nil || c.Lo < 0 || c.X < 0 {
+	if err != nil || json.Unmarshal(raw, &c) != nil || c.Lo < 0 || c.X < 0 || len(c.Seen) > 10000 {
 		return c, fmt.Errorf("eccube: malformed cursor: %w", connector.ErrPermanent)
 	}
 	return c, nil
@@ -233,7 +243,7 @@ func (c *Client) ListOrders(ctx context.Context, req connector.ListOrdersRequest
 			next = orderCursor{Lo: maxU}
 			for _, n := range s.nodes {
 				if n.updated == maxU {
-					next.X = max(next.X, n.id)
+					next.Seen = append(next.Seen, n.id)
 				}
 			}
 		} else {
@@ -248,7 +258,7 @@ func (c *Client) ListOrders(ctx context.Context, req connector.ListOrdersRequest
 			// Orders of that second not returned yet, by ID, a page at a time.
 			var rest []listed
 			for _, n := range tie.nodes {
-				if n.updated == cur.Lo && n.id > cur.X {
+				if n.updated == cur.Lo && !cur.returned(n) {
 					rest = append(rest, n)
 				}
 			}
@@ -256,13 +266,13 @@ func (c *Client) ListOrders(ctx context.Context, req connector.ListOrdersRequest
 			next = orderCursor{Lo: cur.Lo + 1}
 			if len(rest) > limit {
 				rest = rest[:limit]
-				next = orderCursor{Lo: cur.Lo, X: rest[limit-1].id}
+				next = orderCursor{Lo: cur.Lo, Seen: cur.Seen, X: rest[limit-1].id}
 			}
 			s = &slice{nodes: rest}
 		}
 	}
 	for _, n := range s.nodes {
-		if n.updated >= 0 && (n.updated < cur.Lo || (n.updated == cur.Lo && n.id <= cur.X)) {
+		if cur.returned(n) {
 			continue // returned by an earlier page
 		}
 		o, err := c.decodeOrder(n.raw)

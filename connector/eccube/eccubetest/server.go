@@ -25,9 +25,11 @@
 //     permission. (read,write)"), WebHookService (hex hash_hmac('sha256', body, secret)) and
 //     ApiController (HTTP 200 for every GraphQL answer, errors included).
 //   - EC-CUBE 4 core for the order search the API calls (OrderRepository's admin search: newest
-//     update first, update_date then id, both descending; orders in 購入処理中 and 決済処理中 left
-//     out unless asked for) and the status IDs (OrderStatus master). These come from the core, not
-//     from the plugin's pages: confirmed in one source only.
+//     update first; orders in 購入処理中 and 決済処理中 left out unless asked for), the
+//     update_datetime_end bound taken as inclusive (as EC-CUBE's CustomerRepository does), and the
+//     status IDs (OrderStatus master). These come from EC-CUBE's core, not from the plugin's
+//     pages: confirmed in one source only. The order of equal update times is the database's;
+//     Options.TiesAscending flips it so tests show a client does not depend on it.
 //
 // The plugin enables only the authorization code grant (with refresh tokens) in the admin screen;
 // the client credentials grant is off unless the shop's OAuth2 server config turns it on.
@@ -81,6 +83,9 @@ type Options struct {
 	ClientCredentials bool
 	// ReadOnly issues tokens with the "read" scope only.
 	ReadOnly bool
+	// TiesAscending lists orders updated in the same second by ascending ID; by default they
+	// come by descending ID. The plugin leaves it to the database, and clients must not care.
+	TiesAscending bool
 	// MaxBody caps a request body (default 1 MiB).
 	MaxBody int64
 }

@@ -359,8 +359,10 @@ type orderFilter struct {
 }
 
 // searchOrders is OrderRepository::getQueryBuilderBySearchDataForAdmin as the API uses it:
-// newest update first (update_date DESC, id DESC); without a status filter, orders still in
-// checkout (購入処理中) or payment (決済処理中) are left out.
+// update_datetime_start and update_datetime_end both inclusive (as CustomerRepository's are);
+// newest update first, equal update times in the order Options.TieOrder gives (the database
+// decides in a real shop); without a status filter, orders still in checkout (購入処理中) or
+// payment (決済処理中) are left out.
 func (s *Server) searchOrders(f orderFilter) []*shopOrder {
 	var out []*shopOrder
 	for _, o := range s.orders {
@@ -374,7 +376,7 @@ func (s *Server) searchOrders(f orderFilter) []*shopOrder {
 		if f.from != nil && o.updated.Before(*f.from) {
 			continue
 		}
-		if f.to != nil && !o.updated.Before(*f.to) {
+		if f.to != nil && o.updated.After(*f.to) {
 			continue
 		}
 		out = append(out, o)
@@ -382,6 +384,9 @@ func (s *Server) searchOrders(f orderFilter) []*shopOrder {
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].updated.Equal(out[j].updated) {
 			return out[i].updated.After(out[j].updated)
+		}
+		if s.opts.TiesAscending {
+			return out[i].id < out[j].id
 		}
 		return out[i].id > out[j].id
 	})
