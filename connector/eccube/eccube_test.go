@@ -535,3 +535,55 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestEccubeWindowChangesDuringWalk: orders placed inside the window and orders leaving it
+// while a window is walked leave no gap: the walk goes from the oldest end.
+func TestEccubeWindowChangesDuringWalk(t *testing.T) {
+	base := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
+	var mu sync.Mutex
+	now := base
+	set := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
+	fake, c := newShop(t, eccubetest.Options{ClientCredentials: true, Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }}, eccube.Config{})
+	place := func(at time.Time) string {
+		set(at)
+		return fake.PlaceOrder(eccubetest.OrderInput{Buyer: tokyo, Lines: []eccubetest.LineInput{{Code: "A", Name: "a", Quantity: 1, Price: 100}}})
+	}
+	var ids []string
+	for i := range 10 {
+		ids = append(ids, place(base.Add(time.Duration(i)*time.Minute)))
+	}
+	from, to := base, base.Add(time.Hour)
+	seen := map[string]int{}
+	p, err := c.ListOrders(context.Background(), connector.ListOrdersRequest{From: from, To: to, Limit: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range p.Orders {
+		seen[o.ID]++
+	}
+	// While the walk is under way: one order not yet listed moves out of the window, a new one
+	// arrives in its middle, and one already listed changes within the window.
+	set(base.Add(2 * time.Hour))
+	fake.ChangeAddress(ids[7], "moved")
+	late := place(base.Add(5*time.Minute + 30*time.Second))
+	set(base.Add(50 * time.Minute))
+	fake.ChangeAddress(ids[0], "changed")
+	for cur := p.Next; cur != ""; {
+		p, err := c.ListOrders(context.Background(), connector.ListOrdersRequest{From: from, To: to, Page: cur, Limit: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range p.Orders {
+			seen[o.ID]++
+		}
+		cur = p.Next
+	}
+	for i, id := range append(ids, late) {
+		if i == 7 {
+			continue // now outside the window: the next window lists it
+		}
+		if seen[id] == 0 {
+			t.Errorf("order %s was missed", id)
+		}
+	}
+}
