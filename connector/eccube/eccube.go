@@ -10,6 +10,9 @@
 //   - connector.StockTarget and StockReader: SetStock sets each SKU (商品コード, ProductClass.code)
 //     with updateProductStock; ReadStock reads product classes back through the products query.
 //
+// The plugin has no mutation that changes an order's status other than updateShipped, so the
+// client cannot mark an order 対応中 when the warehouse takes it (no connector.Acknowledger).
+//
 // WebhookHandler (connector.WebhookReceiver) takes the plugin's webhooks, verified by
 // X-ECCUBE-Signature, and re-reads every order they name.
 //
@@ -22,7 +25,9 @@
 // the authorization code flow in its admin screen (the only flow the plugin's admin screen
 // offers); refresh tokens rotate, and Config.OnRefreshToken hears each new one so the host can
 // keep it. Without one it uses the client_credentials grant, which the shop's OAuth2 server
-// must enable. Concurrent calls that find the token missing or expired wait for one token
+// must enable. A refresh whose answer is lost leaves the shop holding a refresh token the client
+// never saw: the next refresh then fails with connector.ErrUnauthorized, and the merchant
+// authorizes the client again in the admin screen. Concurrent calls that find the token missing or expired wait for one token
 // request; an API call answered 401 drops the token and is sent once more with a new one (a 401
 // comes from the firewall, before anything runs).
 //
@@ -52,8 +57,8 @@
 // nowhere to put it), and every update is applied. The plugin has no compare-and-set, so
 // StockUpdate.Compare is not honoured (ComparesStock is false).
 //
-// Japanese fields: the Shipping's お届け日 (shipping_delivery_date, read in Japan time) and お届け
-// 時間 (shipping_delivery_time, the shop's own label such as "午前中" or "14時～16時", mapped to
+// Japanese fields: the Shipping's お届け日 (shipping_delivery_date, read in Japan time) and
+// お届け時間 (shipping_delivery_time, the shop's own label such as "午前中" or "14時～16時", mapped to
 // order.TimeSlot; Config.TimeSlots overrides) become order.Order.Delivery; 代金引換 payments
 // become cash on delivery. The plugin's schema has no のし or gift wrapping field, so
 // order.Order.Gift stays nil; a shop that records them in a plugin's own fields needs that
