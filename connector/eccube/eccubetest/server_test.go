@@ -181,6 +181,28 @@ func TestFaults(t *testing.T) {
 	if a := post(t, s, tok, `{ hello }`, nil); a.Status != 200 {
 		t.Fatalf("after the faults: %d", a.Status)
 	}
+	s.SlowNext(time.Minute)
+	client := &http.Client{Timeout: 50 * time.Millisecond}
+	start := time.Now()
+	resp, err := client.Get(s.URL() + "/api?query=%7Bhello%7D")
+	if err == nil {
+		resp.Body.Close()
+		t.Fatal("a slow answer came in time")
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Fatal("the client's timeout did not end the slow answer")
+	}
+	s.AddProduct("A", "a", 1)
+	s.StallNext()
+	req, _ := http.NewRequest(http.MethodPost, s.URL()+"/api", strings.NewReader(`{"query":"mutation { updateProductStock(code: \"A\", stock: 9, stock_unlimited: false) { code } }"}`))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if resp, err := client.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatal("a stalled mutation answered")
+	}
+	if n, _, _ := s.Stock("A"); n != 9 {
+		t.Fatalf("the stalled mutation was not applied: stock %d", n)
+	}
 }
 
 func TestWebhook(t *testing.T) {
