@@ -125,6 +125,16 @@ type ComparingTarget interface {
 	ComparesStock() bool
 }
 
+// CredentialExpirer is implemented by connectors whose credential lapses at a time they know
+// (Rakuten's 90-day license key, a refresh token that must be renewed by the merchant), so that
+// the host can renew it before calls start failing. The engine asks before the flows that use the
+// connector and tells the host once, with its CredentialExpiring event, when the time comes within
+// its warning period.
+type CredentialExpirer interface {
+	// CredentialExpiry returns when the credential lapses, or the zero time when unknown.
+	CredentialExpiry() time.Time
+}
+
 // Acknowledger is implemented by sources whose platform wants an order marked as taken in by the
 // warehouse (Rakuten's 受注確認, for example). The engine calls it after the order is delivered.
 type Acknowledger interface {

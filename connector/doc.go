@@ -68,10 +68,10 @@
 // and body), the same error bodies, and throttling on demand with the platform's own signal.
 // Export it as a test helper package (connector/shopify/shopifytest is the model) so hosts can
 // test against it too. Then prove the connector with the conformance suite, one call per
-// interface, from the connector's own test:
+// interface, from the connector's own test (a channel connector in all three roles takes one):
 //
 //	func TestConformance(t *testing.T) {
-//		conformance.TestOrderSource(t, harness{}) // harness: New(t) returns the connector and a seeder over the fake
+//		conformance.TestChannel(t, harness{}) // harness: New(t) returns the connector and a seeder over the fake
 //	}
 //
 // Package connector/conformance lists the harness each suite needs and what it checks; the

@@ -144,3 +144,11 @@ func FuzzValidate(f *testing.F) {
 		_ = o.Fingerprint()
 	})
 }
+
+func TestValidateNegativeQuantityIsOneError(t *testing.T) {
+	o := valid()
+	o.Lines[0].Quantity = -2
+	err := o.Validate()
+	require.ErrorContains(t, err, "lines[0].quantity:")
+	require.NotContains(t, err.Error(), "cancelled", "no second error about cancelled units")
+}

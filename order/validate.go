@@ -81,9 +81,9 @@ func (o *Order) Validate() error {
 			bad(f()+".sku", "is empty")
 		}
 		if l.Quantity <= 0 {
+			// One error: the cancelled units are measured against a quantity that means nothing.
 			bad(f()+".quantity", "must be positive, got %d", l.Quantity)
-		}
-		if l.Cancelled < 0 || l.Cancelled > l.Quantity {
+		} else if l.Cancelled < 0 || l.Cancelled > l.Quantity {
 			bad(f()+".cancelled", "must be between 0 and quantity %d, got %d", l.Quantity, l.Cancelled)
 		}
 		if !l.UnitPrice.IsZero() {

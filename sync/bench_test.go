@@ -12,6 +12,7 @@ import (
 	"github.com/tobira-commerce/tobira/inventory"
 	"github.com/tobira-commerce/tobira/order"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 	"github.com/tobira-commerce/tobira/sync/memstore"
 )
 
@@ -120,16 +121,16 @@ func BenchmarkSyncOrdersFloor(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			keys := make([]tobirasync.OrderKey, len(p.Orders))
+			keys := make([]ledger.OrderKey, len(p.Orders))
 			for i := range p.Orders {
-				keys[i] = tobirasync.OrderKey{Merchant: "bench", Channel: "shop", OrderID: p.Orders[i].ID}
+				keys[i] = ledger.OrderKey{Merchant: "bench", Channel: "shop", OrderID: p.Orders[i].ID}
 			}
 			have, err := store.GetOrders(ctx, keys)
 			if err != nil {
 				b.Fatal(err)
 			}
 			var (
-				recs    = make([]*tobirasync.OrderRecord, 0, len(p.Orders))
+				recs    = make([]*ledger.OrderRecord, 0, len(p.Orders))
 				res     = make([]inventory.Reservation, 0, len(p.Orders))
 				touched = map[string]bool{}
 			)
@@ -150,8 +151,8 @@ func BenchmarkSyncOrdersFloor(b *testing.B) {
 					touched[l.SKU] = true
 				}
 				k := keys[i].String()
-				recs = append(recs, &tobirasync.OrderRecord{Key: keys[i], Order: o, Fingerprint: fp, State: tobirasync.StateRecorded, Pending: true,
-					Requests: []tobirasync.Request{{Target: "wh", Key: k, State: tobirasync.RequestNew, Lines: lines}}})
+				recs = append(recs, &ledger.OrderRecord{Key: keys[i], Order: o, Fingerprint: fp, State: ledger.StateRecorded, Pending: true,
+					Requests: []ledger.Request{{Target: "wh", Key: k, State: ledger.RequestNew, Lines: lines}}})
 				res = append(res, inventory.Reservation{Key: k, Channel: "shop", Items: items})
 			}
 			if len(recs) > 0 {
@@ -175,7 +176,7 @@ func BenchmarkSyncOrdersFloor(b *testing.B) {
 }
 
 // floorDeliver records a page's new orders, submits them and records the outcome.
-func floorDeliver(ctx context.Context, b *testing.B, store *memstore.Store, wh *memory.Warehouse, recs []*tobirasync.OrderRecord, res []inventory.Reservation) {
+func floorDeliver(ctx context.Context, b *testing.B, store *memstore.Store, wh *memory.Warehouse, recs []*ledger.OrderRecord, res []inventory.Reservation) {
 	for _, err := range store.PutOrders(ctx, recs) {
 		if err != nil {
 			b.Fatal(err)
@@ -184,15 +185,15 @@ func floorDeliver(ctx context.Context, b *testing.B, store *memstore.Store, wh *
 	if err := store.PutReservations(ctx, "bench", res); err != nil {
 		b.Fatal(err)
 	}
-	out := make([]*tobirasync.OrderRecord, len(recs))
+	out := make([]*ledger.OrderRecord, len(recs))
 	for i, rec := range recs {
 		r := rec.Requests[0]
 		if err := wh.Submit(ctx, connector.FulfillmentRequest{Key: r.Key, Merchant: "bench", Channel: "shop", Order: *rec.Order}); err != nil {
 			b.Fatal(err)
 		}
 		c := *rec
-		r.State = tobirasync.RequestSent
-		c.Requests, c.State, c.Pending = []tobirasync.Request{r}, tobirasync.StateSent, false
+		r.State = ledger.RequestSent
+		c.Requests, c.State, c.Pending = []ledger.Request{r}, ledger.StateSent, false
 		out[i] = &c
 	}
 	for _, err := range store.PutOrders(ctx, out) {
@@ -209,14 +210,14 @@ func floorPush(ctx context.Context, b *testing.B, store *memstore.Store, c *memo
 		// Each write carries a key of its own, recorded before the call, as the engine's do.
 		ups = append(ups, connector.StockUpdate{SKU: sku, Available: 1_000_000, Key: "tobira-stock-" + rand.Text()})
 	}
-	vals := map[string]tobirasync.StockAck{}
+	vals := map[string]ledger.StockAck{}
 	pushed := 0
 	for len(ups) > 0 {
 		batch := ups[:min(c.BatchLimit(), len(ups))]
 		ups = ups[len(batch):]
 		clear(vals)
 		for _, u := range batch {
-			vals[u.SKU] = tobirasync.StockAck{Available: u.Available, Write: u.Key}
+			vals[u.SKU] = ledger.StockAck{Available: u.Available, Write: u.Key}
 		}
 		if err := store.PutAcked(ctx, "bench", "shop", vals); err != nil {
 			b.Fatal(err)
@@ -227,7 +228,7 @@ func floorPush(ctx context.Context, b *testing.B, store *memstore.Store, c *memo
 		}
 		for i, r := range results {
 			if r.Err == nil {
-				vals[r.SKU] = tobirasync.StockAck{Available: batch[i].Available}
+				vals[r.SKU] = ledger.StockAck{Available: batch[i].Available}
 				pushed++
 			}
 		}

@@ -1,3 +1,5 @@
+// Clocks: the system's, and a manual one for tests and simulations.
+
 package sync
 
 import (

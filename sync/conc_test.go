@@ -14,6 +14,7 @@ import (
 	"github.com/tobira-commerce/tobira/inventory"
 	"github.com/tobira-commerce/tobira/order"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 	"github.com/tobira-commerce/tobira/sync/memstore"
 )
 
@@ -128,7 +129,7 @@ func TestEveryEntryPointAtOnce(t *testing.T) {
 		// The channel's webhook, racing its own poll.
 		o, _ := r.chans[ch].Order(id)
 		_ = r.eng.IngestOrder(r.ctx, "m1", ch, o)
-		k := tobirasync.OrderKey{Merchant: "m1", Channel: ch, OrderID: id}
+		k := ledger.OrderKey{Merchant: "m1", Channel: ch, OrderID: id}
 		if i%5 == 0 {
 			_ = r.eng.Hold(r.ctx, k, "address check")
 			_ = r.eng.Release(r.ctx, k)
@@ -186,7 +187,7 @@ func TestTwoReplicasAtOnce(t *testing.T) {
 		// The webhook reaches one replica or the other.
 		_ = []*tobirasync.Engine{r.eng, other}[i%2].IngestOrder(r.ctx, "m1", ch, o)
 		if i%4 == 0 {
-			_, _ = r.whs["wh"].Ship(tobirasync.RequestKey(tobirasync.OrderKey{Merchant: "m1", Channel: ch, OrderID: id}, "wh"), nil)
+			_, _ = r.whs["wh"].Ship(tobirasync.RequestKey(ledger.OrderKey{Merchant: "m1", Channel: ch, OrderID: id}, "wh"), nil)
 		}
 		r.clock.Advance(time.Second)
 	}
@@ -208,7 +209,7 @@ func TestRecordShipmentRacingARunIsNoError(t *testing.T) {
 	r.setOnHand("TEA", 10)
 	r.place("shop", newOrder("o1", "TEA", 1))
 	r.syncOrders("shop")
-	s, err := r.whs["wh"].Ship(tobirasync.RequestKey(tobirasync.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "o1"}, "wh"), nil)
+	s, err := r.whs["wh"].Ship(tobirasync.RequestKey(ledger.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "o1"}, "wh"), nil)
 	require.NoError(t, err)
 	var once atomic.Bool
 	hooked := &hookedStore{Store: r.store.(*memstore.Store), hook: func(write string, done bool) {
@@ -250,21 +251,21 @@ type hookedStore struct {
 	hook func(write string, done bool)
 }
 
-func (s *hookedStore) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error {
+func (s *hookedStore) PutOrder(ctx context.Context, rec *ledger.OrderRecord) error {
 	s.hook("PutOrder", false)
 	err := s.Store.PutOrder(ctx, rec)
 	s.hook("PutOrder", true)
 	return err
 }
 
-func (s *hookedStore) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) []error {
+func (s *hookedStore) PutOrders(ctx context.Context, recs []*ledger.OrderRecord) []error {
 	s.hook("PutOrders", false)
 	errs := s.Store.PutOrders(ctx, recs)
 	s.hook("PutOrders", true)
 	return errs
 }
 
-func (s *hookedStore) PutShipment(ctx context.Context, rec *tobirasync.ShipmentRecord) error {
+func (s *hookedStore) PutShipment(ctx context.Context, rec *ledger.ShipmentRecord) error {
 	s.hook("PutShipment", false)
 	err := s.Store.PutShipment(ctx, rec)
 	s.hook("PutShipment", true)
@@ -348,7 +349,7 @@ func TestCancellationAtEveryWriteOfAShipmentRun(t *testing.T) {
 		require.LessOrEqual(t, len(r.chans["shop"].Confirmations()), 1, "cancellation at point %d", k)
 		require.Equal(t, 48, r.whs["wh"].OnHand("TEA"))
 		require.Equal(t, 48, r.stock("shop", "TEA"), "cancellation at point %d", k)
-		rec, err := r.eng.Order(r.ctx, tobirasync.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "o1"})
+		rec, err := r.eng.Order(r.ctx, ledger.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "o1"})
 		require.NoError(t, err)
 		require.Len(t, rec.Shipments, 1, "cancellation at point %d", k)
 		require.False(t, rec.Pending, "cancellation at point %d: the order is settled", k)

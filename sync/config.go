@@ -1,3 +1,6 @@
+// A merchant's configuration: its channels and warehouses, routing, hold, listing and shipment
+// policies, and their validation.
+
 package sync
 
 import (
@@ -33,24 +36,24 @@ type Channel struct {
 	Stock inventory.Channel
 	// Hold says which orders wait before they are sent.
 	Hold HoldPolicy
-	// Intake tunes how the channel's orders are listed; its zero value takes Options'.
-	Intake IntakePolicy
+	// Listing tunes how the channel's orders are listed; its zero value takes Options'.
+	Listing ListingPolicy
 	// Shipments says when to tell the channel about shipments.
 	Shipments ShipmentMode
 	// Paused stops every flow of the channel without forgetting where it was.
 	Paused bool
 }
 
-// IntakePolicy tunes order listing for one channel, for platforms whose indexing lag or listing
+// ListingPolicy tunes how one channel's orders are listed, for platforms whose indexing lag or listing
 // budget differ from most: Amazon restores one getOrders call a minute, so a host polling it that
 // often has nothing left for an hourly sweep of the last day and sweeps it less often. Zero fields
 // take the engine's Options of the same name.
-type IntakePolicy struct {
+type ListingPolicy struct {
 	Settle, Overlap, SweepEvery, SweepSpan time.Duration
 }
 
 // or fills p's zero fields from o.
-func (p IntakePolicy) or(o *Options) IntakePolicy {
+func (p ListingPolicy) or(o *Options) ListingPolicy {
 	orDefault(&p.Settle, o.Settle)
 	orDefault(&p.Overlap, o.Overlap)
 	orDefault(&p.SweepEvery, o.SweepEvery)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/tobira-commerce/tobira/inventory"
 	"github.com/tobira-commerce/tobira/order"
-	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 var errCrash = errors.New("crash: the process died here")
@@ -47,7 +47,7 @@ func (c *crasher) step(op string) error {
 // crashStore is a Store that dies with the crasher. Writes get two crash points: before, and
 // after the write landed (its answer lost).
 type crashStore struct {
-	tobirasync.Store
+	ledger.Store
 	c *crasher
 }
 
@@ -73,28 +73,28 @@ func (s crashStore) PutCursor(ctx context.Context, name, value string, version i
 	return v, err
 }
 
-func (s crashStore) GetOrder(ctx context.Context, k tobirasync.OrderKey) (*tobirasync.OrderRecord, error) {
+func (s crashStore) GetOrder(ctx context.Context, k ledger.OrderKey) (*ledger.OrderRecord, error) {
 	if err := s.c.step("GetOrder"); err != nil {
 		return nil, err
 	}
 	return s.Store.GetOrder(ctx, k)
 }
 
-func (s crashStore) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error {
+func (s crashStore) PutOrder(ctx context.Context, rec *ledger.OrderRecord) error {
 	return s.write("PutOrder", func() error { return s.Store.PutOrder(ctx, rec) })
 }
 
-func (s crashStore) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[tobirasync.OrderKey]*tobirasync.OrderRecord, error) {
+func (s crashStore) GetOrders(ctx context.Context, keys []ledger.OrderKey) (map[ledger.OrderKey]*ledger.OrderRecord, error) {
 	if err := s.c.step("GetOrders"); err != nil {
 		return nil, err
 	}
-	return s.Store.(tobirasync.BatchOrderLedger).GetOrders(ctx, keys)
+	return s.Store.(ledger.BatchOrderLedger).GetOrders(ctx, keys)
 }
 
 // PutOrders has a third crash point halfway: a batch need not be atomic, so the engine must
 // converge when only its first records landed.
-func (s crashStore) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) []error {
-	bl := s.Store.(tobirasync.BatchOrderLedger)
+func (s crashStore) PutOrders(ctx context.Context, recs []*ledger.OrderRecord) []error {
+	bl := s.Store.(ledger.BatchOrderLedger)
 	errs := make([]error, len(recs))
 	fail := func(from int, err error) []error {
 		for i := from; i < len(errs); i++ {
@@ -119,25 +119,25 @@ func (s crashStore) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecor
 	return errs
 }
 
-func (s crashStore) PendingOrders(ctx context.Context, m, ch string, limit int) ([]*tobirasync.OrderRecord, error) {
+func (s crashStore) PendingOrders(ctx context.Context, m, ch string, limit int) ([]*ledger.OrderRecord, error) {
 	if err := s.c.step("PendingOrders"); err != nil {
 		return nil, err
 	}
 	return s.Store.PendingOrders(ctx, m, ch, limit)
 }
 
-func (s crashStore) GetShipment(ctx context.Context, id string) (*tobirasync.ShipmentRecord, error) {
+func (s crashStore) GetShipment(ctx context.Context, id string) (*ledger.ShipmentRecord, error) {
 	if err := s.c.step("GetShipment"); err != nil {
 		return nil, err
 	}
 	return s.Store.GetShipment(ctx, id)
 }
 
-func (s crashStore) PutShipment(ctx context.Context, rec *tobirasync.ShipmentRecord) error {
+func (s crashStore) PutShipment(ctx context.Context, rec *ledger.ShipmentRecord) error {
 	return s.write("PutShipment", func() error { return s.Store.PutShipment(ctx, rec) })
 }
 
-func (s crashStore) PendingShipments(ctx context.Context, m string, limit int) ([]*tobirasync.ShipmentRecord, error) {
+func (s crashStore) PendingShipments(ctx context.Context, m string, limit int) ([]*ledger.ShipmentRecord, error) {
 	if err := s.c.step("PendingShipments"); err != nil {
 		return nil, err
 	}
@@ -154,7 +154,7 @@ func (s crashStore) PutReservation(ctx context.Context, m string, r inventory.Re
 
 // PutReservations crashes halfway too, the batch being written in two parts.
 func (s crashStore) PutReservations(ctx context.Context, m string, rs []inventory.Reservation) error {
-	br := s.Store.(tobirasync.BatchReservations)
+	br := s.Store.(ledger.BatchReservations)
 	half := len(rs) / 2
 	return s.write("PutReservations", func() error {
 		if err := br.PutReservations(ctx, m, rs[:half]); err != nil {
@@ -171,11 +171,11 @@ func (s crashStore) DeleteReservation(ctx context.Context, m, k string) error {
 	return s.write("DeleteReservation", func() error { return s.Store.DeleteReservation(ctx, m, k) })
 }
 
-func (s crashStore) PutAcked(ctx context.Context, m, ch string, v map[string]tobirasync.StockAck) error {
+func (s crashStore) PutAcked(ctx context.Context, m, ch string, v map[string]ledger.StockAck) error {
 	return s.write("PutAcked", func() error { return s.Store.PutAcked(ctx, m, ch, v) })
 }
 
-func (s crashStore) PutQuarantine(ctx context.Context, q tobirasync.Quarantined) error {
+func (s crashStore) PutQuarantine(ctx context.Context, q ledger.QuarantineEntry) error {
 	return s.write("PutQuarantine", func() error { return s.Store.PutQuarantine(ctx, q) })
 }
 
@@ -273,7 +273,7 @@ func crashScenario(t *testing.T, at int) (outcome, *crasher) {
 			out.Stock[name+"/"+sku], _ = ch.Stock(sku)
 		}
 	}
-	q, err := r.eng.Quarantined(r.ctx, "m1")
+	q, err := r.eng.ListQuarantine(r.ctx, "m1")
 	require.NoError(t, err)
 	out.Quarantined = len(q)
 	return out, c
@@ -314,10 +314,10 @@ func TestShipmentOfARequestWhoseSubmitAnswerWasLost(t *testing.T) {
 	r.whs["wh"].FailAfter(1, nil) // Submit lands, its answer is lost
 	_, err := r.eng.SyncOrders(r.ctx, "m1", "shop")
 	require.Error(t, err)
-	require.Equal(t, tobirasync.RequestNew, r.ledger("shop", "o1").Requests[0].State, "recorded before it was sent")
+	require.Equal(t, ledger.RequestNew, r.ledger("shop", "o1").Requests[0].State, "recorded before it was sent")
 	r.ship("wh", "shop", "o1")
 	r.syncShipments()
-	q, err := r.eng.Quarantined(r.ctx, "m1")
+	q, err := r.eng.ListQuarantine(r.ctx, "m1")
 	require.NoError(t, err)
 	require.Empty(t, q)
 	require.Len(t, r.chans["shop"].Confirmations(), 1)
@@ -325,5 +325,5 @@ func TestShipmentOfARequestWhoseSubmitAnswerWasLost(t *testing.T) {
 	r.syncShipments()
 	require.Len(t, r.chans["shop"].Confirmations(), 1)
 	require.Equal(t, 1, r.whs["wh"].Submissions())
-	require.Equal(t, tobirasync.StateShipped, r.ledger("shop", "o1").State)
+	require.Equal(t, ledger.StateShipped, r.ledger("shop", "o1").State)
 }

@@ -1,3 +1,6 @@
+// Delivery: moving each recorded order to its desired state at every warehouse (submit, change,
+// cancel) and settling the outcome in the ledger.
+
 package sync
 
 import (
@@ -7,11 +10,11 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/order"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 var tokyo = func() *time.Location {
@@ -24,8 +27,8 @@ var tokyo = func() *time.Location {
 // deliverPending drives every pending order of a channel to its warehouses. One order's
 // permanent failure quarantines that order; a retryable failure ends the run (the warehouse is
 // struggling) and leaves the rest pending.
-func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, res *OrdersResult) error {
-	bl, batched := e.store.(BatchOrderLedger)
+func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, res *OrdersRun) error {
+	bl, batched := e.store.(ledger.BatchOrderLedger)
 	// seen keeps a record that stays pending (held until a date) from being delivered twice in
 	// one run; every key is of this merchant and channel, so the order ID tells them apart.
 	seen := make(map[string]struct{}, e.opt.PageLimit)
@@ -41,7 +44,7 @@ func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, r
 		}
 		var sb *settleBatch
 		if batched {
-			sb = &settleBatch{ch: ch, recs: make([]*OrderRecord, 0, len(recs)), after: make([]delivered, 0, len(recs))}
+			sb = &settleBatch{ch: ch, recs: make([]*ledger.OrderRecord, 0, len(recs)), after: make([]delivered, 0, len(recs))}
 		}
 		progressed := false
 		var runErr error
@@ -51,9 +54,10 @@ func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, r
 			}
 			seen[rec.Key.OrderID] = struct{}{}
 			progressed = true
+			wasQuarantined := rec.State == ledger.StateQuarantined
 			if err := e.deliverTo(ctx, m, ch, rec, sb); err != nil {
 				res.Remaining++
-				if errors.Is(err, ErrConflict) {
+				if errors.Is(err, ledger.ErrConflict) {
 					continue // another replica is on it
 				}
 				runErr = err
@@ -62,9 +66,14 @@ func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, r
 			if sb != nil && sb.holds(rec) {
 				continue // counted when settled
 			}
-			if rec.Pending {
+			switch {
+			case rec.Pending:
 				res.Remaining++
-			} else {
+			case rec.State == ledger.StateQuarantined:
+				if !wasQuarantined {
+					res.Quarantined++ // a warehouse refused it for good
+				}
+			default:
 				res.Delivered++
 			}
 		}
@@ -88,18 +97,18 @@ func (e *Engine) deliverPending(ctx context.Context, m *merchant, ch *Channel, r
 // takes the records over, so nothing in after may modify them.
 type settleBatch struct {
 	ch    *Channel
-	recs  []*OrderRecord
+	recs  []*ledger.OrderRecord
 	after []delivered
 }
 
-func (b *settleBatch) holds(rec *OrderRecord) bool {
+func (b *settleBatch) holds(rec *ledger.OrderRecord) bool {
 	return len(b.recs) > 0 && b.recs[len(b.recs)-1] == rec
 }
 
 // settleBatch is settle for a batch: every reservation first, then the records in one write, so
 // that a crash anywhere in between leaves the unwritten records pending and the next run redoes
 // both. A record whose write conflicts is left to the replica that wrote it.
-func (e *Engine) settleBatch(ctx context.Context, bl BatchOrderLedger, m *merchant, b *settleBatch, res *OrdersResult) error {
+func (e *Engine) settleBatch(ctx context.Context, bl ledger.BatchOrderLedger, m *merchant, b *settleBatch, res *OrdersRun) error {
 	if len(b.recs) == 0 {
 		return nil
 	}
@@ -115,9 +124,9 @@ func (e *Engine) settleBatch(ctx context.Context, bl BatchOrderLedger, m *mercha
 	}
 	// A record another writer replaced after its reservation was computed here keeps that
 	// writer's version, whose reservation must stand (followLedger).
-	var lost []*OrderRecord
+	var lost []*ledger.OrderRecord
 	for i, err := range errs {
-		if errors.Is(err, ErrConflict) {
+		if errors.Is(err, ledger.ErrConflict) {
 			lost = append(lost, b.recs[i])
 		}
 	}
@@ -133,7 +142,7 @@ func (e *Engine) settleBatch(ctx context.Context, bl BatchOrderLedger, m *mercha
 		switch {
 		case err != nil:
 			res.Remaining++
-			if !errors.Is(err, ErrConflict) && first == nil {
+			if !errors.Is(err, ledger.ErrConflict) && first == nil {
 				first = err
 			}
 		case rec.Pending:
@@ -153,7 +162,7 @@ func (e *Engine) settleBatch(ctx context.Context, bl BatchOrderLedger, m *mercha
 // Each new request notes the content its Submit carries (Lines, ShippingFP): every Submit under its
 // key carries that content (see Request.Replay), so the noted content is what the warehouse holds
 // if any landed, wherever the lines are routed later.
-func openRequests(m *merchant, rec *OrderRecord, routes routeSet) {
+func openRequests(m *merchant, rec *ledger.OrderRecord, routes routeSet) {
 	if rec.Order.Status == order.StatusCancelled {
 		return
 	}
@@ -161,152 +170,36 @@ func openRequests(m *merchant, rec *OrderRecord, routes routeSet) {
 	for _, rt := range routes {
 		if d := rt.dest; m.warehouses[d] != nil && hasOpen(rt.lines) && activeRequest(rec, d) < 0 {
 			if rec.Requests == nil {
-				rec.Requests = make([]Request, 0, len(routes))
+				rec.Requests = make([]ledger.Request, 0, len(routes))
 			}
 			if fp == "" {
 				fp = rec.Order.ShippingFingerprint()
 			}
-			rec.Requests = append(rec.Requests, Request{Target: d, Key: nextRequestKey(rec, d), State: RequestNew, Lines: wantLines(rt.lines), ShippingFP: fp})
+			rec.Requests = append(rec.Requests, ledger.Request{Target: d, Key: nextRequestKey(rec, d), State: ledger.RequestNew, Lines: wantLines(rt.lines), ShippingFP: fp})
 		}
 	}
-}
-
-// replayLines are the lines of the replayed order a request's repeated call carries. A Submit
-// carried the content the request noted, whatever the routing is now; a change or cancellation
-// the lines routed to the request's warehouse, as they are routed now.
-func replayLines(m *merchant, channel string, r *Request) []order.Line {
-	if r.State != RequestNew {
-		return m.cfg.routes(channel, r.Replay, nil).lines(r.Target)
-	}
-	var out []order.Line
-	for _, l := range r.Replay.Lines {
-		if slices.ContainsFunc(r.Lines, func(h connector.LineQuantity) bool { return h.LineID == l.ID }) {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-// wantLines is what a request holds of the lines: their open units.
-func wantLines(lines []order.Line) []connector.LineQuantity {
-	out := make([]connector.LineQuantity, 0, len(lines))
-	for _, l := range lines {
-		if n := l.Open(); n > 0 {
-			out = append(out, connector.LineQuantity{LineID: l.ID, SKU: l.SKU, Quantity: n})
-		}
-	}
-	return out
-}
-
-func linesDigest(ls []connector.LineQuantity) string {
-	c := slices.Clone(ls)
-	slices.SortFunc(c, func(a, b connector.LineQuantity) int { return strings.Compare(a.LineID, b.LineID) })
-	var b strings.Builder
-	for _, l := range c {
-		b.WriteString(l.LineID + "\x00" + l.SKU + "\x00" + strconv.Itoa(l.Quantity) + "\x00")
-	}
-	return b.String()
-}
-
-// sameLines reports whether a and b hold the same quantities of the same lines, in any order, as
-// comparing their linesDigest would, without building the digests.
-func sameLines(a, b []connector.LineQuantity) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for _, x := range a {
-		n := 0
-		for _, y := range b {
-			if y.LineID == x.LineID {
-				if y != x {
-					return false
-				}
-				n++
-			}
-		}
-		if n != 1 {
-			return false
-		}
-	}
-	return true
-}
-
-// decreases returns what to cancel to go from have to want, if want only lowers quantities.
-func decreases(have, want []connector.LineQuantity) ([]connector.LineQuantity, bool) {
-	w := map[string]connector.LineQuantity{}
-	for _, l := range want {
-		w[l.LineID] = l
-	}
-	var cut []connector.LineQuantity
-	for _, h := range have {
-		n, ok := w[h.LineID]
-		switch {
-		case ok && n.SKU != h.SKU:
-			return nil, false
-		case ok && n.Quantity > h.Quantity:
-			return nil, false
-		case !ok || n.Quantity < h.Quantity:
-			cut = append(cut, connector.LineQuantity{LineID: h.LineID, SKU: h.SKU, Quantity: h.Quantity - n.Quantity})
-		}
-		delete(w, h.LineID)
-	}
-	return cut, len(w) == 0
-}
-
-// hasOpen reports whether any of the lines still wants units (wantLines is not empty).
-func hasOpen(lines []order.Line) bool {
-	return slices.ContainsFunc(lines, func(l order.Line) bool { return l.Open() > 0 })
-}
-
-// subset is the order with only the given lines: what one warehouse is asked to ship. When they
-// are all of the order's lines (most orders go to one warehouse), it shares them: fulfillers do
-// not modify a request (connector.Fulfiller), and the engine never writes into a record's lines.
-func subset(o *order.Order, lines []order.Line) order.Order {
-	c := *o
-	if len(lines) != len(o.Lines) || len(lines) == 0 || &lines[0] != &o.Lines[0] {
-		c.Lines = slices.Clone(lines)
-	}
-	return c
-}
-
-// holdReason says why an order must wait, or "".
-func (e *Engine) holdReason(ch *Channel, rec *OrderRecord) (reason string, timed bool) {
-	o := rec.Order
-	switch {
-	case rec.ManualHold:
-		return "held by host: " + rec.ManualReason, false
-	case o.Status == order.StatusPending && !ch.Hold.SendPending:
-		return "order is pending on the channel (unpaid or under review)", false
-	case slices.Contains(ch.Hold.Statuses, o.ChannelStatus):
-		return "channel status " + o.ChannelStatus + " holds the order", false
-	case ch.Hold.DeliveryBeyond > 0 && !o.Delivery.Date.IsZero():
-		if o.Delivery.Date.In(tokyo).Sub(e.opt.Clock.Now()) > ch.Hold.DeliveryBeyond {
-			return "requested delivery date " + o.Delivery.Date.String() + " is too far ahead", true
-		}
-	}
-	return "", false
 }
 
 // deliver moves one order toward its desired state at every warehouse: submit, change, cancel.
 // The outcomes are recorded together at the end; a crash before that repeats the calls with the
 // same idempotency keys (derived from the recorded state), which the warehouses answer as before.
-func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *OrderRecord) error {
+func (e *Engine) deliver(ctx context.Context, m *merchant, ch *Channel, rec *ledger.OrderRecord) error {
 	return e.deliverTo(ctx, m, ch, rec, nil)
 }
 
-// deliverTo is deliver; with a batch, the final settle of a delivery that got that far is added
-// to the batch (with what follows it) instead of being written here.
-func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *OrderRecord, batch *settleBatch) error {
+// deliverTo does deliver's work for a run that records many orders at once: given a batch, it
+// leaves the record's last write to the batch, so a page of orders costs one store call.
+func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *ledger.OrderRecord, batch *settleBatch) error {
 	o := rec.Order
 	cancelled := o.Status == order.StatusCancelled
-	sent := slices.ContainsFunc(rec.Requests, func(r Request) bool { return r.State != RequestNew })
-	if rec.State == StateQuarantined {
+	sent := slices.ContainsFunc(rec.Requests, func(r ledger.Request) bool { return r.State != ledger.RequestNew })
+	if rec.State == ledger.StateQuarantined {
 		rec.Pending = false
 		return e.store.PutOrder(ctx, rec)
 	}
 	if reason, timed := e.holdReason(ch, rec); reason != "" && !cancelled && (!sent || rec.ManualHold) {
-		wasHeld := rec.State == StateHeld && rec.HoldReason == reason
-		rec.State, rec.HoldReason, rec.Pending = StateHeld, reason, timed
+		wasHeld := rec.State == ledger.StateHeld && rec.HoldReason == reason
+		rec.State, rec.HoldReason, rec.Pending = ledger.StateHeld, reason, timed
 		if err := e.settle(ctx, m, rec); err != nil {
 			return err
 		}
@@ -339,6 +232,7 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 		if err := m.stoppedErr(r.Target); err != nil {
 			return err
 		}
+		e.checkCredential(m, r.Target, wh.Fulfiller)
 		var want []connector.LineQuantity
 		lines := routes.lines(r.Target)
 		if !cancelled {
@@ -346,7 +240,7 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 		}
 		var err error
 		switch p := r.Replay; {
-		case p != nil && r.State == RequestNew && len(want) == 0:
+		case p != nil && r.State == ledger.RequestNew && len(want) == 0:
 			// A whole cancellation needs no repeat: it cancels whatever landed under the key, and
 			// every Submit under it carried the noted content.
 			r.Replay = nil
@@ -371,7 +265,7 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 				if qerr := e.quarantineOrder(ctx, rec.Key, o, "warehouse "+r.Target+" refused the request: "+err.Error()); qerr != nil {
 					return qerr
 				}
-				rec.State, rec.Pending = StateQuarantined, false
+				rec.State, rec.Pending = ledger.StateQuarantined, false
 				return e.settle(ctx, m, rec)
 			}
 			if progressed {
@@ -380,18 +274,18 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 					e.reportRouting(away)
 				}
 			}
-			return err
+			return scrubErr(err, o)
 		}
 		// Outcomes are recorded once, at the end: repeating a call after a crash is safe, since
 		// each carries a key derived from the recorded state, and one write per order is cheap.
 		progressed = progressed || done
 	}
-	wasShipped := rec.State == StateShipped
+	wasShipped := rec.State == ledger.StateShipped
 	rec.State = orderState(m, rec)
 	// A shipped order may have become complete here (its last open units were cancelled) with
 	// shipments waiting for completion: it stays pending until they are woken, so that a crash in
 	// between wakes them at the next run.
-	wake := rec.State == StateShipped && len(rec.Shipments) > 0
+	wake := rec.State == ledger.StateShipped && len(rec.Shipments) > 0
 	rec.Pending = wake
 	d := delivered{rec: rec, away: away, wasShipped: wasShipped, wake: wake}
 	// A batch hands rec over to the store (BatchOrderLedger.PutOrders), after which finish may
@@ -408,7 +302,7 @@ func (e *Engine) deliverTo(ctx context.Context, m *merchant, ch *Channel, rec *O
 
 // delivered is what a delivery leaves to do once its record is written (finish).
 type delivered struct {
-	rec        *OrderRecord
+	rec        *ledger.OrderRecord
 	away       []LinesRoutedAway // events for lines routed away, to report
 	wasShipped bool              // the record was shipped before the delivery
 	wake       bool              // the order is complete with shipments waiting for it
@@ -420,7 +314,7 @@ type delivered struct {
 func (e *Engine) finish(ctx context.Context, m *merchant, ch *Channel, d *delivered) error {
 	rec := d.rec
 	e.reportRouting(d.away)
-	if !d.wasShipped && rec.State == StateShipped {
+	if !d.wasShipped && rec.State == ledger.StateShipped {
 		emit(e, OrderShipped{Key: rec.Key})
 	}
 	if d.wake {
@@ -432,14 +326,15 @@ func (e *Engine) finish(ctx context.Context, m *merchant, ch *Channel, d *delive
 			return err
 		}
 	}
-	if ack, ok := ch.Source.(connector.Acknowledger); ok && rec.State == StateSent && len(rec.Shipments) == 0 {
+	if ack, ok := ch.Source.(connector.Acknowledger); ok && rec.State == ledger.StateSent && len(rec.Shipments) == 0 {
 		// Best effort: the platform wants to know the warehouse took the order in. A failure is
 		// logged, never a reason to send the order twice. The connector gets its own lines: the
 		// order is shared with the store's records, which must not see them change.
 		o := *rec.Order
 		o.Lines = slices.Clone(o.Lines)
 		if err := ack.AcknowledgeOrder(ctx, o); err != nil {
-			e.opt.Logger.WarnContext(ctx, "tobira: acknowledging order failed", "order", rec.Key.String(), "err", err)
+			e.opt.Logger.WarnContext(ctx, "tobira: acknowledging order failed", attrMerchant, rec.Key.Merchant, attrChannel, rec.Key.Channel,
+				attrFlow, "orders", "order", rec.Key.OrderID, "err", scrubErr(err, rec.Order).Error())
 		}
 	}
 	return nil
@@ -454,16 +349,16 @@ func (e *Engine) reportRouting(away []LinesRoutedAway) {
 
 // settle records the end of a delivery: the reservation is brought in line with the record
 // first, so that a crash between the two leaves the record pending and the next run redoes both.
-func (e *Engine) settle(ctx context.Context, m *merchant, rec *OrderRecord) error {
+func (e *Engine) settle(ctx context.Context, m *merchant, rec *ledger.OrderRecord) error {
 	skus, err := e.reserve(ctx, m, rec)
 	if err != nil {
 		return err
 	}
 	if err := e.store.PutOrder(ctx, rec); err != nil {
-		if errors.Is(err, ErrConflict) {
+		if errors.Is(err, ledger.ErrConflict) {
 			// Another writer replaced the record after its reservation was computed here: the
 			// ledger's version must be the one reserved (followLedger).
-			more, ferr := e.followLedger(ctx, m, []*OrderRecord{rec})
+			more, ferr := e.followLedger(ctx, m, []*ledger.OrderRecord{rec})
 			e.pushAffected(ctx, m, append(skus, more...))
 			if ferr != nil {
 				return ferr
@@ -478,7 +373,7 @@ func (e *Engine) settle(ctx context.Context, m *merchant, rec *OrderRecord) erro
 // routedAway returns the LinesRoutedAway events to emit, and records them in rec.Away: one for
 // each destination other than a warehouse whose lines differ from what was last reported, with
 // every line now going there (none when the lines were cancelled or removed since).
-func routedAway(m *merchant, rec *OrderRecord, routes routeSet, cancelled bool) []LinesRoutedAway {
+func routedAway(m *merchant, rec *ledger.OrderRecord, routes routeSet, cancelled bool) []LinesRoutedAway {
 	if len(rec.Away) == 0 && !slices.ContainsFunc(routes, func(r route) bool { return m.warehouses[r.dest] == nil }) {
 		return nil // every line goes to a warehouse, and none went elsewhere before: the usual order
 	}
@@ -518,11 +413,11 @@ func routedAway(m *merchant, rec *OrderRecord, routes routeSet, cancelled bool) 
 
 // step makes one warehouse call for one request if its content differs from what is wanted, and
 // updates r from the answer. It reports whether r changed and must be recorded.
-func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *OrderRecord, r *Request, sub order.Order, want []connector.LineQuantity, shipFP string) (bool, error) {
+func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *ledger.OrderRecord, r *ledger.Request, sub order.Order, want []connector.LineQuantity, shipFP string) (bool, error) {
 	f := wh.Fulfiller
 	resubmitted := false
 	switch {
-	case r.State == RequestCancelled:
+	case r.State == ledger.RequestCancelled:
 		return false, nil
 	case len(want) == 0:
 		// Whole cancellation, also of a request never acknowledged: its Submit may have landed
@@ -536,20 +431,20 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 		}
 		r.Seq++
 		if a.Accepted {
-			r.State, r.Lines, r.Refused, r.RefusedReason = RequestCancelled, nil, "", ""
+			r.State, r.Lines, r.Refused, r.RefusedReason = ledger.RequestCancelled, nil, "", ""
 			emit(e, OrderCancelled{Key: rec.Key, Warehouse: r.Target})
 		} else {
 			r.Refused, r.RefusedReason = "cancel", a.Reason
 			emit(e, CancelRefused{Key: rec.Key, Warehouse: r.Target, Reason: a.Reason})
 		}
 		return true, nil
-	case r.State == RequestNew:
+	case r.State == ledger.RequestNew:
 		if err := f.Submit(ctx, connector.FulfillmentRequest{Key: r.Key, Merchant: rec.Key.Merchant, Channel: rec.Key.Channel, Order: sub}); err != nil {
 			return false, err
 		}
 		if r.ShippingFP == "" || r.ShippingFP == shipFP && sameLines(r.Lines, want) {
 			// Whatever landed under this key carried this content.
-			r.State, r.Lines, r.ShippingFP = RequestSent, want, shipFP
+			r.State, r.Lines, r.ShippingFP = ledger.RequestSent, want, shipFP
 			emit(e, OrderSent{Key: rec.Key, Warehouse: r.Target, Request: r.Key})
 			return true, nil
 		}
@@ -582,7 +477,7 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 		return false, err
 	}
 	if resubmitted {
-		r.State = RequestSent
+		r.State = ledger.RequestSent
 		emit(e, OrderSent{Key: rec.Key, Warehouse: r.Target, Request: r.Key})
 	}
 	r.Seq++
@@ -610,7 +505,7 @@ func (e *Engine) step(ctx context.Context, m *merchant, wh *Warehouse, rec *Orde
 
 // wakeWaiting puts the order's shipments that wait for its completion back in the outbox: the
 // next SyncShipments confirms them, now that the order is complete.
-func (e *Engine) wakeWaiting(ctx context.Context, m *merchant, rec *OrderRecord) error {
+func (e *Engine) wakeWaiting(ctx context.Context, m *merchant, rec *ledger.OrderRecord) error {
 	for _, entry := range rec.Shipments {
 		whs := []string{entry.Warehouse}
 		if entry.Warehouse == "" {
@@ -618,16 +513,16 @@ func (e *Engine) wakeWaiting(ctx context.Context, m *merchant, rec *OrderRecord)
 		}
 		for _, wh := range whs {
 			srec, err := e.store.GetShipment(ctx, shipmentID(m.cfg.ID, wh, entry.ID))
-			if errors.Is(err, ErrNotFound) {
+			if errors.Is(err, ledger.ErrNotFound) {
 				continue
 			} else if err != nil {
 				return err
 			}
-			if srec.State != ShipmentWaiting || srec.Shipment.Channel != rec.Key.Channel || srec.Shipment.OrderID != rec.Key.OrderID {
+			if srec.State != ledger.ShipmentWaiting || srec.Shipment.Channel != rec.Key.Channel || srec.Shipment.OrderID != rec.Key.OrderID {
 				continue
 			}
-			srec.State = ShipmentPending
-			if err := e.store.PutShipment(ctx, srec); err != nil && !errors.Is(err, ErrConflict) {
+			srec.State = ledger.ShipmentPending
+			if err := e.store.PutShipment(ctx, srec); err != nil && !errors.Is(err, ledger.ErrConflict) {
 				return err
 			}
 		}
@@ -637,25 +532,25 @@ func (e *Engine) wakeWaiting(ctx context.Context, m *merchant, rec *OrderRecord)
 
 // orderState summarizes the requests: the order is shipped once every unit due from its
 // warehouses has shipped, which a cancellation of the last open units can also bring about.
-func orderState(m *merchant, rec *OrderRecord) OrderState {
+func orderState(m *merchant, rec *ledger.OrderRecord) ledger.OrderState {
 	if len(rec.Requests) == 0 {
 		if rec.Order.Status == order.StatusCancelled {
-			return StateCancelled
+			return ledger.StateCancelled
 		}
-		return StateNotRouted
+		return ledger.StateNotRouted
 	}
 	cancelled := true
-	shipped := rec.State == StateShipped || (len(rec.Shipments) > 0 && shippedAll(m, rec))
+	shipped := rec.State == ledger.StateShipped || (len(rec.Shipments) > 0 && shippedAll(m, rec))
 	for _, r := range rec.Requests {
-		if r.State != RequestCancelled {
+		if r.State != ledger.RequestCancelled {
 			cancelled = false
 		}
 	}
 	switch {
 	case cancelled:
-		return StateCancelled
+		return ledger.StateCancelled
 	case shipped:
-		return StateShipped
+		return ledger.StateShipped
 	}
-	return StateSent
+	return ledger.StateSent
 }

@@ -1,7 +1,7 @@
 // Package sync is Tobira's engine: it moves orders from channels to warehouses, shipments from
 // warehouses to channels, and stock from warehouses to channels, for any number of merchants.
 //
-// The package is named sync because the design card says so; import it under an alias, as the
+// Hosts use the standard library's sync too, so they import this one under an alias, as the
 // examples do:
 //
 //	import tobirasync "github.com/tobira-commerce/tobira/sync"
@@ -24,15 +24,25 @@
 //
 // # Storage, replicas, time
 //
-// Everything the engine knows is in a Store the host supplies (sync/memstore, sync/sqlstore or
-// its own). Each partition (merchant, channel or warehouse, flow) runs one at a time in this
+// Everything the engine knows is in a store the host supplies (sync/memstore, sync/sqlstore or
+// its own, written to the contract in sync/ledger and proved by sync/storetest). Each partition (merchant, channel or warehouse, flow) runs one at a time in this
 // process and, through a lease in the Store, across replicas; so do the stock pushes to each
 // channel, whose order matters. All time comes from Options.Clock.
+//
+// # Operating it
+//
+// What cannot be processed is quarantined (ListQuarantine, ItemQuarantined) and stays so, listed
+// again unchanged, until the host retries it (Retry) or the channel sends a new version
+// (QuarantineLifted says which). HeldOrders and UnsentOrders list what waits. Close stops the
+// engine for a deployment and hands its partitions to the other replicas at once. Options.Logger
+// gets one record per flow run and per failure, with the merchant, the channel or warehouse and
+// the flow, and never an order's personal data.
 //
 // # Errors
 //
 // ErrUnknownMerchant, ErrStopped (credentials refused: the channel waits for PutMerchant),
-// ErrPaused and ErrBusy (another replica holds the lease) from the flows; ErrNotFound and
-// ErrConflict from stores. Errors of connectors pass through wrapped and keep their
+// ErrPaused, ErrBusy (another replica holds the lease) and ErrClosed (Close was called) from the
+// flows; ErrQuarantined from IngestOrderStrict; ledger.ErrNotFound and ledger.ErrConflict from
+// stores. Errors of connectors pass through wrapped and keep their
 // connector error values.
 package sync

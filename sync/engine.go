@@ -1,3 +1,6 @@
+// The Engine, its Options, and the merchants it serves: installing, pausing and removing them,
+// and the leases that let one process or replica run a partition at a time.
+
 package sync
 
 import (
@@ -15,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tobira-commerce/tobira/inventory"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 // Options configure an Engine. The zero value works: system clock, no logging, no observer,
@@ -58,6 +62,10 @@ type Options struct {
 	// OrdersEvery, ShipmentsEvery and StockEvery are Run's intervals; defaults 1 minute,
 	// 1 minute and 5 minutes.
 	OrdersEvery, ShipmentsEvery, StockEvery time.Duration
+
+	// CredentialWarning is how long before a connector's credential lapses the host is told
+	// (CredentialExpiring); default 7 days.
+	CredentialWarning time.Duration
 }
 
 func (o *Options) setDefaults() {
@@ -76,6 +84,7 @@ func (o *Options) setDefaults() {
 		o.Parallel = goParallel
 	}
 	orDefault(&o.LeaseTTL, time.Minute)
+	orDefault(&o.CredentialWarning, 7*24*time.Hour)
 	orDefault(&o.Settle, 30*time.Second)
 	orDefault(&o.Overlap, 5*time.Minute)
 	orDefault(&o.SweepEvery, time.Hour)
@@ -101,18 +110,24 @@ var (
 	ErrPaused = errors.New("tobira/sync: paused")
 	// ErrBusy: another replica holds the partition's lease; the run was skipped.
 	ErrBusy = errors.New("tobira/sync: partition leased by another replica")
+	// ErrQuarantined: the order is quarantined (IngestOrderStrict); the host retries it (Retry)
+	// or the channel sends a new version of it.
+	ErrQuarantined = errors.New("tobira/sync: quarantined")
 )
 
 // Engine runs the three flows for every merchant it is given. It is safe for concurrent use;
 // each (merchant, channel or warehouse, flow) partition runs one at a time, in this process
 // (single-flight) and across replicas (a lease in the Store).
 type Engine struct {
-	store Store
+	store ledger.Store
 	opt   Options
 
 	mu        sync.RWMutex
 	merchants map[string]*merchant
 	flights   map[string]chan struct{}
+
+	shut     closer
+	inflight sync.WaitGroup
 }
 
 // merchant is the engine's runtime view of one Merchant. Its configuration is never modified
@@ -123,8 +138,9 @@ type merchant struct {
 	cfg        Merchant
 	channels   map[string]*Channel
 	warehouses map[string]*Warehouse
-	// stopped holds the reason each channel or warehouse stopped, until PutMerchant renews it.
-	stopped *sync.Map
+	// stopped holds the reason each channel or warehouse stopped, until PutMerchant renews it;
+	// warned the credential expiry last reported for each (CredentialExpiring).
+	stopped, warned *sync.Map
 	*stockState
 }
 
@@ -139,7 +155,7 @@ type stockState struct {
 	// channels is the latest configuration's channels, whose stock policies the pool applies.
 	channels []Channel
 	pool     *inventory.Pool
-	acked    map[string]map[string]StockAck
+	acked    map[string]map[string]ledger.StockAck
 	// The pool notes with each order's reservation the digest of it the Store holds
 	// (Pool.AppendReserveNote), so that unchanged ones are not written again.
 	loaded  bool
@@ -147,9 +163,12 @@ type stockState struct {
 }
 
 // New returns an engine over store.
-func New(store Store, opt Options) *Engine {
+func New(store ledger.Store, opt Options) *Engine {
 	opt.setDefaults()
-	return &Engine{store: store, opt: opt, merchants: map[string]*merchant{}, flights: map[string]chan struct{}{}}
+	e := &Engine{store: store, opt: opt, merchants: map[string]*merchant{}, flights: map[string]chan struct{}{}}
+	e.shut.closed = make(chan struct{})
+	e.shut.abandon, e.shut.cancel = context.WithCancel(context.Background())
+	return e
 }
 
 // PutMerchant adds a merchant or replaces its configuration while the engine runs. Cursors,
@@ -161,16 +180,17 @@ func (e *Engine) PutMerchant(m Merchant) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.install(m, &sync.Map{})
+	e.install(m, &sync.Map{}, &sync.Map{})
 	return nil
 }
 
-// install makes m the merchant's configuration, with stopped as its stopped channels. Callers
-// hold e.mu. The stock state carries over, and the pool applies the new channels' policies.
-func (e *Engine) install(m Merchant, stopped *sync.Map) {
+// install makes m the merchant's configuration, with stopped as its stopped channels and warned
+// as the credential expiries reported. Callers hold e.mu. The stock state carries over, and the
+// pool applies the new channels' policies.
+func (e *Engine) install(m Merchant, stopped, warned *sync.Map) {
 	// The engine keeps its own copies, never modified: the host may reuse its slices.
 	m.Channels, m.Warehouses = slices.Clone(m.Channels), slices.Clone(m.Warehouses)
-	rt := &merchant{cfg: m, channels: map[string]*Channel{}, warehouses: map[string]*Warehouse{}, stopped: stopped}
+	rt := &merchant{cfg: m, channels: map[string]*Channel{}, warehouses: map[string]*Warehouse{}, stopped: stopped, warned: warned}
 	for i := range m.Channels {
 		rt.channels[m.Channels[i].ID] = &m.Channels[i]
 	}
@@ -216,7 +236,7 @@ func (e *Engine) PauseChannel(merchantID, channel string, paused bool) error {
 			cfg.Channels[i].Paused = paused
 		}
 	}
-	e.install(cfg, m.stopped)
+	e.install(cfg, m.stopped, m.warned)
 	return nil
 }
 
@@ -259,14 +279,8 @@ func (e *Engine) channel(merchantID, channel string) (*merchant, *Channel, error
 	if err := m.stoppedErr(channel); err != nil {
 		return nil, nil, err
 	}
+	e.checkCredential(m, channel, c.Source, c.Sink, c.Target)
 	return m, c, nil
-}
-
-func (m *merchant) stoppedErr(id string) error {
-	if why, ok := m.stopped.Load(id); ok {
-		return fmt.Errorf("%w: %s/%s: %s", ErrStopped, m.cfg.ID, id, why)
-	}
-	return nil
 }
 
 // acquire runs the partition single-flight in this process and leased across replicas. The
@@ -317,34 +331,6 @@ func emit[E Event](e *Engine, ev E) {
 	}
 }
 
-// quarantine parks an item and tells the host.
-func (e *Engine) quarantine(ctx context.Context, q Quarantined) error {
-	q.At = e.opt.Clock.Now()
-	if q.ID == "" {
-		q.ID = q.Kind + ":" + escape(q.Merchant) + "/" + escape(q.Source) + "/" + escape(q.ItemID)
-	}
-	if err := e.store.PutQuarantine(ctx, q); err != nil {
-		return err
-	}
-	e.opt.Logger.WarnContext(ctx, "tobira: quarantined", "kind", q.Kind, "merchant", q.Merchant,
-		"source", q.Source, "item", q.ItemID, "reason", q.Reason)
-	emit(e, ItemQuarantined{Item: q})
-	return nil
-}
-
-// Quarantined lists the items set aside for a merchant ("" for all).
-func (e *Engine) Quarantined(ctx context.Context, merchantID string) ([]Quarantined, error) {
-	return e.store.ListQuarantine(ctx, merchantID)
-}
-
-// stop marks a channel or warehouse stopped after it refused credentials.
-func (e *Engine) stop(ctx context.Context, m *merchant, id string, err error) {
-	if _, loaded := m.stopped.LoadOrStore(id, err.Error()); !loaded {
-		e.opt.Logger.ErrorContext(ctx, "tobira: stopped: credentials refused", "merchant", m.cfg.ID, "channel", id, "err", err)
-		emit(e, ChannelStopped{Merchant: m.cfg.ID, Channel: id, Reason: err.Error()})
-	}
-}
-
 // key derives an idempotency key from its parts. Keys are stable across processes and
 // restarts: the same request always carries the same key, a different one never does.
 func key(parts ...string) string {
@@ -369,15 +355,15 @@ func key(parts ...string) string {
 // request a warehouse cancelled and which later wants lines there again (the channel restored it,
 // or moved lines back) gets a new request under another key; the keys are listed in the order's
 // record (OrderRecord.Requests).
-func RequestKey(k OrderKey, warehouse string) string {
+func RequestKey(k ledger.OrderKey, warehouse string) string {
 	return key("request", k.Merchant, k.Channel, k.OrderID, warehouse)
 }
 
 // activeRequest returns the index of the order's request at warehouse d that is not cancelled,
 // or -1.
-func activeRequest(rec *OrderRecord, d string) int {
+func activeRequest(rec *ledger.OrderRecord, d string) int {
 	for i := len(rec.Requests) - 1; i >= 0; i-- {
-		if r := rec.Requests[i]; r.Target == d && r.State != RequestCancelled {
+		if r := rec.Requests[i]; r.Target == d && r.State != ledger.RequestCancelled {
 			return i
 		}
 	}
@@ -386,7 +372,7 @@ func activeRequest(rec *OrderRecord, d string) int {
 
 // nextRequestKey is the key of a new request of the order at warehouse d: RequestKey for the
 // first, then one per generation, so a request the warehouse cancelled is never reused.
-func nextRequestKey(rec *OrderRecord, d string) string {
+func nextRequestKey(rec *ledger.OrderRecord, d string) string {
 	gen := 0
 	for _, r := range rec.Requests {
 		if r.Target == d {

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 func TestEngineDeliversShipsAndPushesStock(t *testing.T) {
@@ -41,11 +42,11 @@ func TestEngineDeliversShipsAndPushesStock(t *testing.T) {
 // them differently would send every open request again under a new key. These were computed by
 // the first version.
 func TestRequestKeysAreStable(t *testing.T) {
-	if got, want := tobirasync.RequestKey(tobirasync.OrderKey{Merchant: "m", Channel: "shop", OrderID: "1001"}, "wh"), "tb1-d3a198c52ae2b327eb3140616d755e"; got != want {
+	if got, want := tobirasync.RequestKey(ledger.OrderKey{Merchant: "m", Channel: "shop", OrderID: "1001"}, "wh"), "tb1-d3a198c52ae2b327eb3140616d755e"; got != want {
 		t.Errorf("RequestKey = %s, want %s", got, want)
 	}
 	long := strings.Repeat("x", 300) // longer than the buffer key builds in
-	if got, want := tobirasync.RequestKey(tobirasync.OrderKey{Merchant: "m", Channel: "shop", OrderID: long}, "wh"), "tb1-1c84c5918d91d1d6211db13ffe85a6"; got != want {
+	if got, want := tobirasync.RequestKey(ledger.OrderKey{Merchant: "m", Channel: "shop", OrderID: long}, "wh"), "tb1-1c84c5918d91d1d6211db13ffe85a6"; got != want {
 		t.Errorf("RequestKey of a long order ID = %s, want %s", got, want)
 	}
 }

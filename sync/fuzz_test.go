@@ -13,6 +13,7 @@ import (
 	"github.com/tobira-commerce/tobira/order"
 	"github.com/tobira-commerce/tobira/shipment"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 // FuzzIngestOrder feeds arbitrary orders (as a platform could send them) to the engine, pushed and
@@ -46,7 +47,7 @@ func FuzzIngestOrder(f *testing.F) {
 		r := newRig(t, "shop")
 		r.setOnHand("TEA", 10)
 		r.syncStock()
-		k := tobirasync.OrderKey{Merchant: "m1", Channel: "shop", OrderID: o.ID}
+		k := ledger.OrderKey{Merchant: "m1", Channel: "shop", OrderID: o.ID}
 		sent := func() int {
 			n := 0
 			for _, req := range r.whs["wh"].Requests() {
@@ -68,7 +69,7 @@ func FuzzIngestOrder(f *testing.F) {
 			t.Fatal("a valid open order was not sent")
 		}
 		rec, err := r.eng.Order(r.ctx, k)
-		if err == nil && rec.State == tobirasync.StateQuarantined && first > 0 {
+		if err == nil && rec.State == ledger.StateQuarantined && first > 0 {
 			t.Fatalf("the order was quarantined and sent")
 		}
 		if err := r.eng.IngestOrder(r.ctx, "m1", "shop", o); err != nil {
@@ -238,7 +239,7 @@ func FuzzOrderChange(f *testing.F) {
 		r.place("shop", first)
 		r.syncOrders("shop")
 		if picked {
-			if err := r.whs["wh"].Pick(tobirasync.RequestKey(tobirasync.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "o1"}, "wh")); err != nil {
+			if err := r.whs["wh"].Pick(tobirasync.RequestKey(ledger.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "o1"}, "wh")); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -488,7 +489,7 @@ func FuzzStockFollowsTheWarehouse(f *testing.F) {
 		type placed struct{ ch, id string }
 		var orders []placed
 		key := func(p placed) string {
-			return tobirasync.RequestKey(tobirasync.OrderKey{Merchant: "m1", Channel: p.ch, OrderID: p.id}, "wh")
+			return tobirasync.RequestKey(ledger.OrderKey{Merchant: "m1", Channel: p.ch, OrderID: p.id}, "wh")
 		}
 		pick := func(arg byte) (placed, bool) {
 			if len(orders) == 0 {
@@ -718,11 +719,11 @@ func FuzzSplitShipments(f *testing.F) {
 					t.Fatalf("%s/%s: line %s (%s) shipped %d of %d, told %d, want %d", p.ch, p.id, l.ID, l.SKU, left[l.ID], l.Open(), confirmed[l.ID], want)
 				}
 			}
-			rec, err := r.eng.Order(r.ctx, tobirasync.OrderKey{Merchant: "m1", Channel: p.ch, OrderID: p.id})
+			rec, err := r.eng.Order(r.ctx, ledger.OrderKey{Merchant: "m1", Channel: p.ch, OrderID: p.id})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if whole != (rec.State == tobirasync.StateShipped) {
+			if whole != (rec.State == ledger.StateShipped) {
 				t.Fatalf("%s/%s: shipped whole %v, recorded %s", p.ch, p.id, whole, rec.State)
 			}
 		}

@@ -1,3 +1,7 @@
+// The order flow: SyncOrders lists a channel's orders window by window, and IngestOrder takes
+// pushed ones; each order is decided on (new, changed, no news, invalid) and recorded before
+// the cursor moves, then delivered (deliver.go).
+
 package sync
 
 import (
@@ -5,16 +9,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/order"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
-// OrdersResult counts what one SyncOrders run did.
-type OrdersResult struct {
+// OrdersRun counts what one SyncOrders run did.
+type OrdersRun struct {
 	Pages       int
 	Seen        int // orders listed, duplicates included
 	New         int
@@ -27,9 +31,14 @@ type OrdersResult struct {
 	Remaining int
 }
 
+func (r *OrdersRun) logAttrs() []any {
+	return []any{"pages", r.Pages, "seen", r.Seen, "new", r.New, "changed", r.Changed, "unchanged", r.Unchanged,
+		"quarantined", r.Quarantined, "delivered", r.Delivered, "remaining", r.Remaining}
+}
+
 // ordersRun is one SyncOrders run: its counts, and its first failed delivery.
 type ordersRun struct {
-	OrdersResult
+	OrdersRun
 	deliverErr error
 }
 
@@ -51,33 +60,39 @@ type windowCursor struct {
 
 // SyncOrders pulls a channel's new, changed and cancelled orders and delivers pending work to the
 // warehouses. It returns when the channel is listed up to now (the cursor trails by the Settle
-// of its IntakePolicy), or at the first error that is not about one order (which it returns; the
+// of its ListingPolicy), or at the first error that is not about one order (which it returns; the
 // cursor keeps what was recorded).
-func (e *Engine) SyncOrders(ctx context.Context, merchantID, channel string) (OrdersResult, error) {
+func (e *Engine) SyncOrders(ctx context.Context, merchantID, channel string) (_ OrdersRun, err error) {
 	var run ordersRun
+	defer e.logRun(ctx, "orders", merchantID, attrChannel, channel, e.opt.Clock.Now(), &err, run.logAttrs)
+	ctx, done, err := e.begin(ctx)
+	if err != nil {
+		return run.OrdersRun, err
+	}
+	defer done()
 	m, ch, err := e.channel(merchantID, channel)
 	if err != nil {
-		return run.OrdersResult, err
+		return run.OrdersRun, err
 	}
-	part := "orders/" + escape(merchantID) + "/" + escape(channel)
+	part := "orders/" + ledger.JoinKey(merchantID, channel)
 	release, err := e.acquire(ctx, part)
 	if err != nil {
-		return run.OrdersResult, err
+		return run.OrdersRun, err
 	}
 	defer release()
 	if ch.Source != nil {
 		if err := e.pull(ctx, m, ch, part, &run); err != nil {
 			if run.deliverErr == nil {
-				e.deliverPending(ctx, m, ch, &run.OrdersResult)
+				e.deliverPending(ctx, m, ch, &run.OrdersRun)
 			}
-			return run.OrdersResult, err
+			return run.OrdersRun, err
 		}
 	}
 	if run.deliverErr != nil {
-		return run.OrdersResult, run.deliverErr
+		return run.OrdersRun, run.deliverErr
 	}
-	err = e.deliverPending(ctx, m, ch, &run.OrdersResult)
-	return run.OrdersResult, err
+	err = e.deliverPending(ctx, m, ch, &run.OrdersRun)
+	return run.OrdersRun, err
 }
 
 // deliverEarly delivers pending work in the middle of a run, after a page is recorded. Once a
@@ -88,17 +103,18 @@ func (e *Engine) deliverEarly(ctx context.Context, m *merchant, ch *Channel, run
 		return
 	}
 	// Counted apart: what is still pending is counted by the run's last pass, not twice.
-	var early OrdersResult
+	var early OrdersRun
 	if err := e.deliverPending(ctx, m, ch, &early); err != nil {
 		run.deliverErr = err
 		run.Remaining += early.Remaining
 	}
 	run.Delivered += early.Delivered
+	run.Quarantined += early.Quarantined
 }
 
 // pull lists windows until the channel is caught up, recording every order before moving the cursor.
 func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string, run *ordersRun) error {
-	name := "orders/" + escape(m.cfg.ID) + "/" + escape(ch.ID)
+	name := "orders/" + ledger.JoinKey(m.cfg.ID, ch.ID)
 	raw, ver, err := e.store.GetCursor(ctx, name)
 	if err != nil {
 		return err
@@ -121,7 +137,7 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 	// trails by Settle, so the next run lists the unsettled stretch again and picks up orders a
 	// platform indexes late. The ledger makes the second listing cost nothing but the read.
 	now := e.opt.Clock.Now().UTC()
-	pol := ch.Intake.or(&e.opt)
+	pol := ch.Listing.or(&e.opt)
 	until := now.Add(-pol.Settle)
 	for present := false; ; {
 		if cur.To.IsZero() {
@@ -159,6 +175,9 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 		if err := e.renew(ctx, part); err != nil {
 			return err
 		}
+		if e.closing() {
+			return ErrClosed // a safe point: the page is recorded and the cursor saved
+		}
 	}
 	// The gap sweep re-lists a wide window now and then, for orders a platform indexed later than
 	// the overlap allows for. It never moves Mark.
@@ -180,13 +199,16 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 		if err := save(); err != nil {
 			return err
 		}
+		if e.closing() {
+			return ErrClosed
+		}
 	}
 	return nil
 }
 
 // listPage lists and records one page, returning the next page's cursor.
 func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, to time.Time, page connector.Cursor, run *ordersRun) (connector.Cursor, error) {
-	res := &run.OrdersResult
+	res := &run.OrdersRun
 	p, err := ch.Source.ListOrders(ctx, connector.ListOrdersRequest{From: from, To: to, Page: page, Limit: e.opt.PageLimit})
 	if err != nil {
 		return "", e.channelErr(ctx, m, ch.ID, err)
@@ -194,12 +216,12 @@ func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, t
 	res.Pages++
 	for _, r := range p.Rejects {
 		res.Quarantined++
-		if err := e.quarantine(ctx, Quarantined{Kind: "order", Merchant: m.cfg.ID, Source: ch.ID, ItemID: r.ID, Reason: errString(r.Err)}); err != nil {
+		if err := e.quarantine(ctx, ledger.QuarantineEntry{Kind: "order", Merchant: m.cfg.ID, Source: ch.ID, ItemID: r.ID, Reason: errString(r.Err)}); err != nil {
 			return "", err
 		}
 	}
 	var touched []string
-	if bl, ok := e.store.(BatchOrderLedger); ok && len(p.Orders) > 1 {
+	if bl, ok := e.store.(ledger.BatchOrderLedger); ok && len(p.Orders) > 1 {
 		touched, err = e.intakePage(ctx, bl, m, ch, p.Orders, res)
 		if err != nil {
 			return "", err
@@ -223,7 +245,7 @@ func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, t
 	if p.Next == page && page != "" {
 		// A source that hands back the cursor it was given would loop forever; the page's orders
 		// are recorded, so ending the window here loses nothing the overlap and sweep won't see.
-		e.opt.Logger.WarnContext(ctx, "tobira: source returned the same page cursor; ending window", "merchant", m.cfg.ID, "channel", ch.ID)
+		e.opt.Logger.WarnContext(ctx, "tobira: source returned the same page cursor; ending window", attrMerchant, m.cfg.ID, attrChannel, ch.ID, attrFlow, "orders")
 		return "", nil
 	}
 	return p.Next, nil
@@ -234,17 +256,17 @@ func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, t
 // reservations, as intake does them one by one. Everything else (quarantine paths, a second
 // listing of an order in the same page, a record another writer changed in between) goes through
 // intake one order at a time.
-func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchant, ch *Channel, orders []order.Order, res *OrdersResult) ([]string, error) {
-	keys := make([]OrderKey, len(orders))
+func (e *Engine) intakePage(ctx context.Context, bl ledger.BatchOrderLedger, m *merchant, ch *Channel, orders []order.Order, res *OrdersRun) ([]string, error) {
+	keys := make([]ledger.OrderKey, len(orders))
 	for i := range orders {
-		keys[i] = OrderKey{Merchant: m.cfg.ID, Channel: ch.ID, OrderID: orders[i].ID}
+		keys[i] = ledger.OrderKey{Merchant: m.cfg.ID, Channel: ch.ID, OrderID: orders[i].ID}
 	}
 	recs, err := getOrders(ctx, bl, keys)
 	if err != nil {
 		return nil, err
 	}
 	var (
-		writes = make([]*OrderRecord, 0, len(orders))
+		writes = make([]*ledger.OrderRecord, 0, len(orders))
 		ds     = make([]decision, 0, len(orders))
 		at     = make([]int, 0, len(orders))
 		single []int
@@ -278,7 +300,7 @@ func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchan
 		}
 		var (
 			first   error
-			written = make([]*OrderRecord, 0, len(writes))
+			written = make([]*ledger.OrderRecord, 0, len(writes))
 			fresh   = make([]bool, 0, len(writes))
 		)
 		for j, rec := range writes {
@@ -290,7 +312,7 @@ func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchan
 					res.Changed++
 				}
 				written, fresh = append(written, rec), append(fresh, ds[j].isNew)
-			case errors.Is(errs[j], ErrConflict):
+			case errors.Is(errs[j], ledger.ErrConflict):
 				single = append(single, at[j]) // another writer was first: decide again on its version
 			case first == nil:
 				first = errs[j]
@@ -321,49 +343,72 @@ func (e *Engine) intakePage(ctx context.Context, bl BatchOrderLedger, m *merchan
 	return touched, nil
 }
 
-func errString(err error) string {
-	if err == nil {
-		return "rejected by the connector"
-	}
-	return err.Error()
-}
-
-// channelErr classifies a channel's error: credentials refused stop the channel.
-func (e *Engine) channelErr(ctx context.Context, m *merchant, id string, err error) error {
-	if connector.Classify(err) == connector.Unauthorized {
-		e.stop(ctx, m, id, err)
-		return fmt.Errorf("%w: %w", ErrStopped, err)
+// IngestOrder records an order a platform pushed (a webhook) exactly as if it had been polled,
+// then delivers it. A duplicate or out-of-date push changes nothing.
+//
+// An order that cannot be processed (it is invalid, names an unknown SKU, or a warehouse refused
+// it for good) is quarantined, which the host hears of (ItemQuarantined, ListQuarantine), and
+// IngestOrder returns nil: the push was taken in, so a webhook handler answers it with success
+// and the platform does not deliver it again. An error means the push was not recorded (or not
+// delivered yet, as a retryable warehouse failure) and may be repeated. A host that wants to
+// know of the quarantine calls IngestOrderStrict.
+func (e *Engine) IngestOrder(ctx context.Context, merchantID, channel string, o order.Order) error {
+	err := e.IngestOrderStrict(ctx, merchantID, channel, o)
+	if errors.Is(err, ErrQuarantined) {
+		return nil
 	}
 	return err
 }
 
-// IngestOrder records an order a platform pushed (a webhook) exactly as if it had been polled,
-// then delivers it. A duplicate or out-of-date push changes nothing.
-func (e *Engine) IngestOrder(ctx context.Context, merchantID, channel string, o order.Order) error {
+// IngestOrderStrict is IngestOrder, except that an order left in quarantine (this version, or
+// an earlier one listed again unchanged) returns an error wrapping ErrQuarantined that names the
+// quarantine entry and its reason.
+func (e *Engine) IngestOrderStrict(ctx context.Context, merchantID, channel string, o order.Order) (err error) {
+	defer e.logRun(ctx, "intake", merchantID, attrChannel, channel, e.opt.Clock.Now(), &err, func() []any { return []any{"order", o.ID} })
+	ctx, done, err := e.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return e.ingest(ctx, merchantID, channel, o)
+}
+
+// ingest is IngestOrderStrict for a caller that began (Engine.begin).
+func (e *Engine) ingest(ctx context.Context, merchantID, channel string, o order.Order) error {
 	m, ch, err := e.channel(merchantID, channel)
 	if err != nil {
 		return err
 	}
-	var res OrdersResult
+	var res OrdersRun
 	skus, err := e.intake(ctx, m, ch, &o, &res)
 	if err != nil {
 		return err
+	}
+	k := ledger.OrderKey{Merchant: merchantID, Channel: channel, OrderID: o.ID}
+	if res.Quarantined > 0 {
+		return e.quarantinedErr(ctx, k)
 	}
 	// The order goes to the warehouse before the stock fans out: the reservation is already in
 	// the pool, so the values pushed are the same, and a channel waiting out its rate limit (one
 	// SKU per call, 5,000 calls an hour) must not hold the order back.
 	defer e.pushAffected(ctx, m, skus)
-	rec, err := e.getOrder(ctx, OrderKey{merchantID, channel, o.ID})
-	if errors.Is(err, ErrNotFound) {
+	rec, err := e.getOrder(ctx, k)
+	if errors.Is(err, ledger.ErrNotFound) {
 		return nil // quarantined before it was recorded
 	} else if err != nil {
 		return err
 	}
+	if rec.State == ledger.StateQuarantined {
+		return e.quarantinedErr(ctx, k)
+	}
 	if !rec.Pending {
 		return nil
 	}
-	if err := e.deliver(ctx, m, ch, rec); err != nil && !errors.Is(err, ErrConflict) {
+	if err := e.deliver(ctx, m, ch, rec); err != nil && !errors.Is(err, ledger.ErrConflict) {
 		return err
+	}
+	if rec.State == ledger.StateQuarantined {
+		return e.quarantinedErr(ctx, k)
 	}
 	// A conflict means a run (here or on another replica) delivered the record meanwhile; what
 	// is still pending stays pending for the next run.
@@ -382,24 +427,24 @@ func (f intakeFunc) IngestOrder(ctx context.Context, o order.Order) error { retu
 
 // intake records one order in the ledger: new, changed, cancelled or unchanged. It returns the
 // warehouse SKUs whose reservations changed.
-func (e *Engine) intake(ctx context.Context, m *merchant, ch *Channel, o *order.Order, res *OrdersResult) ([]string, error) {
+func (e *Engine) intake(ctx context.Context, m *merchant, ch *Channel, o *order.Order, res *OrdersRun) ([]string, error) {
 	res.Seen++
 	return e.intakeOne(ctx, m, ch, o, res)
 }
 
 // intakeOne is intake without counting the order as seen.
-func (e *Engine) intakeOne(ctx context.Context, m *merchant, ch *Channel, o *order.Order, res *OrdersResult) ([]string, error) {
-	k := OrderKey{Merchant: m.cfg.ID, Channel: ch.ID, OrderID: o.ID}
+func (e *Engine) intakeOne(ctx context.Context, m *merchant, ch *Channel, o *order.Order, res *OrdersRun) ([]string, error) {
+	k := ledger.OrderKey{Merchant: m.cfg.ID, Channel: ch.ID, OrderID: o.ID}
 	for attempt := 0; ; attempt++ {
 		rec, err := e.getOrder(ctx, k)
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, ledger.ErrNotFound) {
 			rec, err = nil, nil
 		}
 		if err != nil {
 			return nil, err
 		}
 		skus, err := e.record(ctx, m, ch, k, rec, o, res)
-		if errors.Is(err, ErrConflict) && attempt < 3 {
+		if errors.Is(err, ledger.ErrConflict) && attempt < 3 {
 			continue // another replica or a webhook wrote first: decide again on its version
 		}
 		return skus, err
@@ -409,7 +454,7 @@ func (e *Engine) intakeOne(ctx context.Context, m *merchant, ch *Channel, o *ord
 // decision is what intake makes of one listed order against its record.
 type decision struct {
 	kind   decisionKind
-	rec    *OrderRecord // decideWrite: the record to write, then reserve for
+	rec    *ledger.OrderRecord // decideWrite: the record to write, then reserve for
 	isNew  bool
 	fp     string
 	reason string // why the order cannot be processed, or ""
@@ -428,7 +473,7 @@ const (
 
 // decide classifies o against rec. For decideWrite it updates rec (or a new record) in place;
 // when rec is shared (BatchOrderLedger.GetOrders), it updates a clone.
-func (e *Engine) decide(m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, o *order.Order, shared bool) decision {
+func (e *Engine) decide(m *merchant, ch *Channel, k ledger.OrderKey, rec *ledger.OrderRecord, o *order.Order, shared bool) decision {
 	if rec != nil && !o.UpdatedAt.IsZero() && o.UpdatedAt.Before(rec.Order.UpdatedAt) {
 		return decision{kind: decideUnchanged} // an older version than the one recorded: a late webhook or a stale page
 	}
@@ -436,8 +481,14 @@ func (e *Engine) decide(m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, 
 	// decide that before anything costlier, and without allocating.
 	var buf [64]byte
 	fpb := o.AppendFingerprint(buf[:0])
-	if rec != nil && rec.State != StateQuarantined && rec.Fingerprint == string(fpb) && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
+	// A quarantined record holds the fingerprint of the version quarantined: the same version
+	// listed again is no news, and stays quarantined until the host retries it (Retry) or the
+	// channel sends another.
+	if rec != nil && rec.Fingerprint == string(fpb) && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
 		return decision{kind: decideUnchanged}
+	}
+	if rec != nil && rec.Parked != "" && rec.Parked == parkedMark(fpb, o) {
+		return decision{kind: decideUnchanged} // the version quarantined, listed again
 	}
 	fp := string(fpb)
 	reason := ""
@@ -446,13 +497,13 @@ func (e *Engine) decide(m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, 
 	} else if sku, err := e.checkSKUs(m, ch.ID, o); err != nil {
 		reason = fmt.Sprintf("line with SKU %q: %v", sku, err)
 	}
-	if reason != "" || (rec != nil && rec.State == StateQuarantined) {
+	if reason != "" || (rec != nil && (rec.State == ledger.StateQuarantined || rec.Parked != "")) {
 		return decision{kind: decideOther, fp: fp, reason: reason}
 	}
 	d := decision{kind: decideWrite, rec: rec, fp: fp}
 	switch {
 	case rec == nil:
-		d.rec, d.isNew = &OrderRecord{Key: k, State: StateRecorded}, true
+		d.rec, d.isNew = &ledger.OrderRecord{Key: k, State: ledger.StateRecorded}, true
 	case shared:
 		d.rec = rec.Clone()
 	}
@@ -461,7 +512,7 @@ func (e *Engine) decide(m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, 
 }
 
 // applyOrder puts a valid version of the order into its record, marking it for delivery.
-func (e *Engine) applyOrder(m *merchant, ch *Channel, rec *OrderRecord, o *order.Order, fp string) {
+func (e *Engine) applyOrder(m *merchant, ch *Channel, rec *ledger.OrderRecord, o *order.Order, fp string) {
 	// A cancellation leaves the fingerprint as it was, but the warehouse must hear of it all the
 	// same: a Submit whose answer was lost may have landed.
 	cancelled := rec.Order != nil && o.Status == order.StatusCancelled && rec.Order.Status != order.StatusCancelled
@@ -475,7 +526,7 @@ func (e *Engine) applyOrder(m *merchant, ch *Channel, rec *OrderRecord, o *order
 	}
 }
 
-func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKey, rec *OrderRecord, o *order.Order, res *OrdersResult) ([]string, error) {
+func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k ledger.OrderKey, rec *ledger.OrderRecord, o *order.Order, res *OrdersRun) ([]string, error) {
 	d := e.decide(m, ch, k, rec, o, false)
 	switch d.kind {
 	case decideUnchanged:
@@ -493,14 +544,22 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 		return e.reserveWritten(ctx, m, d.rec)
 	}
 	if d.reason != "" {
-		if rec != nil && rec.State != StateQuarantined {
+		if rec != nil && rec.State != ledger.StateQuarantined {
 			// A broken new version of a good order: park the version, keep the order as it was.
+			// The entry first: the record's mark makes a repeat of this version no news.
+			if err := e.quarantineOrder(ctx, k, o, d.reason); err != nil {
+				return nil, err
+			}
+			rec.Parked = parkedMark([]byte(d.fp), o)
+			if err := e.store.PutOrder(ctx, rec); err != nil {
+				return nil, err
+			}
 			res.Quarantined++
-			return nil, e.quarantineOrder(ctx, k, o, d.reason)
+			return nil, nil
 		}
 		if rec == nil {
-			rec = &OrderRecord{Key: k}
-		} else if rec.Order.UpdatedAt.Equal(o.UpdatedAt) && rec.State == StateQuarantined {
+			rec = &ledger.OrderRecord{Key: k}
+		} else if rec.Fingerprint == d.fp && rec.State == ledger.StateQuarantined {
 			res.Unchanged++
 			return nil, nil
 		}
@@ -509,22 +568,45 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 		if err := e.quarantineOrder(ctx, k, o, d.reason); err != nil {
 			return nil, err
 		}
-		rec.Order, rec.State, rec.Pending, rec.UpdatedAt = o, StateQuarantined, false, e.opt.Clock.Now()
+		rec.Order, rec.State, rec.Pending, rec.UpdatedAt = o, ledger.StateQuarantined, false, e.opt.Clock.Now()
+		rec.Fingerprint = d.fp
 		res.Quarantined++
 		return nil, e.store.PutOrder(ctx, rec)
 	}
-	// A valid version of a quarantined order.
+	if rec.State != ledger.StateQuarantined {
+		// A valid version of an order whose previous version was parked (Parked): the entry
+		// goes first, then the record takes the version as any change.
+		res.Changed++
+		id := quarantineID("order", k)
+		if err := e.store.DeleteQuarantine(ctx, id); err != nil {
+			return nil, err
+		}
+		rec.Parked = ""
+		e.applyOrder(m, ch, rec, o, d.fp)
+		if err := e.store.PutOrder(ctx, rec); err != nil {
+			return nil, err
+		}
+		e.lifted(ctx, k, id, LiftedNewVersion)
+		return e.reserveWritten(ctx, m, rec)
+	}
+	// A valid version of a quarantined order: a new one, or the one the host retried.
 	res.Changed++
-	rec.State = StateRecorded
+	rec.State = ledger.StateRecorded
+	why := LiftedNewVersion
+	if rec.Fingerprint == retriedMark {
+		why = LiftedRetried
+	}
 	// Before the record: a crash in between leaves the record quarantined, and the next
 	// listing processes this version again.
-	if err := e.store.DeleteQuarantine(ctx, quarantineID("order", k)); err != nil {
+	id := quarantineID("order", k)
+	if err := e.store.DeleteQuarantine(ctx, id); err != nil {
 		return nil, err
 	}
 	e.applyOrder(m, ch, rec, o, d.fp)
 	if err := e.store.PutOrder(ctx, rec); err != nil {
 		return nil, err
 	}
+	e.lifted(ctx, k, id, why)
 	return e.reserveWritten(ctx, m, rec)
 }
 
@@ -536,7 +618,7 @@ func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k OrderKe
 // its Replay: delivery repeats the call for it (a Submit with that content, or the change or
 // cancellation), with its key, before sending the new content, so the warehouse holds a content
 // the engine knows, or answers whether the call had landed.
-func markUnacknowledged(m *merchant, channel string, rec *OrderRecord) {
+func markUnacknowledged(m *merchant, channel string, rec *ledger.OrderRecord) {
 	if !rec.Pending || rec.Order.Status == order.StatusCancelled {
 		return // the last delivery finished, or it only cancelled (absolute, keyed by its turn)
 	}
@@ -544,7 +626,7 @@ func markUnacknowledged(m *merchant, channel string, rec *OrderRecord) {
 	routes := m.cfg.routes(channel, rec.Order, nil)
 	// A request still new noted at its creation the content its Submit carries: repeat that.
 	for i := range rec.Requests {
-		if r := &rec.Requests[i]; r.State == RequestNew && r.Replay == nil && r.ShippingFP != "" {
+		if r := &rec.Requests[i]; r.State == ledger.RequestNew && r.Replay == nil && r.ShippingFP != "" {
 			r.Replay = rec.Order
 		}
 	}
@@ -555,14 +637,14 @@ func markUnacknowledged(m *merchant, channel string, rec *OrderRecord) {
 		}
 		i := activeRequest(rec, d)
 		switch {
-		case i < 0 && rec.State == StateRecorded && len(rec.Requests) == 0:
+		case i < 0 && rec.State == ledger.StateRecorded && len(rec.Requests) == 0:
 			// A record written before requests were recorded ahead of their Submit: one may have
 			// gone to where the lines are routed.
-			rec.Requests = append(rec.Requests, Request{Target: d, Key: nextRequestKey(rec, d), State: RequestNew, Lines: lines, ShippingFP: fp, Replay: rec.Order})
+			rec.Requests = append(rec.Requests, ledger.Request{Target: d, Key: nextRequestKey(rec, d), State: ledger.RequestNew, Lines: lines, ShippingFP: fp, Replay: rec.Order})
 		case i < 0:
-		case rec.Requests[i].State == RequestNew && rec.Requests[i].ShippingFP == "":
+		case rec.Requests[i].State == ledger.RequestNew && rec.Requests[i].ShippingFP == "":
 			rec.Requests[i].Lines, rec.Requests[i].ShippingFP, rec.Requests[i].Replay = lines, fp, rec.Order
-		case rec.Requests[i].State == RequestSent && rec.Requests[i].Replay == nil && !rec.Requests[i].Unsure &&
+		case rec.Requests[i].State == ledger.RequestSent && rec.Requests[i].Replay == nil && !rec.Requests[i].Unsure &&
 			(rec.Requests[i].ShippingFP != fp || !sameLines(rec.Requests[i].Lines, lines)) &&
 			rec.Requests[i].Refused != linesDigest(lines)+"|"+fp:
 			// The recorded content was to be sent as a change or a cancellation, and was not
@@ -570,137 +652,6 @@ func markUnacknowledged(m *merchant, channel string, rec *OrderRecord) {
 			rec.Requests[i].Replay = rec.Order
 		}
 	}
-}
-
-func quarantineID(kind string, k OrderKey) string { return kind + ":" + k.String() }
-
-func (e *Engine) quarantineOrder(ctx context.Context, k OrderKey, o *order.Order, reason string) error {
-	payload, _ := json.Marshal(o)
-	return e.quarantine(ctx, Quarantined{ID: quarantineID("order", k), Kind: "order", Merchant: k.Merchant,
-		Source: k.Channel, ItemID: k.OrderID, Reason: reason, Payload: payload})
-}
-
-// Retry takes an item out of quarantine and processes it again: an order is ingested from its
-// recorded payload, a shipment is re-queued.
-func (e *Engine) Retry(ctx context.Context, id string) error {
-	items, err := e.store.ListQuarantine(ctx, "")
-	if err != nil {
-		return err
-	}
-	for _, q := range items {
-		if q.ID != id {
-			continue
-		}
-		switch q.Kind {
-		case "order":
-			var o order.Order
-			if err := json.Unmarshal(q.Payload, &o); err != nil {
-				return fmt.Errorf("tobira/sync: quarantined order %s has no readable payload; it is retried when the channel changes it", q.ItemID)
-			}
-			if err := e.store.DeleteQuarantine(ctx, id); err != nil {
-				return err
-			}
-			k := OrderKey{q.Merchant, q.Source, q.ItemID}
-			if rec, err := e.getOrder(ctx, k); err == nil && rec.State == StateQuarantined {
-				rec.Fingerprint = "" // let the same content through again
-				if err := e.store.PutOrder(ctx, rec); err != nil {
-					return err
-				}
-			}
-			return e.IngestOrder(ctx, q.Merchant, q.Source, o)
-		case "shipment":
-			rec, err := e.store.GetShipment(ctx, q.ItemID)
-			if err != nil {
-				return err
-			}
-			rec.State, rec.Reason = ShipmentPending, ""
-			if err := e.store.PutShipment(ctx, rec); err != nil {
-				return err
-			}
-			return e.store.DeleteQuarantine(ctx, id)
-		default:
-			return e.store.DeleteQuarantine(ctx, id)
-		}
-	}
-	return fmt.Errorf("%w: quarantine item %s", ErrNotFound, id)
-}
-
-// Hold holds an order by hand: it is not sent (or, if already sent, not changed) until Release.
-func (e *Engine) Hold(ctx context.Context, k OrderKey, reason string) error {
-	return e.setHold(ctx, k, true, reason)
-}
-
-// Release lifts a hand-placed hold; the order is delivered at the next run of its channel.
-func (e *Engine) Release(ctx context.Context, k OrderKey) error {
-	return e.setHold(ctx, k, false, "")
-}
-
-func (e *Engine) setHold(ctx context.Context, k OrderKey, hold bool, reason string) error {
-	for attempt := 0; ; attempt++ {
-		rec, err := e.getOrder(ctx, k)
-		if err != nil {
-			return err
-		}
-		// Only the hold is recorded here; delivery decides and reports (OrderHeld) what follows.
-		rec.ManualHold, rec.ManualReason = hold, reason
-		rec.Pending = true
-		err = e.store.PutOrder(ctx, rec)
-		if errors.Is(err, ErrConflict) && attempt < 3 {
-			continue
-		}
-		return err
-	}
-}
-
-// Order returns the ledger record of one order. The record is the caller's, all of it: the
-// store's records share what is never modified in place (OrderRecord.Clone), so the host gets
-// copies of its own.
-func (e *Engine) Order(ctx context.Context, k OrderKey) (*OrderRecord, error) {
-	rec, err := e.getOrder(ctx, k)
-	if err != nil {
-		return nil, err
-	}
-	for i := range rec.Requests {
-		rec.Requests[i].Lines = slices.Clone(rec.Requests[i].Lines)
-	}
-	for i := range rec.Shipments {
-		rec.Shipments[i].Lines = maps.Clone(rec.Shipments[i].Lines)
-	}
-	o := *rec.Order
-	o.Lines = slices.Clone(o.Lines)
-	for i := range o.Lines {
-		o.Lines[i].Refs = maps.Clone(o.Lines[i].Refs)
-	}
-	if o.Gift != nil {
-		g := *o.Gift
-		o.Gift = &g
-	}
-	o.Refs = maps.Clone(o.Refs)
-	rec.Order = &o
-	return rec, nil
-}
-
-// getOrders is the Store's GetOrders, refusing a record without its order.
-func getOrders(ctx context.Context, bl BatchOrderLedger, keys []OrderKey) (map[OrderKey]*OrderRecord, error) {
-	recs, err := bl.GetOrders(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	for _, rec := range recs {
-		if err := requireOrder(rec); err != nil {
-			return nil, err
-		}
-	}
-	return recs, nil
-}
-
-// getOrder is the Store's GetOrder, refusing a record without its order.
-func (e *Engine) getOrder(ctx context.Context, k OrderKey) (*OrderRecord, error) {
-	rec, err := e.store.GetOrder(ctx, k)
-	if err == nil {
-		err = requireOrder(rec)
-	}
-	return rec, err
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -15,6 +15,7 @@ import (
 	"github.com/tobira-commerce/tobira/connector/memory"
 	"github.com/tobira-commerce/tobira/order"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 	"github.com/tobira-commerce/tobira/sync/memstore"
 )
 
@@ -62,13 +63,13 @@ func TestOrdersSecondPollSameContentSendsNothing(t *testing.T) {
 // orderless is a broken store: the records it returns have lost their order.
 type orderless struct{ *memstore.Store }
 
-func strip(rec *tobirasync.OrderRecord) *tobirasync.OrderRecord {
+func strip(rec *ledger.OrderRecord) *ledger.OrderRecord {
 	c := rec.Clone()
 	c.Order = nil
 	return c
 }
 
-func (s orderless) GetOrder(ctx context.Context, k tobirasync.OrderKey) (*tobirasync.OrderRecord, error) {
+func (s orderless) GetOrder(ctx context.Context, k ledger.OrderKey) (*ledger.OrderRecord, error) {
 	rec, err := s.Store.GetOrder(ctx, k)
 	if err != nil {
 		return nil, err
@@ -76,7 +77,7 @@ func (s orderless) GetOrder(ctx context.Context, k tobirasync.OrderKey) (*tobira
 	return strip(rec), nil
 }
 
-func (s orderless) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[tobirasync.OrderKey]*tobirasync.OrderRecord, error) {
+func (s orderless) GetOrders(ctx context.Context, keys []ledger.OrderKey) (map[ledger.OrderKey]*ledger.OrderRecord, error) {
 	recs, err := s.Store.GetOrders(ctx, keys)
 	for k, rec := range recs {
 		recs[k] = strip(rec)
@@ -84,7 +85,7 @@ func (s orderless) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (m
 	return recs, err
 }
 
-func (s orderless) PendingOrders(ctx context.Context, merchant, channel string, limit int) ([]*tobirasync.OrderRecord, error) {
+func (s orderless) PendingOrders(ctx context.Context, merchant, channel string, limit int) ([]*ledger.OrderRecord, error) {
 	recs, err := s.Store.PendingOrders(ctx, merchant, channel, limit)
 	for i, rec := range recs {
 		recs[i] = strip(rec)
@@ -103,7 +104,7 @@ func TestOrdersRecordWithoutItsOrderIsAnErrorNotAPanic(t *testing.T) {
 	r.clock.Advance(2 * time.Second)
 	_, err := r.eng.SyncOrders(r.ctx, "m1", "shop")
 	require.ErrorContains(t, err, "without its order")
-	_, err = r.eng.Order(r.ctx, tobirasync.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "o1"})
+	_, err = r.eng.Order(r.ctx, ledger.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "o1"})
 	require.ErrorContains(t, err, "without its order")
 	require.ErrorContains(t, r.eng.IngestOrder(r.ctx, "m1", "shop", newOrder("o1", "TEA", 3)), "without its order")
 }
@@ -114,7 +115,7 @@ func TestOrdersRecordAHostGetsIsItsOwn(t *testing.T) {
 	r.syncOrders("shop")
 	r.ship("wh", "shop", "o1")
 	r.syncShipments()
-	k := tobirasync.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "o1"}
+	k := ledger.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "o1"}
 	rec, err := r.eng.Order(r.ctx, k)
 	require.NoError(t, err)
 	require.Len(t, rec.Requests, 1)
@@ -142,7 +143,7 @@ func TestOrdersBadOrderInMiddleOfPageIsQuarantined(t *testing.T) {
 	res := r.syncOrders("shop")
 	require.Equal(t, 1, res.Quarantined)
 	require.Equal(t, 2, r.whs["wh"].Submissions(), "the rest of the page is delivered")
-	q, err := r.eng.Quarantined(r.ctx, "m1")
+	q, err := r.eng.ListQuarantine(r.ctx, "m1")
 	require.NoError(t, err)
 	require.Len(t, q, 1)
 	require.Equal(t, "o2", q[0].ItemID)
@@ -159,7 +160,7 @@ func TestOrdersBadOrderInMiddleOfPageIsQuarantined(t *testing.T) {
 	res = r.syncOrders("shop")
 	require.Equal(t, 1, res.Changed)
 	require.Equal(t, 3, r.whs["wh"].Submissions())
-	q, _ = r.eng.Quarantined(r.ctx, "m1")
+	q, _ = r.eng.ListQuarantine(r.ctx, "m1")
 	require.Empty(t, q)
 }
 
@@ -261,10 +262,10 @@ func TestOrdersGapSweepFindsLateIndexedOrder(t *testing.T) {
 	require.Equal(t, 1, requestsPerOrder(r.whs["wh"])["shop/late"])
 }
 
-func TestOrdersIntakePolicyIsPerChannel(t *testing.T) {
+func TestOrdersListingPolicyIsPerChannel(t *testing.T) {
 	r := newRig(t, "shop", "mall")
 	// The mall's listing budget is tight: it sweeps every six hours, and lists a longer overlap.
-	r.channel("mall").Intake = tobirasync.IntakePolicy{SweepEvery: 6 * time.Hour, Overlap: 30 * time.Minute}
+	r.channel("mall").Listing = tobirasync.ListingPolicy{SweepEvery: 6 * time.Hour, Overlap: 30 * time.Minute}
 	r.apply()
 	for _, ch := range []string{"shop", "mall"} {
 		r.place(ch, newOrder("o1", "TEA", 1))
@@ -398,7 +399,7 @@ func TestOrdersPushRacingARunsDeliveryIsNoError(t *testing.T) {
 	o, _ := r.chans["shop"].Order("s1")
 	require.NoError(t, r.eng.IngestOrder(r.ctx, "m1", "shop", o), "the other writer delivered it")
 	require.Equal(t, 1, r.whs["wh"].Submissions())
-	rec, err := r.store.GetOrder(r.ctx, tobirasync.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "s1"})
+	rec, err := r.store.GetOrder(r.ctx, ledger.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "s1"})
 	require.NoError(t, err)
 	require.False(t, rec.Pending)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/tobira-commerce/tobira/order"
 	"github.com/tobira-commerce/tobira/shipment"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 	"github.com/tobira-commerce/tobira/sync/memstore"
 )
 
@@ -22,7 +23,7 @@ type rig struct {
 	t      testing.TB
 	ctx    context.Context
 	clock  *tobirasync.ManualClock
-	store  tobirasync.Store
+	store  ledger.Store
 	eng    *tobirasync.Engine
 	m      tobirasync.Merchant
 	chans  map[string]*memory.Channel
@@ -118,7 +119,7 @@ func (r *rig) place(ch string, o order.Order) {
 	r.clock.Advance(2 * time.Second)
 }
 
-func (r *rig) syncOrders(ch string) tobirasync.OrdersResult {
+func (r *rig) syncOrders(ch string) tobirasync.OrdersRun {
 	r.t.Helper()
 	r.clock.Advance(2 * time.Second)
 	res, err := r.eng.SyncOrders(r.ctx, "m1", ch)
@@ -200,13 +201,13 @@ func (r *rig) syncStock() {
 
 // requestFor returns the warehouse's request for a channel order.
 func (r *rig) requestFor(wh, ch, id string) (memory.Request, bool) {
-	return r.whs[wh].Request(tobirasync.RequestKey(tobirasync.OrderKey{Merchant: "m1", Channel: ch, OrderID: id}, wh))
+	return r.whs[wh].Request(tobirasync.RequestKey(ledger.OrderKey{Merchant: "m1", Channel: ch, OrderID: id}, wh))
 }
 
 // ship ships a whole request and lets the clock move on.
 func (r *rig) ship(wh, ch, id string) {
 	r.t.Helper()
-	if _, err := r.whs[wh].Ship(tobirasync.RequestKey(tobirasync.OrderKey{Merchant: "m1", Channel: ch, OrderID: id}, wh), nil); err != nil {
+	if _, err := r.whs[wh].Ship(tobirasync.RequestKey(ledger.OrderKey{Merchant: "m1", Channel: ch, OrderID: id}, wh), nil); err != nil {
 		r.t.Fatal(err)
 	}
 	r.clock.Advance(time.Second)

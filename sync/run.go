@@ -1,8 +1,9 @@
+// Run: the flows on a schedule, for hosts that do not bring their own.
+
 package sync
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 )
@@ -10,7 +11,8 @@ import (
 // Run drives every flow of every merchant on Options' intervals until ctx ends, for hosts without
 // a scheduler of their own. Merchants added, changed or removed while it runs are picked up at
 // the next tick. A failing or throttled flow is logged and tried again at its next interval; it
-// never stops the others. Run returns ctx's error.
+// never stops the others. Run returns ctx's error, or nil once the engine is closed (Close), in
+// both cases after the flows it started have returned.
 func (e *Engine) Run(ctx context.Context) error {
 	tick := min(e.opt.OrdersEvery, e.opt.ShipmentsEvery, e.opt.StockEvery) / 2
 	tick = max(tick, 10*time.Millisecond)
@@ -32,10 +34,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := flow(ctx)
-			if err != nil && !errors.Is(err, ErrBusy) && !errors.Is(err, ErrPaused) && ctx.Err() == nil {
-				e.opt.Logger.WarnContext(ctx, "tobira: flow failed; retried at its next interval", "flow", part, "err", err)
-			}
+			_ = flow(ctx) // each flow logs its outcome; a failure is tried again at its next interval
 			mu.Lock()
 			running[part] = false
 			mu.Unlock()
@@ -69,6 +68,8 @@ func (e *Engine) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-e.shut.closed:
+			return nil
 		case <-e.opt.Clock.After(tick):
 		}
 	}

@@ -1,3 +1,6 @@
+// The shipment flow: shipments listed from warehouses or reported by the host go into the
+// outbox, are applied to their order, and are confirmed to the channel once.
+
 package sync
 
 import (
@@ -12,10 +15,11 @@ import (
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/order"
 	"github.com/tobira-commerce/tobira/shipment"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
-// ShipmentsResult counts what one SyncShipments run did.
-type ShipmentsResult struct {
+// ShipmentsRun counts what one SyncShipments run did.
+type ShipmentsRun struct {
 	Listed      int
 	Confirmed   int
 	Waiting     int
@@ -24,8 +28,16 @@ type ShipmentsResult struct {
 
 // SyncShipments lists a warehouse's new shipments into the outbox, then confirms every pending
 // shipment of the merchant to its channel.
-func (e *Engine) SyncShipments(ctx context.Context, merchantID, warehouse string) (ShipmentsResult, error) {
-	var res ShipmentsResult
+func (e *Engine) SyncShipments(ctx context.Context, merchantID, warehouse string) (_ ShipmentsRun, err error) {
+	var res ShipmentsRun
+	defer e.logRun(ctx, "shipments", merchantID, attrWarehouse, warehouse, e.opt.Clock.Now(), &err, func() []any {
+		return []any{"listed", res.Listed, "confirmed", res.Confirmed, "waiting", res.Waiting, "quarantined", res.Quarantined}
+	})
+	ctx, done, err := e.begin(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer done()
 	m, err := e.merchant(merchantID)
 	if err != nil {
 		return res, err
@@ -37,7 +49,8 @@ func (e *Engine) SyncShipments(ctx context.Context, merchantID, warehouse string
 	if err := m.stoppedErr(warehouse); err != nil {
 		return res, err
 	}
-	part := "shipments/" + escape(merchantID) + "/" + escape(warehouse)
+	e.checkCredential(m, warehouse, w.Shipments, w.Fulfiller, w.Stock)
+	part := "shipments/" + ledger.JoinKey(merchantID, warehouse)
 	release, err := e.acquire(ctx, part)
 	if err != nil {
 		return res, err
@@ -52,8 +65,8 @@ func (e *Engine) SyncShipments(ctx context.Context, merchantID, warehouse string
 	return res, e.deliverShipments(ctx, m, &res)
 }
 
-func (e *Engine) pullShipments(ctx context.Context, m *merchant, w *Warehouse, part string, res *ShipmentsResult) error {
-	name := "shipments/" + escape(m.cfg.ID) + "/" + escape(w.ID)
+func (e *Engine) pullShipments(ctx context.Context, m *merchant, w *Warehouse, part string, res *ShipmentsRun) error {
+	name := "shipments/" + ledger.JoinKey(m.cfg.ID, w.ID)
 	cur, ver, err := e.store.GetCursor(ctx, name)
 	if err != nil {
 		return err
@@ -65,7 +78,7 @@ func (e *Engine) pullShipments(ctx context.Context, m *merchant, w *Warehouse, p
 		}
 		for _, r := range p.Rejects {
 			res.Quarantined++
-			if err := e.quarantine(ctx, Quarantined{Kind: "shipment", Merchant: m.cfg.ID, Source: w.ID, ItemID: r.ID, Reason: errString(r.Err)}); err != nil {
+			if err := e.quarantine(ctx, ledger.QuarantineEntry{Kind: "shipment", Merchant: m.cfg.ID, Source: w.ID, ItemID: r.ID, Reason: errString(r.Err)}); err != nil {
 				return err
 			}
 		}
@@ -84,6 +97,9 @@ func (e *Engine) pullShipments(ctx context.Context, m *merchant, w *Warehouse, p
 		if !p.More || string(p.Next) == cur {
 			return nil
 		}
+		if e.closing() {
+			return ErrClosed // a safe point: the page is in the outbox and the cursor saved
+		}
 		cur = string(p.Next)
 	}
 }
@@ -93,7 +109,13 @@ func (e *Engine) pullShipments(ctx context.Context, m *merchant, w *Warehouse, p
 // or on another replica) is confirming the same shipment meanwhile, RecordShipment leaves it to
 // that writer and returns nil: the shipment is in the outbox, and the next run confirms it if the
 // other writer did not finish.
-func (e *Engine) RecordShipment(ctx context.Context, merchantID, warehouse string, s shipment.Shipment) error {
+func (e *Engine) RecordShipment(ctx context.Context, merchantID, warehouse string, s shipment.Shipment) (err error) {
+	defer e.logRun(ctx, "shipment", merchantID, attrWarehouse, warehouse, e.opt.Clock.Now(), &err, func() []any { return []any{"shipment", s.ID} })
+	ctx, done, err := e.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	m, err := e.merchant(merchantID)
 	if err != nil {
 		return err
@@ -102,48 +124,48 @@ func (e *Engine) RecordShipment(ctx context.Context, merchantID, warehouse strin
 		return err
 	}
 	rec, err := e.store.GetShipment(ctx, shipmentID(merchantID, warehouse, s.ID))
-	if err != nil || rec.State != ShipmentPending {
+	if err != nil || rec.State != ledger.ShipmentPending {
 		return err
 	}
-	var res ShipmentsResult
-	if err := e.confirm(ctx, m, rec, &res); err != nil && !errors.Is(err, ErrConflict) {
+	var res ShipmentsRun
+	if err := e.confirm(ctx, m, rec, &res); err != nil && !errors.Is(err, ledger.ErrConflict) {
 		return err
 	}
 	return nil
 }
 
 func shipmentID(merchantID, warehouse, id string) string {
-	return escape(merchantID) + "/" + escape(warehouse) + "/" + escape(id)
+	return ledger.JoinKey(merchantID, warehouse, id)
 }
 
 // enqueueShipment inserts a shipment into the outbox unless it is there already.
 func (e *Engine) enqueueShipment(ctx context.Context, m *merchant, warehouse string, s shipment.Shipment) error {
-	rec := &ShipmentRecord{ID: shipmentID(m.cfg.ID, warehouse, s.ID), Merchant: m.cfg.ID, Warehouse: warehouse,
-		Shipment: s, State: ShipmentPending, CreatedAt: e.opt.Clock.Now()}
+	rec := &ledger.ShipmentRecord{ID: shipmentID(m.cfg.ID, warehouse, s.ID), Merchant: m.cfg.ID, Warehouse: warehouse,
+		Shipment: s, State: ledger.ShipmentPending, CreatedAt: e.opt.Clock.Now()}
 	if err := s.Validate(); err != nil {
-		rec.State, rec.Reason = ShipmentQuarantined, err.Error()
+		rec.State, rec.Reason = ledger.ShipmentQuarantined, err.Error()
 	}
 	err := e.store.PutShipment(ctx, rec)
-	if errors.Is(err, ErrConflict) {
+	if errors.Is(err, ledger.ErrConflict) {
 		return nil // listed before: the outbox holds it
 	}
 	if err != nil {
 		return err
 	}
-	if rec.State == ShipmentQuarantined {
+	if rec.State == ledger.ShipmentQuarantined {
 		return e.quarantineShipment(ctx, rec)
 	}
 	return nil
 }
 
-func (e *Engine) quarantineShipment(ctx context.Context, rec *ShipmentRecord) error {
+func (e *Engine) quarantineShipment(ctx context.Context, rec *ledger.ShipmentRecord) error {
 	payload, _ := json.Marshal(rec.Shipment)
-	return e.quarantine(ctx, Quarantined{ID: "shipment:" + rec.ID, Kind: "shipment", Merchant: rec.Merchant,
+	return e.quarantine(ctx, ledger.QuarantineEntry{ID: "shipment:" + rec.ID, Kind: "shipment", Merchant: rec.Merchant,
 		Source: rec.Warehouse, ItemID: rec.ID, Reason: rec.Reason, Payload: payload})
 }
 
 // deliverShipments confirms every pending shipment of the merchant.
-func (e *Engine) deliverShipments(ctx context.Context, m *merchant, res *ShipmentsResult) error {
+func (e *Engine) deliverShipments(ctx context.Context, m *merchant, res *ShipmentsRun) error {
 	seen := map[string]bool{}
 	for {
 		recs, err := e.store.PendingShipments(ctx, m.cfg.ID, e.opt.PageLimit)
@@ -157,7 +179,7 @@ func (e *Engine) deliverShipments(ctx context.Context, m *merchant, res *Shipmen
 				continue
 			}
 			seen[rec.ID], progressed = true, true
-			if err := e.confirm(ctx, m, rec, res); err != nil && firstErr == nil && !errors.Is(err, ErrConflict) {
+			if err := e.confirm(ctx, m, rec, res); err != nil && firstErr == nil && !errors.Is(err, ledger.ErrConflict) {
 				firstErr = err // one channel failing must not hold back the others' shipments
 			}
 		}
@@ -173,11 +195,11 @@ func (e *Engine) deliverShipments(ctx context.Context, m *merchant, res *Shipmen
 // confirm applies a shipment to its order and tells the channel. Applying is recorded on the
 // order (idempotent on the shipment ID) before the channel is called, and the channel is called
 // with the shipment's key, so a crash anywhere confirms the shipment once.
-func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord, res *ShipmentsResult) error {
+func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ledger.ShipmentRecord, res *ShipmentsRun) error {
 	s := &srec.Shipment
-	k := OrderKey{Merchant: m.cfg.ID, Channel: s.Channel, OrderID: s.OrderID}
+	k := ledger.OrderKey{Merchant: m.cfg.ID, Channel: s.Channel, OrderID: s.OrderID}
 	park := func(reason string) error {
-		srec.State, srec.Reason = ShipmentQuarantined, reason
+		srec.State, srec.Reason = ledger.ShipmentQuarantined, reason
 		if err := e.store.PutShipment(ctx, srec); err != nil {
 			return err
 		}
@@ -185,12 +207,12 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 		return e.quarantineShipment(ctx, srec)
 	}
 	rec, err := e.getOrder(ctx, k)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ledger.ErrNotFound) {
 		return park("shipment for an order the engine never imported (channel " + s.Channel + ", order " + s.OrderID + ")")
 	} else if err != nil {
 		return err
 	}
-	if s.RequestKey != "" && !slices.ContainsFunc(rec.Requests, func(r Request) bool { return r.Key == s.RequestKey }) {
+	if s.RequestKey != "" && !slices.ContainsFunc(rec.Requests, func(r ledger.Request) bool { return r.Key == s.RequestKey }) {
 		if rec.Pending {
 			// The order's delivery is under way: its Submit may have landed (and shipped) before
 			// the ledger recorded it. The shipment waits in the outbox for the next run.
@@ -205,6 +227,7 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 	if err := m.stoppedErr(ch.ID); err != nil {
 		return err
 	}
+	e.checkCredential(m, ch.ID, ch.Sink)
 	if !srec.Applied {
 		if reason, err := e.apply(ctx, m, rec, srec.Warehouse, s); err != nil {
 			return err
@@ -221,11 +244,11 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 		// The warehouse shipped although the channel cancelled (it refused the cancellation, and
 		// the host heard of it with CancelRefused): the units left and are recorded, but the
 		// channel is never told that a cancelled order shipped.
-		srec.State, srec.Reason = ShipmentDone, "not confirmed: the order was cancelled on the channel"
+		srec.State, srec.Reason = ledger.ShipmentNotTold, "the order was cancelled on the channel"
 		return e.store.PutShipment(ctx, srec)
 	}
 	if ch.Sink == nil {
-		srec.State = ShipmentDone
+		srec.State, srec.Reason = ledger.ShipmentNotTold, "the channel takes no shipments (no ShipmentSink)"
 		return e.store.PutShipment(ctx, srec)
 	}
 	mode := ch.Shipments
@@ -235,7 +258,7 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 	conf := connector.ShipmentConfirmation{Order: *rec.Order, Shipment: *s, Complete: complete, IdempotencyKey: key("confirm", srec.ID)}
 	before := map[string]int{}
 	for _, entry := range rec.Shipments {
-		if entry.is(srec.Warehouse, s.ID) {
+		if entry.Matches(srec.Warehouse, s.ID) {
 			break
 		}
 		for id, n := range entry.Lines {
@@ -244,10 +267,10 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 	}
 	conf.Shipment.ID = channelShipmentID(rec, srec.Warehouse, s.ID)
 	conf.Shipment.Lines = channelLines(rec.Order, s.Lines, before)
-	var waiting []*ShipmentRecord
+	var waiting []*ledger.ShipmentRecord
 	if mode == ShipWhenComplete {
 		if !complete {
-			srec.State = ShipmentWaiting
+			srec.State = ledger.ShipmentWaiting
 			res.Waiting++
 			return e.store.PutShipment(ctx, srec)
 		}
@@ -258,9 +281,9 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 		conf.IdempotencyKey = key("confirm", k.String())
 		for _, entry := range rec.Shipments {
 			other := srec
-			if !entry.is(srec.Warehouse, srec.Shipment.ID) {
+			if !entry.Matches(srec.Warehouse, srec.Shipment.ID) {
 				wh := cmp.Or(entry.Warehouse, srec.Warehouse)
-				if other, err = e.store.GetShipment(ctx, shipmentID(m.cfg.ID, wh, entry.ID)); errors.Is(err, ErrNotFound) {
+				if other, err = e.store.GetShipment(ctx, shipmentID(m.cfg.ID, wh, entry.ID)); errors.Is(err, ledger.ErrNotFound) {
 					continue // an entry recorded without its warehouse, shipped from another one
 				} else if err != nil {
 					return err
@@ -275,7 +298,7 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 	if len(conf.Shipment.Lines) == 0 {
 		// Every unit it carried was cancelled on the channel (the warehouse refused the partial
 		// cancellation): there is nothing the channel may be told.
-		srec.State, srec.Reason = ShipmentDone, "not confirmed: every unit it carried was cancelled on the channel"
+		srec.State, srec.Reason = ledger.ShipmentNotTold, "every unit it carried was cancelled on the channel"
 		return e.store.PutShipment(ctx, srec)
 	}
 	if err := ch.Sink.ConfirmShipment(ctx, conf); err != nil {
@@ -289,11 +312,11 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 		return err
 	}
 	for _, w := range append(waiting, srec) {
-		if w.State == ShipmentDone {
+		if w.State == ledger.ShipmentConfirmed {
 			continue
 		}
-		w.State = ShipmentDone
-		if err := e.store.PutShipment(ctx, w); err != nil && !errors.Is(err, ErrConflict) {
+		w.State = ledger.ShipmentConfirmed
+		if err := e.store.PutShipment(ctx, w); err != nil && !errors.Is(err, ledger.ErrConflict) {
 			return err
 		}
 	}
@@ -305,16 +328,16 @@ func (e *Engine) confirm(ctx context.Context, m *merchant, srec *ShipmentRecord,
 // apply adds a shipment's quantities to its order record and re-computes its reservation, which
 // keeps the shipped units until a stock level taken after the shipment arrives. It returns a
 // reason when the shipment cannot belong to the order.
-func (e *Engine) apply(ctx context.Context, m *merchant, rec *OrderRecord, warehouse string, s *shipment.Shipment) (string, error) {
+func (e *Engine) apply(ctx context.Context, m *merchant, rec *ledger.OrderRecord, warehouse string, s *shipment.Shipment) (string, error) {
 	for attempt := 0; ; attempt++ {
-		if slices.ContainsFunc(rec.Shipments, func(x ShipmentEntry) bool { return x.is(warehouse, s.ID) }) {
+		if slices.ContainsFunc(rec.Shipments, func(x ledger.ShipmentEntry) bool { return x.Matches(warehouse, s.ID) }) {
 			// Applied before a crash: the reservation may not have followed, so bring it in line.
 			skus, err := e.reserveWritten(ctx, m, rec)
 			e.pushAffected(ctx, m, skus)
 			return "", err
 		}
-		if rec.Order.Status == order.StatusCancelled && !slices.ContainsFunc(rec.Requests, func(r Request) bool {
-			return r.Target == warehouse && r.State != RequestCancelled
+		if rec.Order.Status == order.StatusCancelled && !slices.ContainsFunc(rec.Requests, func(r ledger.Request) bool {
+			return r.Target == warehouse && r.State != ledger.RequestCancelled
 		}) {
 			return "shipment for an order cancelled on the channel: the warehouse shipped after the cancellation (never confirmed to the channel)", nil
 		}
@@ -336,13 +359,13 @@ func (e *Engine) apply(ctx context.Context, m *merchant, rec *OrderRecord, wareh
 			}
 			lines[l.ID] += sl.Quantity
 		}
-		rec.Shipments = append(rec.Shipments, ShipmentEntry{ID: s.ID, Warehouse: warehouse, At: s.At, Lines: lines})
-		wasShipped := rec.State == StateShipped
+		rec.Shipments = append(rec.Shipments, ledger.ShipmentEntry{ID: s.ID, Warehouse: warehouse, At: s.At, Lines: lines})
+		wasShipped := rec.State == ledger.StateShipped
 		if shippedAll(m, rec) {
-			rec.State = StateShipped
+			rec.State = ledger.StateShipped
 		}
 		err := e.store.PutOrder(ctx, rec)
-		if errors.Is(err, ErrConflict) && attempt < 3 {
+		if errors.Is(err, ledger.ErrConflict) && attempt < 3 {
 			if rec, err = e.getOrder(ctx, rec.Key); err != nil {
 				return "", err
 			}
@@ -356,7 +379,7 @@ func (e *Engine) apply(ctx context.Context, m *merchant, rec *OrderRecord, wareh
 			return "", err
 		}
 		e.pushAffected(ctx, m, skus)
-		if !wasShipped && rec.State == StateShipped {
+		if !wasShipped && rec.State == ledger.StateShipped {
 			emit(e, OrderShipped{Key: rec.Key})
 		}
 		return "", nil
@@ -364,7 +387,7 @@ func (e *Engine) apply(ctx context.Context, m *merchant, rec *OrderRecord, wareh
 }
 
 // shippedAll reports whether every unit due from a warehouse has shipped.
-func shippedAll(m *merchant, rec *OrderRecord) bool {
+func shippedAll(m *merchant, rec *ledger.OrderRecord) bool {
 	shipped := rec.Shipped()
 	for id, n := range dueUnits(m, rec) {
 		if shipped[id] < n {
@@ -379,10 +402,10 @@ func shippedAll(m *merchant, rec *OrderRecord) bool {
 // of the order from another warehouse already carries is told apart by its warehouse. The
 // choice depends only on the order's entries, which are appended and never reordered, so every
 // retry of a confirmation carries the same ID.
-func channelShipmentID(rec *OrderRecord, warehouse, id string) string {
+func channelShipmentID(rec *ledger.OrderRecord, warehouse, id string) string {
 	for _, x := range rec.Shipments {
 		if x.ID == id {
-			if x.is(warehouse, id) {
+			if x.Matches(warehouse, id) {
 				return id
 			}
 			return id + "@" + warehouse

@@ -125,7 +125,7 @@ func TestStockUnknownSKUQuarantinedNeverPushedAsZero(t *testing.T) {
 	r.setOnHand("TEA", 5)
 	r.place("shop", newOrder("o1", "TEA", 1, "MYSTERY", 1))
 	r.syncOrders("shop")
-	q, err := r.eng.Quarantined(r.ctx, "m1")
+	q, err := r.eng.ListQuarantine(r.ctx, "m1")
 	require.NoError(t, err)
 	require.Len(t, q, 1)
 	require.Contains(t, q[0].Reason, `"MYSTERY"`)
@@ -346,7 +346,7 @@ func (k *keyRecorder) sent() []string {
 func TestStockWriteIdentity(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
-	shop := &keyRecorder{Channel: &memory.Channel{}}
+	shop := &keyRecorder{Channel: &memory.Channel{CompareStock: true}}
 	start := func() *tobirasync.Engine {
 		e := tobirasync.New(store, tobirasync.Options{})
 		require.NoError(t, e.PutMerchant(tobirasync.Merchant{ID: "m",
@@ -381,6 +381,9 @@ func TestStockWriteIdentity(t *testing.T) {
 	require.Equal(t, keys[4], keys[5], "the write sent again after its answer was lost must carry its key")
 	got, _ := shop.Stock("TEA")
 	require.Equal(t, 5, got, "the write sent again was applied a second time, over a sale")
+	q, err := eng.ListQuarantine(ctx, "m")
+	require.NoError(t, err)
+	require.Empty(t, q, "the write sent again must be the same write: same key, same value, same compare")
 
 	// A crash after the write of 7 was recorded and sent, before its answer: the next engine
 	// sends it with the same key.

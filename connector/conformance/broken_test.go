@@ -90,7 +90,7 @@ func (s *staleRead) ListOrders(ctx context.Context, req connector.ListOrdersRequ
 func TestOrderSourceSuiteCatches(t *testing.T) {
 	f := OrderSourceFeatures{PageSize: 3, Throttles: true}
 	suiteOf := func(wrap func(*memChannel) connector.OrderSource) func(testing.TB) {
-		return func(t testing.TB) { runOrderSource(t, orderHarness{wrap: wrap, f: f}) }
+		return func(t testing.TB) { TestOrderSource(t, orderHarness{wrap: wrap, f: f}) }
 	}
 	t.Run("correct", func(t *testing.T) {
 		expect(t, suiteOf(func(s *memChannel) connector.OrderSource { return s.ch }))
@@ -164,7 +164,7 @@ func (s *idsAcrossOrders) ConfirmShipment(ctx context.Context, c connector.Shipm
 func TestShipmentSinkSuiteCatches(t *testing.T) {
 	suiteOf := func(wrap func(*memChannel) connector.ShipmentSink) func(testing.TB) {
 		return func(t testing.TB) {
-			runShipmentSink(t, sinkHarness{wrap: wrap, f: ShipmentSinkFeatures{Throttles: true}})
+			TestShipmentSink(t, sinkHarness{wrap: wrap, f: ShipmentSinkFeatures{Throttles: true}})
 		}
 	}
 	t.Run("correct", func(t *testing.T) {
@@ -240,7 +240,7 @@ func (s keysByContent) BatchLimit() int { return s.ch.BatchLimit() }
 
 func TestStockTargetSuiteCatches(t *testing.T) {
 	suiteOf := func(f StockTargetFeatures, wrap func(*memChannel) connector.StockTarget) func(testing.TB) {
-		return func(t testing.TB) { runStockTarget(t, targetHarness{wrap: wrap, f: f}) }
+		return func(t testing.TB) { TestStockTarget(t, targetHarness{wrap: wrap, f: f}) }
 	}
 	plain := StockTargetFeatures{Throttles: true}
 	t.Run("correct", func(t *testing.T) {
@@ -372,7 +372,7 @@ func (f submitsAfterCancel) Cancel(ctx context.Context, r connector.CancelReques
 func TestFulfillerSuiteCatches(t *testing.T) {
 	suiteOf := func(wrap func(*memWarehouse) (connector.Fulfiller, WarehouseSeeder)) func(testing.TB) {
 		return func(t testing.TB) {
-			runFulfiller(t, fulfillerHarness{wrap: wrap, f: FulfillerFeatures{PartialCancel: true, Throttles: true}})
+			TestFulfiller(t, fulfillerHarness{wrap: wrap, f: FulfillerFeatures{PartialCancel: true, Throttles: true}})
 		}
 	}
 	t.Run("correct", func(t *testing.T) {
@@ -450,12 +450,12 @@ func (s snapshotOnly) ListStock(ctx context.Context, after connector.Cursor) (*c
 func TestWarehouseSourceSuitesCatch(t *testing.T) {
 	shipSuite := func(wrap func(*memWarehouse) connector.ShipmentSource) func(testing.TB) {
 		return func(t testing.TB) {
-			runShipmentSource(t, shipSourceHarness{wrap: wrap, f: ShipmentSourceFeatures{PageSize: 3, Throttles: true}})
+			TestShipmentSource(t, shipSourceHarness{wrap: wrap, f: ShipmentSourceFeatures{PageSize: 3, Throttles: true}})
 		}
 	}
 	stockSuite := func(wrap func(*memWarehouse) connector.StockSource) func(testing.TB) {
 		return func(t testing.TB) {
-			runStockSource(t, stockSourceHarness{wrap: wrap, f: StockSourceFeatures{PageSize: 3, Throttles: true}})
+			TestStockSource(t, stockSourceHarness{wrap: wrap, f: StockSourceFeatures{PageSize: 3, Throttles: true}})
 		}
 	}
 	t.Run("shipments correct", func(t *testing.T) {
@@ -521,7 +521,7 @@ func (l *lossyWarehouse) Cancel(ctx context.Context, r connector.CancelRequest) 
 func TestLostAnswerCheck(t *testing.T) {
 	suiteOf := func(naive bool) func(testing.TB) {
 		return func(t testing.TB) {
-			runFulfiller(t, fulfillerHarness{
+			TestFulfiller(t, fulfillerHarness{
 				wrap: func(s *memWarehouse) (connector.Fulfiller, WarehouseSeeder) {
 					l := &lossyWarehouse{memWarehouse: s, naive: naive}
 					return l, l

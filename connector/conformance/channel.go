@@ -48,13 +48,9 @@ type ShipmentSinkFeatures struct {
 	Stalls bool
 }
 
-// TestShipmentSink runs the ShipmentSink suite.
-func TestShipmentSink(t *testing.T, h ShipmentSinkHarness) {
-	t.Helper()
-	runShipmentSink(t, h)
-}
-
-func runShipmentSink(t testing.TB, h ShipmentSinkHarness) {
+// TestShipmentSink runs the ShipmentSink suite. It takes a testing.TB, so a test can
+// run it under a recorder.
+func TestShipmentSink(t testing.TB, h ShipmentSinkHarness) {
 	t.Helper()
 	k := &sinkChecks{h: h, f: h.Features()}
 	runChecks(t, []checkCase{
@@ -243,16 +239,12 @@ type StockTargetFeatures struct {
 	Stalls bool
 }
 
-// TestStockTarget runs the StockTarget suite.
-func TestStockTarget(t *testing.T, h StockTargetHarness) {
-	t.Helper()
-	runStockTarget(t, h)
-}
-
 // maxSample bounds how many SKUs the suite creates, for targets with huge limits (Amazon feeds).
 const maxSample = 500
 
-func runStockTarget(t testing.TB, h StockTargetHarness) {
+// TestStockTarget runs the StockTarget suite. It takes a testing.TB, so a test can run it under a
+// recorder.
+func TestStockTarget(t testing.TB, h StockTargetHarness) {
 	t.Helper()
 	k := &targetChecks{h: h, f: h.Features()}
 	runChecks(t, []checkCase{
@@ -479,7 +471,9 @@ func (k *targetChecks) readBack(c *suite.Check) {
 		c.Skip("the target does not implement connector.StockReader")
 	}
 	skus := k.skus(c, s, 3)
-	k.set(c, tgt, connector.StockUpdate{SKU: skus[0], Available: 4}, connector.StockUpdate{SKU: skus[1], Available: 0})
+	// One update a call: a target's BatchLimit may be 1.
+	k.set(c, tgt, connector.StockUpdate{SKU: skus[0], Available: 4})
+	k.set(c, tgt, connector.StockUpdate{SKU: skus[1], Available: 0})
 	if err := s.SetByHand(c.Context(), skus[2], 9); err != nil {
 		c.Fatalf("seeding: SetByHand: %v", err)
 	}
@@ -511,3 +505,61 @@ func (k *targetChecks) throttled(c *suite.Check) {
 		return err
 	})
 }
+
+// Channel is a connector in every role a sales channel plays.
+type Channel interface {
+	connector.OrderSource
+	connector.ShipmentSink
+	connector.StockTarget
+}
+
+// ChannelSeeder acts on a channel's platform for every channel suite.
+type ChannelSeeder interface {
+	OrderSeeder
+	ShipmentSinkSeeder
+	StockTargetSeeder
+}
+
+// ChannelFeatures are what the platform does not promise, suite by suite.
+type ChannelFeatures struct {
+	Orders    OrderSourceFeatures
+	Shipments ShipmentSinkFeatures
+	Stock     StockTargetFeatures
+}
+
+// ChannelHarness creates a connector in every channel role over a fresh platform, for
+// TestChannel.
+type ChannelHarness interface {
+	New(t testing.TB) (Channel, ChannelSeeder)
+	Features() ChannelFeatures
+}
+
+// TestChannel runs the OrderSource, ShipmentSink and StockTarget suites, each as a subtest of
+// that name, on a connector that plays all three roles: the one call a channel connector's
+// conformance test needs.
+func TestChannel(t *testing.T, h ChannelHarness) {
+	t.Helper()
+	f := h.Features()
+	t.Run("OrderSource", func(t *testing.T) {
+		TestOrderSource(t, roleHarness[connector.OrderSource, OrderSeeder, OrderSourceFeatures]{h, f.Orders})
+	})
+	t.Run("ShipmentSink", func(t *testing.T) {
+		TestShipmentSink(t, roleHarness[connector.ShipmentSink, ShipmentSinkSeeder, ShipmentSinkFeatures]{h, f.Shipments})
+	})
+	t.Run("StockTarget", func(t *testing.T) {
+		TestStockTarget(t, roleHarness[connector.StockTarget, StockTargetSeeder, StockTargetFeatures]{h, f.Stock})
+	})
+}
+
+// roleHarness is a ChannelHarness seen as one role's harness.
+type roleHarness[C, S, F any] struct {
+	h ChannelHarness
+	f F
+}
+
+func (r roleHarness[C, S, F]) New(t testing.TB) (C, S) {
+	c, s := r.h.New(t)
+	return any(c).(C), any(s).(S)
+}
+
+func (r roleHarness[C, S, F]) Features() F { return r.f }

@@ -12,6 +12,9 @@
 //		conformance.TestOrderSource(t, harness{})
 //	}
 //
+// A channel connector that plays every channel role runs the three channel suites with one
+// harness and one call, TestChannel.
+//
 // Every check is a subtest named after what it covers ("Paging", "Resume", ...), so one can be
 // run alone with go test -run; a failure begins with the sentence the check proves.
 //
@@ -244,6 +247,15 @@ const maxPages = 1000
 type checkCase struct {
 	name, proves string
 	f            func(*suite.Check)
+}
+
+// requirePageSize stops a listing suite whose harness left its Features' PageSize unset: the
+// suite sizes the data it seeds from it.
+func requirePageSize(t testing.TB, features string, n int) {
+	t.Helper()
+	if n <= 0 {
+		t.Fatalf("conformance: %s.PageSize must be set", features)
+	}
 }
 
 // runChecks runs a suite's checks in order, each as a subtest carrying its sentence.

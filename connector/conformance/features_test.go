@@ -21,7 +21,7 @@ func (h plainHarness) Features() OrderSourceFeatures { return h.f }
 
 func TestFeaturesSkipWithAReason(t *testing.T) {
 	r := suite.NewRecorder(t)
-	runOrderSource(r, plainHarness{OrderSourceFeatures{PageSize: 3}})
+	TestOrderSource(r, plainHarness{OrderSourceFeatures{PageSize: 3}})
 	if f := r.Failures(); len(f) != 0 {
 		t.Fatalf("failures: %q", f)
 	}
@@ -33,7 +33,7 @@ func TestFeaturesSkipWithAReason(t *testing.T) {
 
 func TestFeaturesThatPromiseTooMuchFail(t *testing.T) {
 	r := suite.NewRecorder(t)
-	runOrderSource(r, plainHarness{OrderSourceFeatures{PageSize: 3, Throttles: true}})
+	TestOrderSource(r, plainHarness{OrderSourceFeatures{PageSize: 3, Throttles: true}})
 	if !r.FailedIn("Throttled") || !strings.Contains(strings.Join(r.Failures(), "\n"), "does not implement conformance.Throttler") {
 		t.Errorf("failures = %q, want Throttled to fail naming the missing Throttler", r.Failures())
 	}
@@ -41,7 +41,7 @@ func TestFeaturesThatPromiseTooMuchFail(t *testing.T) {
 
 func TestMissingPageSizeStopsTheSuite(t *testing.T) {
 	r := suite.NewRecorder(t)
-	r.RunTB("suite", func(t testing.TB) { runOrderSource(t, plainHarness{}) })
+	r.RunTB("suite", func(t testing.TB) { TestOrderSource(t, plainHarness{}) })
 	if f := r.Failures(); len(f) != 1 || !strings.Contains(f[0], "PageSize must be set") {
 		t.Errorf("failures = %q, want one saying PageSize must be set", f)
 	}

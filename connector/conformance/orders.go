@@ -43,18 +43,12 @@ type OrderSourceFeatures struct {
 	Throttles bool
 }
 
-// TestOrderSource runs the OrderSource suite.
-func TestOrderSource(t *testing.T, h OrderSourceHarness) {
-	t.Helper()
-	runOrderSource(t, h)
-}
-
-func runOrderSource(t testing.TB, h OrderSourceHarness) {
+// TestOrderSource runs the OrderSource suite. It takes a testing.TB, so a test can
+// run it under a recorder.
+func TestOrderSource(t testing.TB, h OrderSourceHarness) {
 	t.Helper()
 	f := h.Features()
-	if f.PageSize <= 0 {
-		t.Fatal("conformance: OrderSourceFeatures.PageSize must be set")
-	}
+	requirePageSize(t, "OrderSourceFeatures", f.PageSize)
 	o := &orderChecks{h: h, f: f}
 	runChecks(t, []checkCase{
 		{"Paging", "listing a window page by page returns every order updated in it exactly once, with its lines", o.paging},

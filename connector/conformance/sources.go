@@ -34,18 +34,12 @@ type ShipmentSourceFeatures struct {
 	Throttles bool
 }
 
-// TestShipmentSource runs the ShipmentSource suite.
-func TestShipmentSource(t *testing.T, h ShipmentSourceHarness) {
-	t.Helper()
-	runShipmentSource(t, h)
-}
-
-func runShipmentSource(t testing.TB, h ShipmentSourceHarness) {
+// TestShipmentSource runs the ShipmentSource suite. It takes a testing.TB, so a test can
+// run it under a recorder.
+func TestShipmentSource(t testing.TB, h ShipmentSourceHarness) {
 	t.Helper()
 	f := h.Features()
-	if f.PageSize <= 0 {
-		t.Fatal("conformance: ShipmentSourceFeatures.PageSize must be set")
-	}
+	requirePageSize(t, "ShipmentSourceFeatures", f.PageSize)
 	k := &shipSourceChecks{h: h, f: f}
 	runChecks(t, []checkCase{
 		{"Paging", "listing from the start page by page returns every shipment exactly once, each valid, with a Next on every page", k.paging},
@@ -197,18 +191,12 @@ type StockSourceFeatures struct {
 	Throttles bool
 }
 
-// TestStockSource runs the StockSource suite.
-func TestStockSource(t *testing.T, h StockSourceHarness) {
-	t.Helper()
-	runStockSource(t, h)
-}
-
-func runStockSource(t testing.TB, h StockSourceHarness) {
+// TestStockSource runs the StockSource suite. It takes a testing.TB, so a test can
+// run it under a recorder.
+func TestStockSource(t testing.TB, h StockSourceHarness) {
 	t.Helper()
 	f := h.Features()
-	if f.PageSize <= 0 {
-		t.Fatal("conformance: StockSourceFeatures.PageSize must be set")
-	}
+	requirePageSize(t, "StockSourceFeatures", f.PageSize)
 	k := &stockSourceChecks{h: h, f: f}
 	runChecks(t, []checkCase{
 		{"Snapshot", "listing from the start returns every SKU with its on-hand quantity and the time it was true (AsOf)", k.snapshot},

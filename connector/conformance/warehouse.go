@@ -52,13 +52,9 @@ type FulfillerFeatures struct {
 	Stalls bool
 }
 
-// TestFulfiller runs the Fulfiller suite.
-func TestFulfiller(t *testing.T, h FulfillerHarness) {
-	t.Helper()
-	runFulfiller(t, h)
-}
-
-func runFulfiller(t testing.TB, h FulfillerHarness) {
+// TestFulfiller runs the Fulfiller suite. It takes a testing.TB, so a test can
+// run it under a recorder.
+func TestFulfiller(t testing.TB, h FulfillerHarness) {
 	t.Helper()
 	k := &fulfillerChecks{h: h, f: h.Features()}
 	runChecks(t, []checkCase{

@@ -45,9 +45,9 @@ type Channel struct {
 	effects   int                              // distinct confirmations
 	stock     map[string]int
 	stockSets int
-	// writes remembers the answer to each keyed stock write, as platforms that take idempotency
-	// keys do, for the newest keptWrites keys (writeKeys, oldest first).
-	writes    map[string]error
+	// writes remembers each keyed stock write and its answer, as platforms that take
+	// idempotency keys do, for the newest keptWrites keys (writeKeys, oldest first).
+	writes    map[string]keyedWrite
 	writeKeys []string
 	calls     map[string]int
 }
@@ -55,6 +55,19 @@ type Channel struct {
 // keptWrites is how many stock write keys a Channel remembers: platforms keep keys for a
 // retention window, not forever.
 const keptWrites = 100_000
+
+// keyedWrite is a stock write the channel answered under its key.
+type keyedWrite struct {
+	update connector.StockUpdate
+	err    error
+}
+
+// same reports whether u repeats the write w remembers, as platforms compare a repeated key's
+// parameters.
+func (w keyedWrite) same(u connector.StockUpdate) bool {
+	a, b := w.update.Compare, u.Compare
+	return w.update.SKU == u.SKU && w.update.Available == u.Available && (a == nil) == (b == nil) && (a == nil || *a == *b)
+}
 
 var (
 	_ connector.OrderSource     = (*Channel)(nil)
@@ -372,8 +385,11 @@ func (c *Channel) SetStock(ctx context.Context, updates []connector.StockUpdate)
 	res := make([]connector.StockResult, len(updates))
 	for i, u := range updates {
 		res[i].SKU = u.SKU
-		if err, ok := c.writes[u.Key]; ok && u.Key != "" {
-			res[i].Err = err // a write seen before: its first answer, and no second effect
+		if w, ok := c.writes[u.Key]; ok && u.Key != "" {
+			res[i].Err = w.err // a write seen before: its first answer, and no second effect
+			if !w.same(u) {
+				res[i].Err = fmt.Errorf("memory: SetStock %s: key %s was used for another write: %w", u.SKU, u.Key, connector.ErrPermanent)
+			}
 			continue
 		}
 		switch {
@@ -386,7 +402,7 @@ func (c *Channel) SetStock(ctx context.Context, updates []connector.StockUpdate)
 			c.stockSets++
 		}
 		if u.Key != "" {
-			c.rememberWrite(u.Key, res[i].Err)
+			c.rememberWrite(keyedWrite{update: u, err: res[i].Err})
 		}
 	}
 	c.mu.Unlock()
@@ -398,15 +414,16 @@ func (c *Channel) SetStock(ctx context.Context, updates []connector.StockUpdate)
 
 // rememberWrite keeps the answer to a keyed write, forgetting the oldest beyond keptWrites.
 // Callers hold c.mu.
-func (c *Channel) rememberWrite(key string, err error) {
+func (c *Channel) rememberWrite(w keyedWrite) {
+	key := w.update.Key
 	if c.writes == nil {
-		c.writes = map[string]error{}
+		c.writes = map[string]keyedWrite{}
 	}
 	if len(c.writeKeys) >= keptWrites {
 		delete(c.writes, c.writeKeys[0])
 		c.writeKeys = c.writeKeys[1:]
 	}
-	c.writes[key] = err
+	c.writes[key] = w
 	c.writeKeys = append(c.writeKeys, key)
 }
 

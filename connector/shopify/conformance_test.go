@@ -130,41 +130,19 @@ func (s *seeder) SetByHand(_ context.Context, sku string, n int) error {
 	return nil
 }
 
-type orderHarness struct{}
+type harness struct{}
 
-func (orderHarness) New(t testing.TB) (connector.OrderSource, conformance.OrderSeeder) {
+func (harness) New(t testing.TB) (conformance.Channel, conformance.ChannelSeeder) {
 	s := newConformance(t)
 	return s.client, s
 }
 
-func (orderHarness) Features() conformance.OrderSourceFeatures {
-	return conformance.OrderSourceFeatures{PageSize: 4, Throttles: true}
+func (harness) Features() conformance.ChannelFeatures {
+	return conformance.ChannelFeatures{
+		Orders:    conformance.OrderSourceFeatures{PageSize: 4, Throttles: true},
+		Shipments: conformance.ShipmentSinkFeatures{Throttles: true, Stalls: true},
+		Stock:     conformance.StockTargetFeatures{Throttles: true, Stalls: true},
+	}
 }
 
-type sinkHarness struct{}
-
-func (sinkHarness) New(t testing.TB) (connector.ShipmentSink, conformance.ShipmentSinkSeeder) {
-	s := newConformance(t)
-	return s.client, s
-}
-
-func (sinkHarness) Features() conformance.ShipmentSinkFeatures {
-	return conformance.ShipmentSinkFeatures{Throttles: true, Stalls: true}
-}
-
-type targetHarness struct{}
-
-func (targetHarness) New(t testing.TB) (connector.StockTarget, conformance.StockTargetSeeder) {
-	s := newConformance(t)
-	return s.client, s
-}
-
-func (targetHarness) Features() conformance.StockTargetFeatures {
-	return conformance.StockTargetFeatures{Throttles: true, Stalls: true}
-}
-
-func TestConformance(t *testing.T) {
-	t.Run("OrderSource", func(t *testing.T) { conformance.TestOrderSource(t, orderHarness{}) })
-	t.Run("ShipmentSink", func(t *testing.T) { conformance.TestShipmentSink(t, sinkHarness{}) })
-	t.Run("StockTarget", func(t *testing.T) { conformance.TestStockTarget(t, targetHarness{}) })
-}
+func TestConformance(t *testing.T) { conformance.TestChannel(t, harness{}) }

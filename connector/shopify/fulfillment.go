@@ -17,7 +17,7 @@ const foFields = `id orderId orderName status requestStatus updatedAt
       merchantRequests(first: 5) { nodes { kind message } }
       lineItems(first: $lines) {
         pageInfo { hasNextPage }
-        nodes { id sku totalQuantity remainingQuantity lineItem { id name } }
+        nodes { id sku totalQuantity remainingQuantity lineItem { id name customAttributes { key value } } }
       }
       order { id createdAt updatedAt currencyCode customAttributes { key value } }`
 
@@ -64,8 +64,9 @@ type gqlFO struct {
 			TotalQuantity     int     `json:"totalQuantity"`
 			RemainingQuantity int     `json:"remainingQuantity"`
 			LineItem          struct {
-				ID   string `json:"id"`
-				Name string `json:"name"`
+				ID               string      `json:"id"`
+				Name             string      `json:"name"`
+				CustomAttributes []attribute `json:"customAttributes"`
 			} `json:"lineItem"`
 		} `json:"nodes"`
 	} `json:"lineItems"`
@@ -135,22 +136,29 @@ func (c *Client) assigned(ctx context.Context, status string, after connector.Cu
 }
 
 // perFOCost: the fulfillment order, destination, request connection (2 + 5), line connection
-// (2 + 2 per line), order and its attributes.
-func (c *Client) perFOCost() int { return 1 + 1 + 7 + 2 + 2*c.cfg.LinesPerOrder + 2 }
+// (2 + 3 per line: the line, its line item and the item's attributes), order and its attributes.
+func (c *Client) perFOCost() int { return 1 + 1 + 7 + 2 + 3*c.cfg.LinesPerOrder + 2 }
 
+// bucketMax is the most one query may cost: the bucket's size, but never more than Shopify's
+// single-query limit, which holds whatever the bucket (Plus shops have larger buckets).
 func (c *Client) bucketMax() float64 {
 	c.bucket.mu.Lock()
 	defer c.bucket.mu.Unlock()
-	return c.bucket.max
+	return min(c.bucket.max, MaxQueryCost)
 }
 
 func (c *Client) mapFO(fo *gqlFO) (order.Order, error) {
 	o := order.Order{
 		ID: fo.OrderID, Number: fo.OrderName, Status: order.StatusOpen, ChannelStatus: fo.RequestStatus,
 		PlacedAt: fo.Order.CreatedAt.UTC(), UpdatedAt: fo.UpdatedAt.UTC(),
-		Delivery: c.cfg.Delivery.delivery(fo.Order.CustomAttributes),
-		Refs:     map[string]string{RefOrderID: fo.OrderID, RefOrderName: fo.OrderName, RefFulfillmentOrderID: fo.ID},
+		Refs: map[string]string{RefOrderID: fo.OrderID, RefOrderName: fo.OrderName, RefFulfillmentOrderID: fo.ID},
 	}
+	lists := [][]attribute{fo.Order.CustomAttributes}
+	for _, l := range fo.LineItems.Nodes {
+		lists = append(lists, l.LineItem.CustomAttributes)
+	}
+	w := c.cfg.Attributes.read(lists...)
+	o.Delivery, o.Gift = w.delivery, w.gift
 	if fo.Status == "CANCELLED" || fo.RequestStatus == "CANCELLATION_REQUESTED" {
 		o.Status = order.StatusCancelled
 	}

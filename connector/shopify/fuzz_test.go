@@ -39,6 +39,7 @@ func FuzzWebhookHandler(f *testing.F) {
 	f.Add([]byte(webhookSeed), false, "orders/updated", "w2")
 	f.Add([]byte(`{"kind":"FULFILLMENT_REQUEST"}`), true, "", "w3")
 	f.Add([]byte(`{"line_items":[{"quantity":-1,"price":"1e400"}],"currency":"XXX"}`), true, "orders/cancelled", "")
+	f.Add([]byte(codSeed), true, "orders/create", "w6")
 	f.Add([]byte(`[]`), true, "orders/create", "w4")
 	f.Add([]byte{0xff, 0xfe}, true, "orders/create", "w5")
 	c := fuzzClient(f)
@@ -69,6 +70,17 @@ func FuzzWebhookHandler(f *testing.F) {
 		}
 	})
 }
+
+// codSeed is a cash-on-delivery gift order as orders/create carries it.
+const codSeed = `{"admin_graphql_api_id":"gid://shopify/Order/9","name":"#9","currency":"JPY","created_at":"2026-07-01T00:00:00Z",
+"updated_at":"2026-07-01T00:00:00Z","gateway":"代金引換","payment_gateway_names":["代金引換"],"financial_status":"pending",
+"taxes_included":true,"total_price_set":{"shop_money":{"amount":"3530.00","currency_code":"JPY"}},
+"total_shipping_price_set":{"shop_money":{"amount":"1210.00","currency_code":"JPY"}},"total_tax_set":{"shop_money":{"amount":"300","currency_code":"JPY"}},
+"total_discounts_set":{"shop_money":{"amount":"0.00","currency_code":"JPY"}},"total_outstanding":"3530.00",
+"note_attributes":[{"name":"のし名入れ","value":"山田"},{"name":"ギフトラッピング","value":true}],
+"line_items":[{"admin_graphql_api_id":"gid://shopify/LineItem/1","sku":"A","name":"A","quantity":2,"price":"1160.00",
+"properties":[{"name":"のし","value":"御中元"},{"name":"_gift_id","value":7}]}],
+"shipping_address":{"last_name":"山田","address1":"1-1","zip":"1000005","province_code":"JP-13","country_code":"JP"}}`
 
 const ordersSeed = `{"orders":{"pageInfo":{"hasNextPage":true,"endCursor":"abc"},"nodes":[{"id":"gid://shopify/Order/1",
 "name":"#1","createdAt":"2026-07-01T00:00:00Z","updatedAt":"2026-07-01T00:00:00Z","cancelledAt":null,"closed":false,

@@ -26,17 +26,26 @@ const (
 
 const addressFields = `firstName lastName company phone address1 address2 city province provinceCode zip countryCodeV2`
 
-const ordersQuery = `query ListOrders($first: Int!, $after: String, $query: String, $lines: Int!) {
-  orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {
-    pageInfo { hasNextPage endCursor }
-    nodes {
-      id name createdAt updatedAt cancelledAt closed displayFulfillmentStatus email currencyCode
+// moneyFields selects a MoneyBag in the shop's currency.
+const moneyFields = `{ shopMoney { amount currencyCode } }`
+
+// orderFields is what the connector reads of an order, polled or (as gqlOrder) from a webhook.
+const orderFields = `id name createdAt updatedAt cancelledAt closed displayFulfillmentStatus email currencyCode
+      paymentGatewayNames taxesIncluded
+      totalPriceSet ` + moneyFields + ` totalShippingPriceSet ` + moneyFields + `
+      totalTaxSet ` + moneyFields + ` totalDiscountsSet ` + moneyFields + ` totalOutstandingSet ` + moneyFields + `
       customAttributes { key value }
       shippingAddress { ` + addressFields + ` }
       lineItems(first: $lines) {
         pageInfo { hasNextPage }
-        nodes { id sku name quantity currentQuantity originalUnitPriceSet { shopMoney { amount currencyCode } } }
-      }
+        nodes { id sku name quantity currentQuantity originalUnitPriceSet ` + moneyFields + ` customAttributes { key value } }
+      }`
+
+const ordersQuery = `query ListOrders($first: Int!, $after: String, $query: String, $lines: Int!) {
+  orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      ` + orderFields + `
     }
   }
 }`
@@ -63,12 +72,13 @@ type gqlAddress struct {
 }
 
 type gqlLineItem struct {
-	ID                   string   `json:"id"`
-	SKU                  *string  `json:"sku"`
-	Name                 string   `json:"name"`
-	Quantity             int      `json:"quantity"`
-	CurrentQuantity      int      `json:"currentQuantity"`
-	OriginalUnitPriceSet gqlMoney `json:"originalUnitPriceSet"`
+	ID                   string      `json:"id"`
+	SKU                  *string     `json:"sku"`
+	Name                 string      `json:"name"`
+	Quantity             int         `json:"quantity"`
+	CurrentQuantity      int         `json:"currentQuantity"`
+	OriginalUnitPriceSet gqlMoney    `json:"originalUnitPriceSet"`
+	CustomAttributes     []attribute `json:"customAttributes"`
 }
 
 type gqlOrder struct {
@@ -81,6 +91,13 @@ type gqlOrder struct {
 	DisplayFulfillmentStatus string      `json:"displayFulfillmentStatus"`
 	Email                    *string     `json:"email"`
 	CurrencyCode             string      `json:"currencyCode"`
+	PaymentGatewayNames      []string    `json:"paymentGatewayNames"`
+	TaxesIncluded            bool        `json:"taxesIncluded"`
+	TotalPriceSet            *gqlMoney   `json:"totalPriceSet"`
+	TotalShippingPriceSet    *gqlMoney   `json:"totalShippingPriceSet"`
+	TotalTaxSet              *gqlMoney   `json:"totalTaxSet"`
+	TotalDiscountsSet        *gqlMoney   `json:"totalDiscountsSet"`
+	TotalOutstandingSet      *gqlMoney   `json:"totalOutstandingSet"`
 	CustomAttributes         []attribute `json:"customAttributes"`
 	ShippingAddress          *gqlAddress `json:"shippingAddress"`
 	LineItems                struct {
@@ -135,8 +152,9 @@ func decodeOrderCursor(s connector.Cursor) (orderCursor, error) {
 func searchTime(t time.Time) string { return t.UTC().Truncate(time.Second).Format(time.RFC3339) }
 
 // perOrderCost is the calculated cost of one order of ordersQuery: the order, its attributes,
-// address, line connection (2) and per line the line, its price set and money.
-func (c *Client) perOrderCost() int { return 5 + 3*c.cfg.LinesPerOrder }
+// address, five money bags (2 each), line connection (2) and per line the line, its price set
+// and money, and its attributes.
+func (c *Client) perOrderCost() int { return 15 + 4*c.cfg.LinesPerOrder }
 
 // pageSize fits a page in the bucket as Shopify last described it.
 func (c *Client) pageSize(limit int) int {
@@ -144,10 +162,7 @@ func (c *Client) pageSize(limit int) int {
 	if limit > 0 && limit < n {
 		n = limit
 	}
-	c.bucket.mu.Lock()
-	maxCost := c.bucket.max
-	c.bucket.mu.Unlock()
-	fit := int((maxCost*0.9 - 2) / float64(c.perOrderCost()))
+	fit := int((c.bucketMax()*0.9 - 2) / float64(c.perOrderCost()))
 	return max(1, min(n, fit, 250))
 }
 
@@ -206,9 +221,15 @@ func (c *Client) mapOrder(g *gqlOrder) (order.Order, error) {
 	o := order.Order{
 		ID: g.ID, Number: g.Name, Status: order.StatusOpen, ChannelStatus: g.DisplayFulfillmentStatus,
 		PlacedAt: g.CreatedAt.UTC(), UpdatedAt: g.UpdatedAt.UTC(),
-		Delivery: c.cfg.Delivery.delivery(g.CustomAttributes),
-		Refs:     map[string]string{RefOrderID: g.ID, RefOrderName: g.Name},
+		Refs: map[string]string{RefOrderID: g.ID, RefOrderName: g.Name},
 	}
+	lists := make([][]attribute, 0, 1+len(g.LineItems.Nodes))
+	lists = append(lists, g.CustomAttributes)
+	for _, l := range g.LineItems.Nodes {
+		lists = append(lists, l.CustomAttributes)
+	}
+	w := c.cfg.Attributes.read(lists...)
+	o.Delivery, o.Gift = w.delivery, w.gift
 	switch {
 	case g.CancelledAt != nil:
 		o.Status = order.StatusCancelled
@@ -236,6 +257,11 @@ func (c *Client) mapOrder(g *gqlOrder) (order.Order, error) {
 			line.Cancelled = 0
 		}
 		o.Lines = append(o.Lines, line)
+	}
+	o.Totals = totals(g, o.Lines)
+	var err error
+	if o.Payment, err = c.payment(g); err != nil && o.Status != order.StatusCancelled {
+		return o, err
 	}
 	if err := o.Validate(); err != nil && o.Status != order.StatusCancelled {
 		return o, fmt.Errorf("shopify: %w: %w", connector.ErrPermanent, err)

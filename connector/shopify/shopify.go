@@ -17,8 +17,12 @@
 // HTTP concerns (timeouts, retries of queries and of idempotent mutations, status mapping, size
 // caps, redaction) are the shared connector/httpclient's.
 //
-// Japanese delivery requests (配送希望日, 時間帯指定) are read from the order's note attributes
-// (customAttributes) through DeliveryKeys, since core Shopify has no field for them.
+// Japanese delivery requests (配送希望日, 時間帯指定), gift wrapping, のし and gift messages are read
+// from the order's note attributes and the lines' properties (customAttributes) through
+// AttributeKeys, since core Shopify has no field for them. Cash on delivery (代金引換) is read
+// from the order's payment gateway names (Config.CODGateways): the carrier collects what the
+// order still has outstanding. The order's totals (lines, shipping, tax, discounts, total) come
+// from Shopify's money fields. A webhook body and a polled order map to the same order.Order.
 //
 // # API version
 //
@@ -65,6 +69,11 @@ import (
 // go test ./connector/shopify/...; the fake rejects every query the new schema no longer accepts.
 // Then read the version's changelog for changed behaviour the schema cannot show.
 const APIVersion = "2026-07"
+
+// MaxQueryCost is Shopify's limit on the requested cost of one query, whatever the size of the
+// shop's bucket: a query asking for more is refused with MAX_COST_EXCEEDED, so pages are sized
+// to stay under it.
+const MaxQueryCost = 1000
 
 // Clock is the time source the client paces itself by. Tests share a virtual clock with the
 // fake shop so waiting for the cost bucket takes no real time.
@@ -122,8 +131,18 @@ type Config struct {
 	// PagingCap is how many objects one search may page through (Shopify: 25,000); default
 	// 25000. Tests lower it.
 	PagingCap int
-	// Delivery maps note attributes to delivery requests; the zero value uses DefaultDeliveryKeys.
+	// Attributes maps the order's and lines' custom attributes to the delivery request, the gift
+	// and のし; empty groups take DefaultAttributeKeys'.
+	Attributes AttributeKeys
+	// Delivery is the former place of the delivery keys: its Date and Slot are used when
+	// Attributes has neither.
+	//
+	// Deprecated: use Attributes.
 	Delivery DeliveryKeys
+	// CODGateways names the payment gateways that are cash on delivery (代金引換); matched
+	// case-insensitively against the order's payment gateway names. Nil uses
+	// DefaultCODGateways; an empty non-nil list turns cash on delivery off.
+	CODGateways []string
 	// StockReason is the reason inventorySetQuantities records; default "correction".
 	StockReason string
 	// AcceptOnAcknowledge makes AcknowledgeOrder (called by the engine once an order reached the
@@ -212,6 +231,13 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.ShipWithin <= 0 {
 		cfg.ShipWithin = 24 * time.Hour
+	}
+	if len(cfg.Attributes.Date) == 0 && len(cfg.Attributes.Slot) == 0 {
+		cfg.Attributes.Date, cfg.Attributes.Slot = cfg.Delivery.Date, cfg.Delivery.Slot
+	}
+	cfg.Attributes = cfg.Attributes.orDefault()
+	if cfg.CODGateways == nil {
+		cfg.CODGateways = DefaultCODGateways
 	}
 	if cfg.WebhookDedup <= 0 {
 		cfg.WebhookDedup = 10000

@@ -112,7 +112,7 @@ func TestListOrders500UnderCostBucket(t *testing.T) {
 
 func TestListOrdersWithFaults(t *testing.T) {
 	e := setup(t, shopifytest.Options{BucketSize: 100, RestoreRate: 50, Seed: 7}, func(c *shopify.Config) {
-		c.HTTP = httpclient.New(httpclient.Config{Throttle: shopify.Throttled, Timeout: 300 * time.Millisecond,
+		c.HTTP = httpclient.New(httpclient.Config{Throttle: shopify.Throttled, Timeout: 700 * time.Millisecond,
 			RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond})
 	})
 	for i := range 500 {
@@ -193,7 +193,7 @@ func TestUnauthorized(t *testing.T) {
 
 func TestThrottledIsRateLimitError(t *testing.T) {
 	// Two apps share one bucket; the second client's picture of it is stale.
-	e := setup(t, shopifytest.Options{BucketSize: 100, RestoreRate: 10}, nil)
+	e := setup(t, shopifytest.Options{BucketSize: 200, RestoreRate: 10}, nil)
 	for i := range 30 {
 		e.fake.CreateOrder(newOrder(i))
 	}
@@ -210,9 +210,11 @@ func TestThrottledIsRateLimitError(t *testing.T) {
 	if !errors.As(err, &rl) || rl.Reason != "throttled" && rl.Reason != "THROTTLED" {
 		t.Fatalf("err = %v", err)
 	}
-	// The bucket held 100-82=18 points; the page costs 82; at 10 points/s that is 6.4 s.
-	if rl.Wait < 6*time.Second || rl.Wait > 7*time.Second {
-		t.Fatalf("wait %s, want about 6.4s", rl.Wait)
+	// The other app's page was charged 2+4×35=142 points up front; its orders have 2 lines,
+	// not 5, so it actually cost 2+4×23=94 and 48 were refunded: the bucket holds 200-94=106
+	// points, this page asks for 142, and at 10 points/s the missing 36 take 3.6 s.
+	if rl.Wait < 3500*time.Millisecond || rl.Wait > 3700*time.Millisecond {
+		t.Fatalf("wait %s, want about 3.6s", rl.Wait)
 	}
 	if e.fake.Stats().Throttled != 1 {
 		t.Fatalf("throttled %d", e.fake.Stats().Throttled)
@@ -535,5 +537,21 @@ func TestAcknowledgeAcceptsPendingRequests(t *testing.T) {
 	st, _ := e.fake.FulfillmentOrder(fo)
 	if st.RequestStatus != "ACCEPTED" || st.EstimatedShippedAt == nil || !st.EstimatedShippedAt.Equal(start.Add(24*time.Hour)) {
 		t.Fatalf("state %+v", st)
+	}
+}
+
+// A shop with a larger bucket (Plus) still refuses queries over 1,000 points: pages are sized
+// by the single-query limit, not by the bucket.
+func TestListOrdersLargeBucketStaysUnderQueryLimit(t *testing.T) {
+	e := setup(t, shopifytest.Options{BucketSize: 2000, RestoreRate: 100}, func(c *shopify.Config) { c.PageSize = 250 })
+	for i := range 120 {
+		e.fake.CreateOrder(newOrder(i))
+	}
+	seen, _ := drain(t, e.client, start, start.Add(time.Hour))
+	if len(seen) != 120 {
+		t.Fatalf("listed %d orders, want 120", len(seen))
+	}
+	if n := e.fake.Stats().Invalid; n != 0 {
+		t.Fatalf("%d queries refused", n)
 	}
 }

@@ -34,7 +34,7 @@ func TestShopifyStockRepeatsApplied(t *testing.T) {
 				LocationID: fake.LocationID(),
 				// No retries in the HTTP layer: a lost answer must reach the engine, which sends
 				// the write again on its next sync.
-				HTTP: httpclient.New(httpclient.Config{Throttle: shopify.Throttled, Timeout: 300 * time.Millisecond, RetryMax: -1})})
+				HTTP: httpclient.New(httpclient.Config{Throttle: shopify.Throttled, Timeout: time.Second, RetryMax: -1})})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +79,7 @@ func TestShopifyStockRetryIsTheSameWrite(t *testing.T) {
 	fake := shopifytest.NewTest(t, shopifytest.Options{})
 	client, err := shopify.New(shopify.Config{Shop: fake.Shop(), BaseURL: fake.URL(), AccessToken: fake.Token(),
 		LocationID: fake.LocationID(),
-		HTTP:       httpclient.New(httpclient.Config{Throttle: shopify.Throttled, Timeout: 300 * time.Millisecond, RetryMax: -1})})
+		HTTP:       httpclient.New(httpclient.Config{Throttle: shopify.Throttled, Timeout: time.Second, RetryMax: -1})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -153,11 +153,18 @@ type restOrder struct {
 	ClosedAt          *time.Time      `json:"closed_at"`
 	Currency          string          `json:"currency"`
 	FulfillmentStatus *string         `json:"fulfillment_status"`
-	NoteAttributes    []struct {
-		Name  string  `json:"name"`
-		Value *string `json:"value"`
-	} `json:"note_attributes"`
-	LineItems []struct {
+	NoteAttributes    []restAttribute `json:"note_attributes"`
+	// PaymentGatewayNames is the gateways' list; Gateway the older single name, read when the
+	// list is absent.
+	PaymentGatewayNames   []string        `json:"payment_gateway_names"`
+	Gateway               *string         `json:"gateway"`
+	TaxesIncluded         bool            `json:"taxes_included"`
+	TotalPriceSet         *restMoneySet   `json:"total_price_set"`
+	TotalShippingPriceSet *restMoneySet   `json:"total_shipping_price_set"`
+	TotalTaxSet           *restMoneySet   `json:"total_tax_set"`
+	TotalDiscountsSet     *restMoneySet   `json:"total_discounts_set"`
+	TotalOutstanding      json.RawMessage `json:"total_outstanding"`
+	LineItems             []struct {
 		ID                json.RawMessage `json:"id"`
 		AdminGraphQLAPIID string          `json:"admin_graphql_api_id"`
 		SKU               *string         `json:"sku"`
@@ -166,6 +173,7 @@ type restOrder struct {
 		Quantity          int             `json:"quantity"`
 		CurrentQuantity   *int            `json:"current_quantity"`
 		Price             string          `json:"price"`
+		Properties        []restAttribute `json:"properties"`
 	} `json:"line_items"`
 	ShippingAddress *struct {
 		FirstName    *string `json:"first_name"`
@@ -182,6 +190,60 @@ type restOrder struct {
 	} `json:"shipping_address"`
 }
 
+type restAttribute struct {
+	Name  string          `json:"name"`
+	Value json.RawMessage `json:"value"`
+}
+
+// value reads a property's value: Shopify sends strings, but apps can store numbers or
+// booleans; anything else is no value.
+func (a restAttribute) value() *string {
+	var s string
+	if json.Unmarshal(a.Value, &s) == nil {
+		return &s
+	}
+	var v any
+	if json.Unmarshal(a.Value, &v) == nil {
+		switch v.(type) {
+		case float64, bool:
+			s = strings.TrimSpace(string(a.Value))
+			return &s
+		}
+	}
+	return nil
+}
+
+// restMoneySet is a REST *_set amount: the shop's and the buyer's currency.
+type restMoneySet struct {
+	ShopMoney struct {
+		Amount       json.RawMessage `json:"amount"`
+		CurrencyCode string          `json:"currency_code"`
+	} `json:"shop_money"`
+}
+
+func (m *restMoneySet) gql() *gqlMoney {
+	if m == nil {
+		return nil
+	}
+	g := &gqlMoney{}
+	g.ShopMoney.Amount = restAmount(m.ShopMoney.Amount)
+	g.ShopMoney.CurrencyCode = m.ShopMoney.CurrencyCode
+	return g
+}
+
+// restAmount reads a REST amount, a decimal string ("3530.00") or, from some apps' copies, a
+// number.
+func restAmount(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	if t := strings.TrimSpace(string(raw)); t != "" && strings.Trim(t, "-0123456789.") == "" {
+		return t
+	}
+	return ""
+}
+
 // restID returns the GraphQL ID of a REST payload's object: admin_graphql_api_id when present,
 // else built from the numeric id, kept as digits (float64 would round IDs above 2^53).
 func restID(gid string, id json.RawMessage, kind string) string {
@@ -196,7 +258,10 @@ func restID(gid string, id json.RawMessage, kind string) string {
 }
 
 // DecodeOrderWebhook turns an orders/* webhook body into an order, with the same IDs (GraphQL
-// global IDs) ListOrders gives, so polled and pushed copies of an order are one order.
+// global IDs) and the same content ListOrders gives, so polled and pushed copies of an order
+// are one order: payment gateways (cash on delivery and its amount, from total_outstanding),
+// totals (the *_set amounts in the shop's currency), note attributes and line properties
+// (delivery request, gift, のし) map as the GraphQL fields do.
 func (c *Client) DecodeOrderWebhook(body []byte) (order.Order, error) {
 	var ro restOrder
 	if err := httpclient.Decode(body, &ro, httpclient.DecodeOptions{}); err != nil {
@@ -209,11 +274,22 @@ func (c *Client) DecodeOrderWebhook(body []byte) (order.Order, error) {
 	if g.ID == "" {
 		return order.Order{}, fmt.Errorf("shopify: webhook: order has no id: %w", connector.ErrPermanent)
 	}
-	if ro.FulfillmentStatus != nil {
-		g.DisplayFulfillmentStatus = strings.ToUpper(*ro.FulfillmentStatus)
-	}
+	g.DisplayFulfillmentStatus = restFulfillmentStatus(ro.FulfillmentStatus)
 	for _, a := range ro.NoteAttributes {
-		g.CustomAttributes = append(g.CustomAttributes, attribute{Key: a.Name, Value: a.Value})
+		g.CustomAttributes = append(g.CustomAttributes, attribute{Key: a.Name, Value: a.value()})
+	}
+	g.PaymentGatewayNames = ro.PaymentGatewayNames
+	if g.PaymentGatewayNames == nil && ro.Gateway != nil && *ro.Gateway != "" {
+		g.PaymentGatewayNames = []string{*ro.Gateway}
+	}
+	g.TaxesIncluded = ro.TaxesIncluded
+	g.TotalPriceSet, g.TotalShippingPriceSet = ro.TotalPriceSet.gql(), ro.TotalShippingPriceSet.gql()
+	g.TotalTaxSet, g.TotalDiscountsSet = ro.TotalTaxSet.gql(), ro.TotalDiscountsSet.gql()
+	if len(ro.TotalOutstanding) > 0 && string(ro.TotalOutstanding) != "null" {
+		// total_outstanding is in the shop's currency, like every amount without a _set.
+		g.TotalOutstandingSet = &gqlMoney{}
+		g.TotalOutstandingSet.ShopMoney.Amount = restAmount(ro.TotalOutstanding)
+		g.TotalOutstandingSet.ShopMoney.CurrencyCode = ro.Currency
 	}
 	if a := ro.ShippingAddress; a != nil {
 		g.ShippingAddress = &gqlAddress{FirstName: a.FirstName, LastName: a.LastName, Company: a.Company, Phone: a.Phone,
@@ -233,9 +309,28 @@ func (c *Client) DecodeOrderWebhook(body []byte) (order.Order, error) {
 		}
 		li.OriginalUnitPriceSet.ShopMoney.Amount = l.Price
 		li.OriginalUnitPriceSet.ShopMoney.CurrencyCode = ro.Currency
+		for _, p := range l.Properties {
+			li.CustomAttributes = append(li.CustomAttributes, attribute{Key: p.Name, Value: p.value()})
+		}
 		g.LineItems.Nodes = append(g.LineItems.Nodes, li)
 	}
 	return c.mapOrder(&g)
+}
+
+// restFulfillmentStatus turns REST's fulfillment_status (null, "partial", "fulfilled",
+// "restocked") into the GraphQL displayFulfillmentStatus polling reads, so the order's
+// ChannelStatus is the same whichever way it arrived.
+func restFulfillmentStatus(s *string) string {
+	if s == nil {
+		return "UNFULFILLED"
+	}
+	switch *s {
+	case "partial":
+		return "PARTIALLY_FULFILLED"
+	case "":
+		return "UNFULFILLED"
+	}
+	return strings.ToUpper(*s)
 }
 
 // lru is a bounded set of recently seen webhook IDs.

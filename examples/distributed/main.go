@@ -113,7 +113,7 @@ type retryWorker struct {
 // recorded the submission (its answer was lost, or the worker died in between); once the order
 // flow has caught up, the shipment goes through. Orders are left for a person to look at.
 func (r *retryWorker) Work(ctx context.Context, job *river.Job[RetryQuarantineArgs]) error {
-	items, err := r.w.engine.Quarantined(ctx, job.Args.Merchant)
+	items, err := r.w.engine.ListQuarantine(ctx, job.Args.Merchant)
 	if err != nil {
 		return err
 	}

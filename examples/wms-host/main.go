@@ -7,13 +7,18 @@
 // answers Shopify's fulfillment and cancellation requests as the fulfillment service, reports
 // what it shipped, and pushes its stock. The story it prints: fulfillment requests accepted, a
 // cancellation refused because the parcel had left, tracking numbers on Shopify, stock pushed.
+// With -console localhost:8080 it then serves the operations console (sync/console) and prints
+// its address.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log"
+	"net"
+	"net/http"
 	"sort"
 	gosync "sync"
 	"time"
@@ -25,6 +30,7 @@ import (
 	"github.com/tobira-commerce/tobira/order"
 	"github.com/tobira-commerce/tobira/shipment"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/console"
 	"github.com/tobira-commerce/tobira/sync/memstore"
 )
 
@@ -138,7 +144,11 @@ func (a clockAdapter) Sleep(ctx context.Context, d time.Duration) error {
 	return ctx.Err()
 }
 
+// consoleAddr, when set, keeps the program serving the operations console after the story.
+var consoleAddr = flag.String("console", "", "after the story, serve the operations console on this address (such as localhost:8080) until interrupted")
+
 func main() {
+	flag.Parse()
 	if err := run(); err != nil {
 		log.Fatal(err)
 	}
@@ -148,8 +158,7 @@ func run() error {
 	ctx := context.Background()
 	path, err := shopifytest.FindSchema()
 	if err != nil {
-		fmt.Println("wms-host needs the Shopify schema for its fake shops; set", shopifytest.SchemaEnv, "-", err)
-		return nil
+		return fmt.Errorf("wms-host needs the Shopify schema for its fake shops: set %s to the schema file (%w)", shopifytest.SchemaEnv, err)
 	}
 	schema, err := shopifytest.LoadSchemaFile(path)
 	if err != nil {
@@ -157,7 +166,8 @@ func run() error {
 	}
 	clock := tobirasync.NewManualClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 	w := &wms{orders: map[string]*workOrder{}, onHand: map[string]map[string]int{}}
-	engine := tobirasync.New(memstore.New(), tobirasync.Options{Clock: clock})
+	events := console.NewRecorder(console.RecorderOptions{Clock: clock}) // what the console shows
+	engine := tobirasync.New(memstore.New(), tobirasync.Options{Clock: clock, Observer: events})
 
 	skus := map[string][]string{"tea-house": {"SENCHA-100G", "MATCHA-30G"}, "kimono-lab": {"YUKATA-M", "OBI-RED"}}
 	var tenants []*tenant
@@ -282,7 +292,19 @@ func run() error {
 			return fmt.Errorf("%s: %w", s.merchant, err)
 		}
 	}
-	return nil
+	if *consoleAddr == "" {
+		return nil
+	}
+	// The console, mounted under the WMS's own path. A real WMS puts its operators' login in
+	// front of it; this one listens where only this machine can reach it.
+	ln, err := net.Listen("tcp", *consoleAddr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/ops/tobira/", http.StripPrefix("/ops/tobira", console.New(engine, console.Options{Recorder: events})))
+	story("console: http://%s/ops/tobira/ (Ctrl-C to stop)", ln.Addr())
+	return http.Serve(ln, mux)
 }
 
 // tick is one round of the WMS's scheduler for one merchant.

@@ -30,7 +30,7 @@ type Platform struct {
 	// points for Shopify, 1 elsewhere); ListCost is per page of PageSize orders.
 	ListCost, StockCost, ShipCost float64
 	// SweepEvery is how often the host has the engine sweep the last day of orders again
-	// (IntakePolicy.SweepEvery); 0 keeps the engine's hour.
+	// (ListingPolicy.SweepEvery); 0 keeps the engine's hour.
 	SweepEvery time.Duration
 }
 

@@ -317,7 +317,7 @@ func newWorld(rep *Report, s Strategy, intents []Intent) *world {
 			pol.Buffer = rep.PollBuffers[w.names[i]]
 		}
 		merchant.Channels = append(merchant.Channels, tobirasync.Channel{ID: w.names[i], Source: c, Sink: c, Target: c,
-			Stock: inventory.Channel{Policy: pol, SKUs: skus}, Intake: tobirasync.IntakePolicy{SweepEvery: p.SweepEvery}})
+			Stock: inventory.Channel{Policy: pol, SKUs: skus}, Listing: tobirasync.ListingPolicy{SweepEvery: p.SweepEvery}})
 		w.since = append(w.since, map[string]time.Time{})
 		w.stale = append(w.stale, nil)
 		w.seen = append(w.seen, map[string]bool{})

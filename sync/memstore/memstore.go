@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/tobira-commerce/tobira/inventory"
-	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 // Store is an in-memory sync.Store, safe for concurrent use. Its zero value is not usable; call New.
@@ -21,13 +21,13 @@ type Store struct {
 	cursors map[string]versioned[string]
 	// orders holds the records of each merchant's channel by order ID: most calls touch one
 	// partition, and hashing one string per lookup costs a third of hashing a whole OrderKey.
-	orders     map[partition]map[string]*stored[*tobirasync.OrderRecord]
-	pendingOrd map[partition]*pendingQueue[*tobirasync.OrderRecord]
-	shipments  map[string]*stored[*tobirasync.ShipmentRecord]
-	pendingShp map[string]*pendingQueue[*tobirasync.ShipmentRecord] // by merchant
+	orders     map[partition]map[string]*stored[*ledger.OrderRecord]
+	pendingOrd map[partition]*pendingQueue[*ledger.OrderRecord]
+	shipments  map[string]*stored[*ledger.ShipmentRecord]
+	pendingShp map[string]*pendingQueue[*ledger.ShipmentRecord] // by merchant
 	levels     map[string]map[string]inventory.Level
 	reserved   map[string]map[string]inventory.Reservation
-	acked      map[string]map[string]tobirasync.StockAck
+	acked      map[string]map[string]ledger.StockAck
 	quarantine map[string]quarantined
 	leases     map[string]lease
 }
@@ -38,7 +38,7 @@ type versioned[T any] struct {
 }
 
 type quarantined struct {
-	q   tobirasync.Quarantined
+	q   ledger.QuarantineEntry
 	seq uint64
 }
 
@@ -48,22 +48,22 @@ type lease struct {
 }
 
 var (
-	_ tobirasync.Store             = (*Store)(nil)
-	_ tobirasync.BatchOrderLedger  = (*Store)(nil)
-	_ tobirasync.BatchReservations = (*Store)(nil)
+	_ ledger.Store             = (*Store)(nil)
+	_ ledger.BatchOrderLedger  = (*Store)(nil)
+	_ ledger.BatchReservations = (*Store)(nil)
 )
 
 // New returns an empty store.
 func New() *Store {
 	return &Store{
 		cursors:    map[string]versioned[string]{},
-		orders:     map[partition]map[string]*stored[*tobirasync.OrderRecord]{},
-		pendingOrd: map[partition]*pendingQueue[*tobirasync.OrderRecord]{},
-		shipments:  map[string]*stored[*tobirasync.ShipmentRecord]{},
-		pendingShp: map[string]*pendingQueue[*tobirasync.ShipmentRecord]{},
+		orders:     map[partition]map[string]*stored[*ledger.OrderRecord]{},
+		pendingOrd: map[partition]*pendingQueue[*ledger.OrderRecord]{},
+		shipments:  map[string]*stored[*ledger.ShipmentRecord]{},
+		pendingShp: map[string]*pendingQueue[*ledger.ShipmentRecord]{},
 		levels:     map[string]map[string]inventory.Level{},
 		reserved:   map[string]map[string]inventory.Reservation{},
-		acked:      map[string]map[string]tobirasync.StockAck{},
+		acked:      map[string]map[string]ledger.StockAck{},
 		quarantine: map[string]quarantined{},
 		leases:     map[string]lease{},
 	}
@@ -88,14 +88,14 @@ func (s *Store) PutCursor(ctx context.Context, name, value string, version int64
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cursors[name].ver != version {
-		return 0, tobirasync.ErrConflict
+		return 0, ledger.ErrConflict
 	}
 	s.cursors[name] = versioned[string]{value, version + 1}
 	return version + 1, nil
 }
 
 // GetOrder implements sync.OrderLedger.
-func (s *Store) GetOrder(ctx context.Context, key tobirasync.OrderKey) (*tobirasync.OrderRecord, error) {
+func (s *Store) GetOrder(ctx context.Context, key ledger.OrderKey) (*ledger.OrderRecord, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -103,13 +103,13 @@ func (s *Store) GetOrder(ctx context.Context, key tobirasync.OrderKey) (*tobiras
 	defer s.mu.Unlock()
 	e, ok := s.orders[partition{key.Merchant, key.Channel}][key.OrderID]
 	if !ok {
-		return nil, tobirasync.ErrNotFound
+		return nil, ledger.ErrNotFound
 	}
 	return e.rec.Clone(), nil
 }
 
 // PutOrder implements sync.OrderLedger.
-func (s *Store) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error {
+func (s *Store) PutOrder(ctx context.Context, rec *ledger.OrderRecord) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -124,12 +124,12 @@ func (s *Store) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error
 // Stored records are never modified in place: a write puts a new record in the key's cell, and
 // readers get clones, or (GetOrders) the record itself to read. So a record handed over or handed
 // out may be read without the lock while later versions are written.
-func (s *Store) putOrder(rec *tobirasync.OrderRecord, own bool) error {
+func (s *Store) putOrder(rec *ledger.OrderRecord, own bool) error {
 	part := partition{rec.Key.Merchant, rec.Key.Channel}
 	byID := s.orders[part]
 	c, ok := byID[rec.Key.OrderID]
 	if ok != (rec.Version != 0) || (ok && c.rec.Version != rec.Version) {
-		return tobirasync.ErrConflict
+		return ledger.ErrConflict
 	}
 	rec.Version++
 	if !own {
@@ -137,10 +137,10 @@ func (s *Store) putOrder(rec *tobirasync.OrderRecord, own bool) error {
 	}
 	if !ok {
 		if byID == nil {
-			byID = map[string]*stored[*tobirasync.OrderRecord]{}
+			byID = map[string]*stored[*ledger.OrderRecord]{}
 			s.orders[part] = byID
 		}
-		c = &stored[*tobirasync.OrderRecord]{}
+		c = &stored[*ledger.OrderRecord]{}
 		byID[rec.Key.OrderID] = c
 	}
 	c.rec = rec
@@ -230,7 +230,7 @@ func (q *pendingQueue[R]) oldest(limit int) []R {
 }
 
 // GetOrders implements sync.BatchOrderLedger.
-func (s *Store) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[tobirasync.OrderKey]*tobirasync.OrderRecord, error) {
+func (s *Store) GetOrders(ctx context.Context, keys []ledger.OrderKey) (map[ledger.OrderKey]*ledger.OrderRecord, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -238,9 +238,9 @@ func (s *Store) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[
 	defer s.mu.Unlock()
 	// Made at the first record found: a page of new orders, the usual page, finds none.
 	var (
-		out  map[tobirasync.OrderKey]*tobirasync.OrderRecord
+		out  map[ledger.OrderKey]*ledger.OrderRecord
 		part partition
-		byID map[string]*stored[*tobirasync.OrderRecord]
+		byID map[string]*stored[*ledger.OrderRecord]
 	)
 	for i, k := range keys {
 		// The keys of a page are usually of one partition: look it up once.
@@ -250,7 +250,7 @@ func (s *Store) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[
 		}
 		if e, ok := byID[k.OrderID]; ok {
 			if out == nil {
-				out = make(map[tobirasync.OrderKey]*tobirasync.OrderRecord, len(keys)-i)
+				out = make(map[ledger.OrderKey]*ledger.OrderRecord, len(keys)-i)
 			}
 			out[k] = e.rec // shared, as the interface allows: stored records are never modified
 		}
@@ -261,7 +261,7 @@ func (s *Store) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[
 // PutOrders implements sync.BatchOrderLedger. The batch takes the lock once, so it is also
 // atomic here, which the interface does not promise. It keeps the records it writes without
 // copying them, as the interface allows: the engine hands them over.
-func (s *Store) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) []error {
+func (s *Store) PutOrders(ctx context.Context, recs []*ledger.OrderRecord) []error {
 	errs := make([]error, len(recs))
 	if err := ctx.Err(); err != nil {
 		for i := range errs {
@@ -278,7 +278,7 @@ func (s *Store) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) [
 }
 
 // PendingOrders implements sync.OrderLedger.
-func (s *Store) PendingOrders(ctx context.Context, merchant, channel string, limit int) ([]*tobirasync.OrderRecord, error) {
+func (s *Store) PendingOrders(ctx context.Context, merchant, channel string, limit int) ([]*ledger.OrderRecord, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -291,8 +291,39 @@ func (s *Store) PendingOrders(ctx context.Context, merchant, channel string, lim
 	return out, nil
 }
 
+// HeldOrders implements ledger.OrderLister. It reads every record of the merchant: the store is
+// for tests, examples and small shops.
+func (s *Store) HeldOrders(ctx context.Context, merchant string, after ledger.OrderKey, limit int) ([]*ledger.OrderRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*ledger.OrderRecord
+	for part, byID := range s.orders {
+		if part.merchant != merchant {
+			continue
+		}
+		for id, e := range byID {
+			if e.rec.State == ledger.StateHeld && (part.channel > after.Channel || part.channel == after.Channel && id > after.OrderID) {
+				out = append(out, e.rec)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *ledger.OrderRecord) int {
+		return cmp.Or(cmp.Compare(a.Key.Channel, b.Key.Channel), cmp.Compare(a.Key.OrderID, b.Key.OrderID))
+	})
+	if limit >= 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	for i, rec := range out {
+		out[i] = rec.Clone()
+	}
+	return out, nil
+}
+
 // GetShipment implements sync.ShipmentOutbox.
-func (s *Store) GetShipment(ctx context.Context, id string) (*tobirasync.ShipmentRecord, error) {
+func (s *Store) GetShipment(ctx context.Context, id string) (*ledger.ShipmentRecord, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -300,13 +331,13 @@ func (s *Store) GetShipment(ctx context.Context, id string) (*tobirasync.Shipmen
 	defer s.mu.Unlock()
 	e, ok := s.shipments[id]
 	if !ok {
-		return nil, tobirasync.ErrNotFound
+		return nil, ledger.ErrNotFound
 	}
 	return e.rec.Clone(), nil
 }
 
 // PutShipment implements sync.ShipmentOutbox.
-func (s *Store) PutShipment(ctx context.Context, rec *tobirasync.ShipmentRecord) error {
+func (s *Store) PutShipment(ctx context.Context, rec *ledger.ShipmentRecord) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -314,20 +345,20 @@ func (s *Store) PutShipment(ctx context.Context, rec *tobirasync.ShipmentRecord)
 	defer s.mu.Unlock()
 	c, ok := s.shipments[rec.ID]
 	if ok != (rec.Version != 0) || (ok && c.rec.Version != rec.Version) {
-		return tobirasync.ErrConflict
+		return ledger.ErrConflict
 	}
 	rec.Version++
 	if !ok {
-		c = &stored[*tobirasync.ShipmentRecord]{}
+		c = &stored[*ledger.ShipmentRecord]{}
 		s.shipments[rec.ID] = c
 	}
 	c.rec = rec.Clone()
-	markPending(s, s.pendingShp, rec.Merchant, c, rec.State == tobirasync.ShipmentPending)
+	markPending(s, s.pendingShp, rec.Merchant, c, rec.State == ledger.ShipmentPending)
 	return nil
 }
 
 // PendingShipments implements sync.ShipmentOutbox.
-func (s *Store) PendingShipments(ctx context.Context, merchant string, limit int) ([]*tobirasync.ShipmentRecord, error) {
+func (s *Store) PendingShipments(ctx context.Context, merchant string, limit int) ([]*ledger.ShipmentRecord, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -441,22 +472,22 @@ func (s *Store) DeleteReservation(ctx context.Context, merchant, key string) err
 }
 
 // Acked implements sync.StockLedger.
-func (s *Store) Acked(ctx context.Context, merchant, channel string) (map[string]tobirasync.StockAck, error) {
+func (s *Store) Acked(ctx context.Context, merchant, channel string) (map[string]ledger.StockAck, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	src := s.acked[merchant+"\x00"+channel]
-	out := make(map[string]tobirasync.StockAck, len(src))
+	out := make(map[string]ledger.StockAck, len(src))
 	for k, v := range src {
-		out[k] = v
+		out[k] = cloneAck(v)
 	}
 	return out, nil
 }
 
 // PutAcked implements sync.StockLedger.
-func (s *Store) PutAcked(ctx context.Context, merchant, channel string, values map[string]tobirasync.StockAck) error {
+func (s *Store) PutAcked(ctx context.Context, merchant, channel string, values map[string]ledger.StockAck) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -465,13 +496,22 @@ func (s *Store) PutAcked(ctx context.Context, merchant, channel string, values m
 	k := merchant + "\x00" + channel
 	m := inner(s.acked, k, len(values))
 	for sku, v := range values {
-		m[sku] = v
+		m[sku] = cloneAck(v)
 	}
 	return nil
 }
 
+// cloneAck copies a value with its compare value, so the store and its callers share nothing.
+func cloneAck(a ledger.StockAck) ledger.StockAck {
+	if a.Compare != nil {
+		n := *a.Compare
+		a.Compare = &n
+	}
+	return a
+}
+
 // PutQuarantine implements sync.QuarantineStore.
-func (s *Store) PutQuarantine(ctx context.Context, q tobirasync.Quarantined) error {
+func (s *Store) PutQuarantine(ctx context.Context, q ledger.QuarantineEntry) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -488,7 +528,7 @@ func (s *Store) PutQuarantine(ctx context.Context, q tobirasync.Quarantined) err
 }
 
 // ListQuarantine implements sync.QuarantineStore.
-func (s *Store) ListQuarantine(ctx context.Context, merchant string) ([]tobirasync.Quarantined, error) {
+func (s *Store) ListQuarantine(ctx context.Context, merchant string) ([]ledger.QuarantineEntry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -501,7 +541,7 @@ func (s *Store) ListQuarantine(ctx context.Context, merchant string) ([]tobirasy
 		}
 	}
 	slices.SortFunc(all, func(a, b quarantined) int { return cmp.Compare(a.seq, b.seq) })
-	out := make([]tobirasync.Quarantined, len(all))
+	out := make([]ledger.QuarantineEntry, len(all))
 	for i, q := range all {
 		out[i] = q.q
 		out[i].Payload = slices.Clone(q.q.Payload)

@@ -5,7 +5,7 @@ import (
 	gosync "sync"
 	"testing"
 
-	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 	"github.com/tobira-commerce/tobira/sync/sqlstore"
 	"github.com/tobira-commerce/tobira/sync/storetest"
 )
@@ -17,9 +17,9 @@ func TestConformance(t *testing.T) {
 		// Opening the first pool here skips or fails the whole backend once, not per check.
 		b.open(t)
 		var mu gosync.Mutex
-		prefixes := map[tobirasync.Store]string{}
+		prefixes := map[ledger.Store]string{}
 		storetest.TestHarness(t, storetest.Harness{
-			New: func(tb testing.TB) tobirasync.Store {
+			New: func(tb testing.TB) ledger.Store {
 				prefix := uniquePrefix()
 				s := newStore(tb, b.open(tb), b.dialect, prefix)
 				mu.Lock()
@@ -27,7 +27,7 @@ func TestConformance(t *testing.T) {
 				mu.Unlock()
 				return s
 			},
-			Reopen: func(tb testing.TB, old tobirasync.Store) tobirasync.Store {
+			Reopen: func(tb testing.TB, old ledger.Store) ledger.Store {
 				mu.Lock()
 				prefix := prefixes[old]
 				mu.Unlock()
@@ -37,7 +37,7 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-func reopen(tb testing.TB, db *sql.DB, d sqlstore.Dialect, prefix string) tobirasync.Store {
+func reopen(tb testing.TB, db *sql.DB, d sqlstore.Dialect, prefix string) ledger.Store {
 	s, err := sqlstore.New(db, sqlstore.Options{Dialect: d, TablePrefix: prefix, AutoMigrate: true})
 	if err != nil {
 		tb.Fatal(err)

@@ -8,43 +8,43 @@ import (
 
 	"github.com/tobira-commerce/tobira/inventory"
 
-	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 // countingStore counts the writes and reads an engine makes, to tell store cost from engine cost.
 type countingStore struct {
-	tobirasync.Store
+	ledger.Store
 	getOrder, putOrder, pending, cursor, lease, reserve, acked atomic.Int64
 	putShipment, pendingShipments                              atomic.Int64
 	// Batch calls; the records they carry count in getOrder and putOrder.
 	getOrders, putOrders, putReservations atomic.Int64
 }
 
-func (c *countingStore) GetOrder(ctx context.Context, k tobirasync.OrderKey) (*tobirasync.OrderRecord, error) {
+func (c *countingStore) GetOrder(ctx context.Context, k ledger.OrderKey) (*ledger.OrderRecord, error) {
 	c.getOrder.Add(1)
 	return c.Store.GetOrder(ctx, k)
 }
 
-func (c *countingStore) PutOrder(ctx context.Context, r *tobirasync.OrderRecord) error {
+func (c *countingStore) PutOrder(ctx context.Context, r *ledger.OrderRecord) error {
 	c.putOrder.Add(1)
 	return c.Store.PutOrder(ctx, r)
 }
 
 // GetOrders and PutOrders pass the store's batch capability through, counted per record, so that
 // the engine takes the same path as on the bare store.
-func (c *countingStore) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[tobirasync.OrderKey]*tobirasync.OrderRecord, error) {
+func (c *countingStore) GetOrders(ctx context.Context, keys []ledger.OrderKey) (map[ledger.OrderKey]*ledger.OrderRecord, error) {
 	c.getOrders.Add(1)
 	c.getOrder.Add(int64(len(keys)))
-	return c.Store.(tobirasync.BatchOrderLedger).GetOrders(ctx, keys)
+	return c.Store.(ledger.BatchOrderLedger).GetOrders(ctx, keys)
 }
 
-func (c *countingStore) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) []error {
+func (c *countingStore) PutOrders(ctx context.Context, recs []*ledger.OrderRecord) []error {
 	c.putOrders.Add(1)
 	c.putOrder.Add(int64(len(recs)))
-	return c.Store.(tobirasync.BatchOrderLedger).PutOrders(ctx, recs)
+	return c.Store.(ledger.BatchOrderLedger).PutOrders(ctx, recs)
 }
 
-func (c *countingStore) PendingOrders(ctx context.Context, m, ch string, n int) ([]*tobirasync.OrderRecord, error) {
+func (c *countingStore) PendingOrders(ctx context.Context, m, ch string, n int) ([]*ledger.OrderRecord, error) {
 	c.pending.Add(1)
 	return c.Store.PendingOrders(ctx, m, ch, n)
 }
@@ -64,17 +64,17 @@ func (c *countingStore) PutReservation(ctx context.Context, m string, r inventor
 	return c.Store.PutReservation(ctx, m, r)
 }
 
-func (c *countingStore) PutAcked(ctx context.Context, m, ch string, v map[string]tobirasync.StockAck) error {
+func (c *countingStore) PutAcked(ctx context.Context, m, ch string, v map[string]ledger.StockAck) error {
 	c.acked.Add(1)
 	return c.Store.PutAcked(ctx, m, ch, v)
 }
 
-func (c *countingStore) PutShipment(ctx context.Context, r *tobirasync.ShipmentRecord) error {
+func (c *countingStore) PutShipment(ctx context.Context, r *ledger.ShipmentRecord) error {
 	c.putShipment.Add(1)
 	return c.Store.PutShipment(ctx, r)
 }
 
-func (c *countingStore) PendingShipments(ctx context.Context, m string, n int) ([]*tobirasync.ShipmentRecord, error) {
+func (c *countingStore) PendingShipments(ctx context.Context, m string, n int) ([]*ledger.ShipmentRecord, error) {
 	c.pendingShipments.Add(1)
 	return c.Store.PendingShipments(ctx, m, n)
 }
@@ -82,7 +82,7 @@ func (c *countingStore) PendingShipments(ctx context.Context, m string, n int) (
 func (c *countingStore) PutReservations(ctx context.Context, m string, rs []inventory.Reservation) error {
 	c.putReservations.Add(1)
 	c.reserve.Add(int64(len(rs)))
-	return c.Store.(tobirasync.BatchReservations).PutReservations(ctx, m, rs)
+	return c.Store.(ledger.BatchReservations).PutReservations(ctx, m, rs)
 }
 
 func (c *countingStore) DeleteReservation(ctx context.Context, m, key string) error {

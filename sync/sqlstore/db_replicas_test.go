@@ -128,7 +128,7 @@ func TestReplicas(t *testing.T) {
 		for {
 			if time.Since(lastRetry) > time.Second {
 				lastRetry = time.Now()
-				items, _ := host.Quarantined(ctx, "")
+				items, _ := host.ListQuarantine(ctx, "")
 				for _, q := range items {
 					if q.Kind == "shipment" && host.Retry(ctx, q.ID) == nil {
 						retried++

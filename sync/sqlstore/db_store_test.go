@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/tobira-commerce/tobira/inventory"
-	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 	"github.com/tobira-commerce/tobira/sync/sqlstore"
 )
 
@@ -29,10 +29,10 @@ func TestCursors(t *testing.T) {
 		if ver != 1 || err != nil {
 			t.Fatalf("first PutCursor = %d, %v; want 1, nil", ver, err)
 		}
-		if _, err := s.PutCursor(ctx, "c", "x", 0); !errors.Is(err, tobirasync.ErrConflict) {
+		if _, err := s.PutCursor(ctx, "c", "x", 0); !errors.Is(err, ledger.ErrConflict) {
 			t.Fatalf("second insert: %v, want ErrConflict", err)
 		}
-		if _, err := s.PutCursor(ctx, "c", "x", 7); !errors.Is(err, tobirasync.ErrConflict) {
+		if _, err := s.PutCursor(ctx, "c", "x", 7); !errors.Is(err, ledger.ErrConflict) {
 			t.Fatalf("stale version: %v, want ErrConflict", err)
 		}
 		if ver, err = s.PutCursor(ctx, "c", "two", 1); ver != 2 || err != nil {
@@ -55,16 +55,16 @@ func TestCursors(t *testing.T) {
 	})
 }
 
-func orderRec(m, ch, id string, pending bool) *tobirasync.OrderRecord {
-	return &tobirasync.OrderRecord{
-		Key:       tobirasync.OrderKey{Merchant: m, Channel: ch, OrderID: id},
-		State:     tobirasync.StateRecorded,
+func orderRec(m, ch, id string, pending bool) *ledger.OrderRecord {
+	return &ledger.OrderRecord{
+		Key:       ledger.OrderKey{Merchant: m, Channel: ch, OrderID: id},
+		State:     ledger.StateRecorded,
 		Pending:   pending,
-		Shipments: []tobirasync.ShipmentEntry{{ID: "s1", Lines: map[string]int{"L1": 1}}},
+		Shipments: []ledger.ShipmentEntry{{ID: "s1", Lines: map[string]int{"L1": 1}}},
 	}
 }
 
-func pendingIDs(t *testing.T, s tobirasync.Store, m, ch string, limit int) []string {
+func pendingIDs(t *testing.T, s ledger.Store, m, ch string, limit int) []string {
 	t.Helper()
 	recs, err := s.PendingOrders(context.Background(), m, ch, limit)
 	if err != nil {
@@ -81,14 +81,14 @@ func TestOrders(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
 		s := newStore(t, b.open(t), b.dialect, uniquePrefix())
-		if _, err := s.GetOrder(ctx, tobirasync.OrderKey{Merchant: "m", Channel: "c", OrderID: "1"}); !errors.Is(err, tobirasync.ErrNotFound) {
+		if _, err := s.GetOrder(ctx, ledger.OrderKey{Merchant: "m", Channel: "c", OrderID: "1"}); !errors.Is(err, ledger.ErrNotFound) {
 			t.Fatalf("GetOrder missing: %v, want ErrNotFound", err)
 		}
 		a := orderRec("m", "c", "a", true)
 		if err := s.PutOrder(ctx, a); err != nil || a.Version != 1 {
 			t.Fatalf("insert: %v, version %d", err, a.Version)
 		}
-		if err := s.PutOrder(ctx, orderRec("m", "c", "a", true)); !errors.Is(err, tobirasync.ErrConflict) {
+		if err := s.PutOrder(ctx, orderRec("m", "c", "a", true)); !errors.Is(err, ledger.ErrConflict) {
 			t.Fatalf("duplicate insert: %v, want ErrConflict", err)
 		}
 		for _, id := range []string{"b", "A", "a "} {
@@ -103,7 +103,7 @@ func TestOrders(t *testing.T) {
 			t.Fatalf("pending = %s, want [a b A a ]", got)
 		}
 		// Staying pending keeps the place in the queue; leaving and re-entering goes to the back.
-		a.State = tobirasync.StateSent
+		a.State = ledger.StateSent
 		if err := s.PutOrder(ctx, a); err != nil || a.Version != 2 {
 			t.Fatalf("update: %v, version %d", err, a.Version)
 		}
@@ -112,7 +112,7 @@ func TestOrders(t *testing.T) {
 		}
 		stale := a.Clone()
 		stale.Version = 1
-		if err := s.PutOrder(ctx, stale); !errors.Is(err, tobirasync.ErrConflict) || stale.Version != 1 {
+		if err := s.PutOrder(ctx, stale); !errors.Is(err, ledger.ErrConflict) || stale.Version != 1 {
 			t.Fatalf("stale update: %v (version %d), want ErrConflict and version kept", err, stale.Version)
 		}
 		a.Pending = false
@@ -130,7 +130,7 @@ func TestOrders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Version != 4 || got.State != tobirasync.StateSent || got.Shipped()["L1"] != 1 || !got.Pending {
+		if got.Version != 4 || got.State != ledger.StateSent || got.Shipped()["L1"] != 1 || !got.Pending {
 			t.Fatalf("GetOrder = %+v", got)
 		}
 		// The store keeps its own copy.
@@ -146,17 +146,17 @@ func TestShipments(t *testing.T) {
 		ctx := context.Background()
 		db := b.open(t)
 		s := newStore(t, db, b.dialect, uniquePrefix())
-		if _, err := s.GetShipment(ctx, "x"); !errors.Is(err, tobirasync.ErrNotFound) {
+		if _, err := s.GetShipment(ctx, "x"); !errors.Is(err, ledger.ErrNotFound) {
 			t.Fatalf("GetShipment missing: %v", err)
 		}
-		r1 := &tobirasync.ShipmentRecord{ID: "m/w/1", Merchant: "m", State: tobirasync.ShipmentPending}
-		r2 := &tobirasync.ShipmentRecord{ID: "m/w/2", Merchant: "m", State: tobirasync.ShipmentWaiting}
-		for _, r := range []*tobirasync.ShipmentRecord{r1, r2} {
+		r1 := &ledger.ShipmentRecord{ID: "m/w/1", Merchant: "m", State: ledger.ShipmentPending}
+		r2 := &ledger.ShipmentRecord{ID: "m/w/2", Merchant: "m", State: ledger.ShipmentWaiting}
+		for _, r := range []*ledger.ShipmentRecord{r1, r2} {
 			if err := s.PutShipment(ctx, r); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := s.PutShipment(ctx, &tobirasync.ShipmentRecord{ID: "m/w/1", Merchant: "m"}); !errors.Is(err, tobirasync.ErrConflict) {
+		if err := s.PutShipment(ctx, &ledger.ShipmentRecord{ID: "m/w/1", Merchant: "m"}); !errors.Is(err, ledger.ErrConflict) {
 			t.Fatalf("duplicate: %v", err)
 		}
 		// Inside the host's transaction: invisible until commit, gone on rollback.
@@ -164,7 +164,7 @@ func TestShipments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r2.State = tobirasync.ShipmentPending
+		r2.State = ledger.ShipmentPending
 		if err := s.PutShipmentTx(ctx, tx, r2); err != nil {
 			t.Fatal(err)
 		}
@@ -189,7 +189,7 @@ func TestShipments(t *testing.T) {
 		if err != nil || len(recs) != 2 || recs[0].ID != "m/w/1" || recs[1].ID != "m/w/2" || recs[1].Version != 2 {
 			t.Fatalf("pending = %v, %v", recs, err)
 		}
-		r1.State = tobirasync.ShipmentDone
+		r1.State = ledger.ShipmentConfirmed
 		if err := s.PutShipment(ctx, r1); err != nil {
 			t.Fatal(err)
 		}
@@ -263,19 +263,19 @@ func TestStock(t *testing.T) {
 			t.Fatalf("after delete: %v", rs)
 		}
 
-		big := map[string]tobirasync.StockAck{}
+		big := map[string]ledger.StockAck{}
 		for i := range 1200 {
-			big[fmt.Sprintf("sku%04d", i)] = tobirasync.StockAck{Available: i, Write: fmt.Sprintf("k%d", i)}
+			big[fmt.Sprintf("sku%04d", i)] = ledger.StockAck{Available: i, Write: fmt.Sprintf("k%d", i)}
 		}
 		if err := s.PutAcked(ctx, "m", "c", big); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.PutAcked(ctx, "m", "c", map[string]tobirasync.StockAck{"sku0001": {Available: -3}, "x": {Available: 0}}); err != nil {
+		if err := s.PutAcked(ctx, "m", "c", map[string]ledger.StockAck{"sku0001": {Available: -3}, "x": {Available: 0}}); err != nil {
 			t.Fatal(err)
 		}
 		acked, err := s.Acked(ctx, "m", "c")
-		want1199 := tobirasync.StockAck{Available: 1199, Write: "k1199"}
-		if err != nil || len(acked) != 1201 || acked["sku0001"] != (tobirasync.StockAck{Available: -3}) || acked["sku1199"] != want1199 {
+		want1199 := ledger.StockAck{Available: 1199, Write: "k1199"}
+		if err != nil || len(acked) != 1201 || acked["sku0001"] != (ledger.StockAck{Available: -3}) || acked["sku1199"] != want1199 {
 			t.Fatalf("acked: %d values, sku0001=%+v, sku1199=%+v, %v", len(acked), acked["sku0001"], acked["sku1199"], err)
 		}
 		if acked, _ := s.Acked(ctx, "m", "d"); acked == nil || len(acked) != 0 {
@@ -397,7 +397,7 @@ func TestMigrateKeepsAckedValues(t *testing.T) {
 		db := b.open(t)
 		prefix := uniquePrefix()
 		s := newStore(t, db, b.dialect, prefix)
-		if err := s.PutAcked(ctx, "m", "c", map[string]tobirasync.StockAck{"A": {Available: 3}, "B": {Available: -1}}); err != nil {
+		if err := s.PutAcked(ctx, "m", "c", map[string]ledger.StockAck{"A": {Available: 3}, "B": {Available: -1}}); err != nil {
 			t.Fatal(err)
 		}
 		back := func(stmts ...string) {
@@ -409,7 +409,7 @@ func TestMigrateKeepsAckedValues(t *testing.T) {
 			}
 		}
 		forget := "DELETE FROM " + prefix + "migrations WHERE version = 2"
-		back("ALTER TABLE "+prefix+"acked DROP COLUMN wkey", forget) // as version 1 left it
+		back("ALTER TABLE "+prefix+"acked DROP COLUMN wkey", "ALTER TABLE "+prefix+"acked DROP COLUMN wfrom", forget) // as version 1 left it
 		check := func() {
 			t.Helper()
 			again, err := sqlstore.New(db, sqlstore.Options{Dialect: b.dialect, TablePrefix: prefix})
@@ -420,17 +420,18 @@ func TestMigrateKeepsAckedValues(t *testing.T) {
 				t.Fatalf("Migrate: %v", err)
 			}
 			got, err := again.Acked(ctx, "m", "c")
-			want := map[string]tobirasync.StockAck{"A": {Available: 3}, "B": {Available: -1}}
+			want := map[string]ledger.StockAck{"A": {Available: 3}, "B": {Available: -1}}
 			if err != nil || len(got) != 2 || got["A"] != want["A"] || got["B"] != want["B"] {
 				t.Fatalf("after Migrate Acked = %+v, %v; want %+v", got, err, want)
 			}
-			if err := again.PutAcked(ctx, "m", "c", map[string]tobirasync.StockAck{"A": {Available: 4, Write: "k"}}); err != nil {
+			three := 3
+			if err := again.PutAcked(ctx, "m", "c", map[string]ledger.StockAck{"A": {Available: 4, Write: "k", Compare: &three}}); err != nil {
 				t.Fatal(err)
 			}
-			if got, _ := again.Acked(ctx, "m", "c"); got["A"] != (tobirasync.StockAck{Available: 4, Write: "k"}) {
+			if got, _ := again.Acked(ctx, "m", "c"); got["A"].Write != "k" || got["A"].Available != 4 || got["A"].Compare == nil || *got["A"].Compare != 3 {
 				t.Fatalf("A = %+v after PutAcked on the migrated table", got["A"])
 			}
-			back("UPDATE " + prefix + "acked SET qty = 3, wkey = '' WHERE sku = 'A'")
+			back("UPDATE " + prefix + "acked SET qty = 3, wkey = '', wfrom = NULL WHERE sku = 'A'")
 		}
 		check()
 		if b.dialect == sqlstore.MySQL {

@@ -73,6 +73,20 @@ func (d Dialect) jsonType() string {
 	return "JSON"
 }
 
+// jsonIs is the SQL condition that a record's top-level string field has the value. PostgreSQL's
+// JSON operators refuse a document holding an escaped NUL, which free text may carry, so there it
+// finds the field in the text as encoding/json writes it (no spaces); no nested object of a record
+// has a field of that name with that value.
+func (d Dialect) jsonIs(col, field, value string) string {
+	switch d {
+	case Postgres:
+		return "strpos(" + col + "::text, '\"" + field + "\":\"" + value + "\"') > 0"
+	case MySQL:
+		return "JSON_UNQUOTE(JSON_EXTRACT(" + col + ", '$." + field + "')) = '" + value + "'"
+	}
+	return "json_extract(" + col + ", '$." + field + "') = '" + value + "'"
+}
+
 // blobType holds cursors: they are opaque, so they are kept as bytes rather than text that a
 // database might validate or transcode.
 func (d Dialect) blobType() string {

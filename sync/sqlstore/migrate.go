@@ -85,11 +85,14 @@ func schemaV1(d Dialect, p string) []string {
 	return out
 }
 
-// schemaV2 gives each acknowledged stock value the key of the write under way
-// (sync.StockAck.Write). Rows from version 1 get "": a value acknowledged, or -1 for a write
-// whose key was never recorded, which the engine sends again with a new key.
+// schemaV2 gives each acknowledged stock value the key and compare value of the write under way
+// (ledger.StockAck.Write and Compare). Rows from version 1 get "" and NULL: a value acknowledged,
+// or -1 for a write whose key was never recorded, which the engine sends again with a new key.
 func schemaV2(d Dialect, p string) []string {
-	return []string{fmt.Sprintf("ALTER TABLE %sacked ADD COLUMN wkey %s NOT NULL DEFAULT ''", p, d.keyType())}
+	return []string{
+		fmt.Sprintf("ALTER TABLE %sacked ADD COLUMN wkey %s NOT NULL DEFAULT ''", p, d.keyType()),
+		fmt.Sprintf("ALTER TABLE %sacked ADD COLUMN wfrom BIGINT NULL", p),
+	}
 }
 
 // tableNames lists the tables of the current schema, without the prefix.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,7 +16,7 @@ import (
 	"time"
 
 	"github.com/tobira-commerce/tobira/inventory"
-	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 // Options configure a Store. Dialect is required; the zero value of every other field works.
@@ -62,9 +63,9 @@ type Store struct {
 }
 
 var (
-	_ tobirasync.Store             = (*Store)(nil)
-	_ tobirasync.BatchOrderLedger  = (*Store)(nil)
-	_ tobirasync.BatchReservations = (*Store)(nil)
+	_ ledger.Store             = (*Store)(nil)
+	_ ledger.BatchOrderLedger  = (*Store)(nil)
+	_ ledger.BatchReservations = (*Store)(nil)
 )
 
 // New returns a store over db, which the host opened with its driver and keeps owning: the store
@@ -89,7 +90,7 @@ func New(db *sql.DB, opts Options) (*Store, error) {
 type queries struct {
 	getCursor, insCursor, updCursor, cursorExists                         string
 	getOrder, insOrder, updOrderPending, updOrderDone, orderExists        string
-	pendingOrders, pendingOrdersLimit                                     string
+	pendingOrders, pendingOrdersLimit, heldOrders                         string
 	getShipment, insShipment, updShipPending, updShipDone, shipmentExists string
 	pendingShipments, pendingShipmentsLimit                               string
 	levels, reservations, putReservation, delReservation, acked           string
@@ -116,6 +117,8 @@ func buildQueries(d Dialect, p string) queries {
 			" ORDER BY pending_seq, order_id"),
 		pendingOrdersLimit: r("SELECT version, data FROM {p}orders WHERE merchant = ? AND channel = ? AND pending_seq IS NOT NULL" +
 			" ORDER BY pending_seq, order_id LIMIT ?"),
+		heldOrders: r("SELECT version, data FROM {p}orders WHERE merchant = ? AND (channel > ? OR (channel = ? AND order_id > ?))" +
+			" AND " + d.jsonIs("data", "state", "held") + " ORDER BY channel, order_id LIMIT ?"),
 
 		getShipment:    r("SELECT version, data FROM {p}shipments WHERE id = ?"),
 		insShipment:    r(d.insertIgnoring("INSERT INTO {p}shipments (id, merchant, version, pending_seq, data) VALUES (?, ?, 1, ?, ?)", "id")),
@@ -131,7 +134,7 @@ func buildQueries(d Dialect, p string) queries {
 		reservations:   r("SELECT data FROM {p}reservations WHERE merchant = ?"),
 		putReservation: r(d.upsert("INSERT INTO {p}reservations (merchant, rkey, data) VALUES (?, ?, ?)", "merchant, rkey", "data")),
 		delReservation: r("DELETE FROM {p}reservations WHERE merchant = ? AND rkey = ?"),
-		acked:          r("SELECT sku, qty, wkey FROM {p}acked WHERE merchant = ? AND channel = ?"),
+		acked:          r("SELECT sku, qty, wkey, wfrom FROM {p}acked WHERE merchant = ? AND channel = ?"),
 
 		putQuarantine:     r(d.upsert("INSERT INTO {p}quarantine (id, merchant, seq, data) VALUES (?, ?, ?, ?)", "id", "merchant", "data")),
 		listQuarantine:    r("SELECT data FROM {p}quarantine WHERE merchant = ? ORDER BY seq, id"),
@@ -143,21 +146,21 @@ func buildQueries(d Dialect, p string) queries {
 
 		// Multi-row statements are completed with placeholders per batch and rebound then.
 		levelsUpsertHead: raw("INSERT INTO {p}levels (merchant, sku, as_of, data) VALUES "),
-		ackedUpsertHead:  raw("INSERT INTO {p}acked (merchant, channel, sku, qty, wkey) VALUES "),
+		ackedUpsertHead:  raw("INSERT INTO {p}acked (merchant, channel, sku, qty, wkey, wfrom) VALUES "),
 	}
 	if d == MySQL {
 		// MySQL applies the assignments left to right, each seeing the ones before it: data is
 		// decided on the old as_of before as_of changes, and until_at on the owner just decided.
 		q.levelsUpsertTail = " ON DUPLICATE KEY UPDATE data = IF(as_of <= VALUES(as_of), VALUES(data), data)," +
 			" as_of = IF(as_of <= VALUES(as_of), VALUES(as_of), as_of)"
-		q.ackedUpsertTail = " ON DUPLICATE KEY UPDATE qty = VALUES(qty), wkey = VALUES(wkey)"
+		q.ackedUpsertTail = " ON DUPLICATE KEY UPDATE qty = VALUES(qty), wkey = VALUES(wkey), wfrom = VALUES(wfrom)"
 		q.acquireLease = r("INSERT INTO {p}leases (name, owner, until_at) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE" +
 			" owner = IF(owner = VALUES(owner) OR until_at <= ?, VALUES(owner), owner)," +
 			" until_at = IF(owner = VALUES(owner), VALUES(until_at), until_at)")
 	} else {
 		q.levelsUpsertTail = raw(" ON CONFLICT (merchant, sku) DO UPDATE SET as_of = excluded.as_of, data = excluded.data" +
 			" WHERE {p}levels.as_of <= excluded.as_of")
-		q.ackedUpsertTail = " ON CONFLICT (merchant, channel, sku) DO UPDATE SET qty = excluded.qty, wkey = excluded.wkey"
+		q.ackedUpsertTail = " ON CONFLICT (merchant, channel, sku) DO UPDATE SET qty = excluded.qty, wkey = excluded.wkey, wfrom = excluded.wfrom"
 		q.acquireLease = r("INSERT INTO {p}leases (name, owner, until_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE" +
 			" SET owner = excluded.owner, until_at = excluded.until_at" +
 			" WHERE {p}leases.owner = excluded.owner OR {p}leases.until_at <= ?")
@@ -196,7 +199,7 @@ func wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, tobirasync.ErrConflict) || errors.Is(err, tobirasync.ErrNotFound) {
+	if errors.Is(err, ledger.ErrConflict) || errors.Is(err, ledger.ErrNotFound) {
 		return err
 	}
 	return fmt.Errorf("sqlstore: %s: %w", op, err)
@@ -211,7 +214,7 @@ func (s *Store) insert(ctx context.Context, ex execer, stmt string, args []any, 
 		if s.dialect == MySQL {
 			var one int
 			if s.scanOne(ctx, ex, exists, keyArgs, &one) == nil {
-				return tobirasync.ErrConflict
+				return ledger.ErrConflict
 			}
 		}
 		return err
@@ -230,7 +233,7 @@ func oneRow(res sql.Result) error {
 		return err
 	}
 	if n == 0 {
-		return tobirasync.ErrConflict
+		return ledger.ErrConflict
 	}
 	return nil
 }
@@ -274,7 +277,7 @@ func (s *Store) PutCursor(ctx context.Context, name, value string, version int64
 }
 
 // GetOrder implements sync.OrderLedger.
-func (s *Store) GetOrder(ctx context.Context, key tobirasync.OrderKey) (*tobirasync.OrderRecord, error) {
+func (s *Store) GetOrder(ctx context.Context, key ledger.OrderKey) (*ledger.OrderRecord, error) {
 	if err := s.ensureSchema(ctx); err != nil {
 		return nil, err
 	}
@@ -282,7 +285,7 @@ func (s *Store) GetOrder(ctx context.Context, key tobirasync.OrderKey) (*tobiras
 	var data []byte
 	err := s.db.QueryRowContext(ctx, s.q.getOrder, key.Merchant, key.Channel, key.OrderID).Scan(&version, &data)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, tobirasync.ErrNotFound
+		return nil, ledger.ErrNotFound
 	}
 	if err != nil {
 		return nil, wrap("get order", err)
@@ -290,8 +293,8 @@ func (s *Store) GetOrder(ctx context.Context, key tobirasync.OrderKey) (*tobiras
 	return decodeOrder(version, data)
 }
 
-func decodeOrder(version int64, data []byte) (*tobirasync.OrderRecord, error) {
-	rec := new(tobirasync.OrderRecord)
+func decodeOrder(version int64, data []byte) (*ledger.OrderRecord, error) {
+	rec := new(ledger.OrderRecord)
 	if err := json.Unmarshal(data, rec); err != nil {
 		return nil, fmt.Errorf("sqlstore: decode order: %w", err)
 	}
@@ -302,7 +305,7 @@ func decodeOrder(version int64, data []byte) (*tobirasync.OrderRecord, error) {
 }
 
 // PutOrder implements sync.OrderLedger.
-func (s *Store) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error {
+func (s *Store) PutOrder(ctx context.Context, rec *ledger.OrderRecord) error {
 	if err := s.ensureSchema(ctx); err != nil {
 		return err
 	}
@@ -315,7 +318,7 @@ func (s *Store) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error
 
 // putOrder writes rec as its next version and leaves rec.Version to the caller, who increments
 // it once the write is known to have landed (after the commit, inside a transaction).
-func (s *Store) putOrder(ctx context.Context, ex execer, rec *tobirasync.OrderRecord) error {
+func (s *Store) putOrder(ctx context.Context, ex execer, rec *ledger.OrderRecord) error {
 	next := *rec
 	next.Version++
 	data, err := json.Marshal(&next)
@@ -349,11 +352,11 @@ func (s *Store) putOrder(ctx context.Context, ex execer, rec *tobirasync.OrderRe
 const batchChunk = 500
 
 // GetOrders implements sync.BatchOrderLedger: one query per chunk of keys of one channel.
-func (s *Store) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[tobirasync.OrderKey]*tobirasync.OrderRecord, error) {
+func (s *Store) GetOrders(ctx context.Context, keys []ledger.OrderKey) (map[ledger.OrderKey]*ledger.OrderRecord, error) {
 	if err := s.ensureSchema(ctx); err != nil {
 		return nil, err
 	}
-	out := make(map[tobirasync.OrderKey]*tobirasync.OrderRecord, len(keys))
+	out := make(map[ledger.OrderKey]*ledger.OrderRecord, len(keys))
 	type part struct{ merchant, channel string }
 	ids := map[part][]string{}
 	var parts []part
@@ -377,7 +380,7 @@ func (s *Store) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[
 	return out, nil
 }
 
-func (s *Store) getOrders(ctx context.Context, merchant, channel string, ids []string, out map[tobirasync.OrderKey]*tobirasync.OrderRecord) error {
+func (s *Store) getOrders(ctx context.Context, merchant, channel string, ids []string, out map[ledger.OrderKey]*ledger.OrderRecord) error {
 	var q strings.Builder
 	q.WriteString("SELECT order_id, version, data FROM " + s.prefix + "orders WHERE merchant = ? AND channel = ? AND order_id IN (")
 	args := make([]any, 0, len(ids)+2)
@@ -406,7 +409,7 @@ func (s *Store) getOrders(ctx context.Context, merchant, channel string, ids []s
 		if err != nil {
 			return err
 		}
-		out[tobirasync.OrderKey{Merchant: merchant, Channel: channel, OrderID: id}] = rec
+		out[ledger.OrderKey{Merchant: merchant, Channel: channel, OrderID: id}] = rec
 	}
 	return wrap("get orders", rows.Err())
 }
@@ -415,7 +418,7 @@ func (s *Store) getOrders(ctx context.Context, merchant, channel string, ids []s
 // PutOrder, one commit. A record that conflicts does not abort the others (the insert ignores a
 // taken key, the update matches no row); any other failure rolls the batch back and is reported
 // for every record, none of which then has its Version changed.
-func (s *Store) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) []error {
+func (s *Store) PutOrders(ctx context.Context, recs []*ledger.OrderRecord) []error {
 	errs := make([]error, len(recs))
 	fail := func(err error) []error {
 		for i := range errs {
@@ -446,7 +449,7 @@ func (s *Store) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) [
 	slices.SortStableFunc(order, func(a, b int) int { return compareKeys(recs[a].Key, recs[b].Key) })
 	for _, i := range order {
 		err := s.putOrder(ctx, tx, recs[i])
-		if err != nil && !errors.Is(err, tobirasync.ErrConflict) {
+		if err != nil && !errors.Is(err, ledger.ErrConflict) {
 			_ = tx.Rollback()
 			return fail(err)
 		}
@@ -463,8 +466,8 @@ func (s *Store) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) [
 	return errs
 }
 
-func distinctKeys(recs []*tobirasync.OrderRecord) bool {
-	seen := make(map[tobirasync.OrderKey]bool, len(recs))
+func distinctKeys(recs []*ledger.OrderRecord) bool {
+	seen := make(map[ledger.OrderKey]bool, len(recs))
 	for _, rec := range recs {
 		if seen[rec.Key] {
 			return false
@@ -479,7 +482,7 @@ func distinctKeys(recs []*tobirasync.OrderRecord) bool {
 // the versions read; RETURNING names the rows written, and every other record conflicted. Each
 // statement is atomic and commits on its own, so a failure is reported for the records of that
 // statement only.
-func (s *Store) pgPutOrders(ctx context.Context, recs []*tobirasync.OrderRecord, errs []error) {
+func (s *Store) pgPutOrders(ctx context.Context, recs []*ledger.OrderRecord, errs []error) {
 	var ins, upd []int
 	for i, rec := range recs {
 		if rec.Version == 0 {
@@ -488,7 +491,7 @@ func (s *Store) pgPutOrders(ctx context.Context, recs []*tobirasync.OrderRecord,
 			upd = append(upd, i)
 		}
 	}
-	encode := func(rec *tobirasync.OrderRecord) (string, error) {
+	encode := func(rec *ledger.OrderRecord) (string, error) {
 		next := *rec
 		next.Version++
 		data, err := json.Marshal(&next)
@@ -497,7 +500,7 @@ func (s *Store) pgPutOrders(ctx context.Context, recs []*tobirasync.OrderRecord,
 		}
 		return string(data), nil
 	}
-	written := make(map[tobirasync.OrderKey]bool, len(recs))
+	written := make(map[ledger.OrderKey]bool, len(recs))
 	run := func(q string, args []any) error {
 		rows, err := s.db.QueryContext(ctx, s.dialect.rebind(q), args...)
 		if err != nil {
@@ -505,7 +508,7 @@ func (s *Store) pgPutOrders(ctx context.Context, recs []*tobirasync.OrderRecord,
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var k tobirasync.OrderKey
+			var k ledger.OrderKey
 			if err := rows.Scan(&k.Merchant, &k.Channel, &k.OrderID); err != nil {
 				return wrap("put orders", err)
 			}
@@ -521,7 +524,7 @@ func (s *Store) pgPutOrders(ctx context.Context, recs []*tobirasync.OrderRecord,
 			case written[rec.Key]:
 				rec.Version++
 			default:
-				errs[i] = tobirasync.ErrConflict
+				errs[i] = ledger.ErrConflict
 			}
 		}
 	}
@@ -529,7 +532,7 @@ func (s *Store) pgPutOrders(ctx context.Context, recs []*tobirasync.OrderRecord,
 	settle(upd, s.pgUpdateOrders(recs, upd, encode, run))
 }
 
-func (s *Store) pgInsertOrders(recs []*tobirasync.OrderRecord, ins []int, encode func(*tobirasync.OrderRecord) (string, error), run func(string, []any) error) error {
+func (s *Store) pgInsertOrders(recs []*ledger.OrderRecord, ins []int, encode func(*ledger.OrderRecord) (string, error), run func(string, []any) error) error {
 	if len(ins) > 0 {
 		var q strings.Builder
 		q.WriteString("INSERT INTO " + s.prefix + "orders (merchant, channel, order_id, version, pending_seq, data) VALUES ")
@@ -556,7 +559,7 @@ func (s *Store) pgInsertOrders(recs []*tobirasync.OrderRecord, ins []int, encode
 	return nil
 }
 
-func (s *Store) pgUpdateOrders(recs []*tobirasync.OrderRecord, upd []int, encode func(*tobirasync.OrderRecord) (string, error), run func(string, []any) error) error {
+func (s *Store) pgUpdateOrders(recs []*ledger.OrderRecord, upd []int, encode func(*ledger.OrderRecord) (string, error), run func(string, []any) error) error {
 	if len(upd) > 0 {
 		var q strings.Builder
 		q.WriteString("UPDATE " + s.prefix + "orders AS o SET version = o.version + 1," +
@@ -582,12 +585,12 @@ func (s *Store) pgUpdateOrders(recs []*tobirasync.OrderRecord, upd []int, encode
 	return nil
 }
 
-func compareKeys(a, b tobirasync.OrderKey) int {
+func compareKeys(a, b ledger.OrderKey) int {
 	return cmp.Or(strings.Compare(a.Merchant, b.Merchant), strings.Compare(a.Channel, b.Channel), strings.Compare(a.OrderID, b.OrderID))
 }
 
 // PendingOrders implements sync.OrderLedger.
-func (s *Store) PendingOrders(ctx context.Context, merchant, channel string, limit int) ([]*tobirasync.OrderRecord, error) {
+func (s *Store) PendingOrders(ctx context.Context, merchant, channel string, limit int) ([]*ledger.OrderRecord, error) {
 	if err := s.ensureSchema(ctx); err != nil {
 		return nil, err
 	}
@@ -602,7 +605,7 @@ func (s *Store) PendingOrders(ctx context.Context, merchant, channel string, lim
 		return nil, wrap("pending orders", err)
 	}
 	defer rows.Close()
-	out := []*tobirasync.OrderRecord{}
+	out := []*ledger.OrderRecord{}
 	for rows.Next() {
 		var version int64
 		var data []byte
@@ -618,8 +621,63 @@ func (s *Store) PendingOrders(ctx context.Context, merchant, channel string, lim
 	return out, wrap("pending orders", rows.Err())
 }
 
+// HeldOrders implements ledger.OrderLister. The state is read from each record's JSON in the
+// database, over the merchant's rows (the primary key's prefix): a listing for people, not for
+// the engine's flows.
+func (s *Store) HeldOrders(ctx context.Context, merchant string, after ledger.OrderKey, limit int) ([]*ledger.OrderRecord, error) {
+	if err := s.ensureSchema(ctx); err != nil {
+		return nil, err
+	}
+	if limit < 0 {
+		limit = math.MaxInt32
+	}
+	out := []*ledger.OrderRecord{}
+	// The condition may match a record whose connector data (Refs) holds the same text on
+	// PostgreSQL (Dialect.jsonIs): each record is checked once decoded, and the query goes on
+	// after the last row until limit records are found or the rows run out.
+	for len(out) < limit {
+		want := limit - len(out)
+		n, err := s.heldOrders(ctx, merchant, &after, want, &out)
+		if err != nil {
+			return nil, err
+		}
+		if n < want {
+			break
+		}
+	}
+	return out, nil
+}
+
+// heldOrders reads one page for HeldOrders, appending the held records to out and moving after
+// past the last row; it returns how many rows it read.
+func (s *Store) heldOrders(ctx context.Context, merchant string, after *ledger.OrderKey, limit int, out *[]*ledger.OrderRecord) (int, error) {
+	rows, err := s.db.QueryContext(ctx, s.q.heldOrders, merchant, after.Channel, after.Channel, after.OrderID, limit)
+	if err != nil {
+		return 0, wrap("held orders", err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		n++
+		var version int64
+		var data []byte
+		if err := rows.Scan(&version, &data); err != nil {
+			return 0, wrap("held orders", err)
+		}
+		rec, err := decodeOrder(version, data)
+		if err != nil {
+			return 0, err
+		}
+		*after = rec.Key
+		if rec.State == ledger.StateHeld {
+			*out = append(*out, rec)
+		}
+	}
+	return n, wrap("held orders", rows.Err())
+}
+
 // GetShipment implements sync.ShipmentOutbox.
-func (s *Store) GetShipment(ctx context.Context, id string) (*tobirasync.ShipmentRecord, error) {
+func (s *Store) GetShipment(ctx context.Context, id string) (*ledger.ShipmentRecord, error) {
 	if err := s.ensureSchema(ctx); err != nil {
 		return nil, err
 	}
@@ -627,7 +685,7 @@ func (s *Store) GetShipment(ctx context.Context, id string) (*tobirasync.Shipmen
 	var data []byte
 	err := s.db.QueryRowContext(ctx, s.q.getShipment, id).Scan(&version, &data)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, tobirasync.ErrNotFound
+		return nil, ledger.ErrNotFound
 	}
 	if err != nil {
 		return nil, wrap("get shipment", err)
@@ -635,8 +693,8 @@ func (s *Store) GetShipment(ctx context.Context, id string) (*tobirasync.Shipmen
 	return decodeShipment(version, data)
 }
 
-func decodeShipment(version int64, data []byte) (*tobirasync.ShipmentRecord, error) {
-	rec := new(tobirasync.ShipmentRecord)
+func decodeShipment(version int64, data []byte) (*ledger.ShipmentRecord, error) {
+	rec := new(ledger.ShipmentRecord)
 	if err := json.Unmarshal(data, rec); err != nil {
 		return nil, fmt.Errorf("sqlstore: decode shipment: %w", err)
 	}
@@ -645,7 +703,7 @@ func decodeShipment(version int64, data []byte) (*tobirasync.ShipmentRecord, err
 }
 
 // PutShipment implements sync.ShipmentOutbox.
-func (s *Store) PutShipment(ctx context.Context, rec *tobirasync.ShipmentRecord) error {
+func (s *Store) PutShipment(ctx context.Context, rec *ledger.ShipmentRecord) error {
 	if err := s.ensureSchema(ctx); err != nil {
 		return err
 	}
@@ -656,21 +714,21 @@ func (s *Store) PutShipment(ctx context.Context, rec *tobirasync.ShipmentRecord)
 // in its own tables and "tell the channel" in the outbox in one commit, so neither happens without
 // the other. The record's version is incremented at once; if the host rolls back, it must discard
 // rec (or decrement its Version) before trying again.
-func (s *Store) PutShipmentTx(ctx context.Context, tx *sql.Tx, rec *tobirasync.ShipmentRecord) error {
+func (s *Store) PutShipmentTx(ctx context.Context, tx *sql.Tx, rec *ledger.ShipmentRecord) error {
 	if err := s.ensureSchema(ctx); err != nil {
 		return err
 	}
 	return s.putShipment(ctx, tx, rec)
 }
 
-func (s *Store) putShipment(ctx context.Context, ex execer, rec *tobirasync.ShipmentRecord) error {
+func (s *Store) putShipment(ctx context.Context, ex execer, rec *ledger.ShipmentRecord) error {
 	next := *rec
 	next.Version++
 	data, err := json.Marshal(&next)
 	if err != nil {
 		return fmt.Errorf("sqlstore: encode shipment: %w", err)
 	}
-	pending := rec.State == tobirasync.ShipmentPending
+	pending := rec.State == ledger.ShipmentPending
 	if rec.Version == 0 {
 		var seq any
 		if pending {
@@ -696,7 +754,7 @@ func (s *Store) putShipment(ctx context.Context, ex execer, rec *tobirasync.Ship
 }
 
 // PendingShipments implements sync.ShipmentOutbox.
-func (s *Store) PendingShipments(ctx context.Context, merchant string, limit int) ([]*tobirasync.ShipmentRecord, error) {
+func (s *Store) PendingShipments(ctx context.Context, merchant string, limit int) ([]*ledger.ShipmentRecord, error) {
 	if err := s.ensureSchema(ctx); err != nil {
 		return nil, err
 	}
@@ -711,7 +769,7 @@ func (s *Store) PendingShipments(ctx context.Context, merchant string, limit int
 		return nil, wrap("pending shipments", err)
 	}
 	defer rows.Close()
-	out := []*tobirasync.ShipmentRecord{}
+	out := []*ledger.ShipmentRecord{}
 	for rows.Next() {
 		var version int64
 		var data []byte
@@ -885,7 +943,7 @@ func (s *Store) DeleteReservation(ctx context.Context, merchant, key string) err
 }
 
 // Acked implements sync.StockLedger.
-func (s *Store) Acked(ctx context.Context, merchant, channel string) (map[string]tobirasync.StockAck, error) {
+func (s *Store) Acked(ctx context.Context, merchant, channel string) (map[string]ledger.StockAck, error) {
 	if err := s.ensureSchema(ctx); err != nil {
 		return nil, err
 	}
@@ -894,20 +952,26 @@ func (s *Store) Acked(ctx context.Context, merchant, channel string) (map[string
 		return nil, wrap("acked", err)
 	}
 	defer rows.Close()
-	out := map[string]tobirasync.StockAck{}
+	out := map[string]ledger.StockAck{}
 	for rows.Next() {
 		var sku, wkey string
 		var qty int64
-		if err := rows.Scan(&sku, &qty, &wkey); err != nil {
+		var from sql.NullInt64
+		if err := rows.Scan(&sku, &qty, &wkey, &from); err != nil {
 			return nil, wrap("acked", err)
 		}
-		out[sku] = tobirasync.StockAck{Available: int(qty), Write: wkey}
+		a := ledger.StockAck{Available: int(qty), Write: wkey}
+		if from.Valid {
+			n := int(from.Int64)
+			a.Compare = &n
+		}
+		out[sku] = a
 	}
 	return out, wrap("acked", rows.Err())
 }
 
 // PutAcked implements sync.StockLedger, in statements of up to 500 values.
-func (s *Store) PutAcked(ctx context.Context, merchant, channel string, values map[string]tobirasync.StockAck) error {
+func (s *Store) PutAcked(ctx context.Context, merchant, channel string, values map[string]ledger.StockAck) error {
 	if err := s.ensureSchema(ctx); err != nil {
 		return err
 	}
@@ -921,12 +985,16 @@ func (s *Store) PutAcked(ctx context.Context, merchant, channel string, values m
 	// A fixed order makes concurrent writers take row locks in the same order (no deadlocks).
 	slices.Sort(skus)
 	for batch := range slices.Chunk(skus, batchRows) {
-		args := make([]any, 0, 5*len(batch))
+		args := make([]any, 0, 6*len(batch))
 		for _, sku := range batch {
 			v := values[sku]
-			args = append(args, merchant, channel, sku, int64(v.Available), v.Write)
+			var from sql.NullInt64
+			if v.Compare != nil {
+				from = sql.NullInt64{Int64: int64(*v.Compare), Valid: true}
+			}
+			args = append(args, merchant, channel, sku, int64(v.Available), v.Write, from)
 		}
-		q := s.dialect.rebind(s.q.ackedUpsertHead + placeholders(len(batch), 5) + s.q.ackedUpsertTail)
+		q := s.dialect.rebind(s.q.ackedUpsertHead + placeholders(len(batch), 6) + s.q.ackedUpsertTail)
 		if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
 			return wrap("put acked", err)
 		}
@@ -935,7 +1003,7 @@ func (s *Store) PutAcked(ctx context.Context, merchant, channel string, values m
 }
 
 // PutQuarantine implements sync.QuarantineStore. Replacing an item keeps its place in the list.
-func (s *Store) PutQuarantine(ctx context.Context, q tobirasync.Quarantined) error {
+func (s *Store) PutQuarantine(ctx context.Context, q ledger.QuarantineEntry) error {
 	if err := s.ensureSchema(ctx); err != nil {
 		return err
 	}
@@ -948,14 +1016,14 @@ func (s *Store) PutQuarantine(ctx context.Context, q tobirasync.Quarantined) err
 }
 
 // ListQuarantine implements sync.QuarantineStore.
-func (s *Store) ListQuarantine(ctx context.Context, merchant string) ([]tobirasync.Quarantined, error) {
+func (s *Store) ListQuarantine(ctx context.Context, merchant string) ([]ledger.QuarantineEntry, error) {
 	if err := s.ensureSchema(ctx); err != nil {
 		return nil, err
 	}
 	if merchant == "" {
-		return queryJSON[tobirasync.Quarantined](ctx, s, "list quarantine", s.q.listQuarantineAll)
+		return queryJSON[ledger.QuarantineEntry](ctx, s, "list quarantine", s.q.listQuarantineAll)
 	}
-	return queryJSON[tobirasync.Quarantined](ctx, s, "list quarantine", s.q.listQuarantine, merchant)
+	return queryJSON[ledger.QuarantineEntry](ctx, s, "list quarantine", s.q.listQuarantine, merchant)
 }
 
 // DeleteQuarantine implements sync.QuarantineStore.

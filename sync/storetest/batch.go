@@ -10,13 +10,13 @@ import (
 	"github.com/tobira-commerce/tobira/internal/suite"
 	"github.com/tobira-commerce/tobira/inventory"
 	"github.com/tobira-commerce/tobira/order"
-	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 // batchOf returns the store's BatchOrderLedger, skipping the check when it has none: the
 // capability is optional, and the engine falls back to GetOrder and PutOrder without it.
-func batchOf(c *suite.Check, s tobirasync.Store) tobirasync.BatchOrderLedger {
-	bl, ok := s.(tobirasync.BatchOrderLedger)
+func batchOf(c *suite.Check, s ledger.Store) ledger.BatchOrderLedger {
+	bl, ok := s.(ledger.BatchOrderLedger)
 	if !ok {
 		c.Skip("the store does not implement sync.BatchOrderLedger (optional)")
 	}
@@ -38,12 +38,12 @@ func batchMixed(c *suite.Check, h Harness) {
 	missing := sampleOrder("m1", "shop", "4")
 	missing.Version = 5 // an update of a record that does not exist
 	v := existing.Version
-	recs := []*tobirasync.OrderRecord{fresh, existing, dup, missing}
+	recs := []*ledger.OrderRecord{fresh, existing, dup, missing}
 	errs := bl.PutOrders(ctx, recs)
 	if len(errs) != len(recs) {
 		c.Fatalf("PutOrders of %d records returned %d errors, want one per record", len(recs), len(errs))
 	}
-	for i, want := range []error{nil, nil, tobirasync.ErrConflict, tobirasync.ErrConflict} {
+	for i, want := range []error{nil, nil, ledger.ErrConflict, ledger.ErrConflict} {
 		if (want == nil) != (errs[i] == nil) || (want != nil && !errors.Is(errs[i], want)) {
 			c.Errorf("PutOrders record %d (%s) = %v, want %v", i, recs[i].Key.OrderID, errs[i], want)
 		}
@@ -53,17 +53,17 @@ func batchMixed(c *suite.Check, h Harness) {
 			fresh.Version, existing.Version, dup.Version, missing.Version, v)
 	}
 	stale.HoldReason = "stale"
-	if errs := bl.PutOrders(ctx, []*tobirasync.OrderRecord{stale}); len(errs) != 1 || !errors.Is(errs[0], tobirasync.ErrConflict) {
+	if errs := bl.PutOrders(ctx, []*ledger.OrderRecord{stale}); len(errs) != 1 || !errors.Is(errs[0], ledger.ErrConflict) {
 		c.Errorf("PutOrders with the stale version %d = %v, want [ErrConflict]", v, errs)
 	}
 
-	keys := []tobirasync.OrderKey{fresh.Key, existing.Key, taken.Key, missing.Key, {Merchant: "m2", Channel: "shop", OrderID: "1"}}
+	keys := []ledger.OrderKey{fresh.Key, existing.Key, taken.Key, missing.Key, {Merchant: "m2", Channel: "shop", OrderID: "1"}}
 	got, err := bl.GetOrders(ctx, keys)
 	must(c, "GetOrders", err)
 	if len(got) != 3 || got[missing.Key] != nil {
 		c.Errorf("GetOrders returned %d records, want the 3 that exist (missing keys absent, not errors)", len(got))
 	}
-	for _, want := range []*tobirasync.OrderRecord{fresh, existing, taken} {
+	for _, want := range []*ledger.OrderRecord{fresh, existing, taken} {
 		if g := got[want.Key]; g == nil || !reflect.DeepEqual(utcOrder(g), want) {
 			c.Errorf("GetOrders(%s) = %+v, want %+v", want.Key.OrderID, g, want)
 		}
@@ -93,14 +93,14 @@ func batchRace(c *suite.Check, h Harness) {
 			upd.HoldReason = fmt.Sprint("writer ", i)
 			ins := sampleOrder("m1", "shop", id)
 			ins.HoldReason = upd.HoldReason
-			errs := bl.PutOrders(ctx, []*tobirasync.OrderRecord{ins, upd})
+			errs := bl.PutOrders(ctx, []*ledger.OrderRecord{ins, upd})
 			mu.Lock()
 			defer mu.Unlock()
 			for j, err := range errs {
 				switch {
 				case err == nil:
 					wins[j]++
-				case !errors.Is(err, tobirasync.ErrConflict):
+				case !errors.Is(err, ledger.ErrConflict):
 					return err
 				}
 			}
@@ -117,23 +117,23 @@ func batchCopies(c *suite.Check, h Harness) {
 	s, ctx := h.New(c.TB), c.Context()
 	bl := batchOf(c, s)
 	rec := sampleOrder("m1", "shop", "1001")
-	if errs := bl.PutOrders(ctx, []*tobirasync.OrderRecord{rec}); len(errs) != 1 || errs[0] != nil {
+	if errs := bl.PutOrders(ctx, []*ledger.OrderRecord{rec}); len(errs) != 1 || errs[0] != nil {
 		c.Fatalf("PutOrders = %v, want [<nil>]", errs)
 	}
 	// PutOrders took rec over and GetOrders may share what it returns: neither is changed here
 	// (sync.BatchOrderLedger). What the store must not do is change them itself.
 	want := rec.Clone()
-	got, err := bl.GetOrders(ctx, []tobirasync.OrderKey{want.Key})
+	got, err := bl.GetOrders(ctx, []ledger.OrderKey{want.Key})
 	must(c, "GetOrders", err)
 	shared := got[want.Key]
 	if shared == nil || !reflect.DeepEqual(utcOrder(shared), want) {
 		c.Fatalf("GetOrders = %+v, want %+v", shared, want)
 	}
 	next := shared.Clone()
-	next.State = tobirasync.StateCancelled
+	next.State = ledger.StateCancelled
 	next.Order = &order.Order{ID: "changed"}
 	next.Requests[0].Lines = []connector.LineQuantity{{LineID: "L1", SKU: "TEA-01", Quantity: 99}}
-	if errs := bl.PutOrders(ctx, []*tobirasync.OrderRecord{next}); len(errs) != 1 || errs[0] != nil {
+	if errs := bl.PutOrders(ctx, []*ledger.OrderRecord{next}); len(errs) != 1 || errs[0] != nil {
 		c.Fatalf("PutOrders of the next version = %v, want [<nil>]", errs)
 	}
 	if !reflect.DeepEqual(utcOrder(shared), want) {
@@ -146,7 +146,7 @@ func batchCopies(c *suite.Check, h Harness) {
 
 func batchReservations(c *suite.Check, h Harness) {
 	s, ctx := h.New(c.TB), c.Context()
-	br, ok := s.(tobirasync.BatchReservations)
+	br, ok := s.(ledger.BatchReservations)
 	if !ok {
 		c.Skip("the store does not implement sync.BatchReservations (optional)")
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/internal/suite"
 	"github.com/tobira-commerce/tobira/order"
-	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 // opaqueCursor is what a connector may hand out: long, non-ASCII, full of separators.
@@ -45,15 +45,15 @@ func cursorRoundTrip(c *suite.Check, h Harness) {
 
 func cursorCAS(c *suite.Check, h Harness) {
 	s, ctx := h.New(c.TB), c.Context()
-	if _, err := s.PutCursor(ctx, "cur", "a", 7); !errors.Is(err, tobirasync.ErrConflict) {
+	if _, err := s.PutCursor(ctx, "cur", "a", 7); !errors.Is(err, ledger.ErrConflict) {
 		c.Errorf("PutCursor of an unwritten cursor with version 7 = %v, want ErrConflict", err)
 	}
 	ver, err := s.PutCursor(ctx, "cur", "a", 0)
 	must(c, "PutCursor", err)
-	if _, err := s.PutCursor(ctx, "cur", "b", 0); !errors.Is(err, tobirasync.ErrConflict) {
+	if _, err := s.PutCursor(ctx, "cur", "b", 0); !errors.Is(err, ledger.ErrConflict) {
 		c.Errorf("second insert with version 0 = %v, want ErrConflict", err)
 	}
-	if _, err := s.PutCursor(ctx, "cur", "c", ver+1); !errors.Is(err, tobirasync.ErrConflict) {
+	if _, err := s.PutCursor(ctx, "cur", "c", ver+1); !errors.Is(err, ledger.ErrConflict) {
 		c.Errorf("PutCursor with a version never returned = %v, want ErrConflict", err)
 	}
 	if v, got, _ := s.GetCursor(ctx, "cur"); v != "a" || got != ver {
@@ -99,8 +99,8 @@ func orderRoundTrip(c *suite.Check, h Harness) {
 	// An update must round-trip too, including fields going back to their zero value.
 	o := *rec.Order
 	o.Gift = nil
-	rec.State, rec.Pending, rec.Order, rec.HoldReason, rec.ManualHold = tobirasync.StateSent, false, &o, "", false
-	rec.Requests[0].State = tobirasync.RequestCancelled
+	rec.State, rec.Pending, rec.Order, rec.HoldReason, rec.ManualHold = ledger.StateSent, false, &o, "", false
+	rec.Requests[0].State = ledger.RequestCancelled
 	want = rec.Clone()
 	must(c, "PutOrder update", s.PutOrder(ctx, rec))
 	want.Version = rec.Version
@@ -113,8 +113,8 @@ func orderRoundTrip(c *suite.Check, h Harness) {
 
 func orderNotFound(c *suite.Check, h Harness) {
 	s, ctx := h.New(c.TB), c.Context()
-	rec, err := s.GetOrder(ctx, tobirasync.OrderKey{Merchant: "m", Channel: "c", OrderID: "nope"})
-	if !errors.Is(err, tobirasync.ErrNotFound) {
+	rec, err := s.GetOrder(ctx, ledger.OrderKey{Merchant: "m", Channel: "c", OrderID: "nope"})
+	if !errors.Is(err, ledger.ErrNotFound) {
 		c.Errorf("GetOrder of a missing key = %v, %v; want an error matching sync.ErrNotFound", rec, err)
 	}
 }
@@ -122,22 +122,22 @@ func orderNotFound(c *suite.Check, h Harness) {
 func orderCAS(c *suite.Check, h Harness) {
 	s, ctx := h.New(c.TB), c.Context()
 	rec := sampleOrder("m1", "shop", "1001")
-	if err := s.PutOrder(ctx, &tobirasync.OrderRecord{Key: rec.Key, Version: 3}); !errors.Is(err, tobirasync.ErrConflict) {
+	if err := s.PutOrder(ctx, &ledger.OrderRecord{Key: rec.Key, Version: 3}); !errors.Is(err, ledger.ErrConflict) {
 		c.Errorf("PutOrder of a missing record with Version 3 = %v, want ErrConflict", err)
 	}
 	must(c, "PutOrder insert", s.PutOrder(ctx, rec))
 	v1 := rec.Version
-	if err := s.PutOrder(ctx, sampleOrder("m1", "shop", "1001")); !errors.Is(err, tobirasync.ErrConflict) {
+	if err := s.PutOrder(ctx, sampleOrder("m1", "shop", "1001")); !errors.Is(err, ledger.ErrConflict) {
 		c.Errorf("second insert (Version 0) of an existing order = %v, want ErrConflict", err)
 	}
 	stale := rec.Clone()
-	rec.State = tobirasync.StateSent
+	rec.State = ledger.StateSent
 	must(c, "PutOrder update", s.PutOrder(ctx, rec))
 	if rec.Version == v1 {
 		c.Errorf("PutOrder kept Version %d on update; it must change", v1)
 	}
-	stale.State = tobirasync.StateCancelled
-	if err := s.PutOrder(ctx, stale); !errors.Is(err, tobirasync.ErrConflict) {
+	stale.State = ledger.StateCancelled
+	if err := s.PutOrder(ctx, stale); !errors.Is(err, ledger.ErrConflict) {
 		c.Errorf("PutOrder with the stale version %d = %v, want ErrConflict", stale.Version, err)
 	}
 	if stale.Version != v1 {
@@ -145,9 +145,9 @@ func orderCAS(c *suite.Check, h Harness) {
 	}
 	got, err := s.GetOrder(ctx, rec.Key)
 	must(c, "GetOrder", err)
-	if got.State != tobirasync.StateSent || got.Version != rec.Version {
+	if got.State != ledger.StateSent || got.Version != rec.Version {
 		c.Errorf("after a refused stale write GetOrder = state %s version %d, want %s version %d",
-			got.State, got.Version, tobirasync.StateSent, rec.Version)
+			got.State, got.Version, ledger.StateSent, rec.Version)
 	}
 }
 
@@ -187,17 +187,17 @@ func orderCopies(c *suite.Check, h Harness) {
 	rec := sampleOrder("m1", "shop", "1001")
 	must(c, "PutOrder", s.PutOrder(ctx, rec))
 	want := rec.Clone()
-	scribble := func(r *tobirasync.OrderRecord) {
-		r.State = tobirasync.StateCancelled
+	scribble := func(r *ledger.OrderRecord) {
+		r.State = ledger.StateCancelled
 		// The order itself is never written through (OrderRecord.Order): a new version replaces it.
 		r.Order = &order.Order{ID: "changed"}
 		// Nor are a request's lines (Request.Lines): a new content replaces them.
 		r.Requests[0].Lines = []connector.LineQuantity{{LineID: "L1", SKU: "TEA-01", Quantity: 99}}
-		r.Requests[0].State = tobirasync.RequestNew
+		r.Requests[0].State = ledger.RequestNew
 		// Entries' Lines maps are never written once appended (see OrderRecord.Clone), so
 		// only the slice itself must be a copy.
 		r.Shipments[0].ID = "changed"
-		r.Shipments = append(r.Shipments, tobirasync.ShipmentEntry{ID: "added"})
+		r.Shipments = append(r.Shipments, ledger.ShipmentEntry{ID: "added"})
 	}
 	scribble(rec)
 	got, err := s.GetOrder(ctx, want.Key)
@@ -224,7 +224,7 @@ func orderCopies(c *suite.Check, h Harness) {
 	}
 }
 
-func orderIDs(recs []*tobirasync.OrderRecord) []string {
+func orderIDs(recs []*ledger.OrderRecord) []string {
 	out := make([]string, len(recs))
 	for i, r := range recs {
 		out[i] = r.Key.OrderID
@@ -234,7 +234,7 @@ func orderIDs(recs []*tobirasync.OrderRecord) []string {
 
 func orderPending(c *suite.Check, h Harness) {
 	s, ctx := h.New(c.TB), c.Context()
-	put := func(m, ch, id string, pending bool, i int) *tobirasync.OrderRecord {
+	put := func(m, ch, id string, pending bool, i int) *ledger.OrderRecord {
 		rec := sampleOrder(m, ch, id)
 		rec.Pending = pending
 		rec.UpdatedAt = t0.Add(timeStep(i))
@@ -261,7 +261,7 @@ func orderPending(c *suite.Check, h Harness) {
 	b.Pending = false
 	must(c, "PutOrder", s.PutOrder(ctx, b))
 	check(10, "A", "C")
-	a.Pending, a.State = false, tobirasync.StateSent
+	a.Pending, a.State = false, ledger.StateSent
 	must(c, "PutOrder", s.PutOrder(ctx, a))
 	check(10, "C")
 	if got, err := s.PendingOrders(ctx, "m2", "shop", 10); err != nil || !reflect.DeepEqual(orderIDs(got), []string{"Y"}) {
@@ -277,7 +277,7 @@ func orderPending(c *suite.Check, h Harness) {
 
 func orderIsolation(c *suite.Check, h Harness) {
 	s, ctx := h.New(c.TB), c.Context()
-	keys := []tobirasync.OrderKey{
+	keys := []ledger.OrderKey{
 		{Merchant: "m1", Channel: "shop", OrderID: "1001"},
 		{Merchant: "m2", Channel: "shop", OrderID: "1001"},
 		{Merchant: "m1", Channel: "mall", OrderID: "1001"},
@@ -302,5 +302,68 @@ func orderIsolation(c *suite.Check, h Harness) {
 		if got.HoldReason != fmt.Sprint("record ", i) || got.Key != k {
 			c.Errorf("GetOrder(%+v) returned the record of %+v (%q)", k, got.Key, got.HoldReason)
 		}
+	}
+}
+
+// orderHeld checks ledger.OrderLister, skipping a store without it (the capability is optional).
+func orderHeld(c *suite.Check, h Harness) {
+	s, ctx := h.New(c.TB), c.Context()
+	ol, ok := s.(ledger.OrderLister)
+	if !ok {
+		c.Skip("the store does not implement ledger.OrderLister (optional)")
+	}
+	put := func(m, ch, id string, state ledger.OrderState) *ledger.OrderRecord {
+		rec := sampleOrder(m, ch, id)
+		rec.State, rec.Pending = state, false
+		must(c, "PutOrder", s.PutOrder(ctx, rec))
+		return rec
+	}
+	a := put("m1", "shop", "A", ledger.StateHeld)
+	put("m1", "shop", "B", ledger.StateSent)
+	put("m1", "mall", "X", ledger.StateHeld)
+	put("m1", "shop", "C", ledger.StateHeld)
+	put("m2", "shop", "Y", ledger.StateHeld)
+	check := func(after ledger.OrderKey, limit int, want ...string) {
+		c.Helper()
+		got, err := ol.HeldOrders(ctx, "m1", after, limit)
+		must(c, "HeldOrders", err)
+		if ids := orderIDs(got); !reflect.DeepEqual(ids, want) && !(len(ids) == 0 && len(want) == 0) {
+			c.Errorf("HeldOrders(m1, after %v, %d) = %v, want %v", after, limit, ids, want)
+		}
+	}
+	check(ledger.OrderKey{}, 10, "X", "A", "C")
+	check(ledger.OrderKey{}, 2, "X", "A")
+	check(ledger.OrderKey{Merchant: "m1", Channel: "shop", OrderID: "A"}, 10, "C")
+	check(ledger.OrderKey{Merchant: "m1", Channel: "mall", OrderID: "X"}, 1, "A")
+	a.State = ledger.StateSent
+	must(c, "PutOrder", s.PutOrder(ctx, a))
+	check(ledger.OrderKey{}, 10, "X", "C")
+	got, err := ol.HeldOrders(ctx, "m1", ledger.OrderKey{}, 10)
+	must(c, "HeldOrders", err)
+	if len(got) > 0 && (got[0].Order == nil || got[0].Order.ShipTo.Name != "山田 太郎" || got[0].Version == 0) {
+		c.Errorf("HeldOrders returned a record without its order or version: %+v", got[0])
+	}
+}
+
+// orderHeldByRefs: a record whose connector data holds the text of a held state is not held.
+func orderHeldByRefs(c *suite.Check, h Harness) {
+	s, ctx := h.New(c.TB), c.Context()
+	ol, ok := s.(ledger.OrderLister)
+	if !ok {
+		c.Skip("the store does not implement ledger.OrderLister (optional)")
+	}
+	for _, id := range []string{"A", "B", "C"} {
+		rec := sampleOrder("m1", "shop", id)
+		rec.State = ledger.StateSent
+		o := *rec.Order
+		o.Refs = map[string]string{"state": "held"}
+		rec.Order = &o
+		must(c, "PutOrder", s.PutOrder(ctx, rec))
+	}
+	must(c, "PutOrder", s.PutOrder(ctx, sampleOrder("m1", "shop", "D")))
+	got, err := ol.HeldOrders(ctx, "m1", ledger.OrderKey{}, 1)
+	must(c, "HeldOrders", err)
+	if ids := orderIDs(got); !reflect.DeepEqual(ids, []string{"D"}) {
+		c.Errorf("HeldOrders(m1, 1) = %v, want [D]: only the record's own state counts", ids)
 	}
 }

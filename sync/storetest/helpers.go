@@ -9,7 +9,7 @@ import (
 	"github.com/tobira-commerce/tobira/internal/suite"
 	"github.com/tobira-commerce/tobira/order"
 	"github.com/tobira-commerce/tobira/shipment"
-	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 // race runs f on n goroutines released at the same instant, so that a store whose
@@ -35,7 +35,7 @@ func race(c *suite.Check, n int, f func(i int) error) int {
 			switch {
 			case err == nil:
 				wins++
-			case !errors.Is(err, tobirasync.ErrConflict):
+			case !errors.Is(err, ledger.ErrConflict):
 				other = append(other, err)
 			}
 		}()
@@ -53,7 +53,7 @@ const rounds = 8
 
 // sampleOrder returns an order record with every field set, nested ones included, so that a
 // store dropping any column or JSON field fails the round trip.
-func sampleOrder(merchant, channel, id string) *tobirasync.OrderRecord {
+func sampleOrder(merchant, channel, id string) *ledger.OrderRecord {
 	o := order.Order{
 		ID: id, Number: "#" + id, Status: order.StatusOpen, ChannelStatus: "新規受付",
 		PlacedAt: t0.Add(-time.Hour), UpdatedAt: t0.Add(-time.Minute),
@@ -70,29 +70,30 @@ func sampleOrder(merchant, channel, id string) *tobirasync.OrderRecord {
 			TaxIncluded: true, Discount: order.Yen(100), Total: order.Yen(7130)},
 		Refs: map[string]string{"fulfillment_order": "gid://x/FO/9"},
 	}
-	return &tobirasync.OrderRecord{
-		Key:          tobirasync.OrderKey{Merchant: merchant, Channel: channel, OrderID: id},
+	return &ledger.OrderRecord{
+		Key:          ledger.OrderKey{Merchant: merchant, Channel: channel, OrderID: id},
 		Order:        &o,
 		Fingerprint:  o.Fingerprint(),
-		State:        tobirasync.StateHeld,
+		State:        ledger.StateHeld,
 		Pending:      true,
 		HoldReason:   "held by the shop",
 		ManualHold:   true,
 		ManualReason: "address check",
+		Parked:       "fp-of-a-parked-version",
 		Away:         map[string]string{"merchant": "L9\x00POSTER\x001\x00"},
-		Requests: []tobirasync.Request{{
-			Target: "wh-1", Key: merchant + "/" + channel + "/" + id + "/wh-1", State: tobirasync.RequestSent,
+		Requests: []ledger.Request{{
+			Target: "wh-1", Key: merchant + "/" + channel + "/" + id + "/wh-1", State: ledger.RequestSent,
 			Lines:      []connector.LineQuantity{{LineID: "L1", SKU: "TEA-01", Quantity: 2}, {LineID: "L2", SKU: "CUP-02", Quantity: 1}},
 			ShippingFP: o.ShippingFingerprint(), Seq: 2, Refused: "digest", RefusedReason: connector.RefusedPicked, Unsure: true, Replay: &o,
 		}},
-		Shipments: []tobirasync.ShipmentEntry{{ID: "m/wh-1/S1", Warehouse: "wh-1", At: t0.Add(-30 * time.Second), Lines: map[string]int{"L1": 1}}},
+		Shipments: []ledger.ShipmentEntry{{ID: "m/wh-1/S1", Warehouse: "wh-1", At: t0.Add(-30 * time.Second), Lines: map[string]int{"L1": 1}}},
 		UpdatedAt: t0,
 	}
 }
 
 // sampleShipment returns a shipment record with every field set.
-func sampleShipment(merchant, id string) *tobirasync.ShipmentRecord {
-	return &tobirasync.ShipmentRecord{
+func sampleShipment(merchant, id string) *ledger.ShipmentRecord {
+	return &ledger.ShipmentRecord{
 		ID: merchant + "/wh-1/" + id, Merchant: merchant, Warehouse: "wh-1",
 		Shipment: shipment.Shipment{
 			ID: id, RequestKey: "k-" + id, Channel: "shop", OrderID: "1001",
@@ -100,13 +101,13 @@ func sampleShipment(merchant, id string) *tobirasync.ShipmentRecord {
 			Parcels: []shipment.Parcel{{Carrier: shipment.Yamato, TrackingNumber: "400000000001"}, {Carrier: shipment.Sagawa, TrackingNumber: "5000"}},
 			At:      t0.Add(-2 * time.Minute),
 		},
-		State: tobirasync.ShipmentPending, Applied: true, Reason: "why not", CreatedAt: t0,
+		State: ledger.ShipmentPending, Applied: true, Reason: "why not", CreatedAt: t0,
 	}
 }
 
 // utcOrder and utcShipment put every time in UTC, so that a store returning the same instant in
 // another location (as database drivers do) still compares equal.
-func utcOrder(r *tobirasync.OrderRecord) *tobirasync.OrderRecord {
+func utcOrder(r *ledger.OrderRecord) *ledger.OrderRecord {
 	r = r.Clone()
 	r.UpdatedAt = r.UpdatedAt.UTC()
 	r.Order = utcTimes(r.Order)
@@ -129,7 +130,7 @@ func utcTimes(o *order.Order) *order.Order {
 	return &c
 }
 
-func utcShipment(r *tobirasync.ShipmentRecord) *tobirasync.ShipmentRecord {
+func utcShipment(r *ledger.ShipmentRecord) *ledger.ShipmentRecord {
 	r = r.Clone()
 	r.CreatedAt = r.CreatedAt.UTC()
 	r.Shipment.At = r.Shipment.At.UTC()

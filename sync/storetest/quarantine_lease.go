@@ -8,17 +8,17 @@ import (
 	"time"
 
 	"github.com/tobira-commerce/tobira/internal/suite"
-	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
-func sampleQuarantine(merchant, item string, i int) tobirasync.Quarantined {
-	return tobirasync.Quarantined{
+func sampleQuarantine(merchant, item string, i int) ledger.QuarantineEntry {
+	return ledger.QuarantineEntry{
 		ID: "order/" + merchant + "/shop/" + item, Kind: "order", Merchant: merchant, Source: "shop", ItemID: item,
 		Reason: "lines[0].sku: is empty", Payload: []byte(`{"id":"` + item + `","lines":[]}`), At: t0.Add(timeStep(i)),
 	}
 }
 
-func quarantineIDs(qs []tobirasync.Quarantined) []string {
+func quarantineIDs(qs []ledger.QuarantineEntry) []string {
 	out := make([]string, len(qs))
 	for i, q := range qs {
 		out[i] = q.ItemID + "@" + q.Merchant
@@ -35,7 +35,7 @@ func quarantine(c *suite.Check, h Harness) {
 	must(c, "PutQuarantine", s.PutQuarantine(ctx, sampleQuarantine("m2", "B", 1)))
 	must(c, "PutQuarantine", s.PutQuarantine(ctx, sampleQuarantine("m1", "C", 2)))
 
-	list := func(m string) []tobirasync.Quarantined {
+	list := func(m string) []ledger.QuarantineEntry {
 		qs, err := s.ListQuarantine(ctx, m)
 		must(c, "ListQuarantine", err)
 		return qs
@@ -72,7 +72,7 @@ func quarantine(c *suite.Check, h Harness) {
 	}
 }
 
-func acquire(c *suite.Check, s tobirasync.Store, name, owner string, at time.Time, ttl time.Duration) bool {
+func acquire(c *suite.Check, s ledger.Store, name, owner string, at time.Time, ttl time.Duration) bool {
 	c.Helper()
 	ok, err := s.AcquireLease(c.Context(), name, owner, at, ttl)
 	must(c, "AcquireLease", err)
@@ -141,7 +141,7 @@ func leaseRace(c *suite.Check, h Harness) {
 		holders := race(c, h.Concurrency, func(i int) error {
 			ok, err := s.AcquireLease(ctx, name, fmt.Sprint("r", i), at, time.Minute)
 			if err == nil && !ok {
-				return tobirasync.ErrConflict // counted as a loss
+				return ledger.ErrConflict // counted as a loss
 			}
 			return err
 		})

@@ -7,7 +7,7 @@ import (
 
 	"github.com/tobira-commerce/tobira/internal/suite"
 	"github.com/tobira-commerce/tobira/inventory"
-	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 func cancelledContext(c *suite.Check, h Harness) {
@@ -36,7 +36,7 @@ func reopen(c *suite.Check, h Harness) {
 	must(c, "PutLevels", s.PutLevels(ctx, "m1", []inventory.Level{{SKU: "A", OnHand: 3, AsOf: t0}}))
 	res := inventory.Reservation{Key: "m1/shop/1001", Channel: "shop", Items: []inventory.Item{{SKU: "A", Quantity: 1}}}
 	must(c, "PutReservation", s.PutReservation(ctx, "m1", res))
-	must(c, "PutAcked", s.PutAcked(ctx, "m1", "shop", map[string]tobirasync.StockAck{"A": {Available: 2, Write: "k-2"}}))
+	must(c, "PutAcked", s.PutAcked(ctx, "m1", "shop", map[string]ledger.StockAck{"A": {Available: 2, Write: "k-2"}}))
 	q := sampleQuarantine("m1", "Q", 0)
 	must(c, "PutQuarantine", s.PutQuarantine(ctx, q))
 	if !acquire(c, s, "lease", "r1", t0, time.Hour) {
@@ -57,7 +57,7 @@ func reopen(c *suite.Check, h Harness) {
 	if p, err := s.PendingOrders(ctx, "m1", "shop", 10); err != nil || len(p) != 1 {
 		c.Errorf("after reopen PendingOrders = %d records, %v; want 1", len(p), err)
 	}
-	ord.State = tobirasync.StateSent
+	ord.State = ledger.StateSent
 	if err := s.PutOrder(ctx, ord); err != nil {
 		c.Errorf("after reopen PutOrder with the version read before = %v", err)
 	}
@@ -73,7 +73,7 @@ func reopen(c *suite.Check, h Harness) {
 	if rs, err := s.Reservations(ctx, "m1"); err != nil || len(rs) != 1 || !reflect.DeepEqual(rs[0], res) {
 		c.Errorf("after reopen Reservations = %+v, %v; want %+v", rs, err, res)
 	}
-	if a, err := s.Acked(ctx, "m1", "shop"); err != nil || !reflect.DeepEqual(a, map[string]tobirasync.StockAck{"A": {Available: 2, Write: "k-2"}}) {
+	if a, err := s.Acked(ctx, "m1", "shop"); err != nil || !reflect.DeepEqual(a, map[string]ledger.StockAck{"A": {Available: 2, Write: "k-2"}}) {
 		c.Errorf("after reopen Acked = %v, %v; want A: 2 under write k-2", a, err)
 	}
 	if qs, err := s.ListQuarantine(ctx, "m1"); err != nil || len(qs) != 1 || qs[0].ID != q.ID || string(qs[0].Payload) != string(q.Payload) {

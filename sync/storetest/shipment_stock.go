@@ -9,12 +9,12 @@ import (
 
 	"github.com/tobira-commerce/tobira/internal/suite"
 	"github.com/tobira-commerce/tobira/inventory"
-	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 func shipmentRoundTrip(c *suite.Check, h Harness) {
 	s, ctx := h.New(c.TB), c.Context()
-	if got, err := s.GetShipment(ctx, "m1/wh-1/nope"); !errors.Is(err, tobirasync.ErrNotFound) {
+	if got, err := s.GetShipment(ctx, "m1/wh-1/nope"); !errors.Is(err, ledger.ErrNotFound) {
 		c.Errorf("GetShipment of a missing ID = %v, %v; want an error matching sync.ErrNotFound", got, err)
 	}
 	want := sampleShipment("m1", "S1")
@@ -35,20 +35,20 @@ func shipmentCAS(c *suite.Check, h Harness) {
 	s, ctx := h.New(c.TB), c.Context()
 	rec := sampleShipment("m1", "S1")
 	must(c, "PutShipment", s.PutShipment(ctx, rec))
-	if err := s.PutShipment(ctx, sampleShipment("m1", "S1")); !errors.Is(err, tobirasync.ErrConflict) {
+	if err := s.PutShipment(ctx, sampleShipment("m1", "S1")); !errors.Is(err, ledger.ErrConflict) {
 		c.Errorf("second insert of a shipment = %v, want ErrConflict", err)
 	}
 	stale := rec.Clone()
-	rec.State = tobirasync.ShipmentDone
+	rec.State = ledger.ShipmentConfirmed
 	must(c, "PutShipment update", s.PutShipment(ctx, rec))
-	stale.State = tobirasync.ShipmentQuarantined
-	if err := s.PutShipment(ctx, stale); !errors.Is(err, tobirasync.ErrConflict) {
+	stale.State = ledger.ShipmentQuarantined
+	if err := s.PutShipment(ctx, stale); !errors.Is(err, ledger.ErrConflict) {
 		c.Errorf("PutShipment with a stale version = %v, want ErrConflict", err)
 	}
 	got, err := s.GetShipment(ctx, rec.ID)
 	must(c, "GetShipment", err)
-	if got.State != tobirasync.ShipmentDone || got.Version != rec.Version {
-		c.Errorf("after a refused stale write GetShipment = %s v%d, want %s v%d", got.State, got.Version, tobirasync.ShipmentDone, rec.Version)
+	if got.State != ledger.ShipmentConfirmed || got.Version != rec.Version {
+		c.Errorf("after a refused stale write GetShipment = %s v%d, want %s v%d", got.State, got.Version, ledger.ShipmentConfirmed, rec.Version)
 	}
 }
 
@@ -78,8 +78,8 @@ func shipmentCopies(c *suite.Check, h Harness) {
 	rec := sampleShipment("m1", "S1")
 	must(c, "PutShipment", s.PutShipment(ctx, rec))
 	want := rec.Clone()
-	scribble := func(r *tobirasync.ShipmentRecord) {
-		r.State = tobirasync.ShipmentDone
+	scribble := func(r *ledger.ShipmentRecord) {
+		r.State = ledger.ShipmentConfirmed
 		r.Shipment.Lines[0].Quantity = 99
 		r.Shipment.Parcels[0].TrackingNumber = "changed"
 	}
@@ -102,7 +102,7 @@ func shipmentCopies(c *suite.Check, h Harness) {
 	}
 }
 
-func shipmentIDs(recs []*tobirasync.ShipmentRecord) []string {
+func shipmentIDs(recs []*ledger.ShipmentRecord) []string {
 	out := make([]string, len(recs))
 	for i, r := range recs {
 		out[i] = r.Shipment.ID
@@ -112,19 +112,19 @@ func shipmentIDs(recs []*tobirasync.ShipmentRecord) []string {
 
 func shipmentPending(c *suite.Check, h Harness) {
 	s, ctx := h.New(c.TB), c.Context()
-	put := func(m, id string, st tobirasync.ShipmentState, i int) *tobirasync.ShipmentRecord {
+	put := func(m, id string, st ledger.ShipmentState, i int) *ledger.ShipmentRecord {
 		rec := sampleShipment(m, id)
 		rec.State = st
 		rec.CreatedAt = t0.Add(timeStep(i))
 		must(c, "PutShipment", s.PutShipment(ctx, rec))
 		return rec
 	}
-	a := put("m1", "A", tobirasync.ShipmentPending, 0)
-	put("m1", "W", tobirasync.ShipmentWaiting, 1)
-	put("m1", "B", tobirasync.ShipmentPending, 2)
-	put("m2", "A", tobirasync.ShipmentPending, 3)
-	put("m1", "Q", tobirasync.ShipmentQuarantined, 4)
-	put("m1", "C", tobirasync.ShipmentPending, 5)
+	a := put("m1", "A", ledger.ShipmentPending, 0)
+	put("m1", "W", ledger.ShipmentWaiting, 1)
+	put("m1", "B", ledger.ShipmentPending, 2)
+	put("m2", "A", ledger.ShipmentPending, 3)
+	put("m1", "Q", ledger.ShipmentQuarantined, 4)
+	put("m1", "C", ledger.ShipmentPending, 5)
 	check := func(limit int, want ...string) {
 		c.Helper()
 		got, err := s.PendingShipments(ctx, "m1", limit)
@@ -135,7 +135,7 @@ func shipmentPending(c *suite.Check, h Harness) {
 	}
 	check(10, "A", "B", "C")
 	check(2, "A", "B")
-	a.State = tobirasync.ShipmentDone
+	a.State = ledger.ShipmentConfirmed
 	must(c, "PutShipment", s.PutShipment(ctx, a))
 	check(10, "B", "C")
 	if got, err := s.PendingShipments(ctx, "m2", 10); err != nil || !slices.Equal(shipmentIDs(got), []string{"A"}) {
@@ -143,7 +143,7 @@ func shipmentPending(c *suite.Check, h Harness) {
 	}
 }
 
-func levelsOf(c *suite.Check, s tobirasync.Store, merchant string) map[string]inventory.Level {
+func levelsOf(c *suite.Check, s ledger.Store, merchant string) map[string]inventory.Level {
 	c.Helper()
 	ls, err := s.Levels(c.Context(), merchant)
 	must(c, "Levels", err)
@@ -224,16 +224,16 @@ func stockReservations(c *suite.Check, h Harness) {
 
 func stockAcked(c *suite.Check, h Harness) {
 	s, ctx := h.New(c.TB), c.Context()
-	type ack = tobirasync.StockAck
+	type ack = ledger.StockAck
 	must(c, "PutAcked", s.PutAcked(ctx, "m1", "shop", map[string]ack{"A": {Available: 5}, "B": {Available: 2}, "E": {Available: 4, Write: "k-e1"}}))
-	must(c, "PutAcked", s.PutAcked(ctx, "m1", "shop", map[string]ack{"B": {Available: 0}, "C": {Available: 1, Write: "k-c1"}, "D": {Available: -1}, "E": {Available: 4}}))
+	must(c, "PutAcked", s.PutAcked(ctx, "m1", "shop", map[string]ack{"B": {Available: 0}, "C": {Available: 1, Write: "k-c1", Compare: ptr(3)}, "D": {Available: -1}, "E": {Available: 4}}))
 	must(c, "PutAcked", s.PutAcked(ctx, "m1", "mall", map[string]ack{"A": {Available: 9, Write: "k-a9"}}))
 	must(c, "PutAcked", s.PutAcked(ctx, "m2", "shop", map[string]ack{"A": {Available: 7}}))
 	for _, tc := range []struct {
 		m, ch string
 		want  map[string]ack
 	}{
-		{"m1", "shop", map[string]ack{"A": {Available: 5}, "B": {Available: 0}, "C": {Available: 1, Write: "k-c1"}, "D": {Available: -1}, "E": {Available: 4}}},
+		{"m1", "shop", map[string]ack{"A": {Available: 5}, "B": {Available: 0}, "C": {Available: 1, Write: "k-c1", Compare: ptr(3)}, "D": {Available: -1}, "E": {Available: 4}}},
 		{"m1", "mall", map[string]ack{"A": {Available: 9, Write: "k-a9"}}},
 		{"m2", "shop", map[string]ack{"A": {Available: 7}}},
 		{"m3", "shop", map[string]ack{}},
@@ -249,7 +249,10 @@ func stockAcked(c *suite.Check, h Harness) {
 	}
 	got, _ := s.Acked(ctx, "m1", "shop")
 	got["A"] = ack{Available: 99}
-	if again, _ := s.Acked(ctx, "m1", "shop"); again["A"] != (ack{Available: 5}) {
-		c.Errorf("changing the map Acked returned changed the store (A = %+v)", again["A"])
+	*got["C"].Compare = 99
+	if again, _ := s.Acked(ctx, "m1", "shop"); again["A"] != (ack{Available: 5}) || *again["C"].Compare != 3 {
+		c.Errorf("changing the map Acked returned changed the store (A = %+v, C compares %d)", again["A"], *again["C"].Compare)
 	}
 }
+
+func ptr(n int) *int { return &n }

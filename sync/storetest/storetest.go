@@ -23,7 +23,7 @@ import (
 	"time"
 
 	"github.com/tobira-commerce/tobira/internal/suite"
-	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 // Harness creates the stores the suite checks.
@@ -31,20 +31,20 @@ type Harness struct {
 	// New returns an empty store; it is called once per check. A SQL store gives each check a
 	// fresh schema or truncated tables, since checks count what they list. Close it with
 	// t.Cleanup.
-	New func(t testing.TB) tobirasync.Store
+	New func(t testing.TB) ledger.Store
 	// Reopen returns a new store over the same data as old, as a restarted process would open
 	// it (old may be closed first). Nil when the store does not persist; the reopen checks are
 	// then skipped.
-	Reopen func(t testing.TB, old tobirasync.Store) tobirasync.Store
+	Reopen func(t testing.TB, old ledger.Store) ledger.Store
 	// Concurrency is how many goroutines race in the compare-and-set checks; 0 means 16. A store
 	// whose database serializes writers may lower it, but not below 2.
 	Concurrency int
 }
 
 // TestStore runs the suite against the stores newStore returns, one per check.
-func TestStore(t *testing.T, newStore func(t *testing.T) tobirasync.Store) {
+func TestStore(t *testing.T, newStore func(t *testing.T) ledger.Store) {
 	t.Helper()
-	TestHarness(t, Harness{New: func(tb testing.TB) tobirasync.Store {
+	TestHarness(t, Harness{New: func(tb testing.TB) ledger.Store {
 		// The suite hands New the *testing.T of each subtest when it runs under go test.
 		return newStore(tb.(*testing.T))
 	}})
@@ -91,6 +91,8 @@ var checks = []check{
 	{"Order/ConcurrentUpdate", "of many replicas updating the same order version, exactly one wins", orderUpdateRace},
 	{"Order/Copies", "records are copies: changing one after PutOrder or after GetOrder does not change the store", orderCopies},
 	{"Order/Pending", "PendingOrders returns only pending records of that merchant and channel, oldest first, up to limit, and drops records set non-pending", orderPending},
+	{"Order/Held", "HeldOrders lists the merchant's held records of every channel, by channel and order ID, after a key, up to limit, whole", orderHeld},
+	{"Order/HeldNotByContent", "HeldOrders goes by the record's state, not by text in the order's connector data, and still fills its limit", orderHeldByRefs},
 	{"Order/MerchantIsolation", "the same channel and order ID under two merchants (or keys that print alike) are distinct records", orderIsolation},
 	{"OrderBatch/Mixed", "PutOrders inserts, updates and refuses each record as PutOrder would, bumping only the written versions, keeps the pending index; GetOrders returns the records that exist", batchMixed},
 	{"OrderBatch/ConcurrentWriters", "of many replicas writing the same batch (an insert and an update of one version), exactly one wins each record", batchRace},

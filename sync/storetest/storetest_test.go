@@ -10,7 +10,7 @@ import (
 
 	"github.com/tobira-commerce/tobira/internal/suite"
 	"github.com/tobira-commerce/tobira/inventory"
-	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 	"github.com/tobira-commerce/tobira/sync/memstore"
 )
 
@@ -20,24 +20,24 @@ import (
 // not pick up memstore's BatchOrderLedger, which would bypass the methods they break.
 
 // racyCAS checks the version, then writes: two replicas that read the same version both win.
-type racyCAS struct{ tobirasync.Store }
+type racyCAS struct{ ledger.Store }
 
 // gap widens the window between check and write, as a network round trip to a database would.
 func gap() { time.Sleep(200 * time.Microsecond) }
 
 func (s racyCAS) PutCursor(ctx context.Context, name, value string, version int64) (int64, error) {
 	if _, cur, _ := s.GetCursor(ctx, name); cur != version {
-		return 0, tobirasync.ErrConflict
+		return 0, ledger.ErrConflict
 	}
 	gap()
 	_, cur, _ := s.GetCursor(ctx, name)
 	return s.Store.PutCursor(ctx, name, value, cur)
 }
 
-func (s racyCAS) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error {
+func (s racyCAS) PutOrder(ctx context.Context, rec *ledger.OrderRecord) error {
 	old, err := s.GetOrder(ctx, rec.Key)
 	if (err == nil) != (rec.Version != 0) || (err == nil && old.Version != rec.Version) {
-		return tobirasync.ErrConflict
+		return ledger.ErrConflict
 	}
 	gap()
 	mine := rec.Clone()
@@ -56,11 +56,11 @@ func (s racyCAS) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) erro
 // racyBatch writes a batch one record at a time through racyCAS, with the same check-then-write gap.
 type racyBatch struct{ racyCAS }
 
-func (s racyBatch) GetOrders(ctx context.Context, keys []tobirasync.OrderKey) (map[tobirasync.OrderKey]*tobirasync.OrderRecord, error) {
-	return s.Store.(tobirasync.BatchOrderLedger).GetOrders(ctx, keys)
+func (s racyBatch) GetOrders(ctx context.Context, keys []ledger.OrderKey) (map[ledger.OrderKey]*ledger.OrderRecord, error) {
+	return s.Store.(ledger.BatchOrderLedger).GetOrders(ctx, keys)
 }
 
-func (s racyBatch) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord) []error {
+func (s racyBatch) PutOrders(ctx context.Context, recs []*ledger.OrderRecord) []error {
 	errs := make([]error, len(recs))
 	for i, rec := range recs {
 		errs[i] = s.PutOrder(ctx, rec)
@@ -70,12 +70,12 @@ func (s racyBatch) PutOrders(ctx context.Context, recs []*tobirasync.OrderRecord
 
 // aliasing keeps the caller's pointer and hands it out again.
 type aliasing struct {
-	tobirasync.Store
+	ledger.Store
 	mu   gosync.Mutex
-	recs map[tobirasync.OrderKey]*tobirasync.OrderRecord
+	recs map[ledger.OrderKey]*ledger.OrderRecord
 }
 
-func (s *aliasing) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) error {
+func (s *aliasing) PutOrder(ctx context.Context, rec *ledger.OrderRecord) error {
 	if err := s.Store.PutOrder(ctx, rec); err != nil {
 		return err
 	}
@@ -85,17 +85,17 @@ func (s *aliasing) PutOrder(ctx context.Context, rec *tobirasync.OrderRecord) er
 	return nil
 }
 
-func (s *aliasing) GetOrder(ctx context.Context, key tobirasync.OrderKey) (*tobirasync.OrderRecord, error) {
+func (s *aliasing) GetOrder(ctx context.Context, key ledger.OrderKey) (*ledger.OrderRecord, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if r, ok := s.recs[key]; ok {
 		return r, nil
 	}
-	return nil, tobirasync.ErrNotFound
+	return nil, ledger.ErrNotFound
 }
 
 // anyoneReleases lets any caller release a lease.
-type anyoneReleases struct{ tobirasync.Store }
+type anyoneReleases struct{ ledger.Store }
 
 func (s anyoneReleases) ReleaseLease(ctx context.Context, name, _ string) error {
 	// A store that ignores the owner deletes whoever's row it finds; memstore needs the owner's
@@ -109,7 +109,7 @@ func (s anyoneReleases) ReleaseLease(ctx context.Context, name, _ string) error 
 }
 
 // lastWriteWins ignores AsOf, so a late old snapshot overwrites a newer one.
-type lastWriteWins struct{ tobirasync.Store }
+type lastWriteWins struct{ ledger.Store }
 
 func (s lastWriteWins) PutLevels(ctx context.Context, merchant string, levels []inventory.Level) error {
 	for _, l := range levels {
@@ -129,8 +129,8 @@ func (s lastWriteWins) PutLevels(ctx context.Context, merchant string, levels []
 // forgetful persists nothing: its Reopen returns an empty store.
 func forgetfulHarness() Harness {
 	return Harness{
-		New:    func(testing.TB) tobirasync.Store { return memstore.New() },
-		Reopen: func(testing.TB, tobirasync.Store) tobirasync.Store { return memstore.New() },
+		New:    func(testing.TB) ledger.Store { return memstore.New() },
+		Reopen: func(testing.TB, ledger.Store) ledger.Store { return memstore.New() },
 	}
 }
 
@@ -140,16 +140,16 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 		h     Harness
 		catch []string // checks that must fail, and no others
 	}{
-		{"non-atomic compare-and-set", Harness{New: func(testing.TB) tobirasync.Store { return racyCAS{memstore.New()} }},
+		{"non-atomic compare-and-set", Harness{New: func(testing.TB) ledger.Store { return racyCAS{memstore.New()} }},
 			[]string{"Cursor/ConcurrentWriters", "Order/ConcurrentInsert", "Order/ConcurrentUpdate"}},
-		{"non-atomic batch compare-and-set", Harness{New: func(testing.TB) tobirasync.Store { return racyBatch{racyCAS{memstore.New()}} }},
+		{"non-atomic batch compare-and-set", Harness{New: func(testing.TB) ledger.Store { return racyBatch{racyCAS{memstore.New()}} }},
 			[]string{"Cursor/ConcurrentWriters", "Order/ConcurrentInsert", "Order/ConcurrentUpdate", "OrderBatch/ConcurrentWriters"}},
-		{"aliased records", Harness{New: func(testing.TB) tobirasync.Store {
-			return &aliasing{Store: memstore.New(), recs: map[tobirasync.OrderKey]*tobirasync.OrderRecord{}}
+		{"aliased records", Harness{New: func(testing.TB) ledger.Store {
+			return &aliasing{Store: memstore.New(), recs: map[ledger.OrderKey]*ledger.OrderRecord{}}
 		}}, []string{"Order/Copies"}},
-		{"release by anyone", Harness{New: func(testing.TB) tobirasync.Store { return anyoneReleases{memstore.New()} }},
+		{"release by anyone", Harness{New: func(testing.TB) ledger.Store { return anyoneReleases{memstore.New()} }},
 			[]string{"Lease/Release"}},
-		{"levels ignore AsOf", Harness{New: func(testing.TB) tobirasync.Store { return lastWriteWins{memstore.New()} }},
+		{"levels ignore AsOf", Harness{New: func(testing.TB) ledger.Store { return lastWriteWins{memstore.New()} }},
 			[]string{"Stock/Levels"}},
 		{"loses data on reopen", forgetfulHarness(), []string{"Reopen"}},
 	} {
@@ -177,7 +177,7 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 
 func TestMemstorePassesWithReopenSkipped(t *testing.T) {
 	r := suite.NewRecorder(t)
-	run(r, Harness{New: func(testing.TB) tobirasync.Store { return memstore.New() }})
+	run(r, Harness{New: func(testing.TB) ledger.Store { return memstore.New() }})
 	if f := r.Failures(); len(f) != 0 {
 		t.Fatalf("memstore fails the suite: %q", f)
 	}
@@ -191,8 +191,8 @@ func TestMemstorePassesWithReopenSkipped(t *testing.T) {
 func TestReopenPassesForAStoreThatKeepsEverything(t *testing.T) {
 	r := suite.NewRecorder(t)
 	run(r, Harness{
-		New:    func(testing.TB) tobirasync.Store { return memstore.New() },
-		Reopen: func(_ testing.TB, old tobirasync.Store) tobirasync.Store { return old },
+		New:    func(testing.TB) ledger.Store { return memstore.New() },
+		Reopen: func(_ testing.TB, old ledger.Store) ledger.Store { return old },
 	})
 	if f := r.Failures(); len(f) != 0 {
 		t.Fatalf("failures: %q", f)

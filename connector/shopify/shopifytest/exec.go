@@ -10,10 +10,12 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// object is a GraphQL object the executor can walk: it names its type and resolves fields.
-// A field it does not know resolves to null.
+// object is a GraphQL object the executor can walk: it names its type, the fields it models,
+// and resolves them. The executor never asks it for a field it does not model: the fake
+// refuses such a query before running it (see model.go).
 type object interface {
 	typeName() string
+	fieldNames() []string
 	field(name string, args map[string]any) any
 }
 
@@ -24,6 +26,14 @@ type obj struct {
 }
 
 func (o *obj) typeName() string { return o.typ }
+
+func (o *obj) fieldNames() []string {
+	names := make([]string, 0, len(o.fields))
+	for k := range o.fields {
+		names = append(names, k)
+	}
+	return names
+}
 
 func (o *obj) field(name string, args map[string]any) any {
 	if f, ok := o.fields[name]; ok {
@@ -67,6 +77,29 @@ func (o ordered) MarshalJSON() ([]byte, error) {
 type executor struct {
 	schema *ast.Schema
 	vars   map[string]any
+	// nulls names the non-null positions the answer would hold null at: a fault of the fake
+	// (checkModelled lets only modelled fields through), answered as an internal error.
+	nulls []string
+}
+
+// nullAt reports whether v holds null where t forbids it, at the top or in a list.
+func nullAt(t *ast.Type, v any) bool {
+	if t == nil {
+		return false
+	}
+	if v == nil {
+		return t.NonNull
+	}
+	if t.Elem != nil {
+		if list, ok := v.([]any); ok {
+			for _, e := range list {
+				if nullAt(t.Elem, e) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // exec resolves the selection set against v: exactly the selected fields, under their aliases.
@@ -111,6 +144,9 @@ func (e *executor) collect(set ast.SelectionSet, o object, out *ordered) {
 				v = o.typeName()
 			} else {
 				v = e.exec(s.SelectionSet, o.field(s.Name, s.ArgumentMap(e.vars)))
+				if s.Definition != nil && nullAt(s.Definition.Type, v) {
+					e.nulls = append(e.nulls, o.typeName()+"."+s.Name)
+				}
 			}
 			out.set(key, v)
 		case *ast.InlineFragment:
@@ -288,6 +324,8 @@ func (c *conn) window() (page []object, hasPrev, hasNext bool) {
 
 func (c *conn) typeName() string { return c.typ }
 
+func (c *conn) fieldNames() []string { return []string{"nodes", "edges", "pageInfo"} }
+
 func (c *conn) field(name string, _ map[string]any) any {
 	if c.page == nil {
 		p := &connPage{}
@@ -376,4 +414,101 @@ func cost(schema *ast.Schema, set ast.SelectionSet, parent *ast.Definition, vars
 		}
 	}
 	return total
+}
+
+func (o ordered) get(k string) (any, bool) {
+	for _, e := range o {
+		if e.k == k {
+			return e.v, true
+		}
+	}
+	return nil, false
+}
+
+// actualCost is the cost of what an answer holds, by the rules of cost: a connection costs 2
+// plus what its returned nodes cost (not first times a node), an object 1 plus its fields, a
+// list of objects what its costliest element costs. It is never more than the requested cost.
+func actualCost(schema *ast.Schema, set ast.SelectionSet, v any) int {
+	o, _ := v.(ordered)
+	total := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Definition == nil {
+				continue
+			}
+			def := schema.Types[s.Definition.Type.Name()]
+			if def == nil || def.Kind == ast.Scalar || def.Kind == ast.Enum {
+				continue
+			}
+			key := s.Alias
+			if key == "" {
+				key = s.Name
+			}
+			fv, _ := o.get(key)
+			if strings.HasSuffix(def.Name, "Connection") {
+				total += 2 + connActual(schema, s.SelectionSet, fv)
+				continue
+			}
+			total += 1 + maxElem(schema, s.SelectionSet, fv)
+		case *ast.InlineFragment:
+			total += actualCost(schema, s.SelectionSet, v)
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				total += actualCost(schema, s.Definition.SelectionSet, v)
+			}
+		}
+	}
+	return total
+}
+
+// connActual is what a connection's returned nodes (through nodes or edges) cost.
+func connActual(schema *ast.Schema, set ast.SelectionSet, v any) int {
+	c, _ := v.(ordered)
+	total := 0
+	for _, sub := range set {
+		f, ok := sub.(*ast.Field)
+		if !ok || f.Definition == nil {
+			continue
+		}
+		key := f.Alias
+		if key == "" {
+			key = f.Name
+		}
+		list, _ := c.get(key)
+		elems, _ := list.([]any)
+		switch f.Name {
+		case "nodes":
+			for _, n := range elems {
+				total += 1 + actualCost(schema, f.SelectionSet, n)
+			}
+		case "edges":
+			for _, e := range elems {
+				eo, _ := e.(ordered)
+				for _, es := range f.SelectionSet {
+					if ef, ok := es.(*ast.Field); ok && ef.Name == "node" && ef.Definition != nil {
+						k := ef.Alias
+						if k == "" {
+							k = ef.Name
+						}
+						n, _ := eo.get(k)
+						total += 1 + actualCost(schema, ef.SelectionSet, n)
+					}
+				}
+			}
+		}
+	}
+	return total
+}
+
+func maxElem(schema *ast.Schema, set ast.SelectionSet, v any) int {
+	list, ok := v.([]any)
+	if !ok {
+		return actualCost(schema, set, v)
+	}
+	most := 0
+	for _, e := range list {
+		most = max(most, actualCost(schema, set, e))
+	}
+	return most
 }

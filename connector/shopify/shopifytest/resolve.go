@@ -1,8 +1,10 @@
 package shopifytest
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,10 +43,8 @@ func (s *Server) money(minor int64, currency string) object {
 }
 
 func (s *Server) orderObj(o *fOrder) object {
-	var total int64
-	for _, l := range o.lines {
-		total += l.price * int64(l.current)
-	}
+	m := o.sums()
+	money := func(minor int64) func(map[string]any) any { return val(s.money(minor, o.currency)) }
 	return &obj{typ: "Order", fields: fields{
 		"id": val(o.id), "legacyResourceId": val(legacyID(o.id)), "name": val(o.name),
 		"createdAt": val(ts(o.createdAt)), "updatedAt": val(ts(o.updated)), "processedAt": val(ts(o.createdAt)),
@@ -52,9 +52,37 @@ func (s *Server) orderObj(o *fOrder) object {
 		"closed": val(false), "test": val(false), "email": val(nilIfEmpty(o.email)), "phone": val(nilIfEmpty(o.phone)),
 		"note": val(nilIfEmpty(o.note)), "currencyCode": val(o.currency), "tags": val([]any{}),
 		"displayFulfillmentStatus": val(o.displayFulfillState),
-		"displayFinancialStatus":   val("PAID"),
-		"totalPriceSet":            val(s.money(total, o.currency)),
-		"currentTotalPriceSet":     val(s.money(total, o.currency)),
+		"displayFinancialStatus":   val(o.financial),
+		"paymentGatewayNames":      val(anySlice(o.gateways)),
+		"taxesIncluded":            val(!o.taxExcluded),
+		"fullyPaid":                val(m.outstanding == 0 && o.cancelledAt == nil),
+		"unpaid":                   val(m.received == 0 && o.cancelledAt == nil),
+		"totalPriceSet":            money(m.total),
+		"currentTotalPriceSet":     money(m.currentTotal),
+		"subtotalPriceSet":         money(m.lines - m.discount),
+		"currentSubtotalPriceSet":  money(m.currentLines - m.discount),
+		"totalShippingPriceSet":    money(m.shipping),
+		"currentShippingPriceSet":  money(m.shipping),
+		"totalTaxSet":              money(m.tax),
+		"currentTotalTaxSet":       money(m.tax),
+		"totalDiscountsSet":        money(m.discount),
+		"currentTotalDiscountsSet": money(m.discount),
+		"totalOutstandingSet":      money(m.outstanding),
+		"totalReceivedSet":         money(m.received),
+		"netPaymentSet":            money(m.received),
+		"shippingLine": func(map[string]any) any {
+			if len(o.shipping) == 0 {
+				return nil
+			}
+			return s.shippingLineObj(o, 0)
+		},
+		"shippingLines": func(args map[string]any) any {
+			nodes := make([]object, len(o.shipping))
+			for i := range o.shipping {
+				nodes[i] = s.shippingLineObj(o, i)
+			}
+			return newConn("ShippingLineConnection", nodes, func(n object) string { return idKey(n.field("id", nil).(string)) }, args)
+		},
 		"customAttributes": func(map[string]any) any {
 			list := make([]object, len(o.attrs))
 			for i, a := range o.attrs {
@@ -90,6 +118,27 @@ func (s *Server) orderObj(o *fOrder) object {
 	}}
 }
 
+func (s *Server) shippingLineObj(o *fOrder, i int) object {
+	sl := o.shipping[i]
+	price := &obj{typ: "MoneyV2", fields: fields{"amount": val(moneyString(sl.Price, o.currency)), "currencyCode": val(o.currency)}}
+	return &obj{typ: "ShippingLine", fields: fields{
+		"id": val(o.shippingIDs[i]), "title": val(sl.Title), "code": val(nilIfEmpty(sl.Code)), "source": val("shopify"),
+		"custom": val(false), "isRemoved": val(false), "carrierIdentifier": val(nil), "phone": val(nil),
+		"originalPriceSet": val(s.money(sl.Price, o.currency)), "discountedPriceSet": val(s.money(sl.Price, o.currency)),
+		"currentDiscountedPriceSet": val(s.money(sl.Price, o.currency)),
+		"originalPrice":             val(price), "discountedPrice": val(price),
+		"taxLines": val([]object{}), "discountAllocations": val([]object{}),
+	}}
+}
+
+func anySlice(list []string) []any {
+	out := make([]any, len(list))
+	for i, v := range list {
+		out[i] = v
+	}
+	return out
+}
+
 func addressObj(a Address) object {
 	name := strings.TrimSpace(a.LastName + " " + a.FirstName)
 	return &obj{typ: "MailingAddress", fields: fields{
@@ -98,7 +147,6 @@ func addressObj(a Address) object {
 		"address1": val(nilIfEmpty(a.Address1)), "address2": val(nilIfEmpty(a.Address2)), "city": val(nilIfEmpty(a.City)),
 		"province": val(nilIfEmpty(a.Province)), "provinceCode": val(nilIfEmpty(a.ProvinceCode)), "zip": val(nilIfEmpty(a.Zip)),
 		"countryCodeV2": val(nilIfEmpty(a.CountryCode)), "countryCode": val(nilIfEmpty(a.CountryCode)),
-		"email": val(nil),
 	}}
 }
 
@@ -108,6 +156,14 @@ func (s *Server) lineObj(o *fOrder, l *fLine) object {
 		"quantity": val(l.qty), "currentQuantity": val(l.current), "requiresShipping": val(true),
 		"originalUnitPriceSet":   val(s.money(l.price, o.currency)),
 		"discountedUnitPriceSet": val(s.money(l.price, o.currency)),
+		"originalTotalSet":       val(s.money(l.price*int64(l.qty), o.currency)),
+		"customAttributes": func(map[string]any) any {
+			list := make([]object, len(l.props))
+			for i, a := range l.props {
+				list[i] = &obj{typ: "Attribute", fields: fields{"key": val(a.Key), "value": val(a.Value)}}
+			}
+			return list
+		},
 	}}
 }
 
@@ -118,8 +174,7 @@ func (s *Server) foObj(fo *fOrderFO) object {
 		"createdAt": val(ts(fo.order.createdAt)), "updatedAt": val(ts(fo.updated)),
 		"order": func(map[string]any) any { return s.orderObj(fo.order) },
 		"assignedLocation": func(map[string]any) any {
-			loc := &obj{typ: "Location", fields: fields{"id": val(s.locationID), "name": val("Tobira warehouse")}}
-			return &obj{typ: "FulfillmentOrderAssignedLocation", fields: fields{"location": val(loc), "name": val("Tobira warehouse")}}
+			return &obj{typ: "FulfillmentOrderAssignedLocation", fields: fields{"location": val(s.locationObj(s.locationID)), "name": val(locationName)}}
 		},
 		"destination": func(map[string]any) any {
 			a := fo.order.addr
@@ -221,6 +276,13 @@ func (s *Server) fulfillmentObj(f *fulfillment) object {
 	}}
 }
 
+// locationName is the name of the fake's one location.
+const locationName = "Tobira warehouse"
+
+func (s *Server) locationObj(id string) object {
+	return &obj{typ: "Location", fields: fields{"id": val(id), "name": val(locationName), "legacyResourceId": val(legacyID(id)), "isActive": val(true)}}
+}
+
 func (s *Server) itemIDForSKU(sku string) any {
 	for _, v := range s.variants {
 		if v.sku == sku {
@@ -251,7 +313,7 @@ func (s *Server) itemObj(it *invItem) object {
 				}
 				return list
 			},
-			"location": val(&obj{typ: "Location", fields: fields{"id": val(loc)}}),
+			"location": val(s.locationObj(loc)),
 		}}
 	}
 	return &obj{typ: "InventoryItem", fields: fields{
@@ -268,119 +330,63 @@ func (s *Server) variantObj(v *variant) object {
 	}}
 }
 
-// ---- search syntax ----
-
-type term struct{ field, op, value string }
-
-// parseSearch reads Shopify's search syntax as far as the connector uses it: terms
-// field:value, field:>=value, field:<value (values optionally quoted), joined by AND (or
-// juxtaposition) and OR. It returns the disjunction of conjunctions.
-func parseSearch(q string) [][]term {
-	var groups [][]term
-	var cur []term
-	toks := tokenize(q)
-	for _, t := range toks {
-		switch {
-		case t == "OR":
-			groups, cur = append(groups, cur), nil
-		case t == "AND":
-		default:
-			field, rest, ok := strings.Cut(t, ":")
-			if !ok {
-				continue
-			}
-			op := ":"
-			for _, o := range []string{">=", "<=", ">", "<"} {
-				if strings.HasPrefix(rest, o) {
-					op, rest = o, rest[len(o):]
-					break
-				}
-			}
-			cur = append(cur, term{field: field, op: op, value: strings.Trim(rest, `'"`)})
-		}
-	}
-	return append(groups, cur)
-}
-
-func tokenize(q string) []string {
-	var toks []string
-	var b strings.Builder
-	quote := rune(0)
-	for _, r := range q {
-		switch {
-		case quote != 0:
-			b.WriteRune(r)
-			if r == quote {
-				quote = 0
-			}
-		case r == '\'' || r == '"':
-			quote = r
-			b.WriteRune(r)
-		case r == ' ' || r == '\t' || r == '\n':
-			if b.Len() > 0 {
-				toks = append(toks, b.String())
-				b.Reset()
-			}
-		default:
-			b.WriteRune(r)
-		}
-	}
-	if b.Len() > 0 {
-		toks = append(toks, b.String())
-	}
-	return toks
-}
-
-// matchSearch reports whether get (field → value, times as time.Time) satisfies q.
-func matchSearch(groups [][]term, get func(field string) (any, bool)) bool {
-	for _, g := range groups {
-		ok := true
-		for _, t := range g {
-			v, known := get(t.field)
-			if !known {
-				continue // Shopify ignores filters it does not know, with a warning
-			}
-			if !matchTerm(t, v) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return true
-		}
-	}
-	return false
-}
-
-func matchTerm(t term, v any) bool {
-	switch x := v.(type) {
-	case time.Time:
-		want, err := time.Parse(time.RFC3339, t.value)
-		if err != nil {
-			return false
-		}
-		switch t.op {
-		case ">=":
-			return !x.Before(want)
-		case ">":
-			return x.After(want)
-		case "<=":
-			return !x.After(want)
-		case "<":
-			return x.Before(want)
-		default:
-			return x.Equal(want)
-		}
-	case string:
-		return t.op == ":" && x == t.value
-	}
-	return false
-}
-
 // ---- root query fields ----
 
+// searchValues are an order's values for a search field.
+func (o *fOrder) searchValues(field string) []any {
+	switch field {
+	case "updated_at":
+		return []any{o.updated}
+	case "created_at", "processed_at":
+		return []any{o.createdAt}
+	case "id":
+		return []any{gidNum(o.id)}
+	case "name":
+		return []any{o.name, strings.TrimPrefix(o.name, "#")}
+	case "email":
+		return []any{o.email}
+	case "financial_status":
+		return []any{strings.ToLower(o.financial)}
+	case "status":
+		switch {
+		case o.cancelledAt != nil:
+			return []any{"cancelled"}
+		}
+		return []any{"open"}
+	case "gateway":
+		return anySlice(o.gateways)
+	case "sku":
+		var list []any
+		for _, l := range o.lines {
+			list = append(list, l.sku)
+		}
+		return list
+	}
+	return nil
+}
+
+func (v *variant) searchValues(field string) []any {
+	switch field {
+	case "id":
+		return []any{gidNum(v.id)}
+	case "product_id":
+		return []any{gidNum(v.productID)}
+	case "sku":
+		return []any{v.sku}
+	case "title":
+		return []any{v.title}
+	}
+	return nil
+}
+
 func (s *Server) query(name string, args map[string]any) (any, error) {
-	search := parseSearch(strArg(args, "query"))
+	var search searchExpr = allExpr{}
+	if fields, ok := searchFields[name]; ok {
+		var err error
+		if search, err = parseSearch(fields, strArg(args, "query")); err != nil {
+			return nil, err // checkModelled refused it before; kept for callers inside the fake
+		}
+	}
 	switch name {
 	case "shop":
 		return &obj{typ: "Shop", fields: fields{
@@ -391,17 +397,7 @@ func (s *Server) query(name string, args map[string]any) (any, error) {
 		var nodes []object
 		byObj := map[object]*fOrder{}
 		for _, o := range s.orders {
-			if matchSearch(search, func(f string) (any, bool) {
-				switch f {
-				case "updated_at":
-					return o.updated, true
-				case "created_at":
-					return o.createdAt, true
-				case "name":
-					return o.name, true
-				}
-				return nil, false
-			}) {
+			if search.match(func(f string) []any { return o.searchValues(f) }) {
 				n := &lazy{typ: "Order", build: func() object { return s.orderObj(o) }}
 				byObj[n] = o
 				nodes = append(nodes, n)
@@ -443,12 +439,7 @@ func (s *Server) query(name string, args map[string]any) (any, error) {
 	case "productVariants":
 		var nodes []object
 		for _, v := range s.variants {
-			if matchSearch(search, func(f string) (any, bool) {
-				if f == "sku" {
-					return v.sku, true
-				}
-				return nil, false
-			}) {
+			if search.match(func(f string) []any { return v.searchValues(f) }) {
 				nodes = append(nodes, s.variantObj(v))
 			}
 		}
@@ -456,11 +447,11 @@ func (s *Server) query(name string, args map[string]any) (any, error) {
 	case "inventoryItems":
 		var nodes []object
 		for _, v := range s.variants {
-			if matchSearch(search, func(f string) (any, bool) {
-				if f == "sku" {
-					return v.sku, true
+			if search.match(func(f string) []any {
+				if f == "id" {
+					return []any{gidNum(v.item.id)}
 				}
-				return nil, false
+				return v.searchValues(f)
 			}) {
 				nodes = append(nodes, s.itemObj(v.item))
 			}
@@ -510,12 +501,23 @@ func userErrors(typ string, errs []map[string]any) []object {
 		for k, v := range e {
 			f[k] = val(v)
 		}
-		list[i] = &obj{typ: typ, fields: f}
+		list[i] = complete(typ, f)
 	}
 	return list
 }
 
-func payload(typ string, f fields) object { return &obj{typ: typ, fields: f} }
+func payload(typ string, f fields) object { return complete(typ, f) }
+
+// complete gives a payload or user error every field its type models (payloadModel), null
+// where this answer has none: a refused mutation has no fulfillment order, an error no code.
+func complete(typ string, f fields) object {
+	for _, name := range payloadModel[typ] {
+		if _, ok := f[name]; !ok {
+			f[name] = val(nil)
+		}
+	}
+	return &obj{typ: typ, fields: f}
+}
 
 // errIdempotencyRequired is Shopify's wording, kept for fidelity.
 var errIdempotencyRequired = errors.New("the @idempotent directive is required for this mutation")
@@ -732,9 +734,19 @@ func (s *Server) inventorySet(key string, args map[string]any) object {
 	fail := func(errs []map[string]any) object {
 		return payload(typ, fields{"inventoryAdjustmentGroup": val(nil), "userErrors": val(userErrors("InventorySetQuantitiesUserError", errs))})
 	}
-	if _, ok := s.idempotent[key]; ok {
-		// The same key again: Shopify replays the first outcome without applying it twice.
-		return payload(typ, fields{"inventoryAdjustmentGroup": val(&obj{typ: "InventoryAdjustmentGroup", fields: fields{"id": val("gid://shopify/InventoryAdjustmentGroup/" + key), "reason": val(strArg(in, "reason"))}}), "userErrors": val([]object{})})
+	now := s.now()
+	for k, e := range s.idempotent {
+		if now.Sub(e.at) >= s.opts.IdempotencyRetention {
+			delete(s.idempotent, k) // out of Shopify's retention window: the key is new again
+		}
+	}
+	params, _ := json.Marshal(args)
+	if e, ok := s.idempotent[key]; ok {
+		if e.params != string(params) {
+			return fail([]map[string]any{{"field": []any{"idempotent", "key"}, "message": "The same idempotency key cannot be used with different operation parameters.", "code": "IDEMPOTENCY_KEY_PARAMETER_MISMATCH"}})
+		}
+		// The same request again: Shopify answers as the first call did, without applying it.
+		return payload(typ, fields{"inventoryAdjustmentGroup": val(s.groupObj(e.group)), "userErrors": val([]object{})})
 	}
 	if n := strArg(in, "name"); n != "available" && n != "on_hand" {
 		return fail([]map[string]any{{"field": []any{"input", "name"}, "message": "The quantity name must be either 'available' or 'on_hand'.", "code": "INVALID_NAME"}})
@@ -793,11 +805,60 @@ func (s *Server) inventorySet(key string, args map[string]any) object {
 		// The mutation is atomic: one bad quantity and nothing is applied.
 		return fail(errs)
 	}
+	g := &adjGroup{id: s.gid("InventoryAdjustmentGroup"), reason: strArg(in, "reason"), uri: strArg(in, "referenceDocumentUri"), at: s.stamp()}
 	for _, c := range changes {
+		delta := c.q - c.it.available[c.loc]
 		c.it.available[c.loc] = c.q
+		// Setting "available" moves "on_hand" by the same delta, as Shopify records it.
+		for _, name := range []string{"available", "on_hand"} {
+			g.changes = append(g.changes, adjChange{item: c.it, loc: c.loc, name: name, delta: delta, after: c.q})
+		}
 	}
-	s.idempotent[key] = struct{}{}
-	return payload(typ, fields{"inventoryAdjustmentGroup": val(&obj{typ: "InventoryAdjustmentGroup", fields: fields{"id": val("gid://shopify/InventoryAdjustmentGroup/" + key), "reason": val(strArg(in, "reason"))}}), "userErrors": val([]object{})})
+	s.idempotent[key] = &idemEntry{at: now, params: string(params), group: g}
+	return payload(typ, fields{"inventoryAdjustmentGroup": val(s.groupObj(g)), "userErrors": val([]object{})})
+}
+
+// idemEntry is what the fake remembers of an applied @idempotent request.
+type idemEntry struct {
+	at     time.Time
+	params string // the mutation's arguments, canonical JSON
+	group  *adjGroup
+}
+
+type adjGroup struct {
+	id, reason, uri string
+	at              time.Time
+	changes         []adjChange
+}
+
+type adjChange struct {
+	item         *invItem
+	loc, name    string
+	delta, after int
+}
+
+func (s *Server) groupObj(g *adjGroup) object {
+	return &obj{typ: "InventoryAdjustmentGroup", fields: fields{
+		"id": val(g.id), "reason": val(g.reason), "createdAt": val(ts(g.at)), "referenceDocumentUri": val(nilIfEmpty(g.uri)),
+		"staffMember": val(nil), // an app's adjustment has no staff member
+		"changes": func(args map[string]any) any {
+			items, locs, names := asStrings(args["inventoryItemIds"]), asStrings(args["locationIds"]), asStrings(args["quantityNames"])
+			in := func(list []string, v string) bool { return len(list) == 0 || slices.Contains(list, v) }
+			var list []object
+			for _, c := range g.changes {
+				if !in(items, c.item.id) || !in(locs, c.loc) || !in(names, c.name) {
+					continue
+				}
+				list = append(list, &obj{typ: "InventoryChange", fields: fields{
+					"name": val(c.name), "delta": val(c.delta), "quantityAfterChange": val(c.after),
+					"ledgerDocumentUri": val(nil), // only for quantities other than available and on_hand
+					"item":              val(s.itemObj(c.item)),
+					"location":          val(s.locationObj(c.loc)),
+				}})
+			}
+			return list
+		},
+	}}
 }
 
 // lazy builds its object on first use, so a connection over many nodes builds only its page.
@@ -808,6 +869,13 @@ type lazy struct {
 }
 
 func (l *lazy) typeName() string { return l.typ }
+
+func (l *lazy) fieldNames() []string {
+	if l.o == nil {
+		l.o = l.build()
+	}
+	return l.o.fieldNames()
+}
 
 func (l *lazy) field(name string, args map[string]any) any {
 	if l.o == nil {

@@ -8,12 +8,24 @@
 // schema lacks. The operations the Tobira connector uses are executed for real over an
 // in-memory shop: orders, products and variants, inventory items and levels at one location,
 // fulfillment orders with their request and cancellation lifecycle, holds, fulfillments with
-// tracking. Responses hold exactly the selected fields under their aliases; connections page
-// with opaque cursors and pageInfo. Fields the fake does not model resolve to null.
+// tracking. Orders carry what a Japanese shop's orders do: payment gateways (代金引換 for cash
+// on delivery) and financial status, totals, shipping lines, note attributes and line
+// properties (delivery date and slot, gift wrapping, のし, message cards). Responses hold
+// exactly the selected fields under their aliases; connections page with opaque cursors and
+// pageInfo; the query argument of orders, productVariants and inventoryItems is evaluated in
+// Shopify's search syntax (search.go).
+//
+// The fake never answers null where Shopify would not. A document that selects a field the
+// fake does not model, or a search it cannot evaluate, is refused whole with a GraphQL error
+// whose extensions.code is UNSUPPORTED_BY_FAKE, before anything is applied (model.go);
+// TestFakeNeverNullForNonNull walks every non-null position of every modelled field.
 //
 // It also models what makes Shopify hard to integrate with: the access-token check (401 with
 // Shopify's body), the calculated-cost bucket (configurable size and restore rate, THROTTLED
-// answers with Shopify's error shape and extensions.cost on every answer), injected faults (5xx,
+// answers with Shopify's error shape and extensions.cost on every answer; the requested cost
+// is taken up front and what the answer did not use refunded, and a query over 1,000 points
+// is refused with MAX_COST_EXCEEDED whatever the bucket), @idempotent keys remembered for
+// Shopify's 24-hour retention window, injected faults (5xx,
 // slow answers that time clients out after a write was applied, malformed JSON), and webhooks
 // signed with the app secret, sent to a URL the host registers.
 //
@@ -59,6 +71,9 @@ import (
 // together (see shopify.APIVersion), with the schema file of that version.
 const APIVersion = shopify.APIVersion
 
+// MaxQueryCost is Shopify's single-query cost limit, the same for every bucket size.
+const MaxQueryCost = shopify.MaxQueryCost
+
 // GraphQLPath is where the fake answers GraphQL requests.
 const GraphQLPath = "/admin/api/" + APIVersion + "/graphql.json"
 
@@ -85,7 +100,18 @@ type Options struct {
 	Now func() time.Time
 	// Seed makes fault injection reproducible.
 	Seed uint64
+	// IdempotencyRetention is how long the fake remembers an @idempotent key; default
+	// DefaultIdempotencyRetention, Shopify's documented window. A key used again after it
+	// is a new request and is applied.
+	IdempotencyRetention time.Duration
 }
+
+// DefaultIdempotencyRetention is the retention window of @idempotent keys: Shopify keeps a key
+// for 24 hours, after which the same key is treated as a new request. Shopify's "Implementing
+// idempotency" guide (https://shopify.dev/docs/api/usage/implementing-idempotency) documents the
+// retention window for the mutations that take the @idempotent directive (inventorySetQuantities
+// among them) together with the IDEMPOTENCY_* error codes the fake answers.
+const DefaultIdempotencyRetention = 24 * time.Hour
 
 // Faults are failure rates (0 to 1) applied to each GraphQL request after authentication.
 type Faults struct {
@@ -101,9 +127,11 @@ type Faults struct {
 
 // Stats count what the fake answered.
 type Stats struct {
-	Requests     int
-	Throttled    int
-	Invalid      int // documents rejected by schema validation
+	Requests  int
+	Throttled int
+	Invalid   int // documents rejected by schema validation
+	// Unsupported counts documents refused because they select what the fake does not model.
+	Unsupported  int
 	Unauthorized int
 	Faults       int
 	// Operations counts executed root fields by name ("orders", "fulfillmentCreate").
@@ -131,7 +159,7 @@ type Server struct {
 	orders      map[string]*fOrder
 	fos         map[string]*fOrderFO
 	fulfills    map[string]*fulfillment
-	idempotent  map[string]struct{}
+	idempotent  map[string]*idemEntry
 	webhookURL  string
 	callbackURL string
 	client      *http.Client
@@ -190,13 +218,16 @@ func New(opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.IdempotencyRetention <= 0 {
+		opts.IdempotencyRetention = DefaultIdempotencyRetention
+	}
 	s := &Server{
 		schema: schema, opts: opts, now: opts.Now,
 		rnd:       rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x5eed)),
 		available: opts.BucketSize, lastRefill: opts.Now(),
 		seq: 1000, shopName: strings.TrimSuffix(opts.Shop, ".myshopify.com"),
 		items: map[string]*invItem{}, orders: map[string]*fOrder{}, fos: map[string]*fOrderFO{},
-		fulfills: map[string]*fulfillment{}, idempotent: map[string]struct{}{},
+		fulfills: map[string]*fulfillment{}, idempotent: map[string]*idemEntry{},
 		stats:  Stats{Operations: map[string]int{}},
 		client: &http.Client{Timeout: 10 * time.Second},
 	}
@@ -389,6 +420,11 @@ func (s *Server) handle(req *gqlRequest) (status int, body []byte, mutation bool
 	if op.Operation == ast.Mutation {
 		root = s.schema.ast.Mutation
 	}
+	if err := s.checkModelled(op.SelectionSet, root, op.Operation == ast.Mutation, vars); err != nil {
+		s.count(func(st *Stats) { st.Unsupported++ })
+		b, _ := json.Marshal(map[string]any{"errors": []any{map[string]any{"message": err.Error(), "extensions": map[string]any{"code": "UNSUPPORTED_BY_FAKE"}}}})
+		return http.StatusOK, b, false
+	}
 	requested := cost(s.schema.ast, op.SelectionSet, root, vars, op.Operation == ast.Mutation)
 
 	s.mu.Lock()
@@ -398,9 +434,11 @@ func (s *Server) handle(req *gqlRequest) (status int, body []byte, mutation bool
 		s.available = min(s.opts.BucketSize, s.available+el*s.opts.RestoreRate)
 	}
 	s.lastRefill = now
-	if float64(requested) > s.opts.BucketSize {
+	if maxCost := min(float64(MaxQueryCost), s.opts.BucketSize); float64(requested) > maxCost {
+		// Shopify's limit is MaxQueryCost whatever the bucket; a toy bucket smaller than that
+		// (a test's) refuses what it could never hold rather than throttling it forever.
 		b, _ := json.Marshal(map[string]any{
-			"errors":     []any{map[string]any{"message": fmt.Sprintf("Query cost is %d, which exceeds the single query max cost limit (%g).", requested, s.opts.BucketSize), "extensions": map[string]any{"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": s.opts.BucketSize}}},
+			"errors":     []any{map[string]any{"message": fmt.Sprintf("Query cost is %d, which exceeds the single query max cost limit (%g).", requested, maxCost), "extensions": map[string]any{"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": maxCost, "documentation": "https://shopify.dev/api/usage/limits#rate-limits"}}},
 			"extensions": s.costExt(requested, nil),
 		})
 		return http.StatusOK, b, op != nil && op.Operation == ast.Mutation
@@ -454,8 +492,24 @@ func (s *Server) handle(req *gqlRequest) (status int, body []byte, mutation bool
 			continue
 		}
 		data.set(key, ex.exec(f.SelectionSet, v))
+		if got, _ := data.get(key); f.Definition != nil && nullAt(f.Definition.Type, got) {
+			ex.nulls = append(ex.nulls, root.Name+"."+f.Name)
+		}
 	}
+	if len(ex.nulls) > 0 {
+		// Never answer null where Shopify cannot: a fault of the fake, reported as one.
+		b, _ := json.Marshal(map[string]any{"errors": []any{map[string]any{
+			"message":    "shopifytest: the fake shop would answer null for non-null " + strings.Join(ex.nulls, ", "),
+			"extensions": map[string]any{"code": "INTERNAL_SERVER_ERROR"}}}})
+		return http.StatusOK, b, op.Operation == ast.Mutation
+	}
+	// Shopify charges the requested cost up front and, once the query ran, refunds what the
+	// answer did not use (connections shorter than first, for instance).
 	actual := requested
+	if op.Operation != ast.Mutation {
+		actual = min(requested, actualCost(s.schema.ast, op.SelectionSet, data))
+	}
+	s.available = min(s.opts.BucketSize, s.available+float64(requested-actual))
 	resp := ordered{{"data", data}}
 	if len(gerrs) > 0 {
 		resp = append(ordered{{"errors", gerrs}}, resp...)
@@ -554,6 +608,18 @@ func (s *Server) SendOrderWebhook(ctx context.Context, topic, orderID string) (s
 	url := s.webhookURL
 	s.mu.Unlock()
 	return id, s.Deliver(ctx, url, topic, id, body)
+}
+
+// WebhookBody returns the order as an orders/* webhook would carry it, unsigned, for tests of a
+// decoder.
+func (s *Server) WebhookBody(orderID string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.orders[orderID]
+	if o == nil {
+		return nil, fmt.Errorf("shopifytest: no order %s", orderID)
+	}
+	return json.Marshal(o.restPayload())
 }
 
 // NotifyFulfillmentService posts a fulfillment_order_notification with kind

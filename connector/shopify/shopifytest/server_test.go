@@ -77,7 +77,10 @@ func TestAuth(t *testing.T) {
 
 func TestThrottledShape(t *testing.T) {
 	s := shopifytest.NewTest(t, shopifytest.Options{BucketSize: 10, RestoreRate: 1, Now: shopifytest.NewVirtualClock(testStart).Now})
-	q := `query { orders(first: 4) { nodes { id } } }` // 2 + 4×1 = 6 points
+	for range 4 {
+		s.CreateOrder(shopifytest.OrderInput{Lines: []shopifytest.LineInput{{SKU: "A", Quantity: 1, Price: 100}}})
+	}
+	q := `query { orders(first: 4) { nodes { id } } }` // 2 + 4×1 = 6 points, all used
 	if _, out := post(t, s, s.Token(), q, nil); out["errors"] != nil {
 		t.Fatalf("first call throttled: %v", out)
 	}

@@ -1,4 +1,23 @@
-package sync
+// Package ledger is the contract between Tobira's engine and the storage a host gives it: the
+// Store interface the engine keeps its ledger in (cursors, order records, the shipment outbox,
+// stock reservations and what each channel acknowledged, quarantine, leases), and the records it
+// writes there.
+//
+// Hosts that run the engine on sync/memstore or sync/sqlstore never import this package to do
+// so. Store writers do: a store implements Store (and, for speed, the optional BatchOrderLedger
+// and BatchReservations) and proves it with sync/storetest. Records are the engine's to fill;
+// a store keeps them whole, copies what it is given (Clone), and keys them as the methods say.
+//
+// # Stability
+//
+// Hosts may implement Store. Methods are added only with a major version; new needs arrive as
+// new optional interfaces.
+//
+// # Errors
+//
+// ErrNotFound (no such record) and ErrConflict (a compare-and-set or insert found another
+// version), which the engine tests with errors.Is.
+package ledger
 
 import (
 	"context"
@@ -9,16 +28,11 @@ import (
 )
 
 // Store is everything the engine keeps. A host backs it with its own database (sync/sqlstore) or
-// uses sync/memstore. It is composed of small interfaces a host may implement separately.
+// uses sync/memstore. It is composed of small interfaces a store may implement separately.
 //
 // Every mutation is an insert-if-absent or a compare-and-set on a version, so it maps to one SQL
 // statement; the engine never needs a transaction spanning calls. Implementations must be safe for
 // concurrent use and pass sync/storetest.
-//
-// # Stability
-//
-// Hosts may implement Store. Methods are added only with a major version; new needs arrive as new
-// optional interfaces.
 type Store interface {
 	CursorStore
 	OrderLedger
@@ -31,10 +45,10 @@ type Store interface {
 // Errors a Store returns; the engine tests them with errors.Is.
 var (
 	// ErrNotFound: no such record.
-	ErrNotFound = errors.New("tobira/sync: not found")
+	ErrNotFound = errors.New("tobira/ledger: not found")
 	// ErrConflict: a compare-and-set found another version (another replica wrote first), or an
 	// insert found the record present.
-	ErrConflict = errors.New("tobira/sync: version conflict")
+	ErrConflict = errors.New("tobira/ledger: version conflict")
 )
 
 // CursorStore keeps the engine's position in each listing. Values are opaque to the store.
@@ -105,6 +119,9 @@ type StockAck struct {
 	// Write is the key of a write sent without an answer yet (connector.StockUpdate.Key), or ""
 	// once the channel answered.
 	Write string
+	// Compare is the compare value that write was sent with (connector.StockUpdate.Compare), so
+	// that it is sent again exactly as it was: platforms refuse a key repeated with other content.
+	Compare *int
 }
 
 // Known reports whether the channel acknowledged Available.
@@ -113,9 +130,9 @@ func (a StockAck) Known() bool { return a.Write == "" && a.Available >= 0 }
 // QuarantineStore keeps items the engine could not process, for the host to see and act on.
 type QuarantineStore interface {
 	// PutQuarantine inserts or replaces the item with q.ID.
-	PutQuarantine(ctx context.Context, q Quarantined) error
+	PutQuarantine(ctx context.Context, q QuarantineEntry) error
 	// ListQuarantine returns the merchant's items ("" for all merchants), oldest first.
-	ListQuarantine(ctx context.Context, merchant string) ([]Quarantined, error)
+	ListQuarantine(ctx context.Context, merchant string) ([]QuarantineEntry, error)
 	// DeleteQuarantine removes an item; removing a missing one is not an error.
 	DeleteQuarantine(ctx context.Context, id string) error
 }
@@ -153,6 +170,16 @@ type BatchOrderLedger interface {
 	// read a written record but must not modify it (Clone it to write again); a record refused
 	// stays the caller's. Stores that copy (or encode) satisfy this too.
 	PutOrders(ctx context.Context, recs []*OrderRecord) []error
+}
+
+// OrderLister is an optional capability of an OrderLedger: listing a merchant's held orders
+// across its channels, for the host's view of what waits (the engine's HeldOrders). The engine
+// discovers it by type assertion; without it, that listing reports errors.ErrUnsupported.
+type OrderLister interface {
+	// HeldOrders returns up to limit records of the merchant, of every channel, in state
+	// StateHeld, ordered by channel then order ID, starting after the key after (the zero key
+	// starts at the first). The records are the caller's.
+	HeldOrders(ctx context.Context, merchant string, after OrderKey, limit int) ([]*OrderRecord, error)
 }
 
 // BatchReservations is an optional capability of a StockLedger: writing many reservations of one

@@ -1,7 +1,6 @@
-package sync
+package ledger
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -20,19 +19,39 @@ type OrderKey struct {
 	OrderID  string `json:"order_id"`
 }
 
-// String returns "merchant/channel/order", escaping "/" and "%" in each part so that distinct
+// String returns "merchant/channel/order", each part escaped as JoinKey does, so that distinct
 // keys never print alike.
-func (k OrderKey) String() string {
-	return escape(k.Merchant) + "/" + escape(k.Channel) + "/" + escape(k.OrderID)
-}
+func (k OrderKey) String() string { return JoinKey(k.Merchant, k.Channel, k.OrderID) }
 
-// appendTo appends String's form of k to b, for callers that only look it up.
-func (k OrderKey) appendTo(b []byte) []byte {
+// Append appends String's form of k to b, for callers that only look it up.
+func (k OrderKey) Append(b []byte) []byte {
 	b = appendEscaped(b, k.Merchant)
 	b = append(b, '/')
 	b = appendEscaped(b, k.Channel)
 	b = append(b, '/')
 	return appendEscaped(b, k.OrderID)
+}
+
+// JoinKey joins parts with "/", escaping "/" and "%" in each, so that distinct parts never make
+// the same key. Keys, lease and cursor names that carry merchant and channel IDs are built with
+// it.
+func JoinKey(parts ...string) string {
+	n := len(parts)
+	for _, p := range parts {
+		n += len(p)
+	}
+	var b strings.Builder
+	b.Grow(n) // enough unless a part needs escaping
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteByte('/')
+		}
+		if strings.ContainsAny(p, "%/") {
+			p = keyEscaper.Replace(p)
+		}
+		b.WriteString(p)
+	}
+	return b.String()
 }
 
 var keyEscaper = strings.NewReplacer("%", "%25", "/", "%2F")
@@ -42,13 +61,6 @@ func appendEscaped(b []byte, s string) []byte {
 		return append(b, keyEscaper.Replace(s)...)
 	}
 	return append(b, s...)
-}
-
-func escape(s string) string {
-	if strings.ContainsAny(s, "%/") {
-		return keyEscaper.Replace(s)
-	}
-	return s
 }
 
 // OrderState summarizes where an order is.
@@ -92,6 +104,10 @@ type OrderRecord struct {
 	// Shipments lists the shipments applied to the order, oldest first.
 	Shipments []ShipmentEntry `json:"shipments,omitempty"`
 	UpdatedAt time.Time       `json:"updated_at"`
+	// Parked names a later version of the order that could not be processed and waits in
+	// quarantine while the record keeps the version before it, so that the same version listed
+	// again is no news; "" when there is none. Its content is the engine's.
+	Parked string `json:"parked,omitempty"`
 }
 
 // ShipmentEntry is one shipment as applied to its order: when it left and how many units of
@@ -105,9 +121,9 @@ type ShipmentEntry struct {
 	Lines     map[string]int `json:"lines"`
 }
 
-// is reports whether the entry records shipment id of warehouse wh. Entries recorded before
-// Warehouse existed match any warehouse.
-func (x ShipmentEntry) is(wh, id string) bool {
+// Matches reports whether the entry records shipment id of warehouse wh. Entries recorded
+// before Warehouse existed match any warehouse.
+func (x ShipmentEntry) Matches(wh, id string) bool {
 	return x.ID == id && (x.Warehouse == "" || x.Warehouse == wh)
 }
 
@@ -167,7 +183,8 @@ type ShipmentState string
 const (
 	ShipmentPending     ShipmentState = "pending"     // to be confirmed to the channel
 	ShipmentWaiting     ShipmentState = "waiting"     // held until the whole order shipped
-	ShipmentDone        ShipmentState = "confirmed"   // the channel has it
+	ShipmentConfirmed   ShipmentState = "confirmed"   // the channel has it
+	ShipmentNotTold     ShipmentState = "not-told"    // the channel must not hear of it; Reason says why
 	ShipmentQuarantined ShipmentState = "quarantined" // could not be processed
 )
 
@@ -186,8 +203,8 @@ type ShipmentRecord struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Quarantined is an item the engine set aside with a reason the host can read.
-type Quarantined struct {
+// QuarantineEntry is an item the engine set aside with a reason the host can read.
+type QuarantineEntry struct {
 	// ID is unique per item: kind, merchant, channel or warehouse, and the item's own ID.
 	ID       string `json:"id"`
 	Kind     string `json:"kind"` // "order", "shipment", "stock"
@@ -218,13 +235,4 @@ func (rec *ShipmentRecord) Clone() *ShipmentRecord {
 	c.Shipment.Lines = append([]shipment.Line(nil), rec.Shipment.Lines...)
 	c.Shipment.Parcels = append([]shipment.Parcel(nil), rec.Shipment.Parcels...)
 	return &c
-}
-
-// requireOrder refuses a record a store returned without its order: a broken store is an error,
-// never a panic.
-func requireOrder(rec *OrderRecord) error {
-	if rec.Order != nil {
-		return nil
-	}
-	return fmt.Errorf("tobira/sync: the store returned the record of %s without its order", rec.Key)
 }

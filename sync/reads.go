@@ -1,0 +1,72 @@
+// Reading the order ledger: single and batched reads, and the host's view of one record.
+
+package sync
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/tobira-commerce/tobira/sync/ledger"
+)
+
+// Order returns the ledger record of one order. The record is the caller's, all of it: the
+// store's records share what is never modified in place (OrderRecord.Clone), so the host gets
+// copies of its own.
+func (e *Engine) Order(ctx context.Context, k ledger.OrderKey) (*ledger.OrderRecord, error) {
+	rec, err := e.getOrder(ctx, k)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rec.Requests {
+		rec.Requests[i].Lines = slices.Clone(rec.Requests[i].Lines)
+	}
+	for i := range rec.Shipments {
+		rec.Shipments[i].Lines = maps.Clone(rec.Shipments[i].Lines)
+	}
+	o := *rec.Order
+	o.Lines = slices.Clone(o.Lines)
+	for i := range o.Lines {
+		o.Lines[i].Refs = maps.Clone(o.Lines[i].Refs)
+	}
+	if o.Gift != nil {
+		g := *o.Gift
+		o.Gift = &g
+	}
+	o.Refs = maps.Clone(o.Refs)
+	rec.Order = &o
+	return rec, nil
+}
+
+// getOrders is the Store's GetOrders, refusing a record without its order.
+func getOrders(ctx context.Context, bl ledger.BatchOrderLedger, keys []ledger.OrderKey) (map[ledger.OrderKey]*ledger.OrderRecord, error) {
+	recs, err := bl.GetOrders(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range recs {
+		if err := requireOrder(rec); err != nil {
+			return nil, err
+		}
+	}
+	return recs, nil
+}
+
+// getOrder is the Store's GetOrder, refusing a record without its order.
+func (e *Engine) getOrder(ctx context.Context, k ledger.OrderKey) (*ledger.OrderRecord, error) {
+	rec, err := e.store.GetOrder(ctx, k)
+	if err == nil {
+		err = requireOrder(rec)
+	}
+	return rec, err
+}
+
+// requireOrder refuses a record a store returned without its order: a broken store is an error,
+// never a panic.
+func requireOrder(rec *ledger.OrderRecord) error {
+	if rec.Order != nil {
+		return nil
+	}
+	return fmt.Errorf("tobira/sync: the store returned the record of %s without its order", rec.Key)
+}
