@@ -31,7 +31,7 @@ type channelShop struct {
 type shopMaker func(ctx context.Context, clock *tobirasync.ManualClock) (*channelShop, error)
 
 // channelShops are the non-Shopify shops the 3PL serves.
-var channelShops = []shopMaker{openRakutenShop, openBaseShop, openYahooShop, openAmazonShop, openColormeShop, openWooCommerceShop}
+var channelShops = []shopMaker{openRakutenShop, openBaseShop, openYahooShop, openAmazonShop, openColormeShop, openWooCommerceShop, openEccubeShop}
 
 // tickShop is one round of the WMS's scheduler for a channelShop: orders in, shipments out,
 // shelves counted and pushed.
