@@ -11,9 +11,9 @@ import (
 	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
-// Order returns the ledger record of one order. The record is the caller's, all of it: the
-// store's records share what is never modified in place (OrderRecord.Clone), so the host gets
-// copies of its own.
+// Order returns the ledger record of one order. The record is the caller's, all of it: records
+// in the store share the parts that are never modified in place, so the host gets copies of its
+// own to read and change as it likes.
 func (e *Engine) Order(ctx context.Context, k ledger.OrderKey) (*ledger.OrderRecord, error) {
 	rec, err := e.getOrder(ctx, k)
 	if err != nil {
