@@ -2,6 +2,7 @@ package console
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,11 +32,25 @@ func usageViews(cu tobirasync.ChannelUsage) []usageView {
 	out := make([]usageView, 0, len(cu.Usage))
 	for _, u := range cu.Usage {
 		v := usageView{Key: u.Key, Counts: counts(u.Counts), Rate: rate(u.Rate)}
-		var budgets []string
+		// Operations often share one bucket: each distinct bucket once, with the latest
+		// statement of what it held.
+		var buckets []connector.Budget
 		for _, op := range u.Operations {
-			if b := budget(op.Budget); b != "" && !slices.Contains(budgets, b) {
-				budgets = append(budgets, b)
+			b := op.Budget
+			if b.Rate <= 0 && b.Burst <= 0 {
+				continue
 			}
+			i := slices.IndexFunc(buckets, func(x connector.Budget) bool { return x.Unit == b.Unit && x.Rate == b.Rate && x.Burst == b.Burst })
+			switch {
+			case i < 0:
+				buckets = append(buckets, b)
+			case b.AsOf.After(buckets[i].AsOf):
+				buckets[i] = b
+			}
+		}
+		budgets := make([]string, len(buckets))
+		for i, b := range buckets {
+			budgets[i] = budget(b)
 		}
 		v.Budget = strings.Join(budgets, "; ")
 		for _, c := range u.Caps {
@@ -53,7 +68,7 @@ func usageViews(cu tobirasync.ChannelUsage) []usageView {
 
 // counts says what calls did.
 func counts(c connector.Counts) string {
-	s := fmt.Sprintf("%s calls, %s throttled, %s errors", thousands(c.Calls), thousands(c.Throttled), thousands(c.Errors))
+	s := plural(c.Calls, "call") + ", " + thousands(c.Throttled) + " throttled, " + plural(c.Errors, "error")
 	if c.Retries > 0 {
 		s += ", " + thousands(c.Retries) + " retried"
 	}
@@ -74,24 +89,37 @@ func rate(r float64) string {
 	return fmt.Sprintf("%.3f/s", r)
 }
 
-// budget says what a platform allows, or "" when it is unknown.
-func budget(b connector.Budget) string {
-	if b.Rate <= 0 && b.Burst <= 0 {
-		return ""
+// plural prints n things.
+func plural(n int64, thing string) string {
+	if n == 1 {
+		return "1 " + thing
 	}
+	return thousands(n) + " " + thing + "s"
+}
+
+// num prints a budget's number: whole, or to three significant digits.
+func num(f float64) string {
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return thousands(int64(f))
+	}
+	return strconv.FormatFloat(f, 'g', 3, 64)
+}
+
+// budget says what a platform allows.
+func budget(b connector.Budget) string {
 	unit := b.Unit
 	if unit == "" {
 		unit = "calls"
 	}
 	var parts []string
 	if b.Rate > 0 {
-		parts = append(parts, fmt.Sprintf("%g %s/s", b.Rate, unit))
+		parts = append(parts, num(b.Rate)+" "+unit+"/s")
 	}
 	if b.Burst > 0 {
-		parts = append(parts, fmt.Sprintf("burst %g", b.Burst))
+		parts = append(parts, "burst "+num(b.Burst))
 	}
 	if !b.AsOf.IsZero() {
-		parts = append(parts, fmt.Sprintf("%g available at %s", b.Available, b.AsOf.UTC().Format("15:04:05Z")))
+		parts = append(parts, num(b.Available)+" available at "+b.AsOf.UTC().Format("15:04:05Z"))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -36,6 +36,10 @@ func TestConsoleOverviewUsage(t *testing.T) {
 			Operations: []connector.OperationUsage{
 				{Name: "getOrders", Counts: connector.Counts{Calls: 1000}, Budget: connector.Budget{Unit: "calls", Rate: 2, Burst: 40}},
 				{Name: "putStock", Counts: connector.Counts{Calls: 234}, Budget: connector.Budget{Unit: "calls", Rate: 2, Burst: 40}},
+				// One bucket stated by the platform after two calls: shown once, as last stated.
+				{Name: "query", Counts: connector.Counts{Calls: 1}, Budget: connector.Budget{Unit: "cost", Rate: 50, Burst: 1000, Available: 800, AsOf: now.Add(-time.Minute)}},
+				{Name: "mutation", Counts: connector.Counts{Calls: 1}, Budget: connector.Budget{Unit: "cost", Rate: 50, Burst: 1000, Available: 854, AsOf: now}},
+				{Name: "paced", Counts: connector.Counts{Calls: 1}, Budget: connector.Budget{Unit: "calls", Rate: 1.0 / 6}},
 			},
 		}}
 	}}
@@ -52,7 +56,7 @@ func TestConsoleOverviewUsage(t *testing.T) {
 	// The channel's calls, throttles and errors, its budget, and each cap with its forecast;
 	// the daily cap, forecast past its limit, is marked.
 	must(t, body, "Usage against budget and caps", "beans", "coffee.example", "1,234 calls, 7 throttled, 2 errors, 3 retried", "0.500/s",
-		"budget</span> 2 calls/s, burst 40",
+		"budget</span> 2 calls/s, burst 40; 50 cost/s, burst 1,000, 854 available at 09:00:00Z; 0.167 calls/s",
 		`<span class="stopped">cap 5,000/day: 1,234 used, forecast 8,434, reaches the cap at 17:05Z</span>`,
 		`<span class="muted">cap 1,000/hour: 30 used, forecast 830</span>`)
 	if n := strings.Count(body, "2 calls/s, burst 40"); n != 1 {
