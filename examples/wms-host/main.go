@@ -6,9 +6,11 @@
 // and its scheduler (a ticker). On every tick it lets the engine pull orders into its table,
 // answers Shopify's fulfillment and cancellation requests as the fulfillment service, reports
 // what it shipped, and pushes its stock. The story it prints: fulfillment requests accepted, a
-// cancellation refused because the parcel had left, tracking numbers on Shopify, stock pushed.
-// With -console localhost:8080 it then serves the operations console (sync/console) and prints
-// its address.
+// cancellation refused because the parcel had left, tracking numbers on Shopify, stock pushed, and
+// an order quarantined because it asks for a product whose first units had not reached the
+// warehouse. Without -console the WMS retries that order itself once the units arrive; with
+// -console localhost:8080 it leaves it to an operator and serves the operations console
+// (sync/console) under /ops/tobira/, printing its address, until interrupted.
 package main
 
 import (
@@ -54,6 +56,13 @@ type wms struct {
 func (w *wms) Submit(_ context.Context, r connector.FulfillmentRequest) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	// The item master: a SKU the warehouse never received cannot be picked, and asking again
+	// will not change that until its first units arrive. The engine quarantines the order.
+	for _, l := range r.Order.Lines {
+		if _, ok := w.onHand[r.Merchant][l.SKU]; !ok {
+			return fmt.Errorf("wms: %s is not in tokyo-dc's item master (no units received yet): %w", l.SKU, connector.ErrPermanent)
+		}
+	}
 	if _, ok := w.orders[r.Key]; !ok { // idempotent on the key
 		w.orders[r.Key] = &workOrder{key: r.Key, merchant: r.Merchant, channel: r.Channel, order: r.Order, state: "received"}
 	}
@@ -292,7 +301,39 @@ func run() error {
 			return fmt.Errorf("%s: %w", s.merchant, err)
 		}
 	}
+
+	// What waits for an operator: the order of a product the warehouse had not received.
+	stuck, err := engine.ListQuarantine(ctx, "")
+	if err != nil {
+		return err
+	}
+	if len(stuck) == 0 {
+		return errors.New("no order was quarantined")
+	}
+	for _, q := range stuck {
+		story("attention: %s %s of %s from %s quarantined: %s", q.Kind, q.ItemID, q.Merchant, q.Source, q.Reason)
+	}
+	// Its first carton arrives at the dock.
+	for _, s := range shops {
+		if s.newSKU != "" {
+			w.mu.Lock()
+			w.onHand[s.merchant][s.newSKU] = 12
+			w.mu.Unlock()
+			story("%s: the first 12 %s arrived at tokyo-dc", s.merchant, s.newSKU)
+		}
+	}
 	if *consoleAddr == "" {
+		// No operator to press Retry on the console: the WMS retries for them.
+		for _, q := range stuck {
+			if err := engine.Retry(ctx, q.ID); err != nil {
+				return err
+			}
+		}
+		left, err := engine.ListQuarantine(ctx, "")
+		if err != nil {
+			return err
+		}
+		story("attention: retried %d quarantined, %d left (with -console, an operator retries from the attention page)", len(stuck), len(left))
 		return nil
 	}
 	// The console, mounted under the WMS's own path. A real WMS puts its operators' login in
@@ -303,7 +344,7 @@ func run() error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/ops/tobira/", http.StripPrefix("/ops/tobira", console.New(engine, console.Options{Recorder: events})))
-	story("console: http://%s/ops/tobira/ (Ctrl-C to stop)", ln.Addr())
+	story("console: http://%s/ops/tobira/ (Ctrl-C to stop; the quarantined order waits on http://%s/ops/tobira/attention)", ln.Addr(), ln.Addr())
 	return http.Serve(ln, mux)
 }
 

@@ -25,6 +25,10 @@ type channelShop struct {
 	// shipped order and the quantity on offer of each SKU.
 	shows func(ctx context.Context, story func(string, ...any)) error
 	close func()
+	// newSKU, when set, is a product the merchant listed on its shop before sending its first
+	// units to the warehouse; launch makes a buyer order it at once.
+	newSKU string
+	launch func() error
 }
 
 // shopMaker opens one platform's shop on the engine's clock.
@@ -60,7 +64,8 @@ func (w *wms) tickShop(ctx context.Context, engine *tobirasync.Engine, s *channe
 }
 
 // openShops opens every channelShop, registers its merchant with the WMS as warehouse, stocks
-// its shelves and lets its buyers place three orders.
+// its shelves and lets its buyers place three orders, and one more of a product the warehouse
+// has not received yet where the shop launched one.
 func (w *wms) openShops(ctx context.Context, engine *tobirasync.Engine, clock *tobirasync.ManualClock) ([]*channelShop, error) {
 	var shops []*channelShop
 	for _, open := range channelShops {
@@ -84,6 +89,11 @@ func (w *wms) openShops(ctx context.Context, engine *tobirasync.Engine, clock *t
 		for i := range 3 {
 			if err := s.order(i); err != nil {
 				return shops, fmt.Errorf("%s: placing order %d: %w", s.merchant, i, err)
+			}
+		}
+		if s.launch != nil {
+			if err := s.launch(); err != nil {
+				return shops, fmt.Errorf("%s: ordering %s: %w", s.merchant, s.newSKU, err)
 			}
 		}
 	}

@@ -128,6 +128,8 @@ type channelRow struct {
 	ChannelState
 	Kind   string // "channel", "warehouse" or "" when only events named it
 	Paused bool
+	// Usage is what its connectors spent on their platform, per credential (Engine.Usage).
+	Usage []usageView
 }
 
 // State is the row's state in words.
@@ -175,7 +177,7 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 	held := h.rec.holdCounts()
 	rows := make([]merchantRow, 0, len(ids))
 	for _, id := range ids {
-		rows = append(rows, merchantRow{ID: id, Channels: h.channels(id), Quarantined: quarantined[id], Held: held[id]})
+		rows = append(rows, merchantRow{ID: id, Channels: h.withUsage(id, h.channels(id)), Quarantined: quarantined[id], Held: held[id]})
 	}
 	h.render(w, "overview", map[string]any{"Title": "Overview", "Q": q, "Merchants": rows, "Pager": p})
 }
@@ -203,6 +205,28 @@ func (h *handler) channels(merchant string) []channelRow {
 			continue
 		}
 		rows = append(rows, channelRow{ChannelState: s})
+	}
+	return rows
+}
+
+// withUsage adds to a merchant's rows what each channel and warehouse spent on its platform
+// (Engine.Usage), with a row for any the console did not list yet.
+func (h *handler) withUsage(merchant string, rows []channelRow) []channelRow {
+	usage, err := h.e.Usage(merchant)
+	if err != nil {
+		return rows // the merchant went away since it was listed
+	}
+	for _, cu := range usage {
+		i := slices.IndexFunc(rows, func(r channelRow) bool { return r.Channel == cu.Channel })
+		if i < 0 {
+			kind := "channel"
+			if cu.Warehouse {
+				kind = "warehouse"
+			}
+			rows = append(rows, channelRow{ChannelState: ChannelState{Merchant: merchant, Channel: cu.Channel}, Kind: kind})
+			i = len(rows) - 1
+		}
+		rows[i].Usage = usageViews(cu)
 	}
 	return rows
 }

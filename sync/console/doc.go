@@ -4,8 +4,11 @@
 // Its pages are server-rendered HTML (html/template, a little inline CSS, no JavaScript):
 //
 //   - Overview: every merchant (paged, filtered by ID) with each channel and warehouse, its state
-//     (running, paused, stopped for credentials), when its credential expires, and the last time
-//     each flow did something for it.
+//     (running, paused, stopped for credentials), when its credential expires, the last time
+//     each flow did something for it, and what its connectors spent on the platform
+//     (tobirasync.Engine.Usage): calls, throttles, retries and errors, the budget the platform
+//     allows, and each hourly or daily cap with its forecast at the current rate, marked when the
+//     forecast passes the cap.
 //   - Attention: quarantined items with their reason and a Retry action, held orders with a
 //     Release action for holds placed by hand, refused changes and cancellations; each list paged
 //     and filtered by merchant.

@@ -112,7 +112,7 @@ nav{background:#234;padding:.5em 1em}nav a{color:#fff;margin-right:1.5em;text-de
 main{padding:1em}table{border-collapse:collapse;margin:.5em 0 1em}
 th,td{border-bottom:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:top}
 th{background:#f4f4f4}.stopped{color:#b00;font-weight:bold}.paused{color:#a60}.running{color:#070}
-.muted{color:#777}form.inline{display:inline}button{cursor:pointer}
+.muted{color:#777}td.usage{font-size:12px}form.inline{display:inline}button{cursor:pointer}
 </style></head><body>
 <nav><a href="./">Overview</a><a href="attention">Attention</a><a href="order">Order</a><a href="sku">SKU</a></nav>
 <main><h1>{{.Title}}</h1>{{end}}
@@ -127,14 +127,17 @@ const pageTemplates = `
 <form><input name="q" value="{{.Q}}" placeholder="merchant ID contains"><button>Filter</button></form>
 {{template "pager" .Pager}}
 <table><tr><th>Merchant</th><th>Waiting</th><th>Channel / warehouse</th><th>State</th><th>Credential expires</th>
-<th>Last orders</th><th>Last shipments</th><th>Last stock</th></tr>
-{{range $m := .Merchants}}{{if not .Channels}}<tr><td>{{$m.ID}}</td><td>{{template "waiting" $m}}</td><td colspan="6" class="muted">no channel known yet</td></tr>{{end}}
+<th>Last orders</th><th>Last shipments</th><th>Last stock</th><th>Usage against budget and caps</th></tr>
+{{range $m := .Merchants}}{{if not .Channels}}<tr><td>{{$m.ID}}</td><td>{{template "waiting" $m}}</td><td colspan="7" class="muted">no channel known yet</td></tr>{{end}}
 {{range .Channels}}<tr><td><a href="attention?merchant={{$m.ID}}">{{$m.ID}}</a></td><td>{{template "waiting" $m}}</td>
 <td>{{if eq .Kind "channel"}}<a href="{{skuLink $m.ID .Channel}}">{{.Channel}}</a>{{else}}{{.Channel}}{{end}} <span class="muted">{{.Kind}}</span></td>
 <td class="{{.State}}">{{.State}}{{if .Stopped}}: {{.Stopped}} (since {{when .StoppedAt}}){{end}}</td>
-<td>{{when .Expires}}</td><td>{{when .LastOrders}}</td><td>{{when .LastShipments}}</td><td>{{when .LastStock}}</td></tr>{{end}}
+<td>{{when .Expires}}</td><td>{{when .LastOrders}}</td><td>{{when .LastShipments}}</td><td>{{when .LastStock}}</td>
+<td class="usage">{{range .Usage}}<div>{{if .Key}}<span class="muted">{{.Key}}:</span> {{end}}{{.Counts}}, {{.Rate}}
+{{if .Budget}}<br><span class="muted">budget</span> {{.Budget}}{{end}}
+{{range .Caps}}<br><span class="{{if .Over}}stopped{{else}}muted{{end}}">cap {{.Text}}</span>{{end}}</div>{{else}}<span class="muted">not counted</span>{{end}}</td></tr>{{end}}
 {{end}}</table>
-<p class="muted">States and times come from the engine's events since the console's recorder started.</p>
+<p class="muted">States and times come from the engine's events since the console's recorder started; usage counts each connector's calls since it was made, with each cap's forecast at the current rate.</p>
 {{template "foot"}}{{end}}
 
 {{define "waiting"}}{{if or .Quarantined .Held}}<a class="stopped" href="attention?merchant={{.ID}}">{{.Quarantined}} quarantined, {{.Held}} held</a>{{else}}<span class="muted">nothing</span>{{end}}{{end}}
