@@ -2,6 +2,7 @@ package httpclient
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -263,8 +264,10 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	start := time.Now()
 	resp, cl, err := c.do(ctx, r)
 	rep := connector.Call{Key: r.Key, Operation: r.Operation, Start: start, Duration: time.Since(start), Err: err}
+	if rep.Operation == "" {
+		rep.Operation = cmp.Or(r.Method, http.MethodGet)
+	}
 	if cl != nil {
-		rep.Operation = cl.op
 		rep.Status, rep.Attempts, rep.Throttled = cl.status, cl.attempts, cl.throttled
 		rep.BytesSent, rep.BytesReceived = cl.bytesSent, cl.bytesReceived
 	}
