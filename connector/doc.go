@@ -8,6 +8,10 @@
 //
 // Connectors translate; they do not retry. Their errors say what happened, and the engine decides.
 //
+// A context may carry a CallObserver (WithCallObserver): the engine's flow runs carry the host's
+// telemetry, and connector/httpclient reports each call made with such a context to it. A
+// connector that talks to its platform some other way may report its calls the same way.
+//
 // # Stability
 //
 // These interfaces are meant to be implemented by third parties; new capabilities arrive as new

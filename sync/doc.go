@@ -38,6 +38,12 @@
 // gets one record per flow run and per failure, with the merchant, the channel or warehouse and
 // the flow, and never an order's personal data.
 //
+// Options.Telemetry hears of each flow run (its start, then its outcome, duration and counts)
+// and, when it is also a connector.CallObserver, of each platform call the run makes through
+// connector/httpclient, for metrics and traces. The nested module
+// github.com/tobira-commerce/tobira/sync/otel maps them to OpenTelemetry; hosts that do not
+// import it never build OpenTelemetry.
+//
 // # Usage and cost
 //
 // Usage returns what each channel's and warehouse's platform calls spent, per credential and

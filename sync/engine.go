@@ -22,11 +22,15 @@ import (
 )
 
 // Options configure an Engine. The zero value works: system clock, no logging, no observer,
-// and the defaults below.
+// no telemetry, and the defaults below.
 type Options struct {
 	Clock    Clock
 	Logger   *slog.Logger
 	Observer Observer
+	// Telemetry receives each flow run, and each platform call of the run when it implements
+	// connector.CallObserver, for metrics and traces (the module sync/otel maps them to
+	// OpenTelemetry); nil reports nothing.
+	Telemetry Telemetry
 
 	// Owner names this replica in leases; empty means a random name.
 	Owner string

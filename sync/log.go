@@ -5,7 +5,6 @@ package sync
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"strings"
 	"time"
@@ -42,13 +41,12 @@ func (e *Engine) logRun(ctx context.Context, flow, merchant, side, id string, st
 	l := e.opt.Logger
 	level := slog.LevelInfo
 	msg := "tobira: run"
-	switch {
-	case *err == nil:
-	case errors.Is(*err, ErrBusy), errors.Is(*err, ErrPaused), errors.Is(*err, ErrClosed):
+	switch outcome(*err) {
+	case OutcomeSkipped:
 		level, msg = slog.LevelDebug, "tobira: run skipped"
-	case errors.Is(*err, ErrQuarantined):
+	case OutcomeQuarantined:
 		msg = "tobira: run; the order stays in quarantine" // logged when it was quarantined
-	default:
+	case OutcomeFailed:
 		level, msg = slog.LevelWarn, "tobira: run failed; tried again at its next run"
 	}
 	if !l.Enabled(ctx, level) {

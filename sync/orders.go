@@ -64,7 +64,8 @@ type windowCursor struct {
 // cursor keeps what was recorded).
 func (e *Engine) SyncOrders(ctx context.Context, merchantID, channel string) (_ OrdersRun, err error) {
 	var run ordersRun
-	defer e.logRun(ctx, "orders", merchantID, attrChannel, channel, e.opt.Clock.Now(), &err, run.logAttrs)
+	ctx, endRun := e.startRun(ctx, "orders", merchantID, attrChannel, channel)
+	defer endRun(&err, run.logAttrs)
 	ctx, done, err := e.begin(ctx)
 	if err != nil {
 		return run.OrdersRun, err
@@ -364,7 +365,8 @@ func (e *Engine) IngestOrder(ctx context.Context, merchantID, channel string, o 
 // an earlier one listed again unchanged) returns an error wrapping ErrQuarantined that names the
 // quarantine entry and its reason.
 func (e *Engine) IngestOrderStrict(ctx context.Context, merchantID, channel string, o order.Order) (err error) {
-	defer e.logRun(ctx, "intake", merchantID, attrChannel, channel, e.opt.Clock.Now(), &err, func() []any { return []any{"order", o.ID} })
+	ctx, endRun := e.startRun(ctx, "intake", merchantID, attrChannel, channel)
+	defer endRun(&err, func() []any { return []any{"order", o.ID} })
 	ctx, done, err := e.begin(ctx)
 	if err != nil {
 		return err

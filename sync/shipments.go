@@ -30,7 +30,8 @@ type ShipmentsRun struct {
 // shipment of the merchant to its channel.
 func (e *Engine) SyncShipments(ctx context.Context, merchantID, warehouse string) (_ ShipmentsRun, err error) {
 	var res ShipmentsRun
-	defer e.logRun(ctx, "shipments", merchantID, attrWarehouse, warehouse, e.opt.Clock.Now(), &err, func() []any {
+	ctx, endRun := e.startRun(ctx, "shipments", merchantID, attrWarehouse, warehouse)
+	defer endRun(&err, func() []any {
 		return []any{"listed", res.Listed, "confirmed", res.Confirmed, "waiting", res.Waiting, "quarantined", res.Quarantined}
 	})
 	ctx, done, err := e.begin(ctx)
@@ -110,7 +111,8 @@ func (e *Engine) pullShipments(ctx context.Context, m *merchant, w *Warehouse, p
 // that writer and returns nil: the shipment is in the outbox, and the next run confirms it if the
 // other writer did not finish.
 func (e *Engine) RecordShipment(ctx context.Context, merchantID, warehouse string, s shipment.Shipment) (err error) {
-	defer e.logRun(ctx, "shipment", merchantID, attrWarehouse, warehouse, e.opt.Clock.Now(), &err, func() []any { return []any{"shipment", s.ID} })
+	ctx, endRun := e.startRun(ctx, "shipment", merchantID, attrWarehouse, warehouse)
+	defer endRun(&err, func() []any { return []any{"shipment", s.ID} })
 	ctx, done, err := e.begin(ctx)
 	if err != nil {
 		return err

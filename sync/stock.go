@@ -173,7 +173,8 @@ type StockRun struct {
 // others; the first error is returned after all were tried.
 func (e *Engine) SyncStock(ctx context.Context, merchantID string) (_ StockRun, err error) {
 	var res StockRun
-	defer e.logRun(ctx, "stock", merchantID, "", "", e.opt.Clock.Now(), &err, func() []any {
+	ctx, endRun := e.startRun(ctx, "stock", merchantID, "", "")
+	defer endRun(&err, func() []any {
 		return []any{"levels", res.Levels, "pushed", res.Pushed, "failed", res.Failed}
 	})
 	ctx, done, err := e.begin(ctx)

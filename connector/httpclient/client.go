@@ -2,6 +2,7 @@ package httpclient
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -201,6 +202,12 @@ type call struct {
 	bodyLen   int64
 	out       bool // the current attempt went out and is not metered yet
 	retry     bool // the current attempt repeats an earlier one that went out
+
+	// What Do reports to a connector.CallObserver, summed over the attempts that went out.
+	attempts                 int
+	status                   int // of the last answer
+	throttled                bool
+	bytesSent, bytesReceived int64
 }
 
 func (c *Client) limiter(key string) *rate.Limiter {
@@ -244,14 +251,39 @@ func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 
 // Do sends r, retrying as the policy allows, and returns the response of a 2xx answer. Any
 // other outcome is an error matching the connector error values (see the package doc).
+//
+// When ctx carries a connector.CallObserver (connector.WithCallObserver; the engine's flows carry
+// its Options.Telemetry), Do reports the call to it when it returns: credential, operation, last
+// status, attempts, throttling, bytes and duration.
 func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
+	obs := connector.CallObserverFrom(ctx)
+	if obs == nil {
+		resp, _, err := c.do(ctx, r)
+		return resp, err
+	}
+	start := time.Now()
+	resp, cl, err := c.do(ctx, r)
+	rep := connector.Call{Key: r.Key, Operation: r.Operation, Start: start, Duration: time.Since(start), Err: err}
+	if rep.Operation == "" {
+		rep.Operation = cmp.Or(r.Method, http.MethodGet)
+	}
+	if cl != nil {
+		rep.Status, rep.Attempts, rep.Throttled = cl.status, cl.attempts, cl.throttled
+		rep.BytesSent, rep.BytesReceived = cl.bytesSent, cl.bytesReceived
+	}
+	obs.ObserveCall(ctx, rep)
+	return resp, err
+}
+
+// do is Do; it also returns the call's record, nil when no request was made.
+func (c *Client) do(ctx context.Context, r *Request) (*Response, *call, error) {
 	method := r.Method
 	if method == "" {
 		method = http.MethodGet
 	}
 	u, err := url.Parse(r.URL)
 	if err != nil {
-		return nil, fmt.Errorf("httpclient: bad URL: %w", connector.ErrPermanent)
+		return nil, nil, fmt.Errorf("httpclient: bad URL: %w", connector.ErrPermanent)
 	}
 	where := method + " " + u.Scheme + "://" + u.Host + u.Path
 	op := r.Operation
@@ -267,7 +299,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, method, r.URL, body)
 	if err != nil {
-		return nil, fmt.Errorf("httpclient: %s: %w", where, connector.ErrPermanent)
+		return nil, cl, fmt.Errorf("httpclient: %s: %w", where, connector.ErrPermanent)
 	}
 	for k, vs := range r.Header {
 		req.Header[k] = append([]string(nil), vs...)
@@ -277,24 +309,24 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	}
 	resp, err := c.rc.Do(req)
 	if err != nil {
-		return nil, c.transportError(ctx, where, method, cl, err)
+		return nil, cl, c.transportError(ctx, where, method, cl, err)
 	}
 	defer resp.Body.Close()
 	data, rerr := readCapped(resp.Body, c.cfg.MaxBodyBytes)
 	if rerr != nil {
 		if errors.Is(rerr, ErrBodyTooLarge) {
-			return nil, fmt.Errorf("httpclient: %s: %w", where, rerr)
+			return nil, cl, fmt.Errorf("httpclient: %s: %w", where, rerr)
 		}
-		return nil, c.transportError(ctx, where, method, cl, rerr)
+		return nil, cl, c.transportError(ctx, where, method, cl, rerr)
 	}
 	if wait, throttled := c.throttled(resp, data); throttled {
-		return nil, &StatusError{Where: where, Status: resp.StatusCode, Header: resp.Header, Body: data,
+		return nil, cl, &StatusError{Where: where, Status: resp.StatusCode, Header: resp.Header, Body: data,
 			Err: &connector.RateLimitError{Wait: wait, Reason: throttleReason(resp)}}
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
+		return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, cl, nil
 	}
-	return nil, &StatusError{Where: where, Status: resp.StatusCode, Header: resp.Header, Body: data,
+	return nil, cl, &StatusError{Where: where, Status: resp.StatusCode, Header: resp.Header, Body: data,
 		Err: statusSentinel(resp.StatusCode)}
 }
 
@@ -410,6 +442,14 @@ func (c *Client) meterAttempt(cl *call, resp *http.Response, body []byte, failed
 		a.budget, a.cost, a.stated = c.cfg.Budget(resp, body)
 	}
 	c.meter.record(a)
+	cl.attempts++
+	cl.status = 0
+	if resp != nil {
+		cl.status = resp.StatusCode
+	}
+	cl.throttled = cl.throttled || throttled
+	cl.bytesSent += a.sent
+	cl.bytesReceived += a.received
 }
 
 // Meter returns the Client's meter, which counts its calls per credential and operation.

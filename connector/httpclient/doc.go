@@ -17,6 +17,9 @@
 //     published Rate and Burst, or what its answers state through Config.Budget) and each cap of
 //     Config.Caps forecast at the current rate. Connectors hand it to the engine as a
 //     connector.UsageReporter.
+//   - every call reported, once it ended, to the connector.CallObserver its context carries
+//     (connector.WithCallObserver): credential, operation, last status, attempts, throttling,
+//     bytes and duration, for metrics and traces.
 //
 // # Stability
 //
