@@ -23,6 +23,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		running = map[string]bool{}
 	)
 	defer wg.Wait()
+	// Stock pushes a flow triggers go on without it (pushAffected), so a channel that answers
+	// slowly holds back neither the flow that sold the units nor that channel's next poll.
+	ctx = context.WithValue(ctx, fanoutKey{}, &fanout{ctx: ctx, wg: &wg})
 	start := func(part string, every time.Duration, flow func(context.Context) error) {
 		now := e.opt.Clock.Now()
 		mu.Lock()

@@ -48,6 +48,9 @@ type config struct {
 	Seed    uint64
 	// WarehouseLatency is one round trip to the WMS.
 	WarehouseLatency time.Duration
+	// Speed compresses the platforms' rate limits in time (newPlatform), for tests that poll
+	// faster than a real host may; 1 keeps the published figures.
+	Speed float64
 }
 
 func defaultConfig() config {
@@ -58,6 +61,7 @@ func defaultConfig() config {
 		Trickle: time.Minute, Rate: 3, Active: 20, Drain: 75 * time.Second,
 		Seed:             1,
 		WarehouseLatency: 100 * time.Millisecond,
+		Speed:            1,
 	}
 }
 
@@ -72,6 +76,7 @@ func main() {
 	flag.Float64Var(&cfg.Rate, "rate", cfg.Rate, "orders per second while they trickle in")
 	flag.IntVar(&cfg.Active, "active", cfg.Active, "merchants that receive orders")
 	flag.DurationVar(&cfg.Drain, "drain", cfg.Drain, "longest wait for the last orders to arrive")
+	flag.Float64Var(&cfg.Speed, "speed", cfg.Speed, "compress the platforms' rate limits in time by this factor (for short runs)")
 	flag.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
 	flag.Parse()
 	f := newFleet(cfg)
@@ -117,6 +122,7 @@ type tenant struct {
 type fleet struct {
 	cfg       config
 	engine    *tobirasync.Engine
+	plats     []*platform
 	tenants   []*tenant
 	throttled atomic.Int64
 
@@ -134,9 +140,9 @@ func newFleet(cfg config) *fleet {
 	f.engine = tobirasync.New(memstore.New(), tobirasync.Options{
 		OrdersEvery: cfg.Every, ShipmentsEvery: cfg.Every,
 	})
-	var plats []*platform
+
 	for _, p := range sim.Platforms() {
-		plats = append(plats, newPlatform(p))
+		f.plats = append(f.plats, newPlatform(p, cfg.Speed))
 	}
 	for m := range cfg.Merchants {
 		t := &tenant{id: fmt.Sprintf("m%04d", m)}
@@ -151,10 +157,10 @@ func newFleet(cfg config) *fleet {
 			Warehouses: []tobirasync.Warehouse{{ID: "wms", Fulfiller: t.wh, Shipments: t.wh, Stock: t.wh}},
 		}
 		for c := range cfg.Channels {
-			p := plats[c%len(plats)]
+			p := f.plats[c%len(f.plats)]
 			a := newAccount(p, &f.throttled)
 			t.accounts = append(t.accounts, a)
-			ch := tobirasync.Channel{ID: fmt.Sprintf("%s-%d", p.Name, c), Source: a, Sink: a, Target: a}
+			ch := tobirasync.Channel{ID: f.channelID(c), Source: a, Sink: a, Target: a}
 			if p.SweepEvery > 0 {
 				ch.Listing.SweepEvery = p.SweepEvery
 			}
@@ -166,6 +172,11 @@ func newFleet(cfg config) *fleet {
 		f.tenants = append(f.tenants, t)
 	}
 	return f
+}
+
+// channelID names a merchant's c-th channel account after its platform.
+func (f *fleet) channelID(c int) string {
+	return fmt.Sprintf("%s-%d", f.plats[c%len(f.plats)].Name, c)
 }
 
 func (f *fleet) arrived(merchant, channel, orderID string) {
@@ -187,7 +198,7 @@ func (f *fleet) place(m, c, n int, rng *rand.Rand) {
 	t := f.tenants[m]
 	a := t.accounts[c]
 	id := fmt.Sprintf("o%06d", n)
-	k := t.id + "/" + fmt.Sprintf("%s-%d", a.p.Name, c) + "/" + id
+	k := t.id + "/" + f.channelID(c) + "/" + id
 	f.mu.Lock()
 	f.placed[k] = placement{at: time.Now(), m: m, c: c}
 	f.mu.Unlock()

@@ -19,11 +19,18 @@ type platform struct {
 	orders, stock, ships []int       // indexes into limits
 }
 
-func newPlatform(p sim.Platform) *platform {
+// newPlatform resolves p's limits. A speed above 1 compresses the platform's time: its rates are
+// that many times higher and its windows that many times shorter (a test polling every second
+// sees what a host polling every minute sees at speed 60); round trips keep their length.
+func newPlatform(p sim.Platform, speed float64) *platform {
 	pl := &platform{Platform: p}
 	index := func(ls []sim.Limit) []int {
 		var out []int
 		for _, l := range ls {
+			if speed > 1 {
+				l.Rate *= speed
+				l.Window = time.Duration(float64(l.Window) / speed)
+			}
 			i := 0
 			for i < len(pl.limits) && pl.limits[i].Name != l.Name {
 				i++
