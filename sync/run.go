@@ -26,8 +26,11 @@ func (e *Engine) Run(ctx context.Context) error {
 	// Stock pushes a flow triggers go on without it (pushAffected), so a channel that answers
 	// slowly holds back neither the flow that sold the units nor that channel's next poll.
 	ctx = context.WithValue(ctx, fanoutKey{}, &fanout{ctx: ctx, wg: &wg})
+	// now is read once per pass: a partition started at one pass is due again exactly every
+	// later, so it is never left for a third pass because this pass reached it earlier than the
+	// one before did (a poll a tick late, half an interval, for hundreds of merchants).
+	var now time.Time
 	start := func(part string, every time.Duration, flow func(context.Context) error) {
-		now := e.opt.Clock.Now()
 		mu.Lock()
 		defer mu.Unlock()
 		if running[part] || now.Before(next[part]) {
@@ -44,6 +47,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		}()
 	}
 	for {
+		now = e.opt.Clock.Now()
 		for _, id := range e.Merchants() {
 			m, err := e.merchant(id)
 			if err != nil {
