@@ -12,8 +12,8 @@ import (
 // a scheduler of their own. Merchants added, changed or removed while it runs are picked up at
 // the next tick. A failing or throttled flow is logged and tried again at its next interval; it
 // never stops the others. The stock pushes a flow triggers go on without it, so a channel that
-// answers slowly holds back no other channel's orders. Run returns ctx's error, or nil once the engine is closed (Close), in
-// both cases after the flows and pushes it started have returned.
+// answers slowly holds back no other channel's orders. Run returns ctx's error, or nil once the
+// engine is closed (Close), in both cases after the flows and pushes it started have returned.
 func (e *Engine) Run(ctx context.Context) error {
 	tick := min(e.opt.OrdersEvery, e.opt.ShipmentsEvery, e.opt.StockEvery) / 2
 	tick = max(tick, 10*time.Millisecond)
