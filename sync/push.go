@@ -27,17 +27,45 @@ func (e *Engine) pushAffected(ctx context.Context, m *merchant, warehouseSKUs []
 	}
 	affected := m.pool.Affected(warehouseSKUs)
 	m.stock.Unlock()
-	var pushes []func()
-	for _, c := range m.cfg.Channels {
-		if skus := affected[c.ID]; len(skus) > 0 && c.Target != nil && !c.Paused {
-			pushes = append(pushes, func() {
-				if _, err := e.push(ctx, m, &c, skus); err != nil {
-					e.opt.Logger.WarnContext(ctx, "tobira: stock push failed; retried at the next SyncStock", attrMerchant, m.cfg.ID, attrChannel, c.ID, attrFlow, "push", "err", err.Error())
-				}
-			})
+	pushes := func(ctx context.Context) []func() {
+		var fns []func()
+		for _, c := range m.cfg.Channels {
+			if skus := affected[c.ID]; len(skus) > 0 && c.Target != nil && !c.Paused {
+				fns = append(fns, func() {
+					if _, err := e.push(ctx, m, &c, skus); err != nil {
+						e.opt.Logger.WarnContext(ctx, "tobira: stock push failed; retried at the next SyncStock", attrMerchant, m.cfg.ID, attrChannel, c.ID, attrFlow, "push", "err", err.Error())
+					}
+				})
+			}
 		}
+		return fns
 	}
-	e.opt.Parallel(pushes...)
+	if f, ok := ctx.Value(fanoutKey{}).(*fanout); ok {
+		// Under Run, the fan-out goes on by itself: the flow that sold the units (and that
+		// channel's next poll) must not wait for the slowest channel of the merchant. Run
+		// waits for it before returning.
+		fctx, done, err := e.begin(f.ctx)
+		if err != nil {
+			return
+		}
+		f.wg.Add(1)
+		go func() {
+			defer f.wg.Done()
+			defer done()
+			e.opt.Parallel(pushes(fctx)...)
+		}()
+		return
+	}
+	e.opt.Parallel(pushes(ctx)...)
+}
+
+// fanoutKey marks the context of a flow Run started: its stock fan-out runs detached (fanout).
+type fanoutKey struct{}
+
+// fanout is where Run's detached stock pushes run: Run's own context, and its wait group.
+type fanout struct {
+	ctx context.Context
+	wg  *sync.WaitGroup
 }
 
 // push sends a channel the values of skus (all planned SKUs when nil) that differ from what it

@@ -11,8 +11,9 @@ import (
 // Run drives every flow of every merchant on Options' intervals until ctx ends, for hosts without
 // a scheduler of their own. Merchants added, changed or removed while it runs are picked up at
 // the next tick. A failing or throttled flow is logged and tried again at its next interval; it
-// never stops the others. Run returns ctx's error, or nil once the engine is closed (Close), in
-// both cases after the flows it started have returned.
+// never stops the others. The stock pushes a flow triggers go on without it, so a channel that
+// answers slowly holds back no other channel's orders. Run returns ctx's error, or nil once the
+// engine is closed (Close), in both cases after the flows and pushes it started have returned.
 func (e *Engine) Run(ctx context.Context) error {
 	tick := min(e.opt.OrdersEvery, e.opt.ShipmentsEvery, e.opt.StockEvery) / 2
 	tick = max(tick, 10*time.Millisecond)
@@ -23,8 +24,14 @@ func (e *Engine) Run(ctx context.Context) error {
 		running = map[string]bool{}
 	)
 	defer wg.Wait()
+	// Stock pushes a flow triggers go on without it (pushAffected), so a channel that answers
+	// slowly holds back neither the flow that sold the units nor that channel's next poll.
+	ctx = context.WithValue(ctx, fanoutKey{}, &fanout{ctx: ctx, wg: &wg})
+	// now is read once per pass: a partition started at one pass is due again exactly every
+	// later, so it is never left for a third pass because this pass reached it earlier than the
+	// one before did (a poll a tick late, half an interval, for hundreds of merchants).
+	var now time.Time
 	start := func(part string, every time.Duration, flow func(context.Context) error) {
-		now := e.opt.Clock.Now()
 		mu.Lock()
 		defer mu.Unlock()
 		if running[part] || now.Before(next[part]) {
@@ -41,6 +48,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		}()
 	}
 	for {
+		now = e.opt.Clock.Now()
 		for _, id := range e.Merchants() {
 			m, err := e.merchant(id)
 			if err != nil {
