@@ -31,7 +31,7 @@ type Store struct {
 	quarantine map[string]quarantined
 	leases     map[string]lease
 	// tombs and oddTombs hold the tombstones of compacted orders (retention.go).
-	tombs    map[partition]map[string]tomb
+	tombs    map[partition]*tombSet
 	oddTombs map[ledger.OrderKey]ledger.Tombstone
 }
 
@@ -69,7 +69,7 @@ func New() *Store {
 		acked:      map[string]map[string]ledger.StockAck{},
 		quarantine: map[string]quarantined{},
 		leases:     map[string]lease{},
-		tombs:      map[partition]map[string]tomb{},
+		tombs:      map[partition]*tombSet{},
 		oddTombs:   map[ledger.OrderKey]ledger.Tombstone{},
 	}
 }
