@@ -20,7 +20,8 @@ const compactBatch = 500
 // its channel, or cancelled; a refusal ends in one of the two) and have not changed for at least
 // olderThan, by the engine's clock, into tombstones (ledger.Compactor), and returns how many it
 // compacted. The host calls it from its scheduler, say daily, with its retention period, so
-// that the ledger follows open work rather than history.
+// that the ledger follows open work rather than history. The merchant need not be configured
+// any more: a departed merchant's ledger compacts too.
 //
 // A compacted order is gone from Order, HeldOrders and the console, but intake still recognises
 // it: listed again with the content and status the tombstone recorded (a late status change on
