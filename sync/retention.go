@@ -71,6 +71,9 @@ func (e *Engine) tombstonesOf(ctx context.Context, keys []ledger.OrderKey, recs 
 	if !ok || len(recs) == len(keys) {
 		return nil, nil
 	}
+	if len(recs) == 0 {
+		return cp.Tombstones(ctx, keys) // a page of new orders: every key
+	}
 	var missing []ledger.OrderKey
 	for _, k := range keys {
 		if _, ok := recs[k]; !ok {

@@ -200,16 +200,23 @@ func (s *Store) Tombstones(ctx context.Context, keys []ledger.OrderKey) (map[led
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := map[ledger.OrderKey]ledger.Tombstone{}
+	// Made at the first tombstone found: the keys a page asks about are usually new orders.
+	var out map[ledger.OrderKey]ledger.Tombstone
+	add := func(k ledger.OrderKey, t ledger.Tombstone) {
+		if out == nil {
+			out = map[ledger.OrderKey]ledger.Tombstone{}
+		}
+		out[k] = t
+	}
 	for _, k := range keys {
 		if ts := s.tombs[partition{k.Merchant, k.Channel}]; ts != nil {
 			if p, ok := ts.get(k.OrderID); ok {
-				out[k] = p.unpack(k)
+				add(k, p.unpack(k))
 				continue
 			}
 		}
 		if t, ok := s.oddTombs[k]; ok {
-			out[k] = t
+			add(k, t)
 		}
 	}
 	return out, nil
