@@ -29,7 +29,9 @@ const compactBatch = 500
 // version is ignored as ever. Listed with another content, or cancelled after it shipped (or
 // reopened after it was cancelled), it is quarantined with a reason saying so, never imported
 // again: the ledger no longer knows what its warehouse did, and sending it as new would ship it
-// twice. Such an entry is for the host to handle by hand and dismiss; Retry quarantines it again.
+// twice. Such an entry is for the host to handle by hand and dismiss; Retry quarantines it again,
+// and so does each later listing of that version (the entry is replaced, and ItemQuarantined
+// raised again), since the tombstone records nothing of it.
 // A shipment reported for a compacted order is quarantined as one for an unknown order.
 //
 // Compaction runs beside the flows, on any replica: the store moves a record only at the version
