@@ -266,6 +266,10 @@ func (e *Engine) intakePage(ctx context.Context, bl ledger.BatchOrderLedger, m *
 	if err != nil {
 		return nil, err
 	}
+	tombs, err := e.tombstonesOf(ctx, keys, recs) // retention.go
+	if err != nil {
+		return nil, err
+	}
 	var (
 		writes = make([]*ledger.OrderRecord, 0, len(orders))
 		ds     = make([]decision, 0, len(orders))
@@ -283,6 +287,12 @@ func (e *Engine) intakePage(ctx context.Context, bl ledger.BatchOrderLedger, m *
 			continue
 		}
 		seen[orders[i].ID] = struct{}{}
+		if t, ok := tombs[keys[i]]; ok {
+			if err := e.relisted(ctx, keys[i], &t, &orders[i], res); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		d := e.decide(m, ch, keys[i], recs[keys[i]], &orders[i], true)
 		switch d.kind {
 		case decideUnchanged:
@@ -440,7 +450,11 @@ func (e *Engine) intakeOne(ctx context.Context, m *merchant, ch *Channel, o *ord
 	for attempt := 0; ; attempt++ {
 		rec, err := e.getOrder(ctx, k)
 		if errors.Is(err, ledger.ErrNotFound) {
-			rec, err = nil, nil
+			var t *ledger.Tombstone
+			if t, err = e.tombstone(ctx, k); err == nil && t != nil {
+				return nil, e.relisted(ctx, k, t, o, res) // retention.go
+			}
+			rec = nil
 		}
 		if err != nil {
 			return nil, err

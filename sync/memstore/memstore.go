@@ -30,6 +30,9 @@ type Store struct {
 	acked      map[string]map[string]ledger.StockAck
 	quarantine map[string]quarantined
 	leases     map[string]lease
+	// tombs and oddTombs hold the tombstones of compacted orders (retention.go).
+	tombs    map[partition]*tombSet
+	oddTombs map[ledger.OrderKey]ledger.Tombstone
 }
 
 type versioned[T any] struct {
@@ -66,6 +69,8 @@ func New() *Store {
 		acked:      map[string]map[string]ledger.StockAck{},
 		quarantine: map[string]quarantined{},
 		leases:     map[string]lease{},
+		tombs:      map[partition]*tombSet{},
+		oddTombs:   map[ledger.OrderKey]ledger.Tombstone{},
 	}
 }
 

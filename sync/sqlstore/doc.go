@@ -37,6 +37,15 @@
 // row still compared on its version, RETURNING naming the rows written), and elsewhere with the
 // single-record statements in one short transaction; PutReservations is one multi-row upsert.
 //
+// # Retention
+//
+// The store implements ledger.Compactor: CompactOrders moves settled orders out of
+// <prefix>orders into <prefix>tombstones (schema version 3), one narrow row each (key,
+// fingerprint, status, the order's time), reading the merchant's rows along the primary key a
+// page at a time and moving each page in one short transaction, the delete compared on the
+// version read, so intake waits on it for milliseconds at most and a record changed meanwhile
+// stays. Engine.Compact calls it from the host's scheduler.
+//
 // "Oldest first" follows a sequence the store assigns when a record becomes pending: the wall clock
 // in nanoseconds, kept strictly increasing within the process. Across replicas it is as good as
 // their clocks, which is what fairness needs; correctness never depends on it.

@@ -19,10 +19,11 @@ type migration struct {
 var migrations = []migration{
 	{1, schemaV1},
 	{2, schemaV2},
+	{3, schemaV3},
 }
 
 // SchemaVersion is the schema version this build of the package creates and expects.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 type table struct {
 	name    string
@@ -95,8 +96,18 @@ func schemaV2(d Dialect, p string) []string {
 	}
 }
 
+// schemaV3 adds the tombstones of compacted orders (ledger.Compactor): one narrow row per order
+// compacted out of the orders table. Its statements may run again (CREATE ... IF NOT EXISTS).
+func schemaV3(d Dialect, p string) []string {
+	k, tm := d.keyType(), d.timeType()
+	t := table{name: "tombstones", pk: "merchant, channel, order_id", cols: []string{
+		"merchant " + k + " NOT NULL", "channel " + k + " NOT NULL", "order_id " + k + " NOT NULL",
+		"fingerprint " + k + " NOT NULL", "status " + k + " NOT NULL", "updated_at " + tm + " NOT NULL"}}
+	return t.create(d, p)
+}
+
 // tableNames lists the tables of the current schema, without the prefix.
-var tableNames = []string{"cursors", "orders", "shipments", "levels", "reservations", "acked", "quarantine", "leases", "migrations"}
+var tableNames = []string{"cursors", "orders", "shipments", "levels", "reservations", "acked", "quarantine", "leases", "tombstones", "migrations"}
 
 // Tables returns the names of the tables the store uses, prefix included, for hosts that grant
 // permissions, back up or drop them.
@@ -150,12 +161,15 @@ func (s *Store) migrate(ctx context.Context) (err error) {
 	if _, err := conn.ExecContext(ctx, create); err != nil {
 		return err
 	}
-	var current int
-	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM "+mt).Scan(&current); err != nil {
+	// Each version not recorded is applied, not only those above the highest recorded: a
+	// version recorded after a later one (a half-applied MySQL version completed by hand, a
+	// version removed to re-run it) is still applied once.
+	done, err := appliedVersions(ctx, conn, mt)
+	if err != nil {
 		return err
 	}
 	for _, m := range migrations {
-		if m.version <= current {
+		if done[m.version] {
 			continue
 		}
 		if err := s.apply(ctx, conn, m); err != nil {
@@ -163,6 +177,23 @@ func (s *Store) migrate(ctx context.Context) (err error) {
 		}
 	}
 	return nil
+}
+
+func appliedVersions(ctx context.Context, conn *sql.Conn, mt string) (map[int]bool, error) {
+	rows, err := conn.QueryContext(ctx, "SELECT version FROM "+mt)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	done := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		done[v] = true
+	}
+	return done, rows.Err()
 }
 
 func (s *Store) apply(ctx context.Context, conn *sql.Conn, m migration) error {
