@@ -10,6 +10,7 @@ import (
 
 	"github.com/tobira-commerce/tobira/connector/memory"
 	tobirasync "github.com/tobira-commerce/tobira/sync"
+	"github.com/tobira-commerce/tobira/sync/ledger"
 	"github.com/tobira-commerce/tobira/sync/memstore"
 )
 
@@ -86,4 +87,43 @@ func TestCredentialExpiringEvent(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, seen(), 2)
 	require.Equal(t, shop.CredentialExpiry(), seen()[1].ExpiresAt)
+}
+
+// TestUnconfirmedShipmentsListed: a shipment no channel has confirmed shows once it is older
+// than the host's threshold, and leaves the list once the channel takes it.
+func TestUnconfirmedShipmentsListed(t *testing.T) {
+	ctx := context.Background()
+	clock := tobirasync.NewManualClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	shop := &memory.Channel{Now: clock.Now}
+	wh := &memory.Warehouse{Now: clock.Now}
+	eng := tobirasync.New(memstore.New(), tobirasync.Options{Clock: clock})
+	require.NoError(t, eng.PutMerchant(tobirasync.Merchant{ID: "m",
+		Channels:   []tobirasync.Channel{{ID: "shop", Source: shop, Sink: shop, Target: shop}},
+		Warehouses: []tobirasync.Warehouse{{ID: "wh", Fulfiller: wh, Shipments: wh, Stock: wh}}}))
+	wh.SetOnHand("TEA", 5)
+	shop.Place(newOrder("o1", "TEA", 1))
+	clock.Advance(time.Minute)
+	_, err := eng.SyncOrders(ctx, "m", "shop")
+	require.NoError(t, err)
+	_, err = wh.Ship(tobirasync.RequestKey(ledger.OrderKey{Merchant: "m", Channel: "shop", OrderID: "o1"}, "wh"), nil)
+	require.NoError(t, err)
+	shop.FailNext(100, nil) // the channel is down
+	_, _ = eng.SyncShipments(ctx, "m", "wh")
+
+	clock.Advance(30 * time.Minute)
+	got, err := eng.UnconfirmedShipments(ctx, "m", time.Hour, 100)
+	require.NoError(t, err)
+	require.Empty(t, got, "younger than the threshold")
+	clock.Advance(time.Hour)
+	got, err = eng.UnconfirmedShipments(ctx, "m", time.Hour, 100)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, "o1", got[0].Shipment.OrderID)
+
+	shop.FailNext(0, nil)
+	_, err = eng.SyncShipments(ctx, "m", "wh")
+	require.NoError(t, err)
+	got, err = eng.UnconfirmedShipments(ctx, "m", time.Hour, 100)
+	require.NoError(t, err)
+	require.Empty(t, got, "confirmed")
 }

@@ -83,3 +83,25 @@ func (e *Engine) UnsentOrders(ctx context.Context, merchantID string, limit int)
 	}
 	return out, nil
 }
+
+// UnconfirmedShipments lists a merchant's shipments that left a warehouse more than olderThan ago
+// and that no channel has confirmed yet, oldest first, up to limit: a channel that is down or
+// refuses them, or a run that has not come. Shipments held until the whole order ships are not
+// listed. The records are the caller's.
+func (e *Engine) UnconfirmedShipments(ctx context.Context, merchantID string, olderThan time.Duration, limit int) ([]*ledger.ShipmentRecord, error) {
+	if _, err := e.merchant(merchantID); err != nil {
+		return nil, err
+	}
+	recs, err := e.store.PendingShipments(ctx, merchantID, limit)
+	if err != nil {
+		return nil, err
+	}
+	cutoff := e.opt.Clock.Now().Add(-olderThan)
+	out := recs[:0:0]
+	for _, r := range recs {
+		if r.CreatedAt.Before(cutoff) {
+			out = append(out, r.Clone())
+		}
+	}
+	return out, nil
+}

@@ -33,6 +33,9 @@ type Options struct {
 	CrossOrigin *http.CrossOriginProtection
 	// Timeout bounds the engine calls of one request; default 10 s.
 	Timeout time.Duration
+	// UnconfirmedAfter is how long a shipment may wait for its channel's confirmation before the
+	// attention page lists it; default 1 hour.
+	UnconfirmedAfter time.Duration
 }
 
 // handler serves the console.
@@ -69,6 +72,9 @@ func New(engine *tobirasync.Engine, opt Options) http.Handler {
 	if opt.PageSize <= 0 {
 		opt.PageSize = 50
 	}
+	if opt.UnconfirmedAfter <= 0 {
+		opt.UnconfirmedAfter = time.Hour
+	}
 	if opt.Timeout <= 0 {
 		opt.Timeout = 10 * time.Second
 	}
@@ -85,6 +91,7 @@ func New(engine *tobirasync.Engine, opt Options) http.Handler {
 	mux.HandleFunc("GET /attention", h.attention)
 	mux.HandleFunc("GET /order", h.order)
 	mux.HandleFunc("GET /sku", h.sku)
+	mux.HandleFunc("GET /drift", h.drift)
 	mux.HandleFunc("GET /retry", h.confirmRetry)
 	mux.HandleFunc("POST /retry", h.retry)
 	mux.HandleFunc("GET /release", h.confirmRelease)
@@ -280,6 +287,14 @@ func (h *handler) attention(w http.ResponseWriter, r *http.Request) {
 	}
 	data["Held"], data["HPager"] = rows, p
 
+	unconfirmed, err := h.unconfirmed(ctx, merchant)
+	if err != nil {
+		h.fail(w, http.StatusInternalServerError, err)
+		return
+	}
+	lo, hi, p = paginate(r, "up", len(unconfirmed), h.opt.PageSize)
+	data["Unconfirmed"], data["UPager"], data["UnconfirmedAfter"] = unconfirmed[lo:hi], p, h.opt.UnconfirmedAfter
+
 	refusals := h.rec.Refusals(merchant)
 	lo, hi, p = paginate(r, "rp", len(refusals), h.opt.PageSize)
 	data["Refusals"], data["RPager"] = refusals[lo:hi], p
@@ -322,6 +337,61 @@ func (h *handler) heldOrders(ctx context.Context, merchant string) ([]Held, erro
 		}
 	}
 	return out, nil
+}
+
+// maxUnconfirmed bounds how many unconfirmed shipments the attention page reads per merchant.
+const maxUnconfirmed = 1000
+
+// unconfirmed lists the shipments of merchant ("" for every merchant) waiting for their channel
+// longer than Options.UnconfirmedAfter.
+func (h *handler) unconfirmed(ctx context.Context, merchant string) ([]*ledger.ShipmentRecord, error) {
+	merchants := []string{merchant}
+	if merchant == "" {
+		merchants = h.e.Merchants()
+	}
+	var out []*ledger.ShipmentRecord
+	for _, m := range merchants {
+		recs, err := h.e.UnconfirmedShipments(ctx, m, h.opt.UnconfirmedAfter, maxUnconfirmed)
+		if errors.Is(err, tobirasync.ErrUnknownMerchant) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, recs...)
+	}
+	return out, nil
+}
+
+// driftRow is what Reconcile found on one channel.
+type driftRow struct {
+	Channel string
+	Drift   []tobirasync.Drift
+	Err     string
+}
+
+// drift reads each channel's stock back (Engine.Reconcile, without repairing) and lists every SKU
+// it shows otherwise than planned. It reads the platforms, so it runs only when asked.
+func (h *handler) drift(w http.ResponseWriter, r *http.Request) {
+	merchant := strings.TrimSpace(r.URL.Query().Get("merchant"))
+	data := map[string]any{"Title": "Drift", "Merchant": merchant}
+	if merchant == "" {
+		h.render(w, "drift", data)
+		return
+	}
+	ctx, cancel := h.ctx(r)
+	defer cancel()
+	var rows []driftRow
+	for _, c := range h.knownChannels(merchant) {
+		d, err := h.e.Reconcile(ctx, merchant, c, false)
+		row := driftRow{Channel: c, Drift: d}
+		if err != nil {
+			row.Err = err.Error()
+		}
+		rows = append(rows, row)
+	}
+	data["Rows"] = rows
+	h.render(w, "drift", data)
 }
 
 // keyOf reads an order key from a request's query or form.

@@ -493,3 +493,34 @@ func TestConsoleHeldFromLedger(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	must(t, string(b), "6001")
 }
+
+// TestConsoleUnconfirmedAndDrift: a shipment its channel has not taken for over an hour shows on
+// the attention page, and the drift page lists a SKU the channel shows otherwise than planned.
+func TestConsoleUnconfirmedAndDrift(t *testing.T) {
+	r := newRig(t)
+	r.place("7001", order.StatusOpen, 1)
+	r.syncOrders()
+	if _, err := r.wh.Ship(tobirasync.RequestKey(ledger.OrderKey{Merchant: "tea", Channel: "shop", OrderID: "7001"}, "tokyo"), nil); err != nil {
+		t.Fatal(err)
+	}
+	r.shop.FailNext(100, nil) // the channel is down
+	_, _ = r.engine.SyncShipments(r.ctx, "tea", "tokyo")
+	_, body := r.get("/attention")
+	if strings.Contains(body, "tea / shop / 7001") {
+		t.Fatalf("a shipment minutes old is listed as unconfirmed")
+	}
+	r.clock.Advance(2 * time.Hour)
+	_, body = r.get("/attention?merchant=tea")
+	must(t, body, "Shipments no channel confirmed", "tea / shop / 7001", "drift?merchant=tea")
+
+	r.shop.FailNext(0, nil)
+	if _, err := r.engine.SyncStock(r.ctx, "tea"); err != nil {
+		t.Fatal(err)
+	}
+	r.shop.SetStockByHand("SENCHA", 99) // a merchant edits the shop by hand
+	code, body := r.get("/drift?merchant=tea")
+	if code != http.StatusOK {
+		t.Fatalf("drift page: %d", code)
+	}
+	must(t, body, "SENCHA", "99")
+}

@@ -155,6 +155,11 @@ const pageTemplates = `
 <td>{{.Reason}}</td><td>{{.State}}{{if .Current}}: {{.Current}}{{end}}</td>
 <td>{{if .Manual}}<a href="{{releaseLink .Key}}">Release…</a>{{end}}</td></tr>{{end}}</table>
 <p class="muted">Held orders as the ledger holds them; only a hold placed by hand can be released here, the others wait for the channel or their date.</p>
+<h2>Shipments no channel confirmed</h2>{{template "pager" .UPager}}
+<table><tr><th>Left the warehouse</th><th>Order</th><th>Warehouse</th><th>Shipment</th><th>Tracking</th></tr>
+{{range .Unconfirmed}}<tr><td>{{when .CreatedAt}}</td><td><a href="order?merchant={{.Merchant}}&amp;channel={{.Shipment.Channel}}&amp;order={{.Shipment.OrderID}}">{{.Merchant}} / {{.Shipment.Channel}} / {{.Shipment.OrderID}}</a></td>
+<td>{{.Warehouse}}</td><td>{{.Shipment.ID}}</td><td>{{range .Shipment.Parcels}}{{.TrackingNumber}} {{end}}</td></tr>{{end}}</table>
+<p class="muted">Waiting longer than {{.UnconfirmedAfter}} for their channel. {{if .Merchant}}<a href="drift?merchant={{.Merchant}}">Check this merchant's channels for stock drift</a> (reads every channel's stock).{{else}}Filter by merchant to check its channels for stock drift.{{end}}</p>
 <h2>Refused changes and cancellations</h2>{{template "pager" .RPager}}
 <table><tr><th>When</th><th>Order</th><th>Refused</th><th>Warehouse</th><th>Reason</th></tr>
 {{range .Refusals}}<tr><td>{{when .At}}</td><td><a href="{{orderLink .Key}}">{{.Key.Merchant}} / {{.Key.Channel}} / {{.Key.OrderID}}</a></td>
@@ -186,6 +191,14 @@ Channel status {{.Order.Status}}{{with .Order.ChannelStatus}} ({{.}}){{end}}, pl
 <table><tr><th>When</th><th>Event</th><th>What happened</th></tr>
 {{range .Events}}<tr><td>{{when .At}}</td><td>{{.Event.Kind}}</td><td>{{describe .Event}}</td></tr>{{end}}</table>
 <p class="muted">The timeline holds the events the console's recorder kept since it started; "channel told of shipment" rows are what the channel acknowledged.</p>{{end}}
+{{template "foot"}}{{end}}
+
+{{define "drift"}}{{template "head" .}}
+<form><input name="merchant" value="{{.Merchant}}" placeholder="merchant ID"><button>Check drift</button></form>
+{{range .Rows}}<h2>{{.Channel}}</h2>
+{{if .Err}}<p class="muted">{{.Err}}</p>{{else if .Drift}}<table><tr><th>SKU</th><th>Channel shows</th><th>Planned</th><th></th></tr>
+{{range .Drift}}<tr><td>{{.SKU}}</td><td>{{.Channel}}</td><td>{{.Planned}}</td><td><a href="sku?merchant={{$.Merchant}}&amp;sku={{.SKU}}">Why?</a></td></tr>{{end}}</table>
+{{else}}<p>No drift: the channel shows what the engine planned.</p>{{end}}{{end}}
 {{template "foot"}}{{end}}
 
 {{define "sku"}}{{template "head" .}}
