@@ -154,6 +154,10 @@ type merchantRow struct {
 	ID                string
 	Channels          []channelRow
 	Quarantined, Held int
+	// Unsent counts the orders waiting for a warehouse (new, changed or cancelled) and Lag is how
+	// long the oldest has waited: a merchant whose orders stop reaching the warehouse shows here.
+	Unsent int
+	Lag    time.Duration
 }
 
 func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
@@ -184,7 +188,11 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 	held := h.rec.holdCounts()
 	rows := make([]merchantRow, 0, len(ids))
 	for _, id := range ids {
-		rows = append(rows, merchantRow{ID: id, Channels: h.withUsage(id, h.channels(id)), Quarantined: quarantined[id], Held: held[id]})
+		row := merchantRow{ID: id, Channels: h.withUsage(id, h.channels(id)), Quarantined: quarantined[id], Held: held[id]}
+		if u, err := h.e.UnsentOrders(ctx, id, maxUnsent); err == nil {
+			row.Unsent, row.Lag = len(u.Orders), u.Oldest
+		}
+		rows = append(rows, row)
 	}
 	h.render(w, "overview", map[string]any{"Title": "Overview", "Q": q, "Merchants": rows, "Pager": p})
 }
@@ -338,6 +346,9 @@ func (h *handler) heldOrders(ctx context.Context, merchant string) ([]Held, erro
 	}
 	return out, nil
 }
+
+// maxUnsent bounds how many unsent orders the overview counts per merchant.
+const maxUnsent = 100
 
 // maxUnconfirmed bounds how many unconfirmed shipments the attention page reads per merchant.
 const maxUnconfirmed = 1000

@@ -524,3 +524,16 @@ func TestConsoleUnconfirmedAndDrift(t *testing.T) {
 	}
 	must(t, body, "SENCHA", "99")
 }
+
+// TestConsoleOverviewLag: orders the warehouse has not taken show on the overview with the age of
+// the oldest.
+func TestConsoleOverviewLag(t *testing.T) {
+	r := newRig(t)
+	r.wh.FailNext(100, nil) // the warehouse is down
+	r.place("8001", order.StatusOpen, 1)
+	r.clock.Advance(time.Minute)
+	_, _ = r.engine.SyncOrders(r.ctx, "tea", "shop")
+	r.clock.Advance(20 * time.Minute)
+	_, body := r.get("/")
+	must(t, body, "1 to send, oldest 20m0s")
+}

@@ -140,7 +140,7 @@ const pageTemplates = `
 <p class="muted">States and times come from the engine's events since the console's recorder started; usage counts each connector's calls since it was made, with each cap's forecast at the current rate.</p>
 {{template "foot"}}{{end}}
 
-{{define "waiting"}}{{if or .Quarantined .Held}}<a class="stopped" href="attention?merchant={{.ID}}">{{.Quarantined}} quarantined, {{.Held}} held</a>{{else}}<span class="muted">nothing</span>{{end}}{{end}}
+{{define "waiting"}}{{if or .Quarantined .Held}}<a class="stopped" href="attention?merchant={{.ID}}">{{.Quarantined}} quarantined, {{.Held}} held</a>{{else}}<span class="muted">nothing</span>{{end}}{{if .Unsent}}<br><span class="{{if gt .Lag 600000000000}}stopped{{else}}muted{{end}}">{{.Unsent}} to send, oldest {{.Lag}}</span>{{end}}{{end}}
 
 {{define "attention"}}{{template "head" .}}
 <form><input name="merchant" value="{{.Merchant}}" placeholder="merchant ID"><button>Filter</button></form>
