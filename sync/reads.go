@@ -4,6 +4,7 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -69,4 +70,25 @@ func requireOrder(rec *ledger.OrderRecord) error {
 		return nil
 	}
 	return fmt.Errorf("tobira/sync: the store returned the record of %s without its order", rec.Key)
+}
+
+// OrdersByNumber finds a channel's orders by the number people see (#1001), which on some
+// platforms differs from the order ID the ledger is keyed by (Shopify's IDs are GIDs), up to
+// limit. It needs a store that lists (ledger.OrderLister, which memstore and sqlstore
+// implement); with another it returns an error wrapping errors.ErrUnsupported.
+func (e *Engine) OrdersByNumber(ctx context.Context, merchantID, channel, number string, limit int) ([]*ledger.OrderRecord, error) {
+	ol, ok := e.store.(ledger.OrderLister)
+	if !ok {
+		return nil, fmt.Errorf("tobira/sync: the store cannot find orders by number (ledger.OrderLister): %w", errors.ErrUnsupported)
+	}
+	recs, err := ol.OrdersByNumber(ctx, merchantID, channel, number, limit)
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range recs {
+		if err := requireOrder(rec); err != nil {
+			return nil, err
+		}
+	}
+	return recs, nil
 }

@@ -416,13 +416,33 @@ func keyOf(r *http.Request) ledger.OrderKey {
 
 func (h *handler) order(w http.ResponseWriter, r *http.Request) {
 	k := keyOf(r)
-	data := map[string]any{"Title": "Order", "Key": k}
-	if k.Merchant == "" || k.Channel == "" || k.OrderID == "" {
+	number := strings.TrimSpace(r.FormValue("number"))
+	data := map[string]any{"Title": "Order", "Key": k, "Number": number}
+	if k.Merchant == "" || k.Channel == "" || (k.OrderID == "" && number == "") {
 		h.render(w, "order", data)
 		return
 	}
 	ctx, cancel := h.ctx(r)
 	defer cancel()
+	if k.OrderID == "" {
+		// Found by the number people see: one match is shown, several are listed.
+		recs, err := h.e.OrdersByNumber(ctx, k.Merchant, k.Channel, number, h.opt.PageSize)
+		if err != nil {
+			h.fail(w, http.StatusInternalServerError, err)
+			return
+		}
+		if len(recs) != 1 {
+			data["Matches"], data["Missing"] = recs, len(recs) == 0
+			code := http.StatusOK
+			if len(recs) == 0 {
+				code = http.StatusNotFound
+			}
+			h.renderCode(w, code, "order", data)
+			return
+		}
+		k = recs[0].Key
+		data["Key"] = k
+	}
 	rec, err := h.e.Order(ctx, k)
 	code := http.StatusOK
 	switch {

@@ -537,3 +537,21 @@ func TestConsoleOverviewLag(t *testing.T) {
 	_, body := r.get("/")
 	must(t, body, "1 to send, oldest 20m0s")
 }
+
+// TestConsoleOrderByNumber: an operator finds an order by the number the buyer quotes, which is
+// not the channel's order ID.
+func TestConsoleOrderByNumber(t *testing.T) {
+	r := newRig(t)
+	r.shop.Place(order.Order{ID: "gid://shop/Order/9001", Number: "#1001", Status: order.StatusOpen,
+		Lines:  []order.Line{{ID: "1", SKU: "SENCHA", Quantity: 1}},
+		ShipTo: order.Address{Name: "山田 花子", PostalCode: "150-0001", Line1: "渋谷区神宮前1-2-3"}})
+	r.syncOrders()
+	code, body := r.get("/order?merchant=tea&channel=shop&number=%231001")
+	if code != http.StatusOK {
+		t.Fatalf("order by number: %d", code)
+	}
+	must(t, body, "gid://shop/Order/9001", "#1001")
+	if code, _ := r.get("/order?merchant=tea&channel=shop&number=%239999"); code != http.StatusNotFound {
+		t.Fatalf("an unknown number answered %d, want 404", code)
+	}
+}

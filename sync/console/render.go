@@ -169,8 +169,10 @@ const pageTemplates = `
 {{define "order"}}{{template "head" .}}
 <form><input name="merchant" value="{{.Key.Merchant}}" placeholder="merchant ID">
 <input name="channel" value="{{.Key.Channel}}" placeholder="channel ID">
-<input name="order" value="{{.Key.OrderID}}" placeholder="channel order ID"><button>Find</button></form>
-{{if .Missing}}<p>No order {{.Key.OrderID}} of {{.Key.Merchant}} on {{.Key.Channel}} in the ledger.</p>{{end}}
+<input name="order" value="{{.Key.OrderID}}" placeholder="channel order ID">
+<input name="number" value="{{.Number}}" placeholder="or order number (#1001)"><button>Find</button></form>
+{{if .Missing}}<p>No order {{if .Key.OrderID}}{{.Key.OrderID}}{{else}}numbered {{.Number}}{{end}} of {{.Key.Merchant}} on {{.Key.Channel}} in the ledger.</p>{{end}}
+{{if .Matches}}<p>Orders numbered {{.Number}}:</p><ul>{{range .Matches}}<li><a href="{{orderLink .Key}}">{{.Key.OrderID}}</a> {{.State}}</li>{{end}}</ul>{{end}}
 {{with .Record}}
 <h2>{{.Key.OrderID}}{{with .Order.Number}} (#{{.}}){{end}}: {{.State}}</h2>
 <p>Record version {{.Version}}, updated {{when .UpdatedAt}}{{if .Pending}}, work pending{{end}}.

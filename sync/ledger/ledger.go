@@ -173,13 +173,18 @@ type BatchOrderLedger interface {
 }
 
 // OrderLister is an optional capability of an OrderLedger: listing a merchant's held orders
-// across its channels, for the host's view of what waits (the engine's HeldOrders). The engine
+// across its channels, for the host's view of what waits (the engine's HeldOrders), and finding
+// an order by the number people see (the engine's OrdersByNumber). The engine
 // discovers it by type assertion; without it, that listing reports errors.ErrUnsupported.
 type OrderLister interface {
 	// HeldOrders returns up to limit records of the merchant, of every channel, in state
 	// StateHeld, ordered by channel then order ID, starting after the key after (the zero key
 	// starts at the first). The records are the caller's.
 	HeldOrders(ctx context.Context, merchant string, after OrderKey, limit int) ([]*OrderRecord, error)
+	// OrdersByNumber returns up to limit records of one channel of the merchant whose order
+	// carries number as its Number (the number people see, #1001), by order ID. The records are
+	// the caller's.
+	OrdersByNumber(ctx context.Context, merchant, channel, number string, limit int) ([]*OrderRecord, error)
 }
 
 // BatchReservations is an optional capability of a StockLedger: writing many reservations of one

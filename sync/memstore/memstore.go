@@ -53,6 +53,7 @@ type lease struct {
 var (
 	_ ledger.Store             = (*Store)(nil)
 	_ ledger.BatchOrderLedger  = (*Store)(nil)
+	_ ledger.OrderLister       = (*Store)(nil)
 	_ ledger.BatchReservations = (*Store)(nil)
 )
 
@@ -318,6 +319,34 @@ func (s *Store) HeldOrders(ctx context.Context, merchant string, after ledger.Or
 	slices.SortFunc(out, func(a, b *ledger.OrderRecord) int {
 		return cmp.Or(cmp.Compare(a.Key.Channel, b.Key.Channel), cmp.Compare(a.Key.OrderID, b.Key.OrderID))
 	})
+	if limit >= 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	for i, rec := range out {
+		out[i] = rec.Clone()
+	}
+	return out, nil
+}
+
+// OrdersByNumber implements ledger.OrderLister.
+func (s *Store) OrdersByNumber(ctx context.Context, merchant, channel, number string, limit int) ([]*ledger.OrderRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*ledger.OrderRecord
+	for part, byID := range s.orders {
+		if part.merchant != merchant || part.channel != channel {
+			continue
+		}
+		for _, e := range byID {
+			if e.rec.Order != nil && e.rec.Order.Number == number {
+				out = append(out, e.rec)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *ledger.OrderRecord) int { return cmp.Compare(a.Key.OrderID, b.Key.OrderID) })
 	if limit >= 0 && len(out) > limit {
 		out = out[:limit]
 	}

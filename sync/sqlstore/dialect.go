@@ -87,6 +87,18 @@ func (d Dialect) jsonIs(col, field, value string) string {
 	return "json_extract(" + col + ", '$." + field + "') = '" + value + "'"
 }
 
+// orderNumberIs is the SQL condition, with one parameter, that a record's order has a number:
+// the number itself, or on PostgreSQL the text `"number":"…"` (see jsonIs).
+func (d Dialect) orderNumberIs(col string) string {
+	switch d {
+	case Postgres:
+		return "strpos(" + col + "::text, ?) > 0"
+	case MySQL:
+		return "JSON_UNQUOTE(JSON_EXTRACT(" + col + ", '$.order.number')) = ?"
+	}
+	return "json_extract(" + col + ", '$.order.number') = ?"
+}
+
 // blobType holds cursors: they are opaque, so they are kept as bytes rather than text that a
 // database might validate or transcode.
 func (d Dialect) blobType() string {

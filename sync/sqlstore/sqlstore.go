@@ -65,6 +65,7 @@ type Store struct {
 var (
 	_ ledger.Store             = (*Store)(nil)
 	_ ledger.BatchOrderLedger  = (*Store)(nil)
+	_ ledger.OrderLister       = (*Store)(nil)
 	_ ledger.BatchReservations = (*Store)(nil)
 )
 
@@ -90,7 +91,7 @@ func New(db *sql.DB, opts Options) (*Store, error) {
 type queries struct {
 	getCursor, insCursor, updCursor, cursorExists                         string
 	getOrder, insOrder, updOrderPending, updOrderDone, orderExists        string
-	pendingOrders, pendingOrdersLimit, heldOrders                         string
+	pendingOrders, pendingOrdersLimit, heldOrders, ordersByNumber         string
 	getShipment, insShipment, updShipPending, updShipDone, shipmentExists string
 	pendingShipments, pendingShipmentsLimit                               string
 	levels, reservations, putReservation, delReservation, acked           string
@@ -119,6 +120,8 @@ func buildQueries(d Dialect, p string) queries {
 			" ORDER BY pending_seq, order_id LIMIT ?"),
 		heldOrders: r("SELECT version, data FROM {p}orders WHERE merchant = ? AND (channel > ? OR (channel = ? AND order_id > ?))" +
 			" AND " + d.jsonIs("data", "state", "held") + " ORDER BY channel, order_id LIMIT ?"),
+		ordersByNumber: r("SELECT version, data FROM {p}orders WHERE merchant = ? AND channel = ? AND " + d.orderNumberIs("data") +
+			" ORDER BY order_id"),
 
 		getShipment:    r("SELECT version, data FROM {p}shipments WHERE id = ?"),
 		insShipment:    r(d.insertIgnoring("INSERT INTO {p}shipments (id, merchant, version, pending_seq, data) VALUES (?, ?, 1, ?, ?)", "id")),
@@ -674,6 +677,44 @@ func (s *Store) heldOrders(ctx context.Context, merchant string, after *ledger.O
 		}
 	}
 	return n, wrap("held orders", rows.Err())
+}
+
+// OrdersByNumber implements ledger.OrderLister. The number is matched in the record's JSON (on
+// PostgreSQL as text, which may also match connector data), so each record is checked again once
+// decoded.
+func (s *Store) OrdersByNumber(ctx context.Context, merchant, channel, number string, limit int) ([]*ledger.OrderRecord, error) {
+	if err := s.ensureSchema(ctx); err != nil {
+		return nil, err
+	}
+	arg := any(number)
+	if s.dialect == Postgres {
+		quoted, err := json.Marshal(number)
+		if err != nil {
+			return nil, err
+		}
+		arg = `"number":` + string(quoted)
+	}
+	rows, err := s.db.QueryContext(ctx, s.q.ordersByNumber, merchant, channel, arg)
+	if err != nil {
+		return nil, wrap("orders by number", err)
+	}
+	defer rows.Close()
+	out := []*ledger.OrderRecord{}
+	for rows.Next() && (limit < 0 || len(out) < limit) {
+		var version int64
+		var data []byte
+		if err := rows.Scan(&version, &data); err != nil {
+			return nil, wrap("orders by number", err)
+		}
+		rec, err := decodeOrder(version, data)
+		if err != nil {
+			return nil, err
+		}
+		if rec.Order != nil && rec.Order.Number == number {
+			out = append(out, rec)
+		}
+	}
+	return out, wrap("orders by number", rows.Err())
 }
 
 // GetShipment implements sync.ShipmentOutbox.

@@ -367,3 +367,38 @@ func orderHeldByRefs(c *suite.Check, h Harness) {
 		c.Errorf("HeldOrders(m1, 1) = %v, want [D]: only the record's own state counts", ids)
 	}
 }
+
+// orderByNumber: OrdersByNumber finds the orders of one channel whose Number is the one asked,
+// exactly (not a prefix, not a number held in connector data, not another channel's).
+func orderByNumber(c *suite.Check, h Harness) {
+	s, ctx := h.New(c.TB), c.Context()
+	ol, ok := s.(ledger.OrderLister)
+	if !ok {
+		c.Skip("the store does not implement ledger.OrderLister (optional)")
+	}
+	put := func(ch, id, number string, refs map[string]string) {
+		rec := sampleOrder("m1", ch, id)
+		o := *rec.Order
+		o.Number, o.Refs = number, refs
+		rec.Order = &o
+		must(c, "PutOrder", s.PutOrder(ctx, rec))
+	}
+	put("shop", "gid-1", "#1001", nil)
+	put("shop", "gid-2", "#10011", nil)
+	put("shop", "gid-3", "#2002", map[string]string{"note": `"number":"#1001"`})
+	put("mall", "gid-4", "#1001", nil)
+	put("shop", "gid-5", `#1001"x`, nil)
+	got, err := ol.OrdersByNumber(ctx, "m1", "shop", "#1001", 10)
+	must(c, "OrdersByNumber", err)
+	if ids := orderIDs(got); !reflect.DeepEqual(ids, []string{"gid-1"}) {
+		c.Errorf(`OrdersByNumber(m1, shop, "#1001") = %v, want [gid-1]`, ids)
+	}
+	got, err = ol.OrdersByNumber(ctx, "m1", "shop", `#1001"x`, 10)
+	must(c, "OrdersByNumber", err)
+	if ids := orderIDs(got); !reflect.DeepEqual(ids, []string{"gid-5"}) {
+		c.Errorf("OrdersByNumber with a quote in the number = %v, want [gid-5]", ids)
+	}
+	if got, err := ol.OrdersByNumber(ctx, "m2", "shop", "#1001", 10); err != nil || len(got) != 0 {
+		c.Errorf("OrdersByNumber of another merchant = %v, %v; want none", orderIDs(got), err)
+	}
+}

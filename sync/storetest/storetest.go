@@ -92,6 +92,7 @@ var checks = []check{
 	{"Order/Copies", "records are copies: changing one after PutOrder or after GetOrder does not change the store", orderCopies},
 	{"Order/Pending", "PendingOrders returns only pending records of that merchant and channel, oldest first, up to limit, and drops records set non-pending", orderPending},
 	{"Order/Held", "HeldOrders lists the merchant's held records of every channel, by channel and order ID, after a key, up to limit, whole", orderHeld},
+	{"Order/ByNumber", "OrdersByNumber finds a channel's orders by the exact number people see, not by text in connector data", orderByNumber},
 	{"Order/HeldNotByContent", "HeldOrders goes by the record's state, not by text in the order's connector data, and still fills its limit", orderHeldByRefs},
 	{"Order/MerchantIsolation", "the same channel and order ID under two merchants (or keys that print alike) are distinct records", orderIsolation},
 	{"OrderBatch/Mixed", "PutOrders inserts, updates and refuses each record as PutOrder would, bumping only the written versions, keeps the pending index; GetOrders returns the records that exist", batchMixed},
