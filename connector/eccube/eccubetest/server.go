@@ -3,7 +3,7 @@
 //
 // It is built from the plugin's own documentation and code, not from what the connector sends:
 //
-//   - /work/shared/specs/eccube4/SOURCE.txt: the schema page docs/_pages/schema.md of
+//   - ../shared/specs/eccube4/SOURCE.txt (beside the repository): the schema page docs/_pages/schema.md of
 //     github.com/EC-CUBE/eccube-api4 at 6ce2dab8d0719f116126e1504f093249bde4676b, read at load
 //     time (LoadSchema extracts its SDL; nothing of it is copied here). Every document the fake
 //     receives is parsed and validated against it with gqlparser, as the plugin's
