@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/tobira-commerce/tobira/internal/specs"
 )
 
 // SpecEnv names the environment variable that points tests at the tool manifest; it wins over
@@ -305,29 +306,7 @@ func (sc *schema) validate(path string, v any) []string {
 
 // FindSpec returns the manifest's path: $TOBIRA_COLORME_SPEC if set, else SpecFile under the
 // nearest directory above the working directory that holds shared/.
-func FindSpec() (string, error) {
-	if p := os.Getenv(SpecEnv); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			return "", err
-		}
-		return p, nil
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		p := filepath.Join(dir, filepath.FromSlash(SpecFile))
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no %s in any directory above the working directory", SpecFile)
-		}
-		dir = parent
-	}
-}
+func FindSpec() (string, error) { return specs.Find(SpecEnv, "colormeshop/tools.json") }
 
 var (
 	specOnce sync.Once
@@ -348,10 +327,7 @@ func TestSpec(tb testing.TB) *Spec {
 		}
 	})
 	if specErr != nil {
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("Color Me Shop tool manifest not available (set %s): %v", SpecEnv, specErr)
-		}
-		tb.Skipf("Color Me Shop tool manifest not available (set %s to run): %v", SpecEnv, specErr)
+		specs.Unavailable(tb, "Color Me Shop tool manifest", SpecEnv, specErr)
 	}
 	return specVal
 }

@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/tobira-commerce/tobira/internal/specs"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/validator/rules"
@@ -97,29 +97,7 @@ func (s *Schema) Validate(query string) error {
 
 // FindSchema returns the schema page's path: $TOBIRA_ECCUBE_SCHEMA if set, else SchemaFile
 // below the nearest directory above the working directory that holds shared/.
-func FindSchema() (string, error) {
-	if p := os.Getenv(SchemaEnv); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			return "", err
-		}
-		return p, nil
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		p := filepath.Join(dir, filepath.FromSlash(SchemaFile))
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no %s in any directory above the working directory", SchemaFile)
-		}
-		dir = parent
-	}
-}
+func FindSchema() (string, error) { return specs.Find(SchemaEnv, "eccube4/schema.md") }
 
 var (
 	schemaOnce sync.Once
@@ -140,10 +118,7 @@ func TestSchema(tb testing.TB) *Schema {
 		}
 	})
 	if schemaErr != nil {
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("EC-CUBE schema not available (set %s): %v", SchemaEnv, schemaErr)
-		}
-		tb.Skipf("EC-CUBE schema not available (set %s to run): %v", SchemaEnv, schemaErr)
+		specs.Unavailable(tb, "EC-CUBE schema", SchemaEnv, schemaErr)
 	}
 	return schemaVal
 }

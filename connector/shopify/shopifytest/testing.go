@@ -2,12 +2,11 @@ package shopifytest
 
 import (
 	"context"
-	"errors"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tobira-commerce/tobira/internal/specs"
 )
 
 // SchemaEnv names the environment variable that points tests at the schema file; it wins over
@@ -18,39 +17,10 @@ const SchemaEnv = "TOBIRA_SHOPIFY_SCHEMA"
 // project keeps shared material beside the repository, never inside it.
 const SchemaFile = "../shared/specs/shopify/admin_" + APIVersion + ".json.gz"
 
-// FindSchema returns the schema file's path: $TOBIRA_SHOPIFY_SCHEMA if set, else SchemaFile
-// relative to the nearest directory above the working directory that holds go.mod (or to its
-// parent, for a git worktree one level deeper).
+// FindSchema returns the schema file's path: $TOBIRA_SHOPIFY_SCHEMA if set, else the schema in
+// shared/specs in the nearest directory above the working directory that holds it.
 func FindSchema() (string, error) {
-	if p := os.Getenv(SchemaEnv); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			return "", err
-		}
-		return p, nil
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			p := filepath.Join(dir, filepath.FromSlash(SchemaFile))
-			_, err := os.Stat(p)
-			if err != nil {
-				// A git worktree sits one level deeper than the main checkout.
-				if alt := filepath.Join(dir, "..", filepath.FromSlash(SchemaFile)); fileExists(alt) {
-					return alt, nil
-				}
-				return "", err
-			}
-			return p, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
+	return specs.Find(SchemaEnv, "shopify/admin_"+APIVersion+".json.gz")
 }
 
 var (
@@ -72,10 +42,7 @@ func TestSchema(tb testing.TB) *Schema {
 		}
 	})
 	if schemaErr != nil {
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("Shopify schema not available (set %s): %v", SchemaEnv, schemaErr)
-		}
-		tb.Skipf("Shopify schema not available (set %s to run): %v", SchemaEnv, schemaErr)
+		specs.Unavailable(tb, "Shopify schema", SchemaEnv, schemaErr)
 	}
 	return schemaVal
 }
@@ -126,9 +93,4 @@ func (c *VirtualClock) Sleep(ctx context.Context, d time.Duration) error {
 	}
 	c.Advance(d)
 	return nil
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }

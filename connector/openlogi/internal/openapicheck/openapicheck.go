@@ -15,8 +15,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -27,6 +25,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/tobira-commerce/tobira/internal/specs"
 )
 
 // SpecEnv names the environment variable that points tests at the OpenAPI file.
@@ -47,27 +46,7 @@ type Checker struct {
 
 // FindSpec returns the OpenAPI file's path: $TOBIRA_OPENLOGI_SPEC, or SpecFile under the nearest
 // directory above the working directory that holds it.
-func FindSpec() (string, error) {
-	if p := os.Getenv(SpecEnv); p != "" {
-		_, err := os.Stat(p)
-		return p, err
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		p := filepath.Join(dir, filepath.FromSlash(SpecFile))
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no %s above the working directory", SpecFile)
-		}
-		dir = parent
-	}
-}
+func FindSpec() (string, error) { return specs.Find(SpecEnv, "openlogi/openapi.json") }
 
 // Load reads the document.
 func Load(path string) (*Checker, error) {
@@ -103,10 +82,7 @@ func New(tb testing.TB) *Checker {
 		}
 	})
 	if loadErr != nil {
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("OPENLOGI OpenAPI file not available (set %s): %v", SpecEnv, loadErr)
-		}
-		tb.Skipf("OPENLOGI OpenAPI file not available (set %s to run): %v", SpecEnv, loadErr)
+		specs.Unavailable(tb, "OpenLogi OpenAPI file", SpecEnv, loadErr)
 	}
 	return shared
 }
