@@ -134,25 +134,11 @@ func (s *Store) Tombstones(ctx context.Context, keys []ledger.OrderKey) (map[led
 		return nil, err
 	}
 	out := map[ledger.OrderKey]ledger.Tombstone{}
-	type part struct{ merchant, channel string }
-	ids := map[part][]string{}
-	var parts []part
-	for _, k := range keys {
-		p := part{k.Merchant, k.Channel}
-		if _, ok := ids[p]; !ok {
-			parts = append(parts, p)
-		}
-		ids[p] = append(ids[p], k.OrderID)
-	}
-	for _, p := range parts {
-		all := ids[p]
-		for len(all) > 0 {
-			chunk := all[:min(len(all), batchChunk)]
-			all = all[len(chunk):]
-			if err := s.tombstones(ctx, p.merchant, p.channel, chunk, out); err != nil {
-				return nil, err
-			}
-		}
+	err := byChannel(keys, func(merchant, channel string, ids []string) error {
+		return s.tombstones(ctx, merchant, channel, ids, out)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

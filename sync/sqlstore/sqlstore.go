@@ -360,6 +360,18 @@ func (s *Store) GetOrders(ctx context.Context, keys []ledger.OrderKey) (map[ledg
 		return nil, err
 	}
 	out := make(map[ledger.OrderKey]*ledger.OrderRecord, len(keys))
+	err := byChannel(keys, func(merchant, channel string, ids []string) error {
+		return s.getOrders(ctx, merchant, channel, ids, out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// byChannel calls f with the order IDs of keys, one merchant and channel at a time, in chunks
+// of at most batchChunk: one statement each for the batch reads.
+func byChannel(keys []ledger.OrderKey, f func(merchant, channel string, ids []string) error) error {
 	type part struct{ merchant, channel string }
 	ids := map[part][]string{}
 	var parts []part
@@ -371,16 +383,13 @@ func (s *Store) GetOrders(ctx context.Context, keys []ledger.OrderKey) (map[ledg
 		ids[p] = append(ids[p], k.OrderID)
 	}
 	for _, p := range parts {
-		all := ids[p]
-		for len(all) > 0 {
-			chunk := all[:min(len(all), batchChunk)]
-			all = all[len(chunk):]
-			if err := s.getOrders(ctx, p.merchant, p.channel, chunk, out); err != nil {
-				return nil, err
+		for chunk := range slices.Chunk(ids[p], batchChunk) {
+			if err := f(p.merchant, p.channel, chunk); err != nil {
+				return err
 			}
 		}
 	}
-	return out, nil
+	return nil
 }
 
 func (s *Store) getOrders(ctx context.Context, merchant, channel string, ids []string, out map[ledger.OrderKey]*ledger.OrderRecord) error {
