@@ -33,6 +33,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/tobira-commerce/tobira/internal/oasstrict"
 	"github.com/tobira-commerce/tobira/internal/specs"
 )
 
@@ -71,7 +72,7 @@ func Load(dir string) (*Models, error) {
 		if err != nil {
 			return nil, fmt.Errorf("oas: converting %s: %w", name, err)
 		}
-		closeSchemas(doc3)
+		oasstrict.CloseObjects(doc3)
 		// The models' own examples are not checked: some do not fit their schemas once closed
 		// (getOrderItemsBuyerInfo's puts item fields at the payload's level).
 		r, err := legacy.NewRouter(doc3, openapi3.DisableExamplesValidation())
@@ -122,62 +123,6 @@ func (m *Models) ValidateFeedDocument(doc []byte) error { return validateJSON(m.
 
 // ValidateProcessingReport checks a processing report against its schema.
 func (m *Models) ValidateProcessingReport(doc []byte) error { return validateJSON(m.report, doc) }
-
-// closeSchemas sets additionalProperties: false on every object schema with properties that does
-// not say otherwise.
-func closeSchemas(doc *openapi3.T) {
-	seen := map[*openapi3.Schema]bool{}
-	var walk func(*openapi3.SchemaRef)
-	walk = func(ref *openapi3.SchemaRef) {
-		if ref == nil || ref.Value == nil || seen[ref.Value] {
-			return
-		}
-		s := ref.Value
-		seen[s] = true
-		if len(s.Properties) > 0 && s.AdditionalProperties.Has == nil && s.AdditionalProperties.Schema == nil {
-			f := false
-			s.AdditionalProperties.Has = &f
-		}
-		for _, p := range s.Properties {
-			walk(p)
-		}
-		walk(s.Items)
-		walk(s.AdditionalProperties.Schema)
-		for _, l := range []openapi3.SchemaRefs{s.AllOf, s.AnyOf, s.OneOf} {
-			for _, x := range l {
-				walk(x)
-			}
-		}
-	}
-	if doc.Components != nil {
-		for _, s := range doc.Components.Schemas {
-			walk(s)
-		}
-		for _, rb := range doc.Components.RequestBodies {
-			if rb.Value != nil {
-				for _, mt := range rb.Value.Content {
-					walk(mt.Schema)
-				}
-			}
-		}
-	}
-	for _, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			if op.RequestBody != nil && op.RequestBody.Value != nil {
-				for _, mt := range op.RequestBody.Value.Content {
-					walk(mt.Schema)
-				}
-			}
-			for _, resp := range op.Responses.Map() {
-				if resp.Value != nil {
-					for _, mt := range resp.Value.Content {
-						walk(mt.Schema)
-					}
-				}
-			}
-		}
-	}
-}
 
 // route finds the operation of r, matching it as if sent to the models' host.
 func (m *Models) route(r *http.Request) (*routers.Route, map[string]string, *http.Request, error) {

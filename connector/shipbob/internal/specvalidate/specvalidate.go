@@ -31,6 +31,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+	"github.com/tobira-commerce/tobira/internal/oasstrict"
 	"github.com/tobira-commerce/tobira/internal/specs"
 )
 
@@ -87,7 +88,7 @@ func LoadFile(path string) (*Validator, error) {
 	if err := doc.Validate(context.Background()); err != nil {
 		return nil, fmt.Errorf("the spec does not validate: %w", err)
 	}
-	closeObjects(doc)
+	oasstrict.CloseObjects(doc)
 	v := &Validator{doc: doc}
 	for tmpl, item := range doc.Paths.Map() {
 		var names []string
@@ -117,53 +118,6 @@ func LoadFile(path string) (*Validator, error) {
 	}
 	sort.Slice(v.routes, func(i, j int) bool { return v.routes[i].fixed > v.routes[j].fixed })
 	return v, nil
-}
-
-// closeObjects sets additionalProperties: false on every object schema that lists properties
-// and leaves additional ones unsaid.
-func closeObjects(doc *openapi3.T) {
-	seen := map[*openapi3.Schema]bool{}
-	var walk func(*openapi3.SchemaRef)
-	walk = func(r *openapi3.SchemaRef) {
-		if r == nil || r.Value == nil || seen[r.Value] {
-			return
-		}
-		s := r.Value
-		seen[s] = true
-		if len(s.Properties) > 0 && s.AdditionalProperties.Has == nil && s.AdditionalProperties.Schema == nil {
-			f := false
-			s.AdditionalProperties.Has = &f
-		}
-		for _, p := range s.Properties {
-			walk(p)
-		}
-		walk(s.Items)
-		walk(s.AdditionalProperties.Schema)
-		for _, l := range [][]*openapi3.SchemaRef{s.OneOf, s.AnyOf, s.AllOf} {
-			for _, x := range l {
-				walk(x)
-			}
-		}
-	}
-	for _, r := range doc.Components.Schemas {
-		walk(r)
-	}
-	for _, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			if op.RequestBody != nil && op.RequestBody.Value != nil {
-				for _, mt := range op.RequestBody.Value.Content {
-					walk(mt.Schema)
-				}
-			}
-			for _, resp := range op.Responses.Map() {
-				if resp.Value != nil {
-					for _, mt := range resp.Value.Content {
-						walk(mt.Schema)
-					}
-				}
-			}
-		}
-	}
 }
 
 func (v *Validator) find(method, path string) (*routers.Route, map[string]string, error) {
