@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/connector/httpclient"
+	"github.com/tobira-commerce/tobira/internal/recent"
 )
 
 // MaxNotification is the largest notification body Handle reads (Amazon SQS's message limit).
@@ -27,15 +27,12 @@ type Notifications struct {
 	c      *Client
 	intake connector.Intake
 
-	mu   sync.Mutex
-	seen map[string]bool
-	ring []string
-	next int
+	seen *recent.Set // notification IDs handled
 }
 
 // Notifications returns the ORDER_CHANGE adapter feeding intake.
 func (c *Client) Notifications(intake connector.Intake) *Notifications {
-	return &Notifications{c: c, intake: intake, seen: map[string]bool{}, ring: make([]string, c.cfg.NotificationDedup)}
+	return &Notifications{c: c, intake: intake, seen: recent.New(c.cfg.NotificationDedup)}
 }
 
 // ErrNotOurs says a notification is for another seller, or not an ORDER_CHANGE: the host's queue
@@ -98,15 +95,12 @@ func (n *Notifications) Handle(ctx context.Context, body []byte) error {
 	if seller != "" && seller != n.c.cfg.SellerID {
 		return ErrNotOurs
 	}
-	n.mu.Lock()
-	dup := n.seen[id]
-	n.mu.Unlock()
-	if dup {
+	if n.seen.Has(id) {
 		return nil
 	}
 	if afn {
 		n.c.log.InfoContext(ctx, "amazon notification skipped", "order", orderID, "reason", "fulfilled by Amazon (AFN)")
-		n.remember(id)
+		n.seen.Add(id)
 		return nil
 	}
 	o, err := n.c.ReadOrder(ctx, orderID)
@@ -114,28 +108,13 @@ func (n *Notifications) Handle(ctx context.Context, body []byte) error {
 		if errors.Is(err, connector.ErrPermanent) && o.ID != "" {
 			// An AFN order found on re-reading, or one that fails validation: polling will
 			// quarantine the latter with its reason; the notification is done.
-			n.remember(id)
+			n.seen.Add(id)
 		}
 		return err
 	}
 	if err := n.intake.IngestOrder(ctx, o); err != nil {
 		return err
 	}
-	n.remember(id)
+	n.seen.Add(id)
 	return nil
-}
-
-// remember records a handled notification ID, forgetting the oldest beyond the limit.
-func (n *Notifications) remember(id string) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.seen[id] {
-		return
-	}
-	if old := n.ring[n.next]; old != "" {
-		delete(n.seen, old)
-	}
-	n.ring[n.next] = id
-	n.next = (n.next + 1) % len(n.ring)
-	n.seen[id] = true
 }

@@ -1,7 +1,6 @@
 package shopify
 
 import (
-	"container/list"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -11,11 +10,11 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/connector/httpclient"
+	"github.com/tobira-commerce/tobira/internal/recent"
 	"github.com/tobira-commerce/tobira/order"
 )
 
@@ -47,20 +46,20 @@ type NotificationFunc func(ctx context.Context, kind string)
 // verified the same way, it carries no order, only a hint that requests are waiting. The
 // handler calls the NotificationFunc set with OnNotification, if any, and answers 200.
 func (c *Client) WebhookHandler(intake connector.Intake) http.Handler {
-	return &webhookHandler{c: c, intake: intake, seen: newLRU(c.cfg.WebhookDedup)}
+	return &webhookHandler{c: c, intake: intake, seen: recent.New(c.cfg.WebhookDedup)}
 }
 
 // WebhookHandlerWithNotify is WebhookHandler with a callback for fulfillment-service
 // notifications.
 func (c *Client) WebhookHandlerWithNotify(intake connector.Intake, notify NotificationFunc) http.Handler {
-	return &webhookHandler{c: c, intake: intake, notify: notify, seen: newLRU(c.cfg.WebhookDedup)}
+	return &webhookHandler{c: c, intake: intake, notify: notify, seen: recent.New(c.cfg.WebhookDedup)}
 }
 
 type webhookHandler struct {
 	c      *Client
 	intake connector.Intake
 	notify NotificationFunc
-	seen   *lru
+	seen   *recent.Set
 }
 
 // Verify reports whether signature (the X-Shopify-Hmac-SHA256 header) is the HMAC of body
@@ -97,13 +96,13 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(id) > 256 {
 		id = id[:256] // IDs are short; a longer one must not grow the dedup memory
 	}
-	if id != "" && !h.seen.add(id) {
+	if id != "" && !h.seen.Add(id) {
 		w.WriteHeader(http.StatusOK) // a duplicate delivery: already taken
 		return
 	}
 	fail := func(status int, msg string) {
 		if id != "" {
-			h.seen.remove(id)
+			h.seen.Remove(id)
 		}
 		http.Error(w, msg, status)
 	}
@@ -331,40 +330,4 @@ func restFulfillmentStatus(s *string) string {
 		return "UNFULFILLED"
 	}
 	return strings.ToUpper(*s)
-}
-
-// lru is a bounded set of recently seen webhook IDs.
-type lru struct {
-	mu    sync.Mutex
-	max   int
-	order *list.List
-	index map[string]*list.Element
-}
-
-func newLRU(n int) *lru { return &lru{max: n, order: list.New(), index: map[string]*list.Element{}} }
-
-// add records id and reports whether it was new.
-func (l *lru) add(id string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if e, ok := l.index[id]; ok {
-		l.order.MoveToFront(e)
-		return false
-	}
-	l.index[id] = l.order.PushFront(id)
-	for l.order.Len() > l.max {
-		old := l.order.Back()
-		l.order.Remove(old)
-		delete(l.index, old.Value.(string))
-	}
-	return true
-}
-
-func (l *lru) remove(id string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if e, ok := l.index[id]; ok {
-		l.order.Remove(e)
-		delete(l.index, id)
-	}
 }

@@ -1,7 +1,6 @@
 package woocommerce
 
 import (
-	"container/list"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -9,10 +8,10 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/connector/httpclient"
+	"github.com/tobira-commerce/tobira/internal/recent"
 	"github.com/tobira-commerce/tobira/order"
 )
 
@@ -52,13 +51,13 @@ func Verify(secret, body []byte, signature string) bool {
 //     to a body it cannot decode (polling finds the order anyway); an intake error answers 500
 //     and forgets the delivery ID, so a redelivery is taken.
 func (c *Client) WebhookHandler(intake connector.Intake) http.Handler {
-	return &webhookHandler{c: c, intake: intake, seen: newLRU(c.cfg.WebhookDedup)}
+	return &webhookHandler{c: c, intake: intake, seen: recent.New(c.cfg.WebhookDedup)}
 }
 
 type webhookHandler struct {
 	c      *Client
 	intake connector.Intake
-	seen   *lru
+	seen   *recent.Set
 }
 
 func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -86,7 +85,7 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(id) > 256 {
 		id = id[:256]
 	}
-	if id != "" && !h.seen.add(id) {
+	if id != "" && !h.seen.Add(id) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
@@ -129,7 +128,7 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *webhookHandler) fail(w http.ResponseWriter, r *http.Request, id, msg string, err error) {
 	h.c.log.WarnContext(r.Context(), "woocommerce webhook failed", "reason", msg, "error", httpclient.Redact(err.Error()))
 	if id != "" {
-		h.seen.remove(id)
+		h.seen.Remove(id)
 	}
 	http.Error(w, msg, http.StatusInternalServerError)
 }
@@ -143,42 +142,6 @@ func readAtMost(r *http.Request, limit int64) ([]byte, error) {
 		return nil, errors.New("body too large")
 	}
 	return body, nil
-}
-
-// lru is a bounded set of recently seen delivery IDs.
-type lru struct {
-	mu    sync.Mutex
-	max   int
-	order *list.List
-	index map[string]*list.Element
-}
-
-func newLRU(n int) *lru { return &lru{max: n, order: list.New(), index: map[string]*list.Element{}} }
-
-// add records id and reports whether it was new.
-func (l *lru) add(id string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if e, ok := l.index[id]; ok {
-		l.order.MoveToFront(e)
-		return false
-	}
-	l.index[id] = l.order.PushFront(id)
-	for l.order.Len() > l.max {
-		old := l.order.Back()
-		l.order.Remove(old)
-		delete(l.index, old.Value.(string))
-	}
-	return true
-}
-
-func (l *lru) remove(id string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if e, ok := l.index[id]; ok {
-		l.order.Remove(e)
-		delete(l.index, id)
-	}
 }
 
 func signWith(secret, body []byte) string {
