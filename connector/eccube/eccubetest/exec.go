@@ -1,13 +1,13 @@
 package eccubetest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
 	"time"
 
+	"github.com/tobira-commerce/tobira/internal/gqlresult"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -56,54 +56,6 @@ func str(s string) any {
 	return s
 }
 
-// pair is one key of an ordered JSON object.
-type pair struct {
-	k string
-	v any
-}
-
-// ordered is a JSON object in the order of the query's selections, as GraphQL answers are.
-type ordered []pair
-
-func (o ordered) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, p := range o {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(p.k)
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := json.Marshal(p.v)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
-}
-
-func (o *ordered) put(k string, v any) {
-	for i := range *o {
-		if (*o)[i].k == k {
-			if a, ok := (*o)[i].v.(ordered); ok {
-				if b, ok := v.(ordered); ok {
-					for _, p := range b {
-						a.put(p.k, p.v)
-					}
-					(*o)[i].v = a
-					return
-				}
-			}
-			(*o)[i].v = v
-			return
-		}
-	}
-	*o = append(*o, pair{k, v})
-}
-
 type executor struct {
 	vars map[string]any
 }
@@ -114,7 +66,7 @@ func (e *executor) value(set ast.SelectionSet, v any) any {
 	case lazy:
 		return e.value(set, x())
 	case node:
-		out := ordered{}
+		out := gqlresult.Object{}
 		e.fields(set, x, &out)
 		return out
 	case []node:
@@ -128,7 +80,7 @@ func (e *executor) value(set ast.SelectionSet, v any) any {
 	}
 }
 
-func (e *executor) fields(set ast.SelectionSet, n node, out *ordered) {
+func (e *executor) fields(set ast.SelectionSet, n node, out *gqlresult.Object) {
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
@@ -141,11 +93,11 @@ func (e *executor) fields(set ast.SelectionSet, n node, out *ordered) {
 			}
 			if s.Name == "__typename" {
 				if s.ObjectDefinition != nil {
-					out.put(key, s.ObjectDefinition.Name)
+					out.Set(key, s.ObjectDefinition.Name)
 				}
 				continue
 			}
-			out.put(key, e.value(s.SelectionSet, n[s.Name]))
+			out.Set(key, e.value(s.SelectionSet, n[s.Name]))
 		case *ast.InlineFragment:
 			if e.included(s.Directives) {
 				e.fields(s.SelectionSet, n, out)

@@ -60,6 +60,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tobira-commerce/tobira/internal/gqlresult"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -495,19 +496,19 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done() // applied; the answer is lost
 		return
 	}
-	out := ordered{}
+	out := gqlresult.Object{}
 	if len(gerrs) > 0 {
-		out.put("errors", gerrs)
+		out.Set("errors", gerrs)
 	}
-	out.put("data", data)
+	out.Set("data", data)
 	writeJSON(w, out)
 }
 
 // execute runs an operation's root fields in order, as webonyx runs mutations: one failing
 // field is null with an error, the others go on.
-func (s *Server) execute(op *ast.OperationDefinition, vars map[string]any) (data ordered, errs []gqlError) {
+func (s *Server) execute(op *ast.OperationDefinition, vars map[string]any) (data gqlresult.Object, errs []gqlError) {
 	e := &executor{vars: vars}
-	data = ordered{}
+	data = gqlresult.Object{}
 	var walk func(set ast.SelectionSet)
 	walk = func(set ast.SelectionSet) {
 		for _, sel := range set {
@@ -529,7 +530,7 @@ func (s *Server) execute(op *ast.OperationDefinition, vars map[string]any) (data
 					key = f.Name
 				}
 				if f.Name == "__typename" {
-					data.put(key, f.ObjectDefinition.Name)
+					data.Set(key, f.ObjectDefinition.Name)
 					continue
 				}
 				v, err := s.resolveRoot(op.Operation, f, vars)
@@ -541,13 +542,13 @@ func (s *Server) execute(op *ast.OperationDefinition, vars map[string]any) (data
 						ge.Message, ge.Extensions["category"] = string(ae), "Invalid argument"
 					}
 					errs = append(errs, ge)
-					data.put(key, nil)
+					data.Set(key, nil)
 					continue
 				}
 				s.mu.Lock()
 				out := e.value(f.SelectionSet, v)
 				s.mu.Unlock()
-				data.put(key, out)
+				data.Set(key, out)
 			}
 		}
 	}

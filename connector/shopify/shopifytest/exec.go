@@ -1,12 +1,12 @@
 package shopifytest
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"sort"
 	"strings"
 
+	"github.com/tobira-commerce/tobira/internal/gqlresult"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -45,35 +45,6 @@ func (o *obj) field(name string, args map[string]any) any {
 // val wraps a constant for obj.fields.
 func val(v any) func(map[string]any) any { return func(map[string]any) any { return v } }
 
-// entry is one key of an ordered JSON object.
-type entry struct {
-	k string
-	v any
-}
-
-// ordered is a JSON object that keeps the order of the query's selections, as GraphQL requires.
-type ordered []entry
-
-func (o ordered) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, e := range o {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(e.k)
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := json.Marshal(e.v)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
-}
-
 type executor struct {
 	schema *ast.Schema
 	vars   map[string]any
@@ -108,7 +79,7 @@ func (e *executor) exec(set ast.SelectionSet, v any) any {
 	case nil:
 		return nil
 	case object:
-		out := ordered{}
+		out := gqlresult.Object{}
 		e.collect(set, x, &out)
 		return out
 	case []object:
@@ -128,7 +99,7 @@ func (e *executor) exec(set ast.SelectionSet, v any) any {
 	}
 }
 
-func (e *executor) collect(set ast.SelectionSet, o object, out *ordered) {
+func (e *executor) collect(set ast.SelectionSet, o object, out *gqlresult.Object) {
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
@@ -148,7 +119,7 @@ func (e *executor) collect(set ast.SelectionSet, o object, out *ordered) {
 					e.nulls = append(e.nulls, o.typeName()+"."+s.Name)
 				}
 			}
-			out.set(key, v)
+			out.Set(key, v)
 		case *ast.InlineFragment:
 			if e.included(s.Directives) && e.matches(s.TypeCondition, o.typeName()) {
 				e.collect(s.SelectionSet, o, out)
@@ -159,27 +130,6 @@ func (e *executor) collect(set ast.SelectionSet, o object, out *ordered) {
 			}
 		}
 	}
-}
-
-// set adds or merges a key: the same field selected twice (directly and through a fragment)
-// appears once.
-func (o *ordered) set(k string, v any) {
-	for i := range *o {
-		if (*o)[i].k == k {
-			if a, ok := (*o)[i].v.(ordered); ok {
-				if b, ok := v.(ordered); ok {
-					for _, en := range b {
-						a.set(en.k, en.v)
-					}
-					(*o)[i].v = a
-					return
-				}
-			}
-			(*o)[i].v = v
-			return
-		}
-	}
-	*o = append(*o, entry{k, v})
 }
 
 func (e *executor) included(dirs ast.DirectiveList) bool {
@@ -416,20 +366,11 @@ func cost(schema *ast.Schema, set ast.SelectionSet, parent *ast.Definition, vars
 	return total
 }
 
-func (o ordered) get(k string) (any, bool) {
-	for _, e := range o {
-		if e.k == k {
-			return e.v, true
-		}
-	}
-	return nil, false
-}
-
 // actualCost is the cost of what an answer holds, by the rules of cost: a connection costs 2
 // plus what its returned nodes cost (not first times a node), an object 1 plus its fields, a
 // list of objects what its costliest element costs. It is never more than the requested cost.
 func actualCost(schema *ast.Schema, set ast.SelectionSet, v any) int {
-	o, _ := v.(ordered)
+	o, _ := v.(gqlresult.Object)
 	total := 0
 	for _, sel := range set {
 		switch s := sel.(type) {
@@ -445,7 +386,7 @@ func actualCost(schema *ast.Schema, set ast.SelectionSet, v any) int {
 			if key == "" {
 				key = s.Name
 			}
-			fv, _ := o.get(key)
+			fv, _ := o.Get(key)
 			if strings.HasSuffix(def.Name, "Connection") {
 				total += 2 + connActual(schema, s.SelectionSet, fv)
 				continue
@@ -464,7 +405,7 @@ func actualCost(schema *ast.Schema, set ast.SelectionSet, v any) int {
 
 // connActual is what a connection's returned nodes (through nodes or edges) cost.
 func connActual(schema *ast.Schema, set ast.SelectionSet, v any) int {
-	c, _ := v.(ordered)
+	c, _ := v.(gqlresult.Object)
 	total := 0
 	for _, sub := range set {
 		f, ok := sub.(*ast.Field)
@@ -475,7 +416,7 @@ func connActual(schema *ast.Schema, set ast.SelectionSet, v any) int {
 		if key == "" {
 			key = f.Name
 		}
-		list, _ := c.get(key)
+		list, _ := c.Get(key)
 		elems, _ := list.([]any)
 		switch f.Name {
 		case "nodes":
@@ -484,14 +425,14 @@ func connActual(schema *ast.Schema, set ast.SelectionSet, v any) int {
 			}
 		case "edges":
 			for _, e := range elems {
-				eo, _ := e.(ordered)
+				eo, _ := e.(gqlresult.Object)
 				for _, es := range f.SelectionSet {
 					if ef, ok := es.(*ast.Field); ok && ef.Name == "node" && ef.Definition != nil {
 						k := ef.Alias
 						if k == "" {
 							k = ef.Name
 						}
-						n, _ := eo.get(k)
+						n, _ := eo.Get(k)
 						total += 1 + actualCost(schema, ef.SelectionSet, n)
 					}
 				}

@@ -61,6 +61,7 @@ import (
 	"github.com/vektah/gqlparser/v2"
 
 	"github.com/tobira-commerce/tobira/connector/shopify"
+	"github.com/tobira-commerce/tobira/internal/gqlresult"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator"
@@ -462,7 +463,7 @@ func (s *Server) handle(req *gqlRequest) (status int, body []byte, mutation bool
 	s.available -= float64(requested)
 
 	ex := &executor{schema: s.schema.ast, vars: vars}
-	data := ordered{}
+	data := gqlresult.Object{}
 	var gerrs []any
 	for _, sel := range op.SelectionSet {
 		f, ok := sel.(*ast.Field)
@@ -474,7 +475,7 @@ func (s *Server) handle(req *gqlRequest) (status int, body []byte, mutation bool
 			key = f.Name
 		}
 		if f.Name == "__typename" {
-			data.set(key, root.Name)
+			data.Set(key, root.Name)
 			continue
 		}
 		s.stats.Operations[f.Name]++
@@ -488,11 +489,11 @@ func (s *Server) handle(req *gqlRequest) (status int, body []byte, mutation bool
 		}
 		if err != nil {
 			gerrs = append(gerrs, map[string]any{"message": err.Error(), "path": []string{key}, "extensions": map[string]any{"code": "BAD_REQUEST"}})
-			data.set(key, nil)
+			data.Set(key, nil)
 			continue
 		}
-		data.set(key, ex.exec(f.SelectionSet, v))
-		if got, _ := data.get(key); f.Definition != nil && nullAt(f.Definition.Type, got) {
+		data.Set(key, ex.exec(f.SelectionSet, v))
+		if got, _ := data.Get(key); f.Definition != nil && nullAt(f.Definition.Type, got) {
 			ex.nulls = append(ex.nulls, root.Name+"."+f.Name)
 		}
 	}
@@ -510,11 +511,11 @@ func (s *Server) handle(req *gqlRequest) (status int, body []byte, mutation bool
 		actual = min(requested, actualCost(s.schema.ast, op.SelectionSet, data))
 	}
 	s.available = min(s.opts.BucketSize, s.available+float64(requested-actual))
-	resp := ordered{{"data", data}}
+	resp := gqlresult.Object{{Key: "data", Value: data}}
 	if len(gerrs) > 0 {
-		resp = append(ordered{{"errors", gerrs}}, resp...)
+		resp = append(gqlresult.Object{{Key: "errors", Value: gerrs}}, resp...)
 	}
-	resp = append(resp, entry{"extensions", s.costExt(requested, &actual)})
+	resp = append(resp, gqlresult.Field{Key: "extensions", Value: s.costExt(requested, &actual)})
 	b, err := json.Marshal(resp)
 	if err != nil {
 		b, _ = json.Marshal(map[string]any{"errors": []any{map[string]any{"message": "Internal error"}}})
