@@ -129,6 +129,9 @@ type Engine struct {
 	mu        sync.RWMutex
 	merchants map[string]*merchant
 	flights   map[string]chan struct{}
+	// held maps each partition whose lease this engine holds to when it last took or renewed
+	// it, so that renew writes to the Store only once part of the lease has run out.
+	held sync.Map
 
 	shut     closer
 	inflight sync.WaitGroup
@@ -302,7 +305,8 @@ func (e *Engine) acquire(ctx context.Context, partition string) (func(), error) 
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	ok, err := e.store.AcquireLease(ctx, partition, e.opt.Owner, e.opt.Clock.Now(), e.opt.LeaseTTL)
+	now := e.opt.Clock.Now()
+	ok, err := e.store.AcquireLease(ctx, partition, e.opt.Owner, now, e.opt.LeaseTTL)
 	if err != nil || !ok {
 		<-ch
 		if err == nil {
@@ -310,7 +314,9 @@ func (e *Engine) acquire(ctx context.Context, partition string) (func(), error) 
 		}
 		return nil, err
 	}
+	e.held.Store(partition, now)
 	return func() {
+		e.held.Delete(partition)
 		// Released with a fresh context: the caller's may be cancelled, and a lease left behind
 		// would idle the partition for LeaseTTL.
 		_ = e.store.ReleaseLease(context.WithoutCancel(ctx), partition, e.opt.Owner)
@@ -318,11 +324,26 @@ func (e *Engine) acquire(ctx context.Context, partition string) (func(), error) 
 	}, nil
 }
 
+// renewAfter is the part of LeaseTTL that passes before renew extends a lease again. Until then
+// the lease cannot have expired, so no replica can have taken it, and a run of many short pages
+// costs one lease write rather than one a page; the rest of the TTL absorbs clock skew between
+// replicas.
+const renewAfter = 4 // LeaseTTL / renewAfter
+
 // renew extends a lease during a long run; false means another replica took it over.
 func (e *Engine) renew(ctx context.Context, partition string) error {
-	ok, err := e.store.AcquireLease(ctx, partition, e.opt.Owner, e.opt.Clock.Now(), e.opt.LeaseTTL)
+	now := e.opt.Clock.Now()
+	if v, ok := e.held.Load(partition); ok {
+		if at := v.(time.Time); !now.Before(at) && now.Sub(at) < e.opt.LeaseTTL/renewAfter {
+			return nil
+		}
+	}
+	ok, err := e.store.AcquireLease(ctx, partition, e.opt.Owner, now, e.opt.LeaseTTL)
 	if err == nil && !ok {
 		err = fmt.Errorf("%w: %s (lost)", ErrBusy, partition)
+	}
+	if err == nil {
+		e.held.Store(partition, now)
 	}
 	return err
 }

@@ -140,6 +140,10 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 	now := e.opt.Clock.Now().UTC()
 	pol := ch.Listing.or(&e.opt)
 	until := now.Add(-pol.Settle)
+	// An empty page records nothing, so saving the cursor after it can wait: a run that lists
+	// several empty windows (a quiet channel, a long first lookback) writes the cursor once, with
+	// the next page that records orders or at the end, and a crash in between lists them again.
+	dirty := false
 	for present := false; ; {
 		if cur.To.IsZero() {
 			from := cur.Mark.Add(-pol.Overlap)
@@ -155,7 +159,7 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 			}
 			cur.From, cur.To, cur.Page = from, to, ""
 		}
-		next, err := e.listPage(ctx, m, ch, cur.From, cur.To, cur.Page, run)
+		next, listed, err := e.listPage(ctx, m, ch, cur.From, cur.To, cur.Page, run)
 		if err != nil {
 			return err
 		}
@@ -170,8 +174,12 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 		} else {
 			cur.Page = next
 		}
-		if err := save(); err != nil {
-			return err
+		dirty = true
+		if listed > 0 || e.closing() {
+			if err := save(); err != nil {
+				return err
+			}
+			dirty = false
 		}
 		if err := e.renew(ctx, part); err != nil {
 			return err
@@ -184,12 +192,15 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 	// the overlap allows for. It never moves Mark.
 	if cur.SweepTo.IsZero() && now.Sub(cur.Sweep) >= pol.SweepEvery && !cur.Mark.IsZero() {
 		cur.Sweep, cur.SweepFrom, cur.SweepTo, cur.SweepPage = now, until.Add(-pol.SweepSpan), until, ""
+		dirty = true
+	}
+	if dirty {
 		if err := save(); err != nil {
 			return err
 		}
 	}
 	for !cur.SweepTo.IsZero() {
-		next, err := e.listPage(ctx, m, ch, cur.SweepFrom, cur.SweepTo, cur.SweepPage, run)
+		next, _, err := e.listPage(ctx, m, ch, cur.SweepFrom, cur.SweepTo, cur.SweepPage, run)
 		if err != nil {
 			return err
 		}
@@ -207,31 +218,33 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 	return nil
 }
 
-// listPage lists and records one page, returning the next page's cursor.
-func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, to time.Time, page connector.Cursor, run *ordersRun) (connector.Cursor, error) {
+// listPage lists and records one page, returning the next page's cursor and how many orders and
+// rejects the page held.
+func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, to time.Time, page connector.Cursor, run *ordersRun) (_ connector.Cursor, listed int, err error) {
 	res := &run.OrdersRun
 	p, err := ch.Source.ListOrders(ctx, connector.ListOrdersRequest{From: from, To: to, Page: page, Limit: e.opt.PageLimit})
 	if err != nil {
-		return "", e.channelErr(ctx, m, ch.ID, err)
+		return "", 0, e.channelErr(ctx, m, ch.ID, err)
 	}
 	res.Pages++
+	listed = len(p.Orders) + len(p.Rejects)
 	for _, r := range p.Rejects {
 		res.Quarantined++
 		if err := e.quarantine(ctx, ledger.QuarantineEntry{Kind: "order", Merchant: m.cfg.ID, Source: ch.ID, ItemID: r.ID, Reason: errString(r.Err)}); err != nil {
-			return "", err
+			return "", 0, err
 		}
 	}
 	var touched []string
 	if bl, ok := e.store.(ledger.BatchOrderLedger); ok && len(p.Orders) > 1 {
 		touched, err = e.intakePage(ctx, bl, m, ch, p.Orders, res)
 		if err != nil {
-			return "", err
+			return "", 0, err
 		}
 	} else {
 		for i := range p.Orders {
 			skus, err := e.intake(ctx, m, ch, &p.Orders[i], res)
 			if err != nil {
-				return "", err
+				return "", 0, err
 			}
 			touched = append(touched, skus...)
 		}
@@ -247,9 +260,9 @@ func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, t
 		// A source that hands back the cursor it was given would loop forever; the page's orders
 		// are recorded, so ending the window here loses nothing the overlap and sweep won't see.
 		e.opt.Logger.WarnContext(ctx, "tobira: source returned the same page cursor; ending window", attrMerchant, m.cfg.ID, attrChannel, ch.ID, attrFlow, "orders")
-		return "", nil
+		return "", listed, nil
 	}
-	return p.Next, nil
+	return p.Next, listed, nil
 }
 
 // intakePage is intake for a page of orders on a store that reads and writes in batches: one read
