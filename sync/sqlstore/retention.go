@@ -124,6 +124,9 @@ func (s *Store) compact(ctx context.Context, recs []*ledger.OrderRecord) (int, e
 	if err := tx.Commit(); err != nil {
 		return 0, wrap("compact orders", err)
 	}
+	for _, rec := range recs {
+		s.cache.forget(rec.Key)
+	}
 	return moved, nil
 }
 

@@ -30,6 +30,11 @@ type Options struct {
 	// AutoMigrate makes the store run Migrate before its first use. Hosts that migrate as a
 	// deployment step leave it off and call Migrate themselves.
 	AutoMigrate bool
+	// RecordCache is how many order records the store keeps decoded, so that reading back a
+	// record it wrote or read lately, unchanged, costs no decoding (the database is asked all the
+	// same); 0 means DefaultRecordCache, a negative number keeps none. Each costs about the size
+	// of its JSON twice.
+	RecordCache int
 }
 
 // DefaultTablePrefix is the prefix used when Options.TablePrefix is "".
@@ -60,6 +65,7 @@ type Store struct {
 	migrateMu   gosync.Mutex
 	seq         seqClock
 	q           queries
+	cache       *recordCache
 }
 
 var (
@@ -84,6 +90,7 @@ func New(db *sql.DB, opts Options) (*Store, error) {
 	}
 	s := &Store{db: db, dialect: opts.Dialect, prefix: p, autoMigrate: opts.AutoMigrate}
 	s.q = buildQueries(opts.Dialect, p)
+	s.cache = newRecordCache(opts.RecordCache)
 	return s, nil
 }
 
@@ -114,9 +121,9 @@ func buildQueries(d Dialect, p string) queries {
 		updOrderPending: r("UPDATE {p}orders SET version = version + 1, pending_seq = COALESCE(pending_seq, ?), data = ? WHERE merchant = ? AND channel = ? AND order_id = ? AND version = ?"),
 		updOrderDone:    r("UPDATE {p}orders SET version = version + 1, pending_seq = NULL, data = ? WHERE merchant = ? AND channel = ? AND order_id = ? AND version = ?"),
 		orderExists:     r("SELECT 1 FROM {p}orders WHERE merchant = ? AND channel = ? AND order_id = ?"),
-		pendingOrders: r("SELECT version, data FROM {p}orders WHERE merchant = ? AND channel = ? AND pending_seq IS NOT NULL" +
+		pendingOrders: r("SELECT order_id, version, data FROM {p}orders WHERE merchant = ? AND channel = ? AND pending_seq IS NOT NULL" +
 			" ORDER BY pending_seq, order_id"),
-		pendingOrdersLimit: r("SELECT version, data FROM {p}orders WHERE merchant = ? AND channel = ? AND pending_seq IS NOT NULL" +
+		pendingOrdersLimit: r("SELECT order_id, version, data FROM {p}orders WHERE merchant = ? AND channel = ? AND pending_seq IS NOT NULL" +
 			" ORDER BY pending_seq, order_id LIMIT ?"),
 		heldOrders: r("SELECT version, data FROM {p}orders WHERE merchant = ? AND (channel > ? OR (channel = ? AND order_id > ?))" +
 			" AND " + d.jsonIs("data", "state", "held") + " ORDER BY channel, order_id LIMIT ?"),
@@ -293,7 +300,7 @@ func (s *Store) GetOrder(ctx context.Context, key ledger.OrderKey) (*ledger.Orde
 	if err != nil {
 		return nil, wrap("get order", err)
 	}
-	return decodeOrder(version, data)
+	return s.ownedOrder(key, version, data)
 }
 
 func decodeOrder(version int64, data []byte) (*ledger.OrderRecord, error) {
@@ -312,21 +319,24 @@ func (s *Store) PutOrder(ctx context.Context, rec *ledger.OrderRecord) error {
 	if err := s.ensureSchema(ctx); err != nil {
 		return err
 	}
-	if err := s.putOrder(ctx, s.db, rec); err != nil {
+	data, err := s.putOrder(ctx, s.db, rec)
+	if err != nil {
 		return err
 	}
 	rec.Version++
+	s.cache.put(rec.Key, data, rec.Clone())
 	return nil
 }
 
 // putOrder writes rec as its next version and leaves rec.Version to the caller, who increments
-// it once the write is known to have landed (after the commit, inside a transaction).
-func (s *Store) putOrder(ctx context.Context, ex execer, rec *ledger.OrderRecord) error {
+// it once the write is known to have landed (after the commit, inside a transaction). It returns
+// the data column written.
+func (s *Store) putOrder(ctx context.Context, ex execer, rec *ledger.OrderRecord) (string, error) {
 	next := *rec
 	next.Version++
 	data, err := json.Marshal(&next)
 	if err != nil {
-		return fmt.Errorf("sqlstore: encode order: %w", err)
+		return "", fmt.Errorf("sqlstore: encode order: %w", err)
 	}
 	k := rec.Key
 	if rec.Version == 0 {
@@ -347,7 +357,7 @@ func (s *Store) putOrder(ctx context.Context, ex execer, rec *ledger.OrderRecord
 			err = oneRow(res)
 		}
 	}
-	return wrap("put order", err)
+	return string(data), wrap("put order", err)
 }
 
 // batchChunk bounds the keys of one GetOrders query, well inside every dialect's limit on
@@ -417,11 +427,12 @@ func (s *Store) getOrders(ctx context.Context, merchant, channel string, ids []s
 		if err := rows.Scan(&id, &version, &data); err != nil {
 			return wrap("get orders", err)
 		}
-		rec, err := decodeOrder(version, data)
+		k := ledger.OrderKey{Merchant: merchant, Channel: channel, OrderID: id}
+		rec, err := s.sharedOrder(k, version, data)
 		if err != nil {
 			return err
 		}
-		out[ledger.OrderKey{Merchant: merchant, Channel: channel, OrderID: id}] = rec
+		out[k] = rec
 	}
 	return wrap("get orders", rows.Err())
 }
@@ -459,13 +470,14 @@ func (s *Store) PutOrders(ctx context.Context, recs []*ledger.OrderRecord) []err
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return compareKeys(recs[a].Key, recs[b].Key) })
+	datas := make([]string, len(recs))
 	for _, i := range order {
-		err := s.putOrder(ctx, tx, recs[i])
+		data, err := s.putOrder(ctx, tx, recs[i])
 		if err != nil && !errors.Is(err, ledger.ErrConflict) {
 			_ = tx.Rollback()
 			return fail(err)
 		}
-		errs[i] = err
+		errs[i], datas[i] = err, data
 	}
 	if err := tx.Commit(); err != nil {
 		return fail(wrap("put orders", err))
@@ -473,6 +485,8 @@ func (s *Store) PutOrders(ctx context.Context, recs []*ledger.OrderRecord) []err
 	for i, rec := range recs {
 		if errs[i] == nil {
 			rec.Version++
+			// PutOrders took the record over: it is kept as it is.
+			s.cache.put(rec.Key, datas[i], rec)
 		}
 	}
 	return errs
@@ -503,6 +517,7 @@ func (s *Store) pgPutOrders(ctx context.Context, recs []*ledger.OrderRecord, err
 			upd = append(upd, i)
 		}
 	}
+	datas := make(map[*ledger.OrderRecord]string, len(recs))
 	encode := func(rec *ledger.OrderRecord) (string, error) {
 		next := *rec
 		next.Version++
@@ -510,7 +525,8 @@ func (s *Store) pgPutOrders(ctx context.Context, recs []*ledger.OrderRecord, err
 		if err != nil {
 			return "", fmt.Errorf("sqlstore: encode order: %w", err)
 		}
-		return string(data), nil
+		datas[rec] = string(data)
+		return datas[rec], nil
 	}
 	written := make(map[ledger.OrderKey]bool, len(recs))
 	run := func(q string, args []any) error {
@@ -535,6 +551,7 @@ func (s *Store) pgPutOrders(ctx context.Context, recs []*ledger.OrderRecord, err
 				errs[i] = err
 			case written[rec.Key]:
 				rec.Version++
+				s.cache.put(rec.Key, datas[rec], rec)
 			default:
 				errs[i] = ledger.ErrConflict
 			}
@@ -619,12 +636,13 @@ func (s *Store) PendingOrders(ctx context.Context, merchant, channel string, lim
 	defer rows.Close()
 	out := []*ledger.OrderRecord{}
 	for rows.Next() {
+		var id string
 		var version int64
 		var data []byte
-		if err := rows.Scan(&version, &data); err != nil {
+		if err := rows.Scan(&id, &version, &data); err != nil {
 			return nil, wrap("pending orders", err)
 		}
-		rec, err := decodeOrder(version, data)
+		rec, err := s.ownedOrder(ledger.OrderKey{Merchant: merchant, Channel: channel, OrderID: id}, version, data)
 		if err != nil {
 			return nil, err
 		}
