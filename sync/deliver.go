@@ -107,23 +107,38 @@ func (b *settleBatch) holds(rec *ledger.OrderRecord) bool {
 
 // settleBatch is settle for a batch: every reservation first, then the records in one write, so
 // that a crash anywhere in between leaves the unwritten records pending and the next run redoes
-// both. A record whose write conflicts is left to the replica that wrote it.
+// both; on a store that writes each record with its reservation (ledger.ReservingOrderLedger),
+// both in one call. A record whose write conflicts is left to the replica that wrote it.
 func (e *Engine) settleBatch(ctx context.Context, bl ledger.BatchOrderLedger, m *merchant, b *settleBatch, res *OrdersRun) error {
 	if len(b.recs) == 0 {
 		return nil
 	}
-	touched, err := e.reserveAll(ctx, m, b.recs, nil)
-	if err != nil {
-		res.Remaining += len(b.recs)
-		return err
-	}
-	errs := bl.PutOrders(ctx, b.recs)
-	if len(errs) != len(b.recs) {
-		res.Remaining += len(b.recs)
-		return fmt.Errorf("tobira/sync: PutOrders answered %d results for %d records", len(errs), len(b.recs))
+	var (
+		touched []string
+		errs    []error
+		err     error
+	)
+	if rl, ok := e.store.(ledger.ReservingOrderLedger); ok {
+		touched, errs, err = e.writeReserving(ctx, rl, m, b.recs, nil)
+		if err != nil {
+			res.Remaining += len(b.recs)
+			return err
+		}
+	} else {
+		touched, err = e.reserveAll(ctx, m, b.recs, nil)
+		if err != nil {
+			res.Remaining += len(b.recs)
+			return err
+		}
+		errs = bl.PutOrders(ctx, b.recs)
+		if len(errs) != len(b.recs) {
+			res.Remaining += len(b.recs)
+			return fmt.Errorf("tobira/sync: PutOrders answered %d results for %d records", len(errs), len(b.recs))
+		}
 	}
 	// A record another writer replaced after its reservation was computed here keeps that
-	// writer's version, whose reservation must stand (followLedger).
+	// writer's version, whose reservation must stand (followLedger); written atomically with
+	// the record, that one stands already, and followLedger brings the pool in line with it.
 	var lost []*ledger.OrderRecord
 	for i, err := range errs {
 		if errors.Is(err, ledger.ErrConflict) {

@@ -318,9 +318,22 @@ func (e *Engine) intakePage(ctx context.Context, bl ledger.BatchOrderLedger, m *
 	}
 	var touched []string
 	if len(writes) > 0 {
-		errs := bl.PutOrders(ctx, writes)
-		if len(errs) != len(writes) {
-			return nil, fmt.Errorf("tobira/sync: PutOrders answered %d results for %d records", len(errs), len(writes))
+		rl, reserving := e.store.(ledger.ReservingOrderLedger)
+		var errs []error
+		if reserving {
+			fresh := make([]bool, len(ds))
+			for j := range ds {
+				fresh[j] = ds[j].isNew
+			}
+			touched, errs, err = e.writeReserving(ctx, rl, m, writes, fresh)
+			if err != nil {
+				return nil, err
+			}
+		} else {
+			errs = bl.PutOrders(ctx, writes)
+			if len(errs) != len(writes) {
+				return nil, fmt.Errorf("tobira/sync: PutOrders answered %d results for %d records", len(errs), len(writes))
+			}
 		}
 		var (
 			first   error
@@ -342,15 +355,17 @@ func (e *Engine) intakePage(ctx context.Context, bl ledger.BatchOrderLedger, m *
 				first = errs[j]
 			}
 		}
-		skus, err := e.reserveAll(ctx, m, written, fresh)
-		touched = skus
-		if err != nil {
-			return touched, err
-		}
-		more, err := e.followLedger(ctx, m, written)
-		touched = append(touched, more...)
-		if err != nil {
-			return touched, err
+		if !reserving {
+			skus, err := e.reserveAll(ctx, m, written, fresh)
+			touched = skus
+			if err != nil {
+				return touched, err
+			}
+			more, err := e.followLedger(ctx, m, written)
+			touched = append(touched, more...)
+			if err != nil {
+				return touched, err
+			}
 		}
 		if first != nil {
 			return touched, first

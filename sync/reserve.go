@@ -6,6 +6,7 @@ package sync
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -370,4 +371,58 @@ func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*ledger.Ord
 		skus = m.pool.AppendReserveNote(skus, r, digests[i])
 	}
 	return skus, nil
+}
+
+// writeReserving is PutOrders, reserveAll and followLedger in one call on a store that writes
+// each record with its reservation atomically: the reservations are computed as reserveAll does
+// (fresh likewise), sent with the records, and noted in the pool for the records written only. A
+// record refused by its compare-and-set changed no reservation, so whoever replaced it wrote
+// its own with it, and nothing is left to check. It returns PutOrders' results and the warehouse
+// SKUs whose availability may have changed; an error means the call was not made.
+func (e *Engine) writeReserving(ctx context.Context, rl ledger.ReservingOrderLedger, m *merchant, recs []*ledger.OrderRecord, fresh []bool) ([]string, []error, error) {
+	m.stock.Lock()
+	defer m.stock.Unlock()
+	if err := e.loadPool(ctx, m); err != nil {
+		return nil, nil, err
+	}
+	var (
+		changes []ledger.ReservationChange
+		digests []string
+		slab    []inventory.Item
+	)
+	for i, rec := range recs {
+		m.computeReservation(m.pool, rec)
+		if !(fresh != nil && fresh[i] && len(m.scratch.digest) > 0) && m.unchanged() {
+			continue
+		}
+		if changes == nil {
+			changes, digests = make([]ledger.ReservationChange, len(recs)), make([]string, len(recs))
+		}
+		if len(m.scratch.digest) == 0 {
+			r, _ := m.reservationOf(rec.Key.Channel)
+			changes[i].Delete = r.Key
+			continue
+		}
+		if slab == nil {
+			slab = make([]inventory.Item, 0, 2*len(recs))
+		}
+		r, digest, more := m.appendReservationOf(rec.Key.Channel, slab)
+		slab = more
+		changes[i].Put, digests[i] = r, digest
+	}
+	errs := rl.PutOrdersReserving(ctx, recs, changes)
+	if len(errs) != len(recs) {
+		return nil, nil, fmt.Errorf("tobira/sync: PutOrdersReserving answered %d results for %d records", len(errs), len(recs))
+	}
+	var skus []string
+	for i := range changes {
+		switch c := &changes[i]; {
+		case errs[i] != nil:
+		case c.Delete != "":
+			skus = append(skus, m.pool.Release(c.Delete)...)
+		case c.Put.Key != "":
+			skus = m.pool.AppendReserveNote(skus, c.Put, digests[i])
+		}
+	}
+	return skus, errs, nil
 }

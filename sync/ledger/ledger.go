@@ -4,8 +4,9 @@
 // writes there.
 //
 // Hosts that run the engine on sync/memstore or sync/sqlstore never import this package to do
-// so. Store writers do: a store implements Store (and, for speed, the optional BatchOrderLedger
-// and BatchReservations; for retention, Compactor) and proves it with sync/storetest. Records are the engine's to fill;
+// so. Store writers do: a store implements Store (and, for speed, the optional BatchOrderLedger,
+// BatchReservations and ReservingOrderLedger; for retention, Compactor) and proves it with
+// sync/storetest. Records are the engine's to fill;
 // a store keeps them whole, copies what it is given (Clone), and keys them as the methods say.
 //
 // # Stability
@@ -198,4 +199,30 @@ type BatchReservations interface {
 	// reservation's Items and Shipped rather than copies, and the caller must not modify them
 	// afterwards. Stores that copy (or encode) satisfy this too.
 	PutReservations(ctx context.Context, merchant string, rs []inventory.Reservation) error
+}
+
+// ReservingOrderLedger is an optional capability of a Store: writing order records each together
+// with its order's stock reservation, so that a record and the reservation computed from it are
+// written in one atomic step or not at all. Without it the engine writes a record and its
+// reservation apart, and must read the records back afterwards to find any that another writer
+// replaced in between (whose reservation its own write may have overwritten); with it, a record
+// refused by its compare-and-set leaves the reservation as that other writer left it, and one
+// call replaces two writes and a read. The engine discovers it by type assertion.
+type ReservingOrderLedger interface {
+	// PutOrdersReserving applies PutOrders to recs, with PutOrders' ownership and results, and
+	// for each record written applies rs[i] in the same atomic step, on the merchant of the
+	// record's key: Put inserts or replaces that reservation (as PutReservation, taking over its
+	// Items and Shipped as PutReservations does), Delete removes the reservation with Key. A
+	// record refused (ErrConflict) or failed changes no reservation. rs is nil (no reservation
+	// changes) or as long as recs; a zero ReservationChange changes nothing. Two changes of one
+	// reservation key in a call keep the later.
+	PutOrdersReserving(ctx context.Context, recs []*OrderRecord, rs []ReservationChange) []error
+}
+
+// ReservationChange is what writing one order record does to its order's reservation.
+type ReservationChange struct {
+	// Put, when its Key is not "", is the reservation to insert or replace.
+	Put inventory.Reservation
+	// Delete, when not "", is the key of the reservation to remove (then Put is ignored).
+	Delete string
 }

@@ -94,3 +94,16 @@ func (c *countingStore) String() string {
 	return fmt.Sprintf("GetOrder %d PutOrder %d PendingOrders %d PutReservation/Delete %d PutAcked %d PutShipment %d PendingShipments %d PutCursor %d AcquireLease %d",
 		c.getOrder.Load(), c.putOrder.Load(), c.pending.Load(), c.reserve.Load(), c.acked.Load(), c.putShipment.Load(), c.pendingShipments.Load(), c.cursor.Load(), c.lease.Load())
 }
+
+// PutOrdersReserving passes the store's capability through like PutOrders, its reservation
+// changes counted with the others.
+func (c *countingStore) PutOrdersReserving(ctx context.Context, recs []*ledger.OrderRecord, rs []ledger.ReservationChange) []error {
+	c.putOrders.Add(1)
+	c.putOrder.Add(int64(len(recs)))
+	for _, r := range rs {
+		if r.Delete != "" || r.Put.Key != "" {
+			c.reserve.Add(1)
+		}
+	}
+	return c.Store.(ledger.ReservingOrderLedger).PutOrdersReserving(ctx, recs, rs)
+}

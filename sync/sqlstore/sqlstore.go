@@ -442,6 +442,12 @@ func (s *Store) getOrders(ctx context.Context, merchant, channel string, ids []s
 // taken key, the update matches no row); any other failure rolls the batch back and is reported
 // for every record, none of which then has its Version changed.
 func (s *Store) PutOrders(ctx context.Context, recs []*ledger.OrderRecord) []error {
+	return s.putOrders(ctx, recs, nil)
+}
+
+// putOrders is PutOrders, and with changes PutOrdersReserving (reserving.go): each change is
+// applied in the statement or transaction that writes its record, for records written only.
+func (s *Store) putOrders(ctx context.Context, recs []*ledger.OrderRecord, changes []ledger.ReservationChange) []error {
 	errs := make([]error, len(recs))
 	fail := func(err error) []error {
 		for i := range errs {
@@ -455,8 +461,8 @@ func (s *Store) PutOrders(ctx context.Context, recs []*ledger.OrderRecord) []err
 	if err := s.ensureSchema(ctx); err != nil {
 		return fail(err)
 	}
-	if s.dialect == Postgres && len(recs) <= batchChunk/7 && distinctKeys(recs) {
-		s.pgPutOrders(ctx, recs, errs)
+	if s.dialect == Postgres && len(recs) <= batchChunk/7 && distinctKeys(recs) && distinctReservations(changes) {
+		s.pgPutOrders(ctx, recs, changes, errs)
 		return errs
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -478,6 +484,16 @@ func (s *Store) PutOrders(ctx context.Context, recs []*ledger.OrderRecord) []err
 			return fail(err)
 		}
 		errs[i], datas[i] = err, data
+	}
+	// In the order given, so that the later change of a key repeated in the batch stays.
+	for i := range changes {
+		if errs[i] != nil {
+			continue
+		}
+		if err := s.applyReservation(ctx, tx, recs[i].Key.Merchant, changes[i]); err != nil {
+			_ = tx.Rollback()
+			return fail(err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fail(wrap("put orders", err))
@@ -508,7 +524,7 @@ func distinctKeys(recs []*ledger.OrderRecord) bool {
 // the versions read; RETURNING names the rows written, and every other record conflicted. Each
 // statement is atomic and commits on its own, so a failure is reported for the records of that
 // statement only.
-func (s *Store) pgPutOrders(ctx context.Context, recs []*ledger.OrderRecord, errs []error) {
+func (s *Store) pgPutOrders(ctx context.Context, recs []*ledger.OrderRecord, changes []ledger.ReservationChange, errs []error) {
 	var ins, upd []int
 	for i, rec := range recs {
 		if rec.Version == 0 {
@@ -557,11 +573,25 @@ func (s *Store) pgPutOrders(ctx context.Context, recs []*ledger.OrderRecord, err
 			}
 		}
 	}
-	settle(ins, s.pgInsertOrders(recs, ins, encode, run))
-	settle(upd, s.pgUpdateOrders(recs, upd, encode, run))
+	// Each statement writes its records' reservation changes too (reserving.go), so a record and
+	// its reservation commit together.
+	reserving := func(err error, q string, args []any, idx []int) error {
+		if err != nil || q == "" {
+			return err
+		}
+		q, args, err = s.pgWithReservations(q, args, recs, idx, changes)
+		if err != nil {
+			return err
+		}
+		return run(q, args)
+	}
+	q, args, err := s.pgInsertOrders(recs, ins, encode)
+	settle(ins, reserving(err, q, args, ins))
+	q, args, err = s.pgUpdateOrders(recs, upd, encode)
+	settle(upd, reserving(err, q, args, upd))
 }
 
-func (s *Store) pgInsertOrders(recs []*ledger.OrderRecord, ins []int, encode func(*ledger.OrderRecord) (string, error), run func(string, []any) error) error {
+func (s *Store) pgInsertOrders(recs []*ledger.OrderRecord, ins []int, encode func(*ledger.OrderRecord) (string, error)) (string, []any, error) {
 	if len(ins) > 0 {
 		var q strings.Builder
 		q.WriteString("INSERT INTO " + s.prefix + "orders (merchant, channel, order_id, version, pending_seq, data) VALUES ")
@@ -570,7 +600,7 @@ func (s *Store) pgInsertOrders(recs []*ledger.OrderRecord, ins []int, encode fun
 			rec := recs[i]
 			data, err := encode(rec)
 			if err != nil {
-				return err
+				return "", nil, err
 			}
 			var seq any
 			if rec.Pending {
@@ -583,12 +613,12 @@ func (s *Store) pgInsertOrders(recs []*ledger.OrderRecord, ins []int, encode fun
 			args = append(args, rec.Key.Merchant, rec.Key.Channel, rec.Key.OrderID, seq, data)
 		}
 		q.WriteString(" ON CONFLICT (merchant, channel, order_id) DO NOTHING RETURNING merchant, channel, order_id")
-		return run(q.String(), args)
+		return q.String(), args, nil
 	}
-	return nil
+	return "", nil, nil
 }
 
-func (s *Store) pgUpdateOrders(recs []*ledger.OrderRecord, upd []int, encode func(*ledger.OrderRecord) (string, error), run func(string, []any) error) error {
+func (s *Store) pgUpdateOrders(recs []*ledger.OrderRecord, upd []int, encode func(*ledger.OrderRecord) (string, error)) (string, []any, error) {
 	if len(upd) > 0 {
 		var q strings.Builder
 		q.WriteString("UPDATE " + s.prefix + "orders AS o SET version = o.version + 1," +
@@ -598,7 +628,7 @@ func (s *Store) pgUpdateOrders(recs []*ledger.OrderRecord, upd []int, encode fun
 			rec := recs[i]
 			data, err := encode(rec)
 			if err != nil {
-				return err
+				return "", nil, err
 			}
 			if j > 0 {
 				q.WriteString(", ")
@@ -609,9 +639,9 @@ func (s *Store) pgUpdateOrders(recs []*ledger.OrderRecord, upd []int, encode fun
 		q.WriteString(") AS v (merchant, channel, order_id, version, pending, seq, data)" +
 			" WHERE o.merchant = v.merchant AND o.channel = v.channel AND o.order_id = v.order_id AND o.version = v.version" +
 			" RETURNING o.merchant, o.channel, o.order_id")
-		return run(q.String(), args)
+		return q.String(), args, nil
 	}
-	return nil
+	return "", nil, nil
 }
 
 func compareKeys(a, b ledger.OrderKey) int {

@@ -110,6 +110,8 @@ var checks = []check{
 	{"Stock/Levels", "PutLevels keeps, per SKU, the level with the later AsOf, per merchant", stockLevels},
 	{"Stock/Reservations", "reservations are inserted, replaced by key, deleted (a missing one without error) and kept per merchant", stockReservations},
 	{"Stock/Acked", "acknowledged values (zero and -1 included) and writes under way with their keys are merged per SKU and kept per merchant and channel", stockAcked},
+	{"OrderBatch/Reserving", "PutOrdersReserving writes records as PutOrders does and changes each record's reservation (put or delete) with it, and never for a record refused", reservingMixed},
+	{"OrderBatch/ReservingConcurrentWriters", "of many replicas writing the same record version each with its own reservation, exactly one wins, and its reservation is the one stored", reservingRace},
 	{"Stock/BatchReservations", "PutReservations inserts and replaces by key, the later of a repeated key kept, per merchant", batchReservations},
 	{"Quarantine", "quarantined items round-trip, list oldest first per merchant (or all), are replaced by ID and deleted", quarantine},
 	{"Lease/Expiry", "a lease excludes others until it expires at the caller's now, then another owner takes it over", leaseExpiry},
