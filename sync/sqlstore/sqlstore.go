@@ -461,8 +461,15 @@ func (s *Store) putOrders(ctx context.Context, recs []*ledger.OrderRecord, chang
 	if err := s.ensureSchema(ctx); err != nil {
 		return fail(err)
 	}
-	if s.dialect == Postgres && len(recs) <= batchChunk/7 && distinctKeys(recs) && distinctReservations(changes) {
-		s.pgPutOrders(ctx, recs, changes, errs)
+	if s.dialect == Postgres && distinctKeys(recs) && distinctReservations(changes) {
+		for a := 0; a < len(recs); a += pgBatch {
+			b := min(a+pgBatch, len(recs))
+			var cs []ledger.ReservationChange
+			if changes != nil {
+				cs = changes[a:b]
+			}
+			s.pgPutOrders(ctx, recs[a:b], cs, errs[a:b])
+		}
 		return errs
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -507,6 +514,10 @@ func (s *Store) putOrders(ctx context.Context, recs []*ledger.OrderRecord, chang
 	}
 	return errs
 }
+
+// pgBatch bounds the records of one PostgreSQL statement of PutOrders: 12 parameters each at most
+// (an update and its reservation), far below the protocol's 65,535.
+const pgBatch = 1000
 
 func distinctKeys(recs []*ledger.OrderRecord) bool {
 	seen := make(map[ledger.OrderKey]bool, len(recs))
