@@ -71,53 +71,52 @@ func (s *Store) pgWithReservations(stmt string, args []any, recs []*ledger.Order
 	if changes == nil {
 		return stmt, args, nil
 	}
-	var puts, dels strings.Builder
-	for _, i := range idx {
-		switch c := changes[i]; {
-		case c.Delete != "":
-			if dels.Len() > 0 {
-				dels.WriteString(", ")
-			}
-			dels.WriteString("(?::text, ?::text, ?::text, ?::text)")
-		case c.Put.Key != "":
-			if puts.Len() > 0 {
-				puts.WriteString(", ")
-			}
-			puts.WriteString("(?::text, ?::text, ?::text, ?::text, ?::json)")
-		}
-	}
-	if puts.Len() == 0 && dels.Len() == 0 {
-		return stmt, args, nil
-	}
-	// Placeholders are numbered in the order they appear, so the arguments follow the text:
-	// the statement's, then the puts', then the deletes'.
+	var (
+		pm, pc, po, pk, pd pgArray
+		dm, dc, do, dk     pgArray
+		puts, dels         bool
+	)
 	for _, i := range idx {
 		c, k := changes[i], recs[i].Key
-		if c.Delete == "" && c.Put.Key != "" {
+		switch {
+		case c.Delete != "":
+			dels = true
+			dm.text(k.Merchant)
+			dc.text(k.Channel)
+			do.text(k.OrderID)
+			dk.text(c.Delete)
+		case c.Put.Key != "":
 			data, err := json.Marshal(c.Put)
 			if err != nil {
 				return "", nil, fmt.Errorf("sqlstore: encode reservation: %w", err)
 			}
-			args = append(args, k.Merchant, k.Channel, k.OrderID, c.Put.Key, string(data))
+			puts = true
+			pm.text(k.Merchant)
+			pc.text(k.Channel)
+			po.text(k.OrderID)
+			pk.text(c.Put.Key)
+			pd.text(string(data))
 		}
 	}
-	for _, i := range idx {
-		if c, k := changes[i], recs[i].Key; c.Delete != "" {
-			args = append(args, k.Merchant, k.Channel, k.OrderID, c.Delete)
-		}
+	if !puts && !dels {
+		return stmt, args, nil
 	}
+	// Placeholders are numbered in the order they appear, so the arguments follow the text:
+	// the statement's, then the puts', then the deletes'.
 	var q strings.Builder
 	q.WriteString("WITH w AS (" + stmt + ")")
-	if puts.Len() > 0 {
+	if puts {
 		q.WriteString(", r AS (INSERT INTO " + s.prefix + "reservations (merchant, rkey, data)" +
-			" SELECT v.merchant, v.rkey, v.data FROM (VALUES " + puts.String() + ") AS v (merchant, channel, order_id, rkey, data)" +
+			" SELECT v.merchant, v.rkey, v.data FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::json[]) AS v (merchant, channel, order_id, rkey, data)" +
 			" JOIN w ON w.merchant = v.merchant AND w.channel = v.channel AND w.order_id = v.order_id" +
 			" ON CONFLICT (merchant, rkey) DO UPDATE SET data = excluded.data)")
+		args = append(args, pm.String(), pc.String(), po.String(), pk.String(), pd.String())
 	}
-	if dels.Len() > 0 {
-		q.WriteString(", d AS (DELETE FROM " + s.prefix + "reservations AS x USING (VALUES " + dels.String() + ") AS v (merchant, channel, order_id, rkey)" +
+	if dels {
+		q.WriteString(", d AS (DELETE FROM " + s.prefix + "reservations AS x USING unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS v (merchant, channel, order_id, rkey)" +
 			" JOIN w ON w.merchant = v.merchant AND w.channel = v.channel AND w.order_id = v.order_id" +
 			" WHERE x.merchant = v.merchant AND x.rkey = v.rkey)")
+		args = append(args, dm.String(), dc.String(), do.String(), dk.String())
 	}
 	q.WriteString(" SELECT merchant, channel, order_id FROM w")
 	return q.String(), args, nil

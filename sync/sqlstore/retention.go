@@ -148,17 +148,9 @@ func (s *Store) Tombstones(ctx context.Context, keys []ledger.OrderKey) (map[led
 
 func (s *Store) tombstones(ctx context.Context, merchant, channel string, ids []string, out map[ledger.OrderKey]ledger.Tombstone) error {
 	var q strings.Builder
-	q.WriteString("SELECT order_id, fingerprint, status, updated_at FROM " + s.prefix + "tombstones WHERE merchant = ? AND channel = ? AND order_id IN (")
+	q.WriteString("SELECT order_id, fingerprint, status, updated_at FROM " + s.prefix + "tombstones WHERE merchant = ? AND channel = ? AND ")
 	args := make([]any, 0, len(ids)+2)
-	args = append(args, merchant, channel)
-	for i, id := range ids {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("?")
-		args = append(args, id)
-	}
-	q.WriteString(")")
+	args = s.writeIn(&q, append(args, merchant, channel), "order_id", ids)
 	rows, err := s.db.QueryContext(ctx, s.dialect.rebind(q.String()), args...)
 	if err != nil {
 		return wrap("tombstones", err)

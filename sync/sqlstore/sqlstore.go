@@ -105,6 +105,7 @@ type queries struct {
 	putQuarantine, listQuarantine, listQuarantineAll, delQuarantine       string
 	acquireLease, leaseOwner, releaseLease                                string
 	levelsUpsertHead, levelsUpsertTail, ackedUpsertHead, ackedUpsertTail  string
+	pgInsertOrders, pgUpdateOrders                                        string
 }
 
 func buildQueries(d Dialect, p string) queries {
@@ -156,7 +157,20 @@ func buildQueries(d Dialect, p string) queries {
 
 		// Multi-row statements are completed with placeholders per batch and rebound then.
 		levelsUpsertHead: raw("INSERT INTO {p}levels (merchant, sku, as_of, data) VALUES "),
-		ackedUpsertHead:  raw("INSERT INTO {p}acked (merchant, channel, sku, qty, wkey, wfrom) VALUES "),
+
+		// PostgreSQL's batch writes of orders (pgPutOrders) take one array parameter a column;
+		// they are rebound once completed (pgWithReservations).
+		pgInsertOrders: raw("INSERT INTO {p}orders (merchant, channel, order_id, version, pending_seq, data)" +
+			" SELECT v.merchant, v.channel, v.order_id, 1, v.seq, v.data" +
+			" FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::json[]) AS v (merchant, channel, order_id, seq, data)" +
+			" ON CONFLICT (merchant, channel, order_id) DO NOTHING RETURNING merchant, channel, order_id"),
+		pgUpdateOrders: raw("UPDATE {p}orders AS o SET version = o.version + 1," +
+			" pending_seq = CASE WHEN v.pending THEN COALESCE(o.pending_seq, v.seq) END, data = v.data" +
+			" FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::boolean[], ?::bigint[], ?::json[])" +
+			" AS v (merchant, channel, order_id, version, pending, seq, data)" +
+			" WHERE o.merchant = v.merchant AND o.channel = v.channel AND o.order_id = v.order_id AND o.version = v.version" +
+			" RETURNING o.merchant, o.channel, o.order_id"),
+		ackedUpsertHead: raw("INSERT INTO {p}acked (merchant, channel, sku, qty, wkey, wfrom) VALUES "),
 	}
 	if d == MySQL {
 		// MySQL applies the assignments left to right, each seeing the ones before it: data is
@@ -404,17 +418,9 @@ func byChannel(keys []ledger.OrderKey, f func(merchant, channel string, ids []st
 
 func (s *Store) getOrders(ctx context.Context, merchant, channel string, ids []string, out map[ledger.OrderKey]*ledger.OrderRecord) error {
 	var q strings.Builder
-	q.WriteString("SELECT order_id, version, data FROM " + s.prefix + "orders WHERE merchant = ? AND channel = ? AND order_id IN (")
+	q.WriteString("SELECT order_id, version, data FROM " + s.prefix + "orders WHERE merchant = ? AND channel = ? AND ")
 	args := make([]any, 0, len(ids)+2)
-	args = append(args, merchant, channel)
-	for i, id := range ids {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("?")
-		args = append(args, id)
-	}
-	q.WriteString(")")
+	args = s.writeIn(&q, append(args, merchant, channel), "order_id", ids)
 	rows, err := s.db.QueryContext(ctx, s.dialect.rebind(q.String()), args...)
 	if err != nil {
 		return wrap("get orders", err)
@@ -603,56 +609,49 @@ func (s *Store) pgPutOrders(ctx context.Context, recs []*ledger.OrderRecord, cha
 }
 
 func (s *Store) pgInsertOrders(recs []*ledger.OrderRecord, ins []int, encode func(*ledger.OrderRecord) (string, error)) (string, []any, error) {
-	if len(ins) > 0 {
-		var q strings.Builder
-		q.WriteString("INSERT INTO " + s.prefix + "orders (merchant, channel, order_id, version, pending_seq, data) VALUES ")
-		args := make([]any, 0, 5*len(ins))
-		for j, i := range ins {
-			rec := recs[i]
-			data, err := encode(rec)
-			if err != nil {
-				return "", nil, err
-			}
-			var seq any
-			if rec.Pending {
-				seq = s.seq.next()
-			}
-			if j > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, 1, ?::bigint, ?::json)")
-			args = append(args, rec.Key.Merchant, rec.Key.Channel, rec.Key.OrderID, seq, data)
-		}
-		q.WriteString(" ON CONFLICT (merchant, channel, order_id) DO NOTHING RETURNING merchant, channel, order_id")
-		return q.String(), args, nil
+	if len(ins) == 0 {
+		return "", nil, nil
 	}
-	return "", nil, nil
+	var m, c, o, seq, data pgArray
+	for _, i := range ins {
+		rec := recs[i]
+		d, err := encode(rec)
+		if err != nil {
+			return "", nil, err
+		}
+		m.text(rec.Key.Merchant)
+		c.text(rec.Key.Channel)
+		o.text(rec.Key.OrderID)
+		if rec.Pending {
+			seq.int(s.seq.next())
+		} else {
+			seq.null()
+		}
+		data.text(d)
+	}
+	return s.q.pgInsertOrders, []any{m.String(), c.String(), o.String(), seq.String(), data.String()}, nil
 }
 
 func (s *Store) pgUpdateOrders(recs []*ledger.OrderRecord, upd []int, encode func(*ledger.OrderRecord) (string, error)) (string, []any, error) {
-	if len(upd) > 0 {
-		var q strings.Builder
-		q.WriteString("UPDATE " + s.prefix + "orders AS o SET version = o.version + 1," +
-			" pending_seq = CASE WHEN v.pending THEN COALESCE(o.pending_seq, v.seq) END, data = v.data FROM (VALUES ")
-		args := make([]any, 0, 7*len(upd))
-		for j, i := range upd {
-			rec := recs[i]
-			data, err := encode(rec)
-			if err != nil {
-				return "", nil, err
-			}
-			if j > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?::text, ?::text, ?::text, ?::bigint, ?::boolean, ?::bigint, ?::json)")
-			args = append(args, rec.Key.Merchant, rec.Key.Channel, rec.Key.OrderID, rec.Version, rec.Pending, s.seq.next(), data)
-		}
-		q.WriteString(") AS v (merchant, channel, order_id, version, pending, seq, data)" +
-			" WHERE o.merchant = v.merchant AND o.channel = v.channel AND o.order_id = v.order_id AND o.version = v.version" +
-			" RETURNING o.merchant, o.channel, o.order_id")
-		return q.String(), args, nil
+	if len(upd) == 0 {
+		return "", nil, nil
 	}
-	return "", nil, nil
+	var m, c, o, ver, pending, seq, data pgArray
+	for _, i := range upd {
+		rec := recs[i]
+		d, err := encode(rec)
+		if err != nil {
+			return "", nil, err
+		}
+		m.text(rec.Key.Merchant)
+		c.text(rec.Key.Channel)
+		o.text(rec.Key.OrderID)
+		ver.int(rec.Version)
+		pending.bool(rec.Pending)
+		seq.int(s.seq.next())
+		data.text(d)
+	}
+	return s.q.pgUpdateOrders, []any{m.String(), c.String(), o.String(), ver.String(), pending.String(), seq.String(), data.String()}, nil
 }
 
 func compareKeys(a, b ledger.OrderKey) int {
