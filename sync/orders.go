@@ -190,11 +190,11 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 	}
 	// The gap sweep re-lists a wide window now and then, for orders a platform indexed later than
 	// the overlap allows for. It never moves Mark.
+	// A sweep that starts now is saved with its first page: until then there is nothing of it to
+	// resume, and a run that fails before starts it again.
 	if cur.SweepTo.IsZero() && now.Sub(cur.Sweep) >= pol.SweepEvery && !cur.Mark.IsZero() {
 		cur.Sweep, cur.SweepFrom, cur.SweepTo, cur.SweepPage = now, until.Add(-pol.SweepSpan), until, ""
-		dirty = true
-	}
-	if dirty {
+	} else if dirty {
 		if err := save(); err != nil {
 			return err
 		}
