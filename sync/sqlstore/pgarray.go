@@ -26,16 +26,15 @@ func (a *pgArray) sep() {
 func (a *pgArray) text(s string) {
 	a.sep()
 	a.b = append(a.b, '"')
-	for {
-		i := strings.IndexAny(s, `"\`)
-		if i < 0 {
-			break
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\\' {
+			a.b = append(a.b, s[start:i]...)
+			a.b = append(a.b, '\\', c)
+			start = i + 1
 		}
-		a.b = append(a.b, s[:i]...)
-		a.b = append(a.b, '\\', s[i])
-		s = s[i+1:]
 	}
-	a.b = append(a.b, s...)
+	a.b = append(a.b, s[start:]...)
 	a.b = append(a.b, '"')
 }
 
