@@ -11,58 +11,66 @@ import (
 // row makes a new statement for every batch size; and it works with any driver, since the
 // parameter is plain text.
 type pgArray struct {
-	b []byte
+	b strings.Builder
+	n int
 }
 
+// grow makes room for about n more bytes, so that a large array is not copied as it grows.
+func (a *pgArray) grow(n int) { a.b.Grow(n) }
+
 func (a *pgArray) sep() {
-	if len(a.b) == 0 {
-		a.b = append(a.b, '{')
+	if a.n == 0 {
+		a.b.WriteByte('{')
 	} else {
-		a.b = append(a.b, ',')
+		a.b.WriteByte(',')
 	}
+	a.n++
 }
 
 // text adds s, quoted: every character but '"' and '\' stands for itself inside quotes.
 func (a *pgArray) text(s string) {
 	a.sep()
-	a.b = append(a.b, '"')
+	a.b.WriteByte('"')
 	start := 0
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c == '"' || c == '\\' {
-			a.b = append(a.b, s[start:i]...)
-			a.b = append(a.b, '\\', c)
+			a.b.WriteString(s[start:i])
+			a.b.WriteByte('\\')
+			a.b.WriteByte(c)
 			start = i + 1
 		}
 	}
-	a.b = append(a.b, s[start:]...)
-	a.b = append(a.b, '"')
+	a.b.WriteString(s[start:])
+	a.b.WriteByte('"')
 }
 
 func (a *pgArray) int(n int64) {
 	a.sep()
-	a.b = strconv.AppendInt(a.b, n, 10)
+	var buf [20]byte
+	a.b.Write(strconv.AppendInt(buf[:0], n, 10))
 }
 
 func (a *pgArray) null() {
 	a.sep()
-	a.b = append(a.b, "NULL"...)
+	a.b.WriteString("NULL")
 }
 
 func (a *pgArray) bool(v bool) {
 	a.sep()
 	if v {
-		a.b = append(a.b, 't')
+		a.b.WriteByte('t')
 	} else {
-		a.b = append(a.b, 'f')
+		a.b.WriteByte('f')
 	}
 }
 
-// String returns the literal; an array with nothing added is "{}".
+// String ends the array and returns the literal (once); an array with nothing added is "{}".
 func (a *pgArray) String() string {
-	if len(a.b) == 0 {
+	if a.n == 0 {
 		return "{}"
 	}
-	return string(append(a.b, '}'))
+	a.b.WriteByte('}')
+	return a.b.String()
 }
 
 // writeIn writes the condition that col is one of ids and appends its arguments: on PostgreSQL

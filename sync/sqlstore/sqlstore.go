@@ -613,11 +613,15 @@ func (s *Store) pgInsertOrders(recs []*ledger.OrderRecord, ins []int, encode fun
 		return "", nil, nil
 	}
 	var m, c, o, seq, data pgArray
-	for _, i := range ins {
+	for j, i := range ins {
 		rec := recs[i]
 		d, err := encode(rec)
 		if err != nil {
 			return "", nil, err
+		}
+		if j == 0 {
+			// Records of a batch are alike in size; quoting adds a little to each.
+			data.grow((len(d) + len(d)/8 + 4) * len(ins))
 		}
 		m.text(rec.Key.Merchant)
 		c.text(rec.Key.Channel)
@@ -637,11 +641,15 @@ func (s *Store) pgUpdateOrders(recs []*ledger.OrderRecord, upd []int, encode fun
 		return "", nil, nil
 	}
 	var m, c, o, ver, pending, seq, data pgArray
-	for _, i := range upd {
+	for j, i := range upd {
 		rec := recs[i]
 		d, err := encode(rec)
 		if err != nil {
 			return "", nil, err
+		}
+		if j == 0 {
+			// Records of a batch are alike in size; quoting adds a little to each.
+			data.grow((len(d) + len(d)/8 + 4) * len(upd))
 		}
 		m.text(rec.Key.Merchant)
 		c.text(rec.Key.Channel)
