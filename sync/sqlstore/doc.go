@@ -31,11 +31,19 @@
 // a lease is taken by one upsert whose WHERE clause names the owner and the expiry, with the time the
 // caller passes, so that the database decides who wins.
 //
-// The store also implements sync.BatchOrderLedger and sync.BatchReservations, which the engine
-// uses for a page of orders: GetOrders reads a page in one query, PutOrders writes it on PostgreSQL
-// with one multi-row INSERT ... ON CONFLICT DO NOTHING and one UPDATE joined to a VALUES list (each
-// row still compared on its version, RETURNING naming the rows written), and elsewhere with the
-// single-record statements in one short transaction; PutReservations is one multi-row upsert.
+// The store also implements ledger.BatchOrderLedger, ledger.BatchReservations and
+// ledger.ReservingOrderLedger, which the engine uses for a page of orders: GetOrders reads a page
+// in one query, PutOrders writes it on PostgreSQL with one INSERT ... ON CONFLICT DO NOTHING and
+// one UPDATE joined to the batch (each row still compared on its version, RETURNING naming the
+// rows written), the batch passed as one array parameter a column so that the statement text is
+// the same for every batch, and elsewhere with the single-record statements in one short
+// transaction; PutReservations is one multi-row upsert. PutOrdersReserving writes each record's
+// reservation with it: on PostgreSQL in the same statement (common table expressions joined to
+// the rows written), elsewhere in the same transaction.
+//
+// The store keeps the order records it wrote or read lately decoded (Options.RecordCache), and
+// serves a row from them only when its version and its JSON text are the ones kept, byte for
+// byte; the database is asked every time, so a row another process changed is never served stale.
 //
 // # Retention
 //

@@ -621,7 +621,7 @@ func (s *Store) pgInsertOrders(recs []*ledger.OrderRecord, ins []int, encode fun
 		}
 		if j == 0 {
 			// Records of a batch are alike in size; quoting adds a little to each.
-			data.grow((len(d) + len(d)/8 + 4) * len(ins))
+			data.grow((len(d) + len(d)/4 + 4) * len(ins))
 		}
 		m.text(rec.Key.Merchant)
 		c.text(rec.Key.Channel)
@@ -649,7 +649,7 @@ func (s *Store) pgUpdateOrders(recs []*ledger.OrderRecord, upd []int, encode fun
 		}
 		if j == 0 {
 			// Records of a batch are alike in size; quoting adds a little to each.
-			data.grow((len(d) + len(d)/8 + 4) * len(upd))
+			data.grow((len(d) + len(d)/4 + 4) * len(upd))
 		}
 		m.text(rec.Key.Merchant)
 		c.text(rec.Key.Channel)
