@@ -161,6 +161,11 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 		}
 		next, listed, err := e.listPage(ctx, m, ch, cur.From, cur.To, cur.Page, run)
 		if err != nil {
+			if dirty {
+				// The empty windows listed before the failure stay done, so that a listing
+				// that fails after a few calls a run (a tight rate limit) still moves on.
+				_ = save()
+			}
 			return err
 		}
 		if next == "" {
