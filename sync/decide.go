@@ -67,8 +67,9 @@ const (
 )
 
 // decide classifies o against rec. For decideWrite it updates rec (or a new record) in place;
-// when rec is shared (BatchOrderLedger.GetOrders), it updates a clone.
-func (e *Engine) decide(m *merchant, ch *Channel, k ledger.OrderKey, rec *ledger.OrderRecord, o *order.Order, shared bool) decision {
+// when rec is shared (BatchOrderLedger.GetOrders), it updates a clone. checked, if not nil, is
+// checkSKUs' answer for o, found ahead for its page (checkPageSKUs).
+func (e *Engine) decide(m *merchant, ch *Channel, k ledger.OrderKey, rec *ledger.OrderRecord, o *order.Order, shared bool, checked *skuCheck) decision {
 	if rec != nil && !o.UpdatedAt.IsZero() && o.UpdatedAt.Before(rec.Order.UpdatedAt) {
 		return decision{kind: decideUnchanged} // an older version than the one recorded: a late webhook or a stale page
 	}
@@ -89,8 +90,12 @@ func (e *Engine) decide(m *merchant, ch *Channel, k ledger.OrderKey, rec *ledger
 	reason := ""
 	if err := o.Validate(); err != nil {
 		reason = err.Error()
-	} else if sku, err := e.checkSKUs(m, ch.ID, o); err != nil {
-		reason = fmt.Sprintf("line with SKU %q: %v", sku, err)
+	} else if checked != nil && checked.err != nil {
+		reason = fmt.Sprintf("line with SKU %q: %v", checked.sku, checked.err)
+	} else if checked == nil {
+		if sku, err := e.checkSKUs(m, ch.ID, o); err != nil {
+			reason = fmt.Sprintf("line with SKU %q: %v", sku, err)
+		}
 	}
 	if reason != "" || (rec != nil && (rec.State == ledger.StateQuarantined || rec.Parked != "")) {
 		return decision{kind: decideOther, fp: fp, reason: reason}
@@ -122,7 +127,7 @@ func (e *Engine) applyOrder(m *merchant, ch *Channel, rec *ledger.OrderRecord, o
 }
 
 func (e *Engine) record(ctx context.Context, m *merchant, ch *Channel, k ledger.OrderKey, rec *ledger.OrderRecord, o *order.Order, res *OrdersRun) ([]string, error) {
-	d := e.decide(m, ch, k, rec, o, false)
+	d := e.decide(m, ch, k, rec, o, false, nil)
 	switch d.kind {
 	case decideUnchanged:
 		res.Unchanged++

@@ -167,6 +167,10 @@ type stockState struct {
 	// (Pool.AppendReserveNote), so that unchanged ones are not written again.
 	loaded  bool
 	scratch resScratch
+	// writing counts, per reservation key, the writes under way without the lock
+	// (writeReserving); written is signalled when one ends. See awaitKeys.
+	writing map[string]int
+	written sync.Cond
 }
 
 // New returns an engine over store.

@@ -296,6 +296,7 @@ func (e *Engine) intakePage(ctx context.Context, bl ledger.BatchOrderLedger, m *
 		// Every key of the page is of this merchant and channel: the order ID tells them apart.
 		seen = make(map[string]struct{}, len(orders))
 	)
+	checked := e.checkPageSKUs(m, ch.ID, orders)
 	for i := range orders {
 		res.Seen++
 		if _, ok := seen[orders[i].ID]; ok {
@@ -311,7 +312,7 @@ func (e *Engine) intakePage(ctx context.Context, bl ledger.BatchOrderLedger, m *
 			}
 			continue
 		}
-		d := e.decide(m, ch, keys[i], recs[keys[i]], &orders[i], true)
+		d := e.decide(m, ch, keys[i], recs[keys[i]], &orders[i], true, &checked[i])
 		switch d.kind {
 		case decideUnchanged:
 			res.Unchanged++

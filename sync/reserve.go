@@ -284,6 +284,7 @@ func (e *Engine) reserve(ctx context.Context, m *merchant, rec *ledger.OrderReco
 	if err := e.loadPool(ctx, m); err != nil {
 		return nil, err
 	}
+	m.awaitKeys([]*ledger.OrderRecord{rec})
 	m.computeReservation(m.pool, rec)
 	if m.unchanged() {
 		return nil, nil // as recorded: nothing to write, nothing changed
@@ -327,6 +328,7 @@ func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*ledger.Ord
 	if err := e.loadPool(ctx, m); err != nil {
 		return nil, err
 	}
+	m.awaitKeys(recs)
 	var (
 		skus    []string
 		puts    []inventory.Reservation
@@ -379,19 +381,24 @@ func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*ledger.Ord
 // record refused by its compare-and-set changed no reservation, so whoever replaced it wrote
 // its own with it, and nothing is left to check. It returns PutOrders' results and the warehouse
 // SKUs whose availability may have changed; an error means the call was not made.
+//
+// The write runs without m.stock, its keys marked as being written (awaitKeys).
 func (e *Engine) writeReserving(ctx context.Context, rl ledger.ReservingOrderLedger, m *merchant, recs []*ledger.OrderRecord, fresh []bool) ([]string, []error, error) {
 	m.stock.Lock()
-	defer m.stock.Unlock()
 	if err := e.loadPool(ctx, m); err != nil {
+		m.stock.Unlock()
 		return nil, nil, err
 	}
+	m.awaitKeys(recs)
 	var (
 		changes []ledger.ReservationChange
 		digests []string
 		slab    []inventory.Item
+		keys    = make([]string, len(recs))
 	)
 	for i, rec := range recs {
 		m.computeReservation(m.pool, rec)
+		keys[i] = string(m.scratch.key)
 		if !(fresh != nil && fresh[i] && len(m.scratch.digest) > 0) && m.unchanged() {
 			continue
 		}
@@ -410,7 +417,26 @@ func (e *Engine) writeReserving(ctx context.Context, rl ledger.ReservingOrderLed
 		slab = more
 		changes[i].Put, digests[i] = r, digest
 	}
+	if m.writing == nil {
+		m.writing = make(map[string]int)
+	}
+	for _, k := range keys {
+		m.writing[k]++
+	}
+	m.stock.Unlock()
+
 	errs := rl.PutOrdersReserving(ctx, recs, changes)
+
+	m.stock.Lock()
+	defer m.stock.Unlock()
+	for _, k := range keys {
+		if m.writing[k]--; m.writing[k] <= 0 {
+			delete(m.writing, k)
+		}
+	}
+	if m.written.L != nil {
+		m.written.Broadcast()
+	}
 	if len(errs) != len(recs) {
 		return nil, nil, fmt.Errorf("tobira/sync: PutOrdersReserving answered %d results for %d records", len(errs), len(recs))
 	}
@@ -425,4 +451,34 @@ func (e *Engine) writeReserving(ctx context.Context, rl ledger.ReservingOrderLed
 		}
 	}
 	return skus, errs, nil
+}
+
+// awaitKeys waits, holding m.stock (which the wait gives up meanwhile), until no write of the
+// reservations of recs is under way without the lock. writeReserving computes reservations
+// under m.stock but writes them without it, so that the merchant's other channels need not wait
+// for its database; the pool learns them once the write returns. Whoever computes one of those
+// reservations meanwhile would compare it with the pool's note of the version before, and could
+// take a changed reservation for unchanged (or note an older one over a newer): so it waits for
+// that write. Reservations of other orders go on.
+func (m *merchant) awaitKeys(recs []*ledger.OrderRecord) {
+	if len(m.writing) == 0 {
+		return
+	}
+	if m.written.L == nil {
+		m.written.L = &m.stock
+	}
+	var b []byte
+	for busy := true; busy; {
+		busy = false
+		for _, rec := range recs {
+			b = rec.Key.Append(b[:0])
+			if m.writing[string(b)] > 0 {
+				busy = true
+				break
+			}
+		}
+		if busy {
+			m.written.Wait()
+		}
+	}
 }

@@ -67,6 +67,30 @@ func (e *Engine) loadPool(ctx context.Context, m *merchant) error {
 func (e *Engine) checkSKUs(m *merchant, channel string, o *order.Order) (string, error) {
 	m.stock.Lock()
 	defer m.stock.Unlock()
+	return m.checkSKUsLocked(channel, o)
+}
+
+// skuCheck is checkSKUs' answer for one order.
+type skuCheck struct {
+	sku string
+	err error
+}
+
+// checkPageSKUs is checkSKUs for every order of a page under one hold of the stock lock, which
+// the merchant's other channels hold while they write their pages: one wait a page, not one an
+// order.
+func (e *Engine) checkPageSKUs(m *merchant, channel string, orders []order.Order) []skuCheck {
+	m.stock.Lock()
+	defer m.stock.Unlock()
+	out := make([]skuCheck, len(orders))
+	for i := range orders {
+		out[i].sku, out[i].err = m.checkSKUsLocked(channel, &orders[i])
+	}
+	return out
+}
+
+// checkSKUsLocked is checkSKUs for a caller holding m.stock.
+func (m *merchant) checkSKUsLocked(channel string, o *order.Order) (string, error) {
 	if m.pool == nil {
 		m.pool = inventory.NewPool()
 		m.configurePool()
