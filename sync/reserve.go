@@ -382,7 +382,8 @@ func (e *Engine) reserveAll(ctx context.Context, m *merchant, recs []*ledger.Ord
 // its own with it, and nothing is left to check. It returns PutOrders' results and the warehouse
 // SKUs whose availability may have changed; an error means the call was not made.
 //
-// The write runs without m.stock, its keys marked as being written (awaitKeys).
+// The write runs without m.stock, the reservations it changes marked as being written
+// (awaitKeys).
 func (e *Engine) writeReserving(ctx context.Context, rl ledger.ReservingOrderLedger, m *merchant, recs []*ledger.OrderRecord, fresh []bool) ([]string, []error, error) {
 	m.stock.Lock()
 	if err := e.loadPool(ctx, m); err != nil {
@@ -394,11 +395,9 @@ func (e *Engine) writeReserving(ctx context.Context, rl ledger.ReservingOrderLed
 		changes []ledger.ReservationChange
 		digests []string
 		slab    []inventory.Item
-		keys    = make([]string, len(recs))
 	)
 	for i, rec := range recs {
 		m.computeReservation(m.pool, rec)
-		keys[i] = string(m.scratch.key)
 		if !(fresh != nil && fresh[i] && len(m.scratch.digest) > 0) && m.unchanged() {
 			continue
 		}
@@ -417,24 +416,34 @@ func (e *Engine) writeReserving(ctx context.Context, rl ledger.ReservingOrderLed
 		slab = more
 		changes[i].Put, digests[i] = r, digest
 	}
-	if m.writing == nil {
+	// Only the reservations this write changes are marked: one it leaves alone stays as the
+	// pool noted it, whoever computes it meanwhile.
+	mark := func(d int) {
+		for i := range changes {
+			k := changes[i].Delete
+			if k == "" {
+				k = changes[i].Put.Key
+			}
+			if k == "" {
+				continue
+			}
+			if m.writing[k] += d; m.writing[k] <= 0 {
+				delete(m.writing, k)
+			}
+		}
+	}
+	if changes != nil && m.writing == nil {
 		m.writing = make(map[string]int)
 	}
-	for _, k := range keys {
-		m.writing[k]++
-	}
+	mark(1)
 	m.stock.Unlock()
 
 	errs := rl.PutOrdersReserving(ctx, recs, changes)
 
 	m.stock.Lock()
 	defer m.stock.Unlock()
-	for _, k := range keys {
-		if m.writing[k]--; m.writing[k] <= 0 {
-			delete(m.writing, k)
-		}
-	}
-	if m.written.L != nil {
+	mark(-1)
+	if changes != nil && m.written.L != nil {
 		m.written.Broadcast()
 	}
 	if len(errs) != len(recs) {
