@@ -536,11 +536,12 @@ func distinctKeys(recs []*ledger.OrderRecord) bool {
 	return true
 }
 
-// pgPutOrders writes a batch of distinct keys on PostgreSQL in at most two statements: a
-// multi-row insert that skips taken keys and an update joined to a VALUES list that matches only
-// the versions read; RETURNING names the rows written, and every other record conflicted. Each
-// statement is atomic and commits on its own, so a failure is reported for the records of that
-// statement only.
+// pgPutOrders writes a batch of distinct keys on PostgreSQL in at most two statements: an insert
+// that skips taken keys and an update joined to the batch that matches only the versions read,
+// each taking the batch as arrays (unnest) and each with the reservation changes of its records
+// (pgWithReservations); RETURNING names the rows written, and every other record conflicted.
+// Each statement is atomic and commits on its own, so a failure is reported for the records of
+// that statement only.
 func (s *Store) pgPutOrders(ctx context.Context, recs []*ledger.OrderRecord, changes []ledger.ReservationChange, errs []error) {
 	var ins, upd []int
 	for i, rec := range recs {
