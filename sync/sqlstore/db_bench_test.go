@@ -73,6 +73,6 @@ func BenchmarkSQLStoreSyncOrders(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "orders/s")
 	per := func(n *atomic.Int64) float64 { return float64(n.Load()) / float64(b.N) }
-	b.Logf("store calls per order: GetOrder %.2f PutOrder %.2f PutReservation %.2f PutAcked %.2f (records read and written, batched or not); in all: GetOrders %d PutOrders %d PutReservations %d PendingOrders %d PutCursor %d AcquireLease %d",
-		per(&cs.getOrder), per(&cs.putOrder), per(&cs.reserve), per(&cs.acked), cs.getOrders.Load(), cs.putOrders.Load(), cs.putReservations.Load(), cs.pending.Load(), cs.cursor.Load(), cs.lease.Load())
+	b.Logf("store calls per order: GetOrder %.2f PutOrder %.2f PutReservation %.2f PutAcked %.2f (records read and written, batched or not); in all: GetOrders %d PutOrders %d PutOrdersReserving %d PutReservations %d PendingOrders %d PutCursor %d AcquireLease %d",
+		per(&cs.getOrder), per(&cs.putOrder), per(&cs.reserve), per(&cs.acked), cs.getOrders.Load(), cs.putOrders.Load(), cs.putReserving.Load(), cs.putReservations.Load(), cs.pending.Load(), cs.cursor.Load(), cs.lease.Load())
 }

@@ -17,7 +17,7 @@ type countingStore struct {
 	getOrder, putOrder, pending, cursor, lease, reserve, acked atomic.Int64
 	putShipment, pendingShipments                              atomic.Int64
 	// Batch calls; the records they carry count in getOrder and putOrder.
-	getOrders, putOrders, putReservations atomic.Int64
+	getOrders, putOrders, putReservations, putReserving atomic.Int64
 }
 
 func (c *countingStore) GetOrder(ctx context.Context, k ledger.OrderKey) (*ledger.OrderRecord, error) {
@@ -95,10 +95,10 @@ func (c *countingStore) String() string {
 		c.getOrder.Load(), c.putOrder.Load(), c.pending.Load(), c.reserve.Load(), c.acked.Load(), c.putShipment.Load(), c.pendingShipments.Load(), c.cursor.Load(), c.lease.Load())
 }
 
-// PutOrdersReserving passes the store's capability through like PutOrders, its reservation
-// changes counted with the others.
+// PutOrdersReserving passes the store's capability through like PutOrders, its records and
+// reservation changes counted with the others.
 func (c *countingStore) PutOrdersReserving(ctx context.Context, recs []*ledger.OrderRecord, rs []ledger.ReservationChange) []error {
-	c.putOrders.Add(1)
+	c.putReserving.Add(1)
 	c.putOrder.Add(int64(len(recs)))
 	for _, r := range rs {
 		if r.Delete != "" || r.Put.Key != "" {
