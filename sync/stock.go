@@ -77,7 +77,7 @@ type skuCheck struct {
 }
 
 // checkPageSKUs is checkSKUs for every order of a page under one hold of the stock lock, which
-// the merchant's other channels hold while they write their pages: one wait a page, not one an
+// the merchant's other channels take for their pages too: one acquisition a page, not one an
 // order.
 func (e *Engine) checkPageSKUs(m *merchant, channel string, orders []order.Order) []skuCheck {
 	m.stock.Lock()
