@@ -7,10 +7,12 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 	gosync "sync"
 	"time"
 
 	"github.com/tobira-commerce/tobira/inventory"
+	"github.com/tobira-commerce/tobira/order"
 	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
@@ -21,8 +23,10 @@ type Store struct {
 	cursors map[string]versioned[string]
 	// orders holds the records of each merchant's channel by order ID: most calls touch one
 	// partition, and hashing one string per lookup costs a third of hashing a whole OrderKey.
-	orders     map[partition]map[string]*stored[*ledger.OrderRecord]
-	pendingOrd map[partition]*pendingQueue[*ledger.OrderRecord]
+	orders     map[partition]map[string]*stored[orderVal]
+	pendingOrd map[partition]*pendingQueue[orderVal]
+	// packBuf is where records are packed before they are copied into their own string.
+	packBuf []byte
 	shipments  map[string]*stored[*ledger.ShipmentRecord]
 	pendingShp map[string]*pendingQueue[*ledger.ShipmentRecord] // by merchant
 	levels     map[string]map[string]inventory.Level
@@ -61,8 +65,8 @@ var (
 func New() *Store {
 	return &Store{
 		cursors:    map[string]versioned[string]{},
-		orders:     map[partition]map[string]*stored[*ledger.OrderRecord]{},
-		pendingOrd: map[partition]*pendingQueue[*ledger.OrderRecord]{},
+		orders:     map[partition]map[string]*stored[orderVal]{},
+		pendingOrd: map[partition]*pendingQueue[orderVal]{},
 		shipments:  map[string]*stored[*ledger.ShipmentRecord]{},
 		pendingShp: map[string]*pendingQueue[*ledger.ShipmentRecord]{},
 		levels:     map[string]map[string]inventory.Level{},
@@ -111,7 +115,7 @@ func (s *Store) GetOrder(ctx context.Context, key ledger.OrderKey) (*ledger.Orde
 	if !ok {
 		return nil, ledger.ErrNotFound
 	}
-	return e.rec.Clone(), nil
+	return e.rec.own(key)
 }
 
 // PutOrder implements sync.OrderLedger.
@@ -124,34 +128,106 @@ func (s *Store) PutOrder(ctx context.Context, rec *ledger.OrderRecord) error {
 	return s.putOrder(rec, false)
 }
 
-// putOrder is PutOrder for callers holding s.mu. With own, the store keeps rec itself (the
-// caller handed it over, as PutOrders does); otherwise a copy.
+// putOrder is PutOrder for callers holding s.mu. A record with work pending is kept whole, as
+// the engine reads it again soon: with own, rec itself (the caller handed it over, as PutOrders
+// does), otherwise a copy. Any other is packed (orderVal).
 //
-// Stored records are never modified in place: a write puts a new record in the key's cell, and
-// readers get clones, or (GetOrders) the record itself to read. So a record handed over or handed
-// out may be read without the lock while later versions are written.
+// Stored records are never modified in place: a write puts a new value in the key's cell, and
+// readers get clones or decoded records, or (GetOrders) the whole record itself to read. So a
+// record handed over or handed out may be read without the lock while later versions are
+// written.
 func (s *Store) putOrder(rec *ledger.OrderRecord, own bool) error {
 	part := partition{rec.Key.Merchant, rec.Key.Channel}
 	byID := s.orders[part]
 	c, ok := byID[rec.Key.OrderID]
-	if ok != (rec.Version != 0) || (ok && c.rec.Version != rec.Version) {
+	if ok != (rec.Version != 0) {
 		return ledger.ErrConflict
 	}
+	if ok {
+		if v, err := c.rec.version(); err != nil {
+			return err
+		} else if v != rec.Version {
+			return ledger.ErrConflict
+		}
+	}
 	rec.Version++
-	if !own {
-		rec = rec.Clone()
+	var val orderVal
+	packed := false
+	if !rec.Pending {
+		if s.packBuf, packed = packOrder(s.packBuf[:0], rec); packed {
+			val.packed = string(s.packBuf)
+		}
+	}
+	if !packed {
+		if !own {
+			rec = rec.Clone()
+		}
+		val.rec = rec
 	}
 	if !ok {
 		if byID == nil {
-			byID = map[string]*stored[*ledger.OrderRecord]{}
+			byID = map[string]*stored[orderVal]{}
 			s.orders[part] = byID
 		}
-		c = &stored[*ledger.OrderRecord]{}
-		byID[rec.Key.OrderID] = c
+		c = &stored[orderVal]{}
+		// A copy: the caller's ID may share memory with much more (a page it decoded), which the
+		// packed record no longer keeps.
+		byID[strings.Clone(rec.Key.OrderID)] = c
 	}
-	c.rec = rec
+	c.rec = val
 	markPending(s, s.pendingOrd, part, c, rec.Pending)
 	return nil
+}
+
+// orderVal is one order record as the store holds it: whole (rec) while work is pending for
+// it, and when it holds a time packing cannot keep exactly; packed (pack.go) otherwise, which
+// is most records, at a quarter of the memory.
+type orderVal struct {
+	rec    *ledger.OrderRecord
+	packed string
+}
+
+// read returns the record v holds under key, to read: the store's own when it is whole,
+// otherwise a decoded one.
+func (v orderVal) read(key ledger.OrderKey) (*ledger.OrderRecord, error) {
+	if v.rec != nil {
+		return v.rec, nil
+	}
+	return unpackOrder(key, v.packed)
+}
+
+// own returns the record v holds under key as the caller's own: a clone of the whole record,
+// or a decoded one.
+func (v orderVal) own(key ledger.OrderKey) (*ledger.OrderRecord, error) {
+	if v.rec != nil {
+		return v.rec.Clone(), nil
+	}
+	return unpackOrder(key, v.packed)
+}
+
+func (v orderVal) version() (int64, error) {
+	if v.rec != nil {
+		return v.rec.Version, nil
+	}
+	return packedVersion(v.packed)
+}
+
+// head returns the record v holds under key to filter on: the whole record, or the head of the
+// packed one (unpackHead) decoded into scratch.
+func (v orderVal) head(key ledger.OrderKey, scratch *orderScratch) (*ledger.OrderRecord, error) {
+	if v.rec != nil {
+		return v.rec, nil
+	}
+	if err := unpackHead(key, v.packed, &scratch.rec, &scratch.o); err != nil {
+		return nil, err
+	}
+	return &scratch.rec, nil
+}
+
+// orderScratch holds heads decoded one after the other while the store looks through records.
+type orderScratch struct {
+	rec ledger.OrderRecord
+	o   order.Order
 }
 
 // stored holds the current version of a record, replaced on every write (the record itself is
@@ -246,7 +322,7 @@ func (s *Store) GetOrders(ctx context.Context, keys []ledger.OrderKey) (map[ledg
 	var (
 		out  map[ledger.OrderKey]*ledger.OrderRecord
 		part partition
-		byID map[string]*stored[*ledger.OrderRecord]
+		byID map[string]*stored[orderVal]
 	)
 	for i, k := range keys {
 		// The keys of a page are usually of one partition: look it up once.
@@ -255,10 +331,16 @@ func (s *Store) GetOrders(ctx context.Context, keys []ledger.OrderKey) (map[ledg
 			byID = s.orders[part]
 		}
 		if e, ok := byID[k.OrderID]; ok {
+			// Whole records are shared, as the interface allows: stored records are never
+			// modified.
+			rec, err := e.rec.read(k)
+			if err != nil {
+				return nil, err
+			}
 			if out == nil {
 				out = make(map[ledger.OrderKey]*ledger.OrderRecord, len(keys)-i)
 			}
-			out[k] = e.rec // shared, as the interface allows: stored records are never modified
+			out[k] = rec
 		}
 	}
 	return out, nil
@@ -290,9 +372,13 @@ func (s *Store) PendingOrders(ctx context.Context, merchant, channel string, lim
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := s.pendingOrd[partition{merchant, channel}].oldest(limit)
-	for i, rec := range out {
-		out[i] = rec.Clone()
+	vals := s.pendingOrd[partition{merchant, channel}].oldest(limit)
+	out := make([]*ledger.OrderRecord, len(vals))
+	for i, v := range vals {
+		if v.rec == nil {
+			return nil, errPacked // putOrder keeps pending records whole
+		}
+		out[i] = v.rec.Clone()
 	}
 	return out, nil
 }
@@ -305,25 +391,52 @@ func (s *Store) HeldOrders(ctx context.Context, merchant string, after ledger.Or
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []*ledger.OrderRecord
+	var (
+		found   []keyedVal
+		scratch orderScratch
+	)
 	for part, byID := range s.orders {
 		if part.merchant != merchant {
 			continue
 		}
 		for id, e := range byID {
-			if e.rec.State == ledger.StateHeld && (part.channel > after.Channel || part.channel == after.Channel && id > after.OrderID) {
-				out = append(out, e.rec)
+			if !(part.channel > after.Channel || part.channel == after.Channel && id > after.OrderID) {
+				continue
+			}
+			k := ledger.OrderKey{Merchant: part.merchant, Channel: part.channel, OrderID: id}
+			h, err := e.rec.head(k, &scratch)
+			if err != nil {
+				return nil, err
+			}
+			if h.State == ledger.StateHeld {
+				found = append(found, keyedVal{k, e.rec})
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b *ledger.OrderRecord) int {
-		return cmp.Or(cmp.Compare(a.Key.Channel, b.Key.Channel), cmp.Compare(a.Key.OrderID, b.Key.OrderID))
+	slices.SortFunc(found, func(a, b keyedVal) int {
+		return cmp.Or(cmp.Compare(a.key.Channel, b.key.Channel), cmp.Compare(a.key.OrderID, b.key.OrderID))
 	})
-	if limit >= 0 && len(out) > limit {
-		out = out[:limit]
+	return owned(found, limit)
+}
+
+// keyedVal is a record found under its key.
+type keyedVal struct {
+	key ledger.OrderKey
+	v   orderVal
+}
+
+// owned returns the first limit records found (all when limit < 0) as the caller's own.
+func owned(found []keyedVal, limit int) ([]*ledger.OrderRecord, error) {
+	if limit >= 0 && len(found) > limit {
+		found = found[:limit]
 	}
-	for i, rec := range out {
-		out[i] = rec.Clone()
+	var out []*ledger.OrderRecord
+	for _, f := range found {
+		rec, err := f.v.own(f.key)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
 	}
 	return out, nil
 }
@@ -335,25 +448,23 @@ func (s *Store) OrdersByNumber(ctx context.Context, merchant, channel, number st
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []*ledger.OrderRecord
-	for part, byID := range s.orders {
-		if part.merchant != merchant || part.channel != channel {
-			continue
+	var (
+		found   []keyedVal
+		scratch orderScratch
+	)
+	part := partition{merchant, channel}
+	for id, e := range s.orders[part] {
+		k := ledger.OrderKey{Merchant: merchant, Channel: channel, OrderID: id}
+		h, err := e.rec.head(k, &scratch)
+		if err != nil {
+			return nil, err
 		}
-		for _, e := range byID {
-			if e.rec.Order != nil && e.rec.Order.Number == number {
-				out = append(out, e.rec)
-			}
+		if h.Order != nil && h.Order.Number == number {
+			found = append(found, keyedVal{k, e.rec})
 		}
 	}
-	slices.SortFunc(out, func(a, b *ledger.OrderRecord) int { return cmp.Compare(a.Key.OrderID, b.Key.OrderID) })
-	if limit >= 0 && len(out) > limit {
-		out = out[:limit]
-	}
-	for i, rec := range out {
-		out[i] = rec.Clone()
-	}
-	return out, nil
+	slices.SortFunc(found, func(a, b keyedVal) int { return cmp.Compare(a.key.OrderID, b.key.OrderID) })
+	return owned(found, limit)
 }
 
 // GetShipment implements sync.ShipmentOutbox.
