@@ -26,7 +26,7 @@ type Store struct {
 	orders     map[partition]map[string]*stored[orderVal]
 	pendingOrd map[partition]*pendingQueue[orderVal]
 	// packBuf is where records are packed before they are copied into their own string.
-	packBuf []byte
+	packBuf    []byte
 	shipments  map[string]*stored[*ledger.ShipmentRecord]
 	pendingShp map[string]*pendingQueue[*ledger.ShipmentRecord] // by merchant
 	levels     map[string]map[string]inventory.Level
