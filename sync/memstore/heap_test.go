@@ -1,4 +1,4 @@
-package memstore_test
+package memstore
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"github.com/tobira-commerce/tobira/connector"
 	"github.com/tobira-commerce/tobira/order"
 	"github.com/tobira-commerce/tobira/sync/ledger"
-	"github.com/tobira-commerce/tobira/sync/memstore"
 )
 
 // heapOrders is how many orders BenchmarkHeap holds: enough that map growth averages out.
@@ -54,7 +53,7 @@ func BenchmarkHeap(b *testing.B) {
 	at := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
 	for b.Loop() {
 		base := liveHeap()
-		s := memstore.New()
+		s := New()
 		for i := 0; i < heapOrders; i += 250 {
 			recs := make([]*ledger.OrderRecord, 0, 250)
 			for j := i; j < i+250; j++ {
@@ -83,7 +82,7 @@ func BenchmarkHeap(b *testing.B) {
 func TestTombstonesMany(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
-	s := memstore.New()
+	s := New()
 	const n = 3000
 	want := map[ledger.OrderKey]ledger.Tombstone{}
 	var keys []ledger.OrderKey

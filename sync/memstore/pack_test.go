@@ -334,3 +334,25 @@ func FuzzUnpack(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkPack and BenchmarkUnpack pack and decode BenchmarkHeap's typical record.
+func BenchmarkPack(b *testing.B) {
+	rec := heapRecord(1, time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC))
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		buf, _ = packOrder(buf[:0], rec)
+	}
+	b.ReportMetric(float64(len(buf)), "bytes")
+}
+
+func BenchmarkUnpack(b *testing.B) {
+	rec := heapRecord(1, time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC))
+	p, _ := packOrder(nil, rec)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := unpackOrder(rec.Key, string(p)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
