@@ -45,9 +45,10 @@ func liveHeap() uint64 {
 	return ms.HeapAlloc
 }
 
-// BenchmarkHeap reports the memstore heap, after GC, per order held whole (B/order) and per
-// order compacted to a tombstone (B/tombstone), over heapOrders orders written as the engine
-// writes a page (PutOrders). Targets (issue 23): at most 1 KB and 64 B.
+// BenchmarkHeap reports the memstore heap, after GC, per open order (B/order: its record, with
+// no work pending, is held packed, pack.go) and per order compacted to a tombstone
+// (B/tombstone), over heapOrders orders written as the engine writes a page (PutOrders).
+// Targets (issue 23): at most 1 KB and 64 B.
 func BenchmarkHeap(b *testing.B) {
 	ctx := context.Background()
 	at := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)

@@ -110,12 +110,17 @@ func (s *Store) GetOrder(ctx context.Context, key ledger.OrderKey) (*ledger.Orde
 		return nil, err
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	e, ok := s.orders[partition{key.Merchant, key.Channel}][key.OrderID]
+	var v orderVal
+	if ok {
+		v = e.rec
+	}
+	s.mu.Unlock()
 	if !ok {
 		return nil, ledger.ErrNotFound
 	}
-	return e.rec.own(key)
+	// What a cell holds is never modified (putOrder): it can be copied or decoded unlocked.
+	return v.own(key)
 }
 
 // PutOrder implements sync.OrderLedger.
@@ -317,12 +322,12 @@ func (s *Store) GetOrders(ctx context.Context, keys []ledger.OrderKey) (map[ledg
 		return nil, err
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	// Made at the first record found: a page of new orders, the usual page, finds none.
 	var (
-		out  map[ledger.OrderKey]*ledger.OrderRecord
-		part partition
-		byID map[string]*stored[orderVal]
+		out    map[ledger.OrderKey]*ledger.OrderRecord
+		packed []keyedVal
+		part   partition
+		byID   map[string]*stored[orderVal]
 	)
 	for i, k := range keys {
 		// The keys of a page are usually of one partition: look it up once.
@@ -331,17 +336,25 @@ func (s *Store) GetOrders(ctx context.Context, keys []ledger.OrderKey) (map[ledg
 			byID = s.orders[part]
 		}
 		if e, ok := byID[k.OrderID]; ok {
-			// Whole records are shared, as the interface allows: stored records are never
-			// modified.
-			rec, err := e.rec.read(k)
-			if err != nil {
-				return nil, err
-			}
 			if out == nil {
 				out = make(map[ledger.OrderKey]*ledger.OrderRecord, len(keys)-i)
 			}
-			out[k] = rec
+			if e.rec.rec != nil {
+				// Shared, as the interface allows: stored records are never modified.
+				out[k] = e.rec.rec
+			} else {
+				packed = append(packed, keyedVal{k, e.rec})
+			}
 		}
+	}
+	s.mu.Unlock()
+	// Packed strings are never modified either: they are decoded unlocked.
+	for _, p := range packed {
+		rec, err := p.v.read(p.key)
+		if err != nil {
+			return nil, err
+		}
+		out[p.key] = rec
 	}
 	return out, nil
 }
@@ -389,6 +402,18 @@ func (s *Store) HeldOrders(ctx context.Context, merchant string, after ledger.Or
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	found, err := s.heldOrders(merchant, after)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(found, func(a, b keyedVal) int {
+		return cmp.Or(cmp.Compare(a.key.Channel, b.key.Channel), cmp.Compare(a.key.OrderID, b.key.OrderID))
+	})
+	return owned(found, limit)
+}
+
+// heldOrders finds the merchant's held records after the key after, in no order.
+func (s *Store) heldOrders(merchant string, after ledger.OrderKey) ([]keyedVal, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var (
@@ -413,10 +438,7 @@ func (s *Store) HeldOrders(ctx context.Context, merchant string, after ledger.Or
 			}
 		}
 	}
-	slices.SortFunc(found, func(a, b keyedVal) int {
-		return cmp.Or(cmp.Compare(a.key.Channel, b.key.Channel), cmp.Compare(a.key.OrderID, b.key.OrderID))
-	})
-	return owned(found, limit)
+	return found, nil
 }
 
 // keyedVal is a record found under its key.
@@ -425,7 +447,8 @@ type keyedVal struct {
 	v   orderVal
 }
 
-// owned returns the first limit records found (all when limit < 0) as the caller's own.
+// owned returns the first limit records found (all when limit < 0) as the caller's own. It
+// needs no lock: what a cell holds is never modified.
 func owned(found []keyedVal, limit int) ([]*ledger.OrderRecord, error) {
 	if limit >= 0 && len(found) > limit {
 		found = found[:limit]
@@ -446,23 +469,23 @@ func (s *Store) OrdersByNumber(ctx context.Context, merchant, channel, number st
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var (
 		found   []keyedVal
 		scratch orderScratch
 	)
-	part := partition{merchant, channel}
-	for id, e := range s.orders[part] {
+	s.mu.Lock()
+	for id, e := range s.orders[partition{merchant, channel}] {
 		k := ledger.OrderKey{Merchant: merchant, Channel: channel, OrderID: id}
 		h, err := e.rec.head(k, &scratch)
 		if err != nil {
+			s.mu.Unlock()
 			return nil, err
 		}
 		if h.Order != nil && h.Order.Number == number {
 			found = append(found, keyedVal{k, e.rec})
 		}
 	}
+	s.mu.Unlock()
 	slices.SortFunc(found, func(a, b keyedVal) int { return cmp.Compare(a.key.OrderID, b.key.OrderID) })
 	return owned(found, limit)
 }
