@@ -162,6 +162,9 @@ func (s *Store) putOrder(rec *ledger.OrderRecord, own bool) error {
 		if s.packBuf, packed = packOrder(s.packBuf[:0], rec); packed {
 			val.packed = string(s.packBuf)
 		}
+		if cap(s.packBuf) > 64<<10 {
+			s.packBuf = nil // an outsized record: not kept for the next
+		}
 	}
 	if !packed {
 		if !own {
