@@ -319,20 +319,19 @@ func (p *packer) request(r *ledger.Request, keyID string) {
 // unpackOrder decodes the record packed in s under key. The record is the caller's; its strings
 // share s's memory.
 func unpackOrder(key ledger.OrderKey, s string) (*ledger.OrderRecord, error) {
-	// One allocation for the record and its order, which are read and dropped together.
-	both := &struct {
-		rec ledger.OrderRecord
-		o   order.Order
-	}{}
-	u := unpacker{s: s}
-	u.head(key, &both.rec, &both.o)
-	rec := &both.rec
+	d := &decoded{}
+	u := unpacker{s: s, lines: d.lines[:], qty: d.qty[:]}
+	u.head(key, &d.rec, &d.o)
+	rec := &d.rec
 	if rec.Order != nil {
 		u.orderBody(rec.Order)
 	}
 	rec.Away = u.strMap()
 	if n, ok := u.count(); ok {
-		rec.Requests = make([]ledger.Request, n)
+		rec.Requests = d.reqs[:]
+		if n != len(d.reqs) {
+			rec.Requests = make([]ledger.Request, n)
+		}
 		for i := range rec.Requests {
 			u.request(&rec.Requests[i], key.OrderID)
 		}
@@ -378,17 +377,52 @@ func packedVersion(s string) (int64, error) {
 	return v, nil
 }
 
+// decoded is what decoding a record allocates at once: the record, its order and room for the
+// lines and requests of a typical one, which are read and dropped together, so that decoding
+// takes one allocation rather than one per slice.
+type decoded struct {
+	rec   ledger.OrderRecord
+	o     order.Order
+	lines [2]order.Line
+	reqs  [1]ledger.Request
+	qty   [2]connector.LineQuantity
+}
+
 // unpacker reads a packed record. A read past what is there, or of a value packing would not
 // have written, sets bad and returns a zero value; the caller checks bad at the end.
 type unpacker struct {
 	s   string
 	bad bool
+	// lines and qty are the room decoded has left for order lines and request lines.
+	lines []order.Line
+	qty   []connector.LineQuantity
+}
+
+// take returns a slice of n elements: the first n of room, which it takes from room, if there
+// are enough, or else a new one. Its capacity is n, so an append never reaches into the room
+// given to another slice.
+func take[T any](room *[]T, n int) []T {
+	if n > len(*room) {
+		return make([]T, n)
+	}
+	s := (*room)[:n:n]
+	*room = (*room)[n:]
+	return s
 }
 
 func (u *unpacker) fail() { u.bad, u.s = true, "" }
 
 // uint reads a uvarint in its shortest form.
 func (u *unpacker) uint() uint64 {
+	if len(u.s) > 0 && u.s[0] < 0x80 {
+		v := u.s[0]
+		u.s = u.s[1:]
+		return uint64(v)
+	}
+	return u.longUint()
+}
+
+func (u *unpacker) longUint() uint64 {
 	var v uint64
 	for i := 0; i < len(u.s) && i < binary.MaxVarintLen64; i++ {
 		c := u.s[i]
@@ -571,7 +605,7 @@ func (u *unpacker) orderBody(o *order.Order) {
 		u.fail()
 	}
 	if n, ok := u.count(); ok {
-		o.Lines = make([]order.Line, n)
+		o.Lines = take(&u.lines, n)
 		for i := range o.Lines {
 			l := &o.Lines[i]
 			l.ID = u.str()
@@ -622,7 +656,7 @@ func (u *unpacker) request(r *ledger.Request, keyID string) {
 	r.Key = u.str()
 	r.State = unenum(u, requestStates)
 	if n, ok := u.count(); ok {
-		r.Lines = make([]connector.LineQuantity, n)
+		r.Lines = take(&u.qty, n)
 		for i := range r.Lines {
 			l := &r.Lines[i]
 			l.LineID = u.str()
