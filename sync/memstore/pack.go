@@ -5,10 +5,10 @@ package memstore
 // Why: a record as the engine builds it is a tree of some thirty objects (the record, its order,
 // lines, requests, shipment entries, maps and every string), about 1.7 KB of heap for a typical
 // order, all of which the garbage collector traces on every cycle. The store keeps most records
-// only to recognise the order when a channel lists it again and to answer the odd read, so it
-// keeps each one it does not expect to read soon (no work pending) packed into one string: one
-// object without pointers, about a quarter of the size (issue 23: at most 1 KB per open order).
-// A read decodes it. The strings of a decoded record are substrings of the packed one, so
+// only to recognise the order when a channel lists it again and to answer the odd read: those
+// the engine is done with (cold, memstore.go), shipped or cancelled and waiting for compaction.
+// It keeps each of those packed into one string: one object without pointers, about a quarter
+// of the size (issue 23: at most 1 KB per open order). A read decodes it. The strings of a decoded record are substrings of the packed one, so
 // decoding allocates only the structs, slices and maps, and a record handed out is the caller's
 // own (the packed string is never written, only replaced).
 //

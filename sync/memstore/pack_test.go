@@ -191,7 +191,7 @@ func TestPackOtherLocation(t *testing.T) {
 	// The store keeps it whole instead.
 	s := New()
 	rec := filledRecord(t, jst)
-	rec.Pending, rec.Version = false, 0
+	rec.State, rec.Pending, rec.Version = ledger.StateShipped, false, 0
 	want := rec.Clone()
 	want.Version = 1
 	if err := s.PutOrder(context.Background(), rec); err != nil {
@@ -256,26 +256,35 @@ func TestPackHead(t *testing.T) {
 	}
 }
 
-// TestStoreKeepsPacked checks where the store keeps what: records with work pending whole, the
-// others packed, and that what it hands out of a packed record is the caller's.
+// TestStoreKeepsPacked checks where the store keeps what: cold records packed, the others
+// whole, and that what it hands out of a packed record is the caller's.
 func TestStoreKeepsPacked(t *testing.T) {
 	ctx := context.Background()
 	s := New()
 	rec := usualRecord(t)
-	rec.Version, rec.Pending = 0, true
-	if err := s.PutOrder(ctx, rec); err != nil {
-		t.Fatal(err)
-	}
+	rec.Version = 0
 	cell := func() orderVal { return s.orders[partition{rec.Key.Merchant, rec.Key.Channel}][rec.Key.OrderID].rec }
-	if v := cell(); v.rec == nil {
-		t.Fatal("a pending record was packed")
-	}
-	rec.Pending = false
-	if err := s.PutOrder(ctx, rec); err != nil {
-		t.Fatal(err)
-	}
-	if v := cell(); v.rec != nil || v.packed == "" {
-		t.Fatal("a record without work pending was kept whole")
+	for _, c := range []struct {
+		state   ledger.OrderState
+		pending bool
+		packed  bool
+	}{
+		{ledger.StateRecorded, true, false},
+		{ledger.StateSent, false, false},
+		{ledger.StateHeld, false, false},
+		{ledger.StateShipped, true, false},
+		{ledger.StateNotRouted, false, true},
+		{ledger.StateCancelled, false, true},
+		{ledger.StateSent, true, false},
+		{ledger.StateShipped, false, true},
+	} {
+		rec.State, rec.Pending = c.state, c.pending
+		if err := s.PutOrder(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		if v := cell(); (v.rec == nil) != c.packed || (v.packed != "") != c.packed {
+			t.Fatalf("%s, pending %v: packed %v, want %v", c.state, c.pending, v.rec == nil, c.packed)
+		}
 	}
 	want := rec.Clone()
 	got, err := s.GetOrder(ctx, rec.Key)
