@@ -193,7 +193,7 @@ func (s *Store) putOrder(rec *ledger.OrderRecord, own bool) error {
 // them (a sweep, a channel listing an order again). It keeps the others whole, the ones it
 // writes again soon (work pending, a request waiting at its warehouse for the shipment, a
 // hold), so that its reads of them, each page's and each sweep's, decode nothing: decoding
-// every order a sweep lists again costs the engine a tenth of its speed.
+// every order a sweep lists again costs BenchmarkSyncOrders about a tenth of its speed.
 func cold(rec *ledger.OrderRecord) bool {
 	switch rec.State {
 	case ledger.StateShipped, ledger.StateCancelled, ledger.StateNotRouted:
