@@ -313,22 +313,23 @@ func (q *pendingQueue[R]) drop() {
 	}
 }
 
-// oldest returns up to limit pending records (every one when limit <= 0), oldest first.
-func (q *pendingQueue[R]) oldest(limit int) []R {
+// oldest returns up to limit pending records of q (every one when limit <= 0), oldest first,
+// each as f gives it.
+func oldest[R, T any](q *pendingQueue[R], limit int, f func(R) T) []T {
 	if q == nil {
-		return []R{}
+		return []T{}
 	}
 	n := q.live
 	if limit > 0 {
 		n = min(n, limit)
 	}
-	out := make([]R, 0, n)
+	out := make([]T, 0, n)
 	for _, e := range q.queue {
 		if len(out) == n {
 			break
 		}
 		if e.live() {
-			out = append(out, e.c.rec)
+			out = append(out, f(e.c.rec))
 		}
 	}
 	return out
@@ -403,13 +404,16 @@ func (s *Store) PendingOrders(ctx context.Context, merchant, channel string, lim
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	vals := s.pendingOrd[partition{merchant, channel}].oldest(limit)
-	out := make([]*ledger.OrderRecord, len(vals))
-	for i, v := range vals {
+	var err error
+	out := oldest(s.pendingOrd[partition{merchant, channel}], limit, func(v orderVal) *ledger.OrderRecord {
 		if v.rec == nil {
-			return nil, errPacked // putOrder keeps pending records whole
+			err = errPacked // putOrder keeps pending records whole
+			return nil
 		}
-		out[i] = v.rec.Clone()
+		return v.rec.Clone()
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -550,11 +554,7 @@ func (s *Store) PendingShipments(ctx context.Context, merchant string, limit int
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := s.pendingShp[merchant].oldest(limit)
-	for i, rec := range out {
-		out[i] = rec.Clone()
-	}
-	return out, nil
+	return oldest(s.pendingShp[merchant], limit, (*ledger.ShipmentRecord).Clone), nil
 }
 
 // Levels implements sync.StockLedger.

@@ -164,7 +164,7 @@ func (s *Store) CompactOrders(ctx context.Context, merchant string, settledBefor
 	var shipping map[ref]bool
 	if q := s.pendingShp[merchant]; q != nil && q.live > 0 {
 		shipping = make(map[ref]bool, q.live)
-		for _, rec := range q.oldest(0) {
+		for _, rec := range oldest(q, 0, func(r *ledger.ShipmentRecord) *ledger.ShipmentRecord { return r }) {
 			shipping[ref{rec.Shipment.Channel, rec.Shipment.OrderID}] = true
 		}
 	}
