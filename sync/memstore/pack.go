@@ -65,7 +65,7 @@ const (
 	reqAllFlags = reqReplay | reqUnsure
 )
 
-// Tables of usual values. Each starts with "" and only ever grows at its end.
+// Tables of usual values, each starting with "".
 var (
 	recordStates = []ledger.OrderState{"", ledger.StateRecorded, ledger.StateHeld, ledger.StateSent,
 		ledger.StateShipped, ledger.StateCancelled, ledger.StateQuarantined, ledger.StateNotRouted}
