@@ -7,7 +7,6 @@ import (
 	"cmp"
 	"context"
 	"slices"
-	"strings"
 	gosync "sync"
 	"time"
 
@@ -178,9 +177,7 @@ func (s *Store) putOrder(rec *ledger.OrderRecord, own bool) error {
 			s.orders[part] = byID
 		}
 		c = &stored[orderVal]{}
-		// A copy: the caller's ID may share memory with much more (a page it decoded), which the
-		// packed record no longer keeps.
-		byID[strings.Clone(rec.Key.OrderID)] = c
+		byID[rec.Key.OrderID] = c
 	}
 	c.rec = val
 	markPending(s, s.pendingOrd, part, c, rec.Pending)
