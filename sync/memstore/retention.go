@@ -147,7 +147,7 @@ func (s *Store) putTomb(t ledger.Tombstone) {
 		return
 	}
 	ts.remove(t.Key.OrderID)
-	s.oddTombs[t.Key] = t
+	s.oddTombs[t.Key] = ownStrings(t)
 }
 
 // CompactOrders implements ledger.Compactor. It holds the lock while it looks through the
@@ -164,11 +164,12 @@ func (s *Store) CompactOrders(ctx context.Context, merchant string, settledBefor
 	var shipping map[ref]bool
 	if q := s.pendingShp[merchant]; q != nil && q.live > 0 {
 		shipping = make(map[ref]bool, q.live)
-		for _, rec := range q.oldest(0) {
+		for _, rec := range oldest(q, 0, func(r *ledger.ShipmentRecord) *ledger.ShipmentRecord { return r }) {
 			shipping[ref{rec.Shipment.Channel, rec.Shipment.OrderID}] = true
 		}
 	}
 	n := 0
+	var scratch orderScratch
 	for part, byID := range s.orders {
 		if part.merchant != merchant {
 			continue
@@ -177,13 +178,16 @@ func (s *Store) CompactOrders(ctx context.Context, merchant string, settledBefor
 			if limit > 0 && n >= limit {
 				return n, nil
 			}
-			rec := c.rec
+			rec, err := c.rec.head(ledger.OrderKey{Merchant: part.merchant, Channel: part.channel, OrderID: id}, &scratch)
+			if err != nil {
+				return n, err
+			}
 			if !rec.Settled() || !rec.UpdatedAt.Before(settledBefore) || shipping[ref{part.channel, id}] {
 				continue
 			}
 			s.putTomb(ledger.TombstoneOf(rec))
 			delete(byID, id)
-			c.rec = nil // a stale entry of a pending queue may still point at the cell
+			c.rec = orderVal{} // a stale entry of a pending queue may still point at the cell
 			n++
 		}
 		if len(byID) == 0 {
