@@ -93,8 +93,8 @@ func BenchmarkSyncOrders(b *testing.B) {
 // BenchmarkSyncOrdersFloor runs BenchmarkSyncOrders' workload through the same doubles and store
 // with no engine: per page, only the calls that recording every order before it is sent, and
 // every stock push before it is made, cannot do without. It reads the page's records, computes
-// each order's fingerprint and validates it, writes the records with their requests and then
-// their reservations (one batch each), submits every order, writes the outcomes, and pushes the
+// each order's fingerprint and validates it, writes the records with their requests and
+// their reservations (one atomic batch, as the store allows), submits every order, writes the outcomes, and pushes the
 // page's SKUs to both channels, recording each batch as unknown before the call and acknowledged
 // after. No routing, no stock pool, no events, no pending queue.
 //
@@ -177,13 +177,14 @@ func BenchmarkSyncOrdersFloor(b *testing.B) {
 
 // floorDeliver records a page's new orders, submits them and records the outcome.
 func floorDeliver(ctx context.Context, b *testing.B, store *memstore.Store, wh *memory.Warehouse, recs []*ledger.OrderRecord, res []inventory.Reservation) {
-	for _, err := range store.PutOrders(ctx, recs) {
+	changes := make([]ledger.ReservationChange, len(res))
+	for i := range res {
+		changes[i].Put = res[i]
+	}
+	for _, err := range store.PutOrdersReserving(ctx, recs, changes) {
 		if err != nil {
 			b.Fatal(err)
 		}
-	}
-	if err := store.PutReservations(ctx, "bench", res); err != nil {
-		b.Fatal(err)
 	}
 	out := make([]*ledger.OrderRecord, len(recs))
 	for i, rec := range recs {
