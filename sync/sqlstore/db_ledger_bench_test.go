@@ -36,7 +36,7 @@ const (
 	envLedgerSettled   = "TOBIRA_LEDGER_SETTLED"   // settled orders at the last step (default 100000)
 	envLedgerBatch     = "TOBIRA_LEDGER_BATCH"     // new orders imported and timed at each step (default 20000)
 	envLedgerTombstone = "TOBIRA_LEDGER_TOMBSTONE" // share of the settled orders loaded as tombstones (default 0)
-	envLedgerRounds    = "TOBIRA_LEDGER_ROUNDS"    // batches timed at each step, the median reported (default 3)
+	envLedgerRounds    = "TOBIRA_LEDGER_ROUNDS"    // pairs of batches (empty store, grown store) timed at each step (default 3)
 )
 
 // The ledger's shape: ledgerMerchants merchants whose sizes follow Zipf's law (the largest holds
@@ -50,9 +50,11 @@ var ledgerChannelShare = []float64{0.6, 0.3, 0.1}
 // bulk-loads settled orders (shipped or cancelled, as the store writes them) into the store's own
 // tables and indexes, and at 0, a tenth of and all TOBIRA_LEDGER_SETTLED orders times an engine
 // importing TOBIRA_LEDGER_BATCH new orders from memory channels into a memory warehouse, on
-// merchants whose channels hold the most history and on small ones. Each step prints
+// merchants whose channels hold the most history and on small ones. Each timed batch alternates
+// with one on a second store that holds no settled orders, which gives the empty figure under
+// the same load. Each step prints
 //
-//	ledger: settled=N intake_us_per_order=X ratio_to_empty=R
+//	ledger: settled=N intake_us_per_order=X empty_us_per_order=E ratio_to_empty=X/E ...
 //
 // then, at the last step, the statements intake issued with their cost and the EXPLAIN (ANALYZE,
 // BUFFERS) of each. The target is a ratio of at most 1.25 at 10 million. Run it once:
@@ -86,7 +88,10 @@ func BenchmarkSQLStoreLedgerGrowth(b *testing.B) {
 	db.SetMaxIdleConns(2 * partitions)
 	clock := tobirasync.NewManualClock(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
 	ld := &loader{db: db, prefix: prefix, tombShare: tombShare}
-	var empty float64
+	controlPrefix := uniquePrefix()
+	control := newStore(b, db, sqlstore.Postgres, controlPrefix)
+	var first, ratio float64
+	next := 0 // numbers the intake orders
 	b.ResetTimer()
 	for step, target := range steps {
 		if loaded := ld.loaded; target > loaded {
@@ -95,47 +100,104 @@ func BenchmarkSQLStoreLedgerGrowth(b *testing.B) {
 			if err := ld.load(ctx, loaded, target); err != nil {
 				b.Fatal(err)
 			}
-			loadTook := time.Since(start)
-			start = time.Now()
-			for _, t := range []string{"orders", "tombstones"} {
-				if _, err := db.ExecContext(ctx, "VACUUM (ANALYZE) "+prefix+t); err != nil {
-					b.Fatal(err)
-				}
-			}
-			// The load's dirty pages are written now rather than by a checkpoint during the
-			// measurement.
-			if _, err := db.ExecContext(ctx, "CHECKPOINT"); err != nil {
-				b.Fatal(err)
-			}
-			fmt.Printf("ledger: loaded settled=%d (+%d) in %s, vacuum+analyze+checkpoint %s; %s\n", target, target-loaded,
-				loadTook.Round(time.Second), time.Since(start).Round(time.Second), tableSizes(ctx, b, db, prefix))
+			fmt.Printf("ledger: loaded settled=%d (+%d) in %s\n", target, target-loaded, time.Since(start).Round(time.Second))
 			ld.check(ctx, b, store, loaded, target-1)
 			ld.loaded = target
 		}
+		// Both stores get the same upkeep before each step, which autovacuum would give them in
+		// time: without it, the intake rounds' dead rows slow the store that was not loaded. The
+		// dirty pages are written now rather than by a checkpoint during the rounds.
+		start := time.Now()
+		for _, p := range []string{prefix, controlPrefix} {
+			for _, t := range []string{"orders", "tombstones"} {
+				if _, err := db.ExecContext(ctx, "VACUUM (ANALYZE) "+p+t); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		if _, err := db.ExecContext(ctx, "CHECKPOINT"); err != nil {
+			b.Fatal(err)
+		}
+		fmt.Printf("ledger: vacuum+analyze+checkpoint %s; %s\n", time.Since(start).Round(time.Second), tableSizes(ctx, b, db, prefix))
 
-		var took []float64
-		for round := range rounds {
-			took = append(took, intakeRound(ctx, b, store, qlog, clock, intake, batch, (step*rounds+round)*batch))
+		// Rounds alternate between the grown store and one that holds no settled orders (and
+		// the same intake history), so that load from other work on the machine hits both
+		// alike; the ratio is between their medians.
+		var grown, empty []float64
+		// The order swaps each round (ABBA…), so that neither store always follows the load or
+		// the other's round; only the grown store's statements are recorded.
+		for r := range rounds {
+			var e, g float64
+			if (rounds-r)%2 == 0 {
+				e = intakeRound(ctx, b, control, nil, clock, intake, batch, next)
+				g = intakeRound(ctx, b, store, qlog, clock, intake, batch, next+batch)
+			} else {
+				g = intakeRound(ctx, b, store, qlog, clock, intake, batch, next+batch)
+				e = intakeRound(ctx, b, control, nil, clock, intake, batch, next)
+			}
+			empty, grown = append(empty, e), append(grown, g)
+			next += 2 * batch
 		}
-		us := median(took)
+		us, emptyUS := median(grown), median(empty)
 		if step == 0 {
-			empty = us
+			first = us
 		}
-		fmt.Printf("ledger: settled=%d intake_us_per_order=%.1f ratio_to_empty=%.2f rounds_us_per_order=%s\n", target, us, us/empty, fmtFloats(took))
+		ratio = us / emptyUS
+		fmt.Printf("ledger: settled=%d intake_us_per_order=%.1f empty_us_per_order=%.1f ratio_to_empty=%.2f ratio_to_step0=%.2f rounds_empty,grown=%s\n",
+			target, us, emptyUS, ratio, us/first, fmtPairs(empty, grown))
 		qlog.print(os.Stdout, batch)
 		if step == len(steps)-1 {
 			b.ReportMetric(us, "us/order")
-			b.ReportMetric(us/empty, "ratio")
+			b.ReportMetric(ratio, "ratio")
 			qlog.explain(ctx, b, db, os.Stdout)
+			hostListings(ctx, b, store, db, qlog, ld)
 		}
 	}
+}
+
+// hostListings times the ledger's listings for people (ledger.OrderLister), which the engine's
+// flows do not call: they read a merchant's or channel's records by their JSON, so their cost
+// follows the merchant's history.
+func hostListings(ctx context.Context, b *testing.B, store *sqlstore.Store, db *sql.DB, qlog *queryLog, ld *loader) {
+	b.Helper()
+	settled := ld.loaded
+	// The newest loaded order of the largest channel, so the lookup meets the most rows.
+	g := max(settled-1, 0)
+	for ; g > 0; g-- {
+		if m, c, _ := placeOf(g); m == merchantID(0) && c == chanID(0) && !ld.tombstoned(g) {
+			break
+		}
+	}
+	m, c, _ := placeOf(g)
+	number := settledRecord(g, m, c, time.Time{}).Order.Number
+	qlog.reset()
+	qlog.on.Store(true)
+	start := time.Now()
+	held, err := store.HeldOrders(ctx, merchantID(0), ledger.OrderKey{}, 50)
+	if err != nil {
+		b.Fatal(err)
+	}
+	heldTook := time.Since(start)
+	start = time.Now()
+	found, err := store.OrdersByNumber(ctx, m, c, number, -1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	byNumberTook := time.Since(start)
+	qlog.on.Store(false)
+	if settled > 0 && !ld.tombstoned(g) && len(found) != 1 {
+		b.Fatalf("OrdersByNumber(%s, %s, %s) found %d records, want 1", m, c, number, len(found))
+	}
+	fmt.Printf("ledger: off intake at settled=%d: HeldOrders(%s, limit 50) %d found in %s; OrdersByNumber(%s, %s) %d found in %s\n",
+		settled, merchantID(0), len(held), heldTook.Round(time.Millisecond), m, c, len(found), byNumberTook.Round(time.Millisecond))
+	qlog.explain(ctx, b, db, os.Stdout)
 }
 
 // intakeRound places batch new orders, numbered from first, on the channels of the intake
 // merchants, and returns the microseconds per order that a new engine took to import them all
 // and deliver them to the merchants' warehouses, every partition synced at once. The channels
 // and warehouses are new each round, so that each round lists the same pages; the cursors carry
-// on in the store. qlog records the round's statements.
+// on in the store. qlog, if not nil, records the round's statements.
 func intakeRound(ctx context.Context, b *testing.B, store *sqlstore.Store, qlog *queryLog, clock *tobirasync.ManualClock,
 	intake []int, batch, first int) float64 {
 	b.Helper()
@@ -178,8 +240,10 @@ func intakeRound(ctx context.Context, b *testing.B, store *sqlstore.Store, qlog 
 		}
 	}
 
-	qlog.reset()
-	qlog.on.Store(true)
+	if qlog != nil {
+		qlog.reset()
+		qlog.on.Store(true)
+	}
 	start := time.Now()
 	var wg gosync.WaitGroup
 	for id := range shops {
@@ -193,7 +257,9 @@ func intakeRound(ctx context.Context, b *testing.B, store *sqlstore.Store, qlog 
 	}
 	wg.Wait()
 	took := time.Since(start)
-	qlog.on.Store(false)
+	if qlog != nil {
+		qlog.on.Store(false)
+	}
 	if err := eng.Close(ctx); err != nil {
 		b.Fatal(err)
 	}
@@ -212,12 +278,13 @@ func median(xs []float64) float64 {
 	return s[len(s)/2]
 }
 
-func fmtFloats(xs []float64) string {
-	parts := make([]string, len(xs))
-	for i, x := range xs {
-		parts[i] = strconv.FormatFloat(x, 'f', 1, 64)
+// fmtPairs writes the rounds' figures as "a1/b1 a2/b2 …".
+func fmtPairs(a, b []float64) string {
+	parts := make([]string, len(a))
+	for i := range a {
+		parts[i] = strconv.FormatFloat(a[i], 'f', 1, 64) + "/" + strconv.FormatFloat(b[i], 'f', 1, 64)
 	}
-	return strings.Join(parts, ",")
+	return strings.Join(parts, " ")
 }
 
 func envInt(b *testing.B, env string, def int) int {
