@@ -597,7 +597,8 @@ func (l *queryLog) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.Trace
 	}
 	args := d.Args
 	if len(args) > 0 {
-		if _, ok := args[0].(pgx.QueryResultFormats); ok {
+		switch args[0].(type) {
+		case pgx.QueryResultFormats, pgx.QueryResultFormatsByOID:
 			args = args[1:] // added by database/sql's adapter, not the store's
 		}
 	}
@@ -612,11 +613,18 @@ func (l *queryLog) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, d pgx.TraceQu
 	}
 	took := time.Since(st.at)
 	shape := foldPlaceholders(st.sql)
+	var onMerchant, onChannel bool
+	for _, a := range st.args {
+		if a, ok := a.(string); ok {
+			onMerchant = onMerchant || a == merchantID(0) || strings.Contains(a, "/"+merchantID(0)+"/")
+			onChannel = onChannel || a == chanID(0) || strings.HasSuffix(a, "/"+chanID(0))
+		}
+	}
 	score := 0
-	if len(st.args) > 0 && st.args[0] == merchantID(0) {
-		score++
-		if len(st.args) > 1 && st.args[1] == chanID(0) {
-			score++
+	if onMerchant {
+		score = 1
+		if onChannel {
+			score = 2
 		}
 	}
 	l.mu.Lock()
