@@ -90,6 +90,8 @@ func BenchmarkSQLStoreLedgerGrowth(b *testing.B) {
 	ld := &loader{db: db, prefix: prefix, tombShare: tombShare}
 	controlPrefix := uniquePrefix()
 	control := newStore(b, db, sqlstore.Postgres, controlPrefix)
+	// The tables go when the benchmark ends, but not when it is killed: the names say what to drop.
+	fmt.Printf("ledger: tables %s* (grown) and %s* (empty)\n", prefix, controlPrefix)
 	var first, ratio float64
 	next := 0 // numbers the intake orders
 	b.ResetTimer()
