@@ -127,15 +127,20 @@ func BenchmarkSQLStoreLedgerGrowth(b *testing.B) {
 		// alike; the ratio is between their medians.
 		var grown, empty []float64
 		// The order swaps each round (ABBA…), so that neither store always follows the load or
-		// the other's round; only the grown store's statements are recorded.
+		// the other's round. Both rounds are traced alike; the grown store's statements are kept.
+		var shapes []*queryShape
 		for r := range rounds {
 			var e, g float64
+			grownRound := func() {
+				g = intakeRound(ctx, b, store, qlog, clock, intake, batch, next+batch)
+				shapes = qlog.shapes()
+			}
 			if (rounds-r)%2 == 0 {
-				e = intakeRound(ctx, b, control, nil, clock, intake, batch, next)
-				g = intakeRound(ctx, b, store, qlog, clock, intake, batch, next+batch)
+				e = intakeRound(ctx, b, control, qlog, clock, intake, batch, next)
+				grownRound()
 			} else {
-				g = intakeRound(ctx, b, store, qlog, clock, intake, batch, next+batch)
-				e = intakeRound(ctx, b, control, nil, clock, intake, batch, next)
+				grownRound()
+				e = intakeRound(ctx, b, control, qlog, clock, intake, batch, next)
 			}
 			empty, grown = append(empty, e), append(grown, g)
 			next += 2 * batch
@@ -147,11 +152,11 @@ func BenchmarkSQLStoreLedgerGrowth(b *testing.B) {
 		ratio = us / emptyUS
 		fmt.Printf("ledger: settled=%d intake_us_per_order=%.1f empty_us_per_order=%.1f ratio_to_empty=%.2f ratio_to_step0=%.2f rounds_empty,grown=%s\n",
 			target, us, emptyUS, ratio, us/first, fmtPairs(empty, grown))
-		qlog.print(os.Stdout, batch)
+		printShapes(os.Stdout, shapes, batch)
 		if step == len(steps)-1 {
 			b.ReportMetric(us, "us/order")
 			b.ReportMetric(ratio, "ratio")
-			qlog.explain(ctx, b, db, os.Stdout)
+			explainShapes(ctx, b, db, os.Stdout, shapes)
 			hostListings(ctx, b, store, db, qlog, ld)
 		}
 	}
@@ -192,14 +197,14 @@ func hostListings(ctx context.Context, b *testing.B, store *sqlstore.Store, db *
 	}
 	fmt.Printf("ledger: off intake at settled=%d: HeldOrders(%s, limit 50) %d found in %s; OrdersByNumber(%s, %s) %d found in %s\n",
 		settled, merchantID(0), len(held), heldTook.Round(time.Millisecond), m, c, len(found), byNumberTook.Round(time.Millisecond))
-	qlog.explain(ctx, b, db, os.Stdout)
+	explainShapes(ctx, b, db, os.Stdout, qlog.shapes())
 }
 
 // intakeRound places batch new orders, numbered from first, on the channels of the intake
 // merchants, and returns the microseconds per order that a new engine took to import them all
 // and deliver them to the merchants' warehouses, every partition synced at once. The channels
 // and warehouses are new each round, so that each round lists the same pages; the cursors carry
-// on in the store. qlog, if not nil, records the round's statements.
+// on in the store. qlog records the round's statements.
 func intakeRound(ctx context.Context, b *testing.B, store *sqlstore.Store, qlog *queryLog, clock *tobirasync.ManualClock,
 	intake []int, batch, first int) float64 {
 	b.Helper()
@@ -242,10 +247,8 @@ func intakeRound(ctx context.Context, b *testing.B, store *sqlstore.Store, qlog 
 		}
 	}
 
-	if qlog != nil {
-		qlog.reset()
-		qlog.on.Store(true)
-	}
+	qlog.reset()
+	qlog.on.Store(true)
 	start := time.Now()
 	var wg gosync.WaitGroup
 	for id := range shops {
@@ -259,9 +262,7 @@ func intakeRound(ctx context.Context, b *testing.B, store *sqlstore.Store, qlog 
 	}
 	wg.Wait()
 	took := time.Since(start)
-	if qlog != nil {
-		qlog.on.Store(false)
-	}
+	qlog.on.Store(false)
 	if err := eng.Close(ctx); err != nil {
 		b.Fatal(err)
 	}
@@ -561,15 +562,25 @@ func tableSizes(ctx context.Context, b *testing.B, db *sql.DB, prefix string) st
 	return strings.Join(parts, "; ")
 }
 
-// queryLog records, while on, the statements that pgx sends: per shape (the SQL with its lists
-// of placeholders folded), how many ran, how long they took from send to the last row read, and
-// a sample with its arguments, preferably one on the largest merchant's largest channel.
+// queryLog records, while on, the statements that pgx sends and how long each took from send to
+// the last row read. It does only that while the statements run, the same for both stores'
+// rounds; shapes then groups them.
 type queryLog struct {
-	on     atomic.Bool
-	mu     gosync.Mutex
-	shapes map[string]*queryShape
+	on   atomic.Bool
+	mu   gosync.Mutex
+	runs []queryRun
 }
 
+type queryRun struct {
+	sql  string
+	args []any
+	took time.Duration
+	ok   bool
+}
+
+// queryShape is the statements of one shape (the SQL with its lists of placeholders folded):
+// how many ran, their time, and a sample with its arguments, preferably one on the largest
+// merchant's largest channel.
 type queryShape struct {
 	shape, sql string
 	args       []any
@@ -588,7 +599,7 @@ type queryStartKey struct{}
 
 func (l *queryLog) reset() {
 	l.mu.Lock()
-	l.shapes = map[string]*queryShape{}
+	l.runs = nil
 	l.mu.Unlock()
 }
 
@@ -597,14 +608,7 @@ func (l *queryLog) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.Trace
 	if !l.on.Load() {
 		return ctx
 	}
-	args := d.Args
-	if len(args) > 0 {
-		switch args[0].(type) {
-		case pgx.QueryResultFormats, pgx.QueryResultFormatsByOID:
-			args = args[1:] // added by database/sql's adapter, not the store's
-		}
-	}
-	return context.WithValue(ctx, queryStartKey{}, &queryStart{sql: d.SQL, args: slices.Clone(args), at: time.Now()})
+	return context.WithValue(ctx, queryStartKey{}, &queryStart{sql: d.SQL, args: d.Args, at: time.Now()})
 }
 
 // TraceQueryEnd implements pgx.QueryTracer.
@@ -614,33 +618,67 @@ func (l *queryLog) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, d pgx.TraceQu
 		return
 	}
 	took := time.Since(st.at)
-	shape := foldPlaceholders(st.sql)
+	l.mu.Lock()
+	l.runs = append(l.runs, queryRun{st.sql, st.args, took, d.Err == nil})
+	l.mu.Unlock()
+}
+
+// shapes groups the statements recorded since the last reset by shape, costliest first.
+func (l *queryLog) shapes() []*queryShape {
+	l.mu.Lock()
+	runs := l.runs
+	l.mu.Unlock()
+	byShape := map[string]*queryShape{}
+	folded := map[string]string{}
+	for _, r := range runs {
+		shape, ok := folded[r.sql]
+		if !ok {
+			shape = foldPlaceholders(r.sql)
+			folded[r.sql] = shape
+		}
+		q := byShape[shape]
+		if q == nil {
+			q = &queryShape{shape: shape, score: -1}
+			byShape[shape] = q
+		}
+		q.n++
+		q.total += r.took
+		args := r.args
+		if len(args) > 0 {
+			switch args[0].(type) {
+			case pgx.QueryResultFormats, pgx.QueryResultFormatsByOID:
+				args = args[1:] // added by database/sql's adapter, not the store's
+			}
+		}
+		if score := sampleScore(args); score > q.score && r.ok {
+			q.sql, q.args, q.score = r.sql, args, score
+		}
+	}
+	out := make([]*queryShape, 0, len(byShape))
+	for _, q := range byShape {
+		out = append(out, q)
+	}
+	slices.SortFunc(out, func(a, b *queryShape) int { return cmp.Compare(b.total, a.total) })
+	return out
+}
+
+// sampleScore is 2 for a statement on the largest merchant's largest channel, 1 for one on that
+// merchant, 0 otherwise.
+func sampleScore(args []any) int {
 	var onMerchant, onChannel bool
-	for _, a := range st.args {
+	for _, a := range args {
 		if a, ok := a.(string); ok {
 			onMerchant = onMerchant || a == merchantID(0) || strings.Contains(a, "/"+merchantID(0)+"/")
 			onChannel = onChannel || a == chanID(0) || strings.HasSuffix(a, "/"+chanID(0))
 		}
 	}
-	score := 0
-	if onMerchant {
-		score = 1
-		if onChannel {
-			score = 2
-		}
+	switch {
+	case onMerchant && onChannel:
+		return 2
+	case onMerchant:
+		return 1
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	q := l.shapes[shape]
-	if q == nil {
-		q = &queryShape{shape: shape, score: -1}
-		l.shapes[shape] = q
-	}
-	q.n++
-	q.total += took
-	if score > q.score && d.Err == nil {
-		q.sql, q.args, q.score = st.sql, st.args, score
-	}
+	return 0
 }
 
 var (
@@ -657,20 +695,9 @@ func foldPlaceholders(q string) string {
 	return reBlankRun.ReplaceAllString(strings.TrimSpace(q), " ")
 }
 
-func (l *queryLog) sorted() []*queryShape {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := make([]*queryShape, 0, len(l.shapes))
-	for _, q := range l.shapes {
-		out = append(out, q)
-	}
-	slices.SortFunc(out, func(a, b *queryShape) int { return cmp.Compare(b.total, a.total) })
-	return out
-}
-
 // print lists the shapes by the time they took, per order of the batch.
-func (l *queryLog) print(w io.Writer, batch int) {
-	for _, q := range l.sorted() {
+func printShapes(w io.Writer, shapes []*queryShape, batch int) {
+	for _, q := range shapes {
 		shape := q.shape
 		if len(shape) > 150 {
 			shape = shape[:150] + "…"
@@ -683,9 +710,9 @@ func (l *queryLog) print(w io.Writer, batch int) {
 // explain prints EXPLAIN (ANALYZE, BUFFERS) of each shape's sample, in a transaction that is
 // rolled back: writes run (an insert then finds its key taken, an update its version moved) and
 // leave nothing.
-func (l *queryLog) explain(ctx context.Context, b *testing.B, db *sql.DB, w io.Writer) {
+func explainShapes(ctx context.Context, b *testing.B, db *sql.DB, w io.Writer, shapes []*queryShape) {
 	b.Helper()
-	for _, q := range l.sorted() {
+	for _, q := range shapes {
 		verb, _, _ := strings.Cut(strings.TrimSpace(q.sql), " ")
 		switch strings.ToUpper(verb) {
 		case "SELECT", "INSERT", "UPDATE", "DELETE", "WITH":
