@@ -5,12 +5,14 @@ package memstore
 // Why: a record as the engine builds it is a tree of some thirty objects (the record, its order,
 // lines, requests, shipment entries, maps and every string), about 1.7 KB of heap for a typical
 // order, all of which the garbage collector traces on every cycle. The store keeps most records
-// only to recognise the order when a channel lists it again and to answer the odd read: those
-// the engine is done with (cold, memstore.go), shipped or cancelled and waiting for compaction.
-// It keeps each of those packed into one string: one object without pointers, about a quarter
-// of the size (issue 23: at most 1 KB per open order). A read decodes it. The strings of a decoded record are substrings of the packed one, so
-// decoding allocates only the structs, slices and maps, and a record handed out is the caller's
-// own (the packed string is never written, only replaced).
+// only to recognise the order when a channel lists it again and to answer the odd read: every
+// record without work pending (cold, memstore.go), sent and waiting for its shipment, held, or
+// settled and waiting for compaction. It keeps each of those packed into one string: one object
+// without pointers, about a quarter of the size (issue 23: at most 1 KB per open order). A read
+// decodes it; a listing that only asks whether an order is news reads the head (OrderDigests).
+// The strings of a decoded record are substrings of the packed one, so decoding allocates only
+// the structs, slices and maps, and a record handed out is the caller's own (the packed string
+// is never written, only replaced).
 //
 // The form lives only in this process's memory, so it need not stay stable across versions.
 // Every field of ledger.OrderRecord and of what it holds is in it (TestPackEveryField fails when
@@ -355,7 +357,8 @@ func unpackOrder(key ledger.OrderKey, s string) (*ledger.OrderRecord, error) {
 // unpackHead decodes the head of the record packed in s into rec: every field of the record
 // but Away, Requests and Shipments, and of its order (o, when it has one) ID, Number, Status,
 // ChannelStatus, PlacedAt and UpdatedAt; the rest stays zero. It is what the store filters its
-// records on (State, Number, Settled, TombstoneOf) without decoding them whole. rec's strings
+// records on (State, Number, Settled, TombstoneOf) and digests them from (OrderDigests) without
+// decoding them whole. rec's strings
 // share s's memory.
 func unpackHead(key ledger.OrderKey, s string, rec *ledger.OrderRecord, o *order.Order) error {
 	*rec, *o = ledger.OrderRecord{}, order.Order{}

@@ -256,8 +256,9 @@ func TestPackHead(t *testing.T) {
 	}
 }
 
-// TestStoreKeepsPacked checks where the store keeps what: cold records packed, the others
-// whole, and that what it hands out of a packed record is the caller's.
+// TestStoreKeepsPacked checks where the store keeps what: every record without work pending
+// packed, those with work pending whole, that what it hands out of a packed record is the
+// caller's, and that its digest is the record's.
 func TestStoreKeepsPacked(t *testing.T) {
 	ctx := context.Background()
 	s := New()
@@ -270,10 +271,12 @@ func TestStoreKeepsPacked(t *testing.T) {
 		packed  bool
 	}{
 		{ledger.StateRecorded, true, false},
-		{ledger.StateSent, false, false},
-		{ledger.StateHeld, false, false},
+		{ledger.StateSent, false, true},
+		{ledger.StateHeld, false, true},
 		{ledger.StateShipped, true, false},
 		{ledger.StateNotRouted, false, true},
+		{ledger.StateQuarantined, false, true},
+		{ledger.StateRecorded, false, true},
 		{ledger.StateCancelled, false, true},
 		{ledger.StateSent, true, false},
 		{ledger.StateShipped, false, true},
@@ -284,6 +287,10 @@ func TestStoreKeepsPacked(t *testing.T) {
 		}
 		if v := cell(); (v.rec == nil) != c.packed || (v.packed != "") != c.packed {
 			t.Fatalf("%s, pending %v: packed %v, want %v", c.state, c.pending, v.rec == nil, c.packed)
+		}
+		ds, err := s.OrderDigests(ctx, []ledger.OrderKey{rec.Key, {Merchant: rec.Key.Merchant, Channel: rec.Key.Channel, OrderID: "none"}})
+		if want := ledger.DigestOf(rec); err != nil || len(ds) != 1 || ds[rec.Key] != want {
+			t.Fatalf("%s, pending %v: OrderDigests = %+v, %v; want %+v", c.state, c.pending, ds, err, want)
 		}
 	}
 	want := rec.Clone()
