@@ -423,15 +423,17 @@ func (e *Engine) pageRecords(ctx context.Context, bl ledger.BatchOrderLedger, ke
 	if err != nil {
 		return nil, nil, err
 	}
+	if digests != nil && len(digests) != len(keys) {
+		return nil, nil, fmt.Errorf("tobira/sync: OrderDigests answered %d digests for %d keys", len(digests), len(keys))
+	}
 	news := make(pageNews, len(keys))
 	var read []ledger.OrderKey
 	for i, k := range keys {
-		d, ok := digests[k]
-		if !ok {
+		if digests == nil || digests[i].Version == 0 {
 			continue // newsAbsent
 		}
 		var buf [64]byte
-		if noNews(&d, &orders[i], orders[i].AppendFingerprint(buf[:0])) {
+		if noNews(&digests[i], &orders[i], orders[i].AppendFingerprint(buf[:0])) {
 			news[i] = newsNone
 			continue
 		}

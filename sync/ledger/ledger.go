@@ -180,9 +180,11 @@ type BatchOrderLedger interface {
 // over tables) can answer them without building the records. The engine discovers it by type
 // assertion and then reads whole (GetOrders) only the records that turn out to have news.
 type OrderDigester interface {
-	// OrderDigests returns the digest (DigestOf) of the record of each key that exists; a
-	// missing key is absent from the map, not an error. It may return a nil map when none exists.
-	OrderDigests(ctx context.Context, keys []OrderKey) (map[OrderKey]OrderDigest, error)
+	// OrderDigests returns one digest per key, in the order of keys: the digest (DigestOf) of
+	// the key's record, or the zero OrderDigest (Version 0, which no stored record has) for a
+	// key without one, which is not an error. When no key has a record it may return nil: the
+	// usual page, of new orders, then costs no allocation.
+	OrderDigests(ctx context.Context, keys []OrderKey) ([]OrderDigest, error)
 }
 
 // OrderLister is an optional capability of an OrderLedger: listing a merchant's held orders

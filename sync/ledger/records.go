@@ -81,6 +81,7 @@ const (
 // is no news: the record's version, fingerprint and parked mark, and its order's statuses and
 // update time. A store builds it with DigestOf (OrderDigester).
 type OrderDigest struct {
+	// Version is the record's, at least 1 (PutOrder); 0 in the digest of a missing record.
 	Version     int64
 	Fingerprint string
 	Parked      string

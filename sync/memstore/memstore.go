@@ -373,12 +373,12 @@ func (s *Store) GetOrders(ctx context.Context, keys []ledger.OrderKey) (map[ledg
 
 // OrderDigests implements ledger.OrderDigester: the digest of a packed record is read from its
 // head (unpackHead), without decoding the rest.
-func (s *Store) OrderDigests(ctx context.Context, keys []ledger.OrderKey) (map[ledger.OrderKey]ledger.OrderDigest, error) {
+func (s *Store) OrderDigests(ctx context.Context, keys []ledger.OrderKey) ([]ledger.OrderDigest, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	var (
-		out     map[ledger.OrderKey]ledger.OrderDigest // made at the first record found, as in GetOrders
+		out     []ledger.OrderDigest // made at the first record found, as in GetOrders
 		part    partition
 		byID    map[string]*stored[orderVal]
 		scratch orderScratch
@@ -386,6 +386,7 @@ func (s *Store) OrderDigests(ctx context.Context, keys []ledger.OrderKey) (map[l
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, k := range keys {
+		// The keys of a page are usually of one partition: look it up once.
 		if i == 0 || k.Merchant != part.merchant || k.Channel != part.channel {
 			part = partition{k.Merchant, k.Channel}
 			byID = s.orders[part]
@@ -399,9 +400,9 @@ func (s *Store) OrderDigests(ctx context.Context, keys []ledger.OrderKey) (map[l
 			return nil, err
 		}
 		if out == nil {
-			out = make(map[ledger.OrderKey]ledger.OrderDigest, len(keys)-i)
+			out = make([]ledger.OrderDigest, len(keys))
 		}
-		out[k] = ledger.DigestOf(h)
+		out[i] = ledger.DigestOf(h)
 	}
 	return out, nil
 }

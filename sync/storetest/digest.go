@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"time"
 
 	"github.com/tobira-commerce/tobira/internal/suite"
@@ -56,20 +57,29 @@ func digestsAgree(c *suite.Check, h Harness) {
 	keys = append(keys, updated.Key, other.Key)
 	missing := []ledger.OrderKey{{Merchant: "m1", Channel: "shop", OrderID: "none"}, {Merchant: "m1", Channel: "mall", OrderID: "updated"}}
 
-	got, err := od.OrderDigests(ctx, append(append([]ledger.OrderKey{}, missing...), keys...))
+	all := append(append([]ledger.OrderKey{}, missing...), keys...)
+	got, err := od.OrderDigests(ctx, all)
 	must(c, "OrderDigests", err)
-	if len(got) != len(keys) {
-		c.Errorf("OrderDigests returned %d digests, want the %d of the records that exist (missing keys absent, not errors)", len(got), len(keys))
+	if len(got) != len(all) {
+		c.Fatalf("OrderDigests of %d keys returned %d digests, want one per key", len(all), len(got))
 	}
-	for _, k := range keys {
-		rec, err := s.GetOrder(ctx, k)
-		must(c, "GetOrder", err)
-		want := ledger.DigestOf(rec)
-		g, ok := got[k]
-		// Times are compared as instants: a store may hand them back in another location.
-		if !ok || g.Version != want.Version || g.Fingerprint != want.Fingerprint || g.Parked != want.Parked ||
-			g.HasOrder != want.HasOrder || !g.UpdatedAt.Equal(want.UpdatedAt) || g.Status != want.Status || g.ChannelStatus != want.ChannelStatus {
-			c.Errorf("OrderDigests(%s) = %+v (found %v), want the record's digest %+v", k, g, ok, want)
+	for i, k := range all {
+		want := ledger.OrderDigest{} // a key without a record
+		if i >= len(missing) {
+			rec, err := s.GetOrder(ctx, k)
+			must(c, "GetOrder", err)
+			want = ledger.DigestOf(rec)
 		}
+		g := got[i]
+		// Times are compared as instants: a store may hand them back in another location.
+		if g.Version != want.Version || g.Fingerprint != want.Fingerprint || g.Parked != want.Parked ||
+			g.HasOrder != want.HasOrder || !g.UpdatedAt.Equal(want.UpdatedAt) || g.Status != want.Status || g.ChannelStatus != want.ChannelStatus {
+			c.Errorf("OrderDigests(%s) = %+v, want %+v (the record's digest, or the zero one without a record)", k, g, want)
+		}
+	}
+	none, err := od.OrderDigests(ctx, missing)
+	must(c, "OrderDigests", err)
+	if none != nil && (len(none) != len(missing) || slices.ContainsFunc(none, func(d ledger.OrderDigest) bool { return d != ledger.OrderDigest{} })) {
+		c.Errorf("OrderDigests of keys without records = %+v, want nil or zero digests, one per key", none)
 	}
 }

@@ -130,13 +130,12 @@ func (s lastWriteWins) PutLevels(ctx context.Context, merchant string, levels []
 // are kept apart and not updated with the record would.
 type staleDigests struct{ *memstore.Store }
 
-func (s staleDigests) OrderDigests(ctx context.Context, keys []ledger.OrderKey) (map[ledger.OrderKey]ledger.OrderDigest, error) {
+func (s staleDigests) OrderDigests(ctx context.Context, keys []ledger.OrderKey) ([]ledger.OrderDigest, error) {
 	got, err := s.Store.OrderDigests(ctx, keys)
-	for k, d := range got {
-		if d.Version > 1 {
-			d.Version, d.Fingerprint = 1, "first"
+	for i := range got {
+		if got[i].Version > 1 {
+			got[i].Version, got[i].Fingerprint = 1, "first"
 		}
-		got[k] = d
 	}
 	return got, err
 }
