@@ -458,9 +458,19 @@ const (
 	newsRecord                 // a record, read whole to decide on
 )
 
-// missing returns the keys without a record.
+// missing returns the keys without a record: keys itself when none has one (a page of new
+// orders), so that the usual page copies nothing.
 func (n pageNews) missing(keys []ledger.OrderKey) []ledger.OrderKey {
-	var out []ledger.OrderKey
+	absent := 0
+	for i := range keys {
+		if n[i] == newsAbsent {
+			absent++
+		}
+	}
+	if absent == len(keys) {
+		return keys
+	}
+	out := make([]ledger.OrderKey, 0, absent)
 	for i, k := range keys {
 		if n[i] == newsAbsent {
 			out = append(out, k)

@@ -372,16 +372,16 @@ func (s *Store) GetOrders(ctx context.Context, keys []ledger.OrderKey) (map[ledg
 }
 
 // OrderDigests implements ledger.OrderDigester: the digest of a packed record is read from its
-// head (unpackHead), without decoding the rest.
+// head (unpackDigest), without decoding the rest.
 func (s *Store) OrderDigests(ctx context.Context, keys []ledger.OrderKey) ([]ledger.OrderDigest, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	var (
-		out     []ledger.OrderDigest // made at the first record found, as in GetOrders
-		part    partition
-		byID    map[string]*stored[orderVal]
-		scratch orderScratch
+		out  []ledger.OrderDigest // made at the first record found, as in GetOrders
+		part partition
+		byID map[string]*stored[orderVal]
+		err  error
 	)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -395,14 +395,14 @@ func (s *Store) OrderDigests(ctx context.Context, keys []ledger.OrderKey) ([]led
 		if !ok {
 			continue
 		}
-		h, err := e.rec.head(k, &scratch)
-		if err != nil {
-			return nil, err
-		}
 		if out == nil {
 			out = make([]ledger.OrderDigest, len(keys))
 		}
-		out[i] = ledger.DigestOf(h)
+		if e.rec.rec != nil {
+			out[i] = ledger.DigestOf(e.rec.rec)
+		} else if out[i], err = unpackDigest(e.rec.packed); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

@@ -357,8 +357,7 @@ func unpackOrder(key ledger.OrderKey, s string) (*ledger.OrderRecord, error) {
 // unpackHead decodes the head of the record packed in s into rec: every field of the record
 // but Away, Requests and Shipments, and of its order (o, when it has one) ID, Number, Status,
 // ChannelStatus, PlacedAt and UpdatedAt; the rest stays zero. It is what the store filters its
-// records on (State, Number, Settled, TombstoneOf) and digests them from (OrderDigests) without
-// decoding them whole. rec's strings
+// records on (State, Number, Settled, TombstoneOf) without decoding them whole. rec's strings
 // share s's memory.
 func unpackHead(key ledger.OrderKey, s string, rec *ledger.OrderRecord, o *order.Order) error {
 	*rec, *o = ledger.OrderRecord{}, order.Order{}
@@ -368,6 +367,37 @@ func unpackHead(key ledger.OrderKey, s string, rec *ledger.OrderRecord, o *order
 		return errPacked
 	}
 	return nil
+}
+
+// unpackDigest returns the digest (ledger.DigestOf) of the record packed in s, read from its
+// head as unpackHead reads it, but without building the record: a page listed again asks for a
+// digest of each of its orders (OrderDigests). Its strings share s's memory.
+func unpackDigest(s string) (ledger.OrderDigest, error) {
+	u := unpacker{s: s}
+	var d ledger.OrderDigest
+	d.Version = u.int()
+	flags := u.flags(recAllFlags)
+	unenum(&u, recordStates)
+	u.str() // HoldReason
+	u.str() // ManualReason
+	d.Parked = u.str()
+	d.Fingerprint = u.str()
+	u.time() // the record's UpdatedAt
+	if flags&recOrder != 0 {
+		d.HasOrder = true
+		if v := u.uint(); v != 0 { // the order's ID, when not the key's
+			u.bytes(v - 1)
+		}
+		u.str() // Number
+		d.Status = unenum(&u, statusCodes)
+		d.ChannelStatus = u.str()
+		u.time() // PlacedAt
+		d.UpdatedAt = u.time()
+	}
+	if u.bad {
+		return ledger.OrderDigest{}, errPacked
+	}
+	return d, nil
 }
 
 // packedVersion returns the Version of the record packed in s.

@@ -330,12 +330,16 @@ func FuzzUnpack(f *testing.F) {
 		)
 		headErr := unpackHead(key, s, &h, &o)
 		v, vErr := packedVersion(s)
+		d, dErr := unpackDigest(s)
 		rec, err := unpackOrder(key, s)
 		if err != nil {
 			return
 		}
-		if headErr != nil || vErr != nil || v != rec.Version {
-			t.Fatalf("the record decodes but not its head (%v) or version (%d, %v)", headErr, v, vErr)
+		if headErr != nil || vErr != nil || v != rec.Version || dErr != nil {
+			t.Fatalf("the record decodes but not its head (%v), version (%d, %v) or digest (%v)", headErr, v, vErr, dErr)
+		}
+		if want := ledger.DigestOf(rec); d != want {
+			t.Fatalf("digest %+v differs from its record's %+v", d, want)
 		}
 		b, ok := packOrder(nil, rec)
 		if !ok {
