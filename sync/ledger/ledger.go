@@ -5,9 +5,9 @@
 //
 // Hosts that run the engine on sync/memstore or sync/sqlstore never import this package to do
 // so. Store writers do: a store implements Store (and, for speed, the optional BatchOrderLedger,
-// OrderDigester, BatchReservations and ReservingOrderLedger; for retention, Compactor) and proves it with
-// sync/storetest. Records are the engine's to fill;
-// a store keeps them whole, copies what it is given (Clone), and keys them as the methods say.
+// OrderDigester, BatchReservations and ReservingOrderLedger; for retention, Compactor) and
+// proves it with sync/storetest. Records are the engine's to fill; a store keeps them whole,
+// copies what it is given (Clone), and keys them as the methods say.
 //
 // # Stability
 //
