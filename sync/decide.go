@@ -70,21 +70,14 @@ const (
 // when rec is shared (BatchOrderLedger.GetOrders), it updates a clone. checked, if not nil, is
 // checkSKUs' answer for o, found ahead for its page (checkPageSKUs).
 func (e *Engine) decide(m *merchant, ch *Channel, k ledger.OrderKey, rec *ledger.OrderRecord, o *order.Order, shared bool, checked *skuCheck) decision {
-	if rec != nil && !o.UpdatedAt.IsZero() && o.UpdatedAt.Before(rec.Order.UpdatedAt) {
-		return decision{kind: decideUnchanged} // an older version than the one recorded: a late webhook or a stale page
-	}
 	// Most orders a listing returns are unchanged (the overlap, the sweep, duplicate pushes):
 	// decide that before anything costlier, and without allocating.
 	var buf [64]byte
 	fpb := o.AppendFingerprint(buf[:0])
-	// A quarantined record holds the fingerprint of the version quarantined: the same version
-	// listed again is no news, and stays quarantined until the host retries it (Retry) or the
-	// channel sends another.
-	if rec != nil && rec.Fingerprint == string(fpb) && rec.Order.Status == o.Status && rec.Order.ChannelStatus == o.ChannelStatus {
-		return decision{kind: decideUnchanged}
-	}
-	if rec != nil && rec.Parked != "" && rec.Parked == parkedMark(fpb, o) {
-		return decision{kind: decideUnchanged} // the version quarantined, listed again
+	if rec != nil {
+		if d := ledger.DigestOf(rec); noNews(&d, o, fpb) {
+			return decision{kind: decideUnchanged}
+		}
 	}
 	fp := string(fpb)
 	reason := ""
@@ -109,6 +102,25 @@ func (e *Engine) decide(m *merchant, ch *Channel, k ledger.OrderKey, rec *ledger
 	}
 	e.applyOrder(m, ch, d.rec, o, fp)
 	return d
+}
+
+// noNews reports whether o, whose fingerprint is fp, is no news against the record digested in d:
+// decide's test for an unchanged order, which a page answers from digests alone when the store
+// has them (ledger.OrderDigester) and from the records otherwise.
+func noNews(d *ledger.OrderDigest, o *order.Order, fp []byte) bool {
+	if !d.HasOrder {
+		return false // a broken record: reading it whole reports it
+	}
+	if !o.UpdatedAt.IsZero() && o.UpdatedAt.Before(d.UpdatedAt) {
+		return true // an older version than the one recorded: a late webhook or a stale page
+	}
+	// A quarantined record holds the fingerprint of the version quarantined: the same version
+	// listed again is no news, and stays quarantined until the host retries it (Retry) or the
+	// channel sends another.
+	if d.Fingerprint == string(fp) && d.Status == o.Status && d.ChannelStatus == o.ChannelStatus {
+		return true
+	}
+	return d.Parked != "" && d.Parked == parkedMark(fp, o) // the version quarantined, listed again
 }
 
 // applyOrder puts a valid version of the order into its record, marking it for delivery.

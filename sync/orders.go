@@ -280,11 +280,16 @@ func (e *Engine) intakePage(ctx context.Context, bl ledger.BatchOrderLedger, m *
 	for i := range orders {
 		keys[i] = ledger.OrderKey{Merchant: m.cfg.ID, Channel: ch.ID, OrderID: orders[i].ID}
 	}
-	recs, err := getOrders(ctx, bl, keys)
+	recs, news, err := e.pageRecords(ctx, bl, keys, orders)
 	if err != nil {
 		return nil, err
 	}
-	tombs, err := e.tombstonesOf(ctx, keys, recs) // retention.go
+	var tombs map[ledger.OrderKey]ledger.Tombstone
+	if news == nil {
+		tombs, err = e.tombstonesOf(ctx, keys, recs) // retention.go
+	} else if missing := news.missing(keys); len(missing) > 0 {
+		tombs, err = e.tombstonesOf(ctx, missing, nil)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -312,7 +317,22 @@ func (e *Engine) intakePage(ctx context.Context, bl ledger.BatchOrderLedger, m *
 			}
 			continue
 		}
-		d := e.decide(m, ch, keys[i], recs[keys[i]], &orders[i], true, &checked[i])
+		rec := recs[keys[i]]
+		if news != nil {
+			switch news[i] {
+			case newsNone:
+				res.Unchanged++
+				continue
+			case newsRecord:
+				if rec == nil {
+					// Compacted, or written and removed, since its digest was read: one at a
+					// time, intake finds what it is now.
+					single = append(single, i)
+					continue
+				}
+			}
+		}
+		d := e.decide(m, ch, keys[i], rec, &orders[i], true, &checked[i])
 		switch d.kind {
 		case decideUnchanged:
 			res.Unchanged++
@@ -386,6 +406,77 @@ func (e *Engine) intakePage(ctx context.Context, bl ledger.BatchOrderLedger, m *
 		touched = append(touched, skus...)
 	}
 	return touched, nil
+}
+
+// pageRecords reads the records a page is decided against. On a store with digests
+// (ledger.OrderDigester) it reads the digests of the page's keys first and then whole only the
+// records with news for their order (none, usually: a page of new orders, or one listed again
+// unchanged), and reports what each digest said (news); otherwise it reads every record and news
+// is nil.
+func (e *Engine) pageRecords(ctx context.Context, bl ledger.BatchOrderLedger, keys []ledger.OrderKey, orders []order.Order) (map[ledger.OrderKey]*ledger.OrderRecord, pageNews, error) {
+	od, ok := e.store.(ledger.OrderDigester)
+	if !ok {
+		recs, err := getOrders(ctx, bl, keys)
+		return recs, nil, err
+	}
+	digests, err := od.OrderDigests(ctx, keys)
+	if err != nil {
+		return nil, nil, err
+	}
+	if digests != nil && len(digests) != len(keys) {
+		return nil, nil, fmt.Errorf("tobira/sync: OrderDigests answered %d digests for %d keys", len(digests), len(keys))
+	}
+	news := make(pageNews, len(keys))
+	var read []ledger.OrderKey
+	for i, k := range keys {
+		if digests == nil || digests[i].Version == 0 {
+			continue // newsAbsent
+		}
+		var buf [64]byte
+		if noNews(&digests[i], &orders[i], orders[i].AppendFingerprint(buf[:0])) {
+			news[i] = newsNone
+			continue
+		}
+		news[i] = newsRecord
+		read = append(read, k)
+	}
+	if len(read) == 0 {
+		return nil, news, nil
+	}
+	recs, err := getOrders(ctx, bl, read)
+	return recs, news, err
+}
+
+// pageNews is what the digests of a page's records said of each of its orders.
+type pageNews []newsKind
+
+type newsKind uint8
+
+const (
+	newsAbsent newsKind = iota // no record
+	newsNone                   // a record, and the order is no news to it
+	newsRecord                 // a record, read whole to decide on
+)
+
+// missing returns the keys without a record: keys itself when none has one (a page of new
+// orders), so that the usual page copies nothing.
+func (n pageNews) missing(keys []ledger.OrderKey) []ledger.OrderKey {
+	absent := 0
+	for i := range keys {
+		if n[i] == newsAbsent {
+			absent++
+		}
+	}
+	if absent == len(keys) {
+		return keys
+	}
+	out := make([]ledger.OrderKey, 0, absent)
+	for i, k := range keys {
+		if n[i] == newsAbsent {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -5,9 +5,9 @@
 //
 // Hosts that run the engine on sync/memstore or sync/sqlstore never import this package to do
 // so. Store writers do: a store implements Store (and, for speed, the optional BatchOrderLedger,
-// BatchReservations and ReservingOrderLedger; for retention, Compactor) and proves it with
-// sync/storetest. Records are the engine's to fill;
-// a store keeps them whole, copies what it is given (Clone), and keys them as the methods say.
+// OrderDigester, BatchReservations and ReservingOrderLedger; for retention, Compactor) and
+// proves it with sync/storetest. Records are the engine's to fill; a store keeps them whole,
+// copies what it is given (Clone), and keys them as the methods say.
 //
 // # Stability
 //
@@ -171,6 +171,20 @@ type BatchOrderLedger interface {
 	// read a written record but must not modify it (Clone it to write again); a record refused
 	// stays the caller's. Stores that copy (or encode) satisfy this too.
 	PutOrders(ctx context.Context, recs []*OrderRecord) []error
+}
+
+// OrderDigester is an optional capability of an OrderLedger: reading, for many records at once,
+// only what the engine compares a listed order with to find it unchanged (OrderDigest). Most
+// orders a listing returns are unchanged (the overlap window, the gap sweep, duplicate pushes),
+// so a store that keeps records in a form costly to read whole (encoded, packed, in rows spread
+// over tables) can answer them without building the records. The engine discovers it by type
+// assertion and then reads whole (GetOrders) only the records that turn out to have news.
+type OrderDigester interface {
+	// OrderDigests returns one digest per key, in the order of keys: the digest (DigestOf) of
+	// the key's record, or the zero OrderDigest (Version 0, which no stored record has) for a
+	// key without one, which is not an error. When no key has a record it may return nil: the
+	// usual page, of new orders, then costs no allocation.
+	OrderDigests(ctx context.Context, keys []OrderKey) ([]OrderDigest, error)
 }
 
 // OrderLister is an optional capability of an OrderLedger: listing a merchant's held orders

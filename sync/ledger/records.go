@@ -77,6 +77,30 @@ const (
 	StateNotRouted   OrderState = "not-routed"  // no line goes to a warehouse
 )
 
+// OrderDigest is the part of an OrderRecord the engine compares a listed order with to decide it
+// is no news: the record's version, fingerprint and parked mark, and its order's statuses and
+// update time. A store builds it with DigestOf (OrderDigester).
+type OrderDigest struct {
+	// Version is the record's, at least 1 (PutOrder); 0 in the digest of a missing record.
+	Version     int64
+	Fingerprint string
+	Parked      string
+	// HasOrder is false for a record without its order; the other order fields are then zero.
+	HasOrder      bool
+	UpdatedAt     time.Time // the order's, not the record's
+	Status        order.Status
+	ChannelStatus string
+}
+
+// DigestOf returns rec's digest. Its strings are rec's.
+func DigestOf(rec *OrderRecord) OrderDigest {
+	d := OrderDigest{Version: rec.Version, Fingerprint: rec.Fingerprint, Parked: rec.Parked}
+	if o := rec.Order; o != nil {
+		d.HasOrder, d.UpdatedAt, d.Status, d.ChannelStatus = true, o.UpdatedAt, o.Status, o.ChannelStatus
+	}
+	return d
+}
+
 // OrderRecord is the ledger entry of one channel order. The engine owns its content; a store
 // persists it whole and keys it by Key.
 type OrderRecord struct {

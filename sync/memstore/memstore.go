@@ -56,6 +56,7 @@ type lease struct {
 var (
 	_ ledger.Store             = (*Store)(nil)
 	_ ledger.BatchOrderLedger  = (*Store)(nil)
+	_ ledger.OrderDigester     = (*Store)(nil)
 	_ ledger.OrderLister       = (*Store)(nil)
 	_ ledger.BatchReservations = (*Store)(nil)
 )
@@ -184,20 +185,15 @@ func (s *Store) putOrder(rec *ledger.OrderRecord, own bool) error {
 	return nil
 }
 
-// cold reports whether the engine is done with rec unless its channel changes the order again:
-// no work pending, and shipped, cancelled or with no line for a warehouse. The store packs cold
-// records. They are most of a book kept for a retention period, and the engine seldom reads
-// them (a sweep, a channel listing an order again). It keeps the others whole, the ones it
-// writes again soon (work pending, a request waiting at its warehouse for the shipment, a
-// hold), so that its reads of them, each page's and each sweep's, decode nothing: decoding
-// every order a sweep lists again costs BenchmarkSyncOrders about a tenth of its speed.
-func cold(rec *ledger.OrderRecord) bool {
-	switch rec.State {
-	case ledger.StateShipped, ledger.StateCancelled, ledger.StateNotRouted:
-		return !rec.Pending
-	}
-	return false
-}
+// cold reports whether rec has no work pending: the engine does not read it again until
+// something happens to its order (a shipment, a change on its channel, the host releasing a
+// hold), and then once. The store packs cold records (sent and waiting for the shipment, held,
+// shipped, cancelled, quarantined...), which are nearly every open order and every settled one
+// kept for a retention period. It keeps the records with work pending whole, as the engine
+// reads them on every delivery pass (PendingOrders). The reads that see most records, a page's
+// and a sweep's listing them again, read digests (OrderDigests), which a packed record answers
+// from its head without being decoded.
+func cold(rec *ledger.OrderRecord) bool { return !rec.Pending }
 
 // orderVal is one order record as the store holds it: packed (pack.go) when it is cold, at a
 // quarter of the memory, unless it holds a time packing cannot keep exactly; whole (rec)
@@ -371,6 +367,42 @@ func (s *Store) GetOrders(ctx context.Context, keys []ledger.OrderKey) (map[ledg
 			return nil, err
 		}
 		out[p.key] = rec
+	}
+	return out, nil
+}
+
+// OrderDigests implements ledger.OrderDigester: the digest of a packed record is read from its
+// head (unpackDigest), without decoding the rest.
+func (s *Store) OrderDigests(ctx context.Context, keys []ledger.OrderKey) ([]ledger.OrderDigest, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var (
+		out  []ledger.OrderDigest // made at the first record found, as in GetOrders
+		part partition
+		byID map[string]*stored[orderVal]
+		err  error
+	)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, k := range keys {
+		// The keys of a page are usually of one partition: look it up once.
+		if i == 0 || k.Merchant != part.merchant || k.Channel != part.channel {
+			part = partition{k.Merchant, k.Channel}
+			byID = s.orders[part]
+		}
+		e, ok := byID[k.OrderID]
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = make([]ledger.OrderDigest, len(keys))
+		}
+		if e.rec.rec != nil {
+			out[i] = ledger.DigestOf(e.rec.rec)
+		} else if out[i], err = unpackDigest(e.rec.packed); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

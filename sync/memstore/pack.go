@@ -5,12 +5,14 @@ package memstore
 // Why: a record as the engine builds it is a tree of some thirty objects (the record, its order,
 // lines, requests, shipment entries, maps and every string), about 1.7 KB of heap for a typical
 // order, all of which the garbage collector traces on every cycle. The store keeps most records
-// only to recognise the order when a channel lists it again and to answer the odd read: those
-// the engine is done with (cold, memstore.go), shipped or cancelled and waiting for compaction.
-// It keeps each of those packed into one string: one object without pointers, about a quarter
-// of the size (issue 23: at most 1 KB per open order). A read decodes it. The strings of a decoded record are substrings of the packed one, so
-// decoding allocates only the structs, slices and maps, and a record handed out is the caller's
-// own (the packed string is never written, only replaced).
+// only to recognise the order when a channel lists it again and to answer the odd read: every
+// record without work pending (cold, memstore.go), sent and waiting for its shipment, held, or
+// settled and waiting for compaction. It keeps each of those packed into one string: one object
+// without pointers, about a quarter of the size (issue 23: at most 1 KB per open order). A read
+// decodes it; a listing that only asks whether an order is news reads the head (OrderDigests).
+// The strings of a decoded record are substrings of the packed one, so decoding allocates only
+// the structs, slices and maps, and a record handed out is the caller's own (the packed string
+// is never written, only replaced).
 //
 // The form lives only in this process's memory, so it need not stay stable across versions.
 // Every field of ledger.OrderRecord and of what it holds is in it (TestPackEveryField fails when
@@ -365,6 +367,37 @@ func unpackHead(key ledger.OrderKey, s string, rec *ledger.OrderRecord, o *order
 		return errPacked
 	}
 	return nil
+}
+
+// unpackDigest returns the digest (ledger.DigestOf) of the record packed in s, read from its
+// head as unpackHead reads it, but without building the record: a page listed again asks for a
+// digest of each of its orders (OrderDigests). Its strings share s's memory.
+func unpackDigest(s string) (ledger.OrderDigest, error) {
+	u := unpacker{s: s}
+	var d ledger.OrderDigest
+	d.Version = u.int()
+	flags := u.flags(recAllFlags)
+	unenum(&u, recordStates)
+	u.str() // HoldReason
+	u.str() // ManualReason
+	d.Parked = u.str()
+	d.Fingerprint = u.str()
+	u.time() // the record's UpdatedAt
+	if flags&recOrder != 0 {
+		d.HasOrder = true
+		if v := u.uint(); v != 0 { // the order's ID, when not the key's
+			u.bytes(v - 1)
+		}
+		u.str() // Number
+		d.Status = unenum(&u, statusCodes)
+		d.ChannelStatus = u.str()
+		u.time() // PlacedAt
+		d.UpdatedAt = u.time()
+	}
+	if u.bad {
+		return ledger.OrderDigest{}, errPacked
+	}
+	return d, nil
 }
 
 // packedVersion returns the Version of the record packed in s.

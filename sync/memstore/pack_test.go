@@ -256,8 +256,9 @@ func TestPackHead(t *testing.T) {
 	}
 }
 
-// TestStoreKeepsPacked checks where the store keeps what: cold records packed, the others
-// whole, and that what it hands out of a packed record is the caller's.
+// TestStoreKeepsPacked checks where the store keeps what: every record without work pending
+// packed, those with work pending whole, that what it hands out of a packed record is the
+// caller's, and that its digest is the record's.
 func TestStoreKeepsPacked(t *testing.T) {
 	ctx := context.Background()
 	s := New()
@@ -270,10 +271,12 @@ func TestStoreKeepsPacked(t *testing.T) {
 		packed  bool
 	}{
 		{ledger.StateRecorded, true, false},
-		{ledger.StateSent, false, false},
-		{ledger.StateHeld, false, false},
+		{ledger.StateSent, false, true},
+		{ledger.StateHeld, false, true},
 		{ledger.StateShipped, true, false},
 		{ledger.StateNotRouted, false, true},
+		{ledger.StateQuarantined, false, true},
+		{ledger.StateRecorded, false, true},
 		{ledger.StateCancelled, false, true},
 		{ledger.StateSent, true, false},
 		{ledger.StateShipped, false, true},
@@ -284,6 +287,10 @@ func TestStoreKeepsPacked(t *testing.T) {
 		}
 		if v := cell(); (v.rec == nil) != c.packed || (v.packed != "") != c.packed {
 			t.Fatalf("%s, pending %v: packed %v, want %v", c.state, c.pending, v.rec == nil, c.packed)
+		}
+		ds, err := s.OrderDigests(ctx, []ledger.OrderKey{rec.Key, {Merchant: rec.Key.Merchant, Channel: rec.Key.Channel, OrderID: "none"}})
+		if want := ledger.DigestOf(rec); err != nil || len(ds) != 2 || ds[0] != want || ds[1] != (ledger.OrderDigest{}) {
+			t.Fatalf("%s, pending %v: OrderDigests = %+v, %v; want %+v", c.state, c.pending, ds, err, want)
 		}
 	}
 	want := rec.Clone()
@@ -323,12 +330,16 @@ func FuzzUnpack(f *testing.F) {
 		)
 		headErr := unpackHead(key, s, &h, &o)
 		v, vErr := packedVersion(s)
+		d, dErr := unpackDigest(s)
 		rec, err := unpackOrder(key, s)
 		if err != nil {
 			return
 		}
-		if headErr != nil || vErr != nil || v != rec.Version {
-			t.Fatalf("the record decodes but not its head (%v) or version (%d, %v)", headErr, v, vErr)
+		if headErr != nil || vErr != nil || v != rec.Version || dErr != nil {
+			t.Fatalf("the record decodes but not its head (%v), version (%d, %v) or digest (%v)", headErr, v, vErr, dErr)
+		}
+		if want := ledger.DigestOf(rec); d != want {
+			t.Fatalf("digest %+v differs from its record's %+v", d, want)
 		}
 		b, ok := packOrder(nil, rec)
 		if !ok {

@@ -97,6 +97,7 @@ var checks = []check{
 	{"Order/MerchantIsolation", "the same channel and order ID under two merchants (or keys that print alike) are distinct records", orderIsolation},
 	{"OrderBatch/Mixed", "PutOrders inserts, updates and refuses each record as PutOrder would, bumping only the written versions, keeps the pending index; GetOrders returns the records that exist", batchMixed},
 	{"OrderBatch/ConcurrentWriters", "of many replicas writing the same batch (an insert and an update of one version), exactly one wins each record", batchRace},
+	{"OrderBatch/Digests", "OrderDigests returns, per key in order, the digest of the record GetOrder returns (version, fingerprint, parked mark, the order's statuses and update time), in every state, pending or not, and the zero digest for a key without a record", digestsAgree},
 	{"OrderBatch/Copies", "records GetOrders returned and PutOrders took keep their content when the store writes a new version (they may be shared with the caller, who does not change them)", batchCopies},
 	{"Retention/CompactSettled", "CompactOrders turns the merchant's settled records older than the cutoff into tombstones (nothing pending, parked, held, recent, unconfirmed to its channel or of another merchant), which Tombstones returns and GetOrder no longer does", retentionCompactSettled},
 	{"Retention/CompactLimit", "CompactOrders compacts at most limit records a call, so a host compacts in batches until none is left", retentionCompactLimit},

@@ -126,6 +126,20 @@ func (s lastWriteWins) PutLevels(ctx context.Context, merchant string, levels []
 	return nil
 }
 
+// staleDigests digests a record written again as its first version, as a store whose digests
+// are kept apart and not updated with the record would.
+type staleDigests struct{ *memstore.Store }
+
+func (s staleDigests) OrderDigests(ctx context.Context, keys []ledger.OrderKey) ([]ledger.OrderDigest, error) {
+	got, err := s.Store.OrderDigests(ctx, keys)
+	for i := range got {
+		if got[i].Version > 1 {
+			got[i].Version, got[i].Fingerprint = 1, "first"
+		}
+	}
+	return got, err
+}
+
 // forgetful persists nothing: its Reopen returns an empty store.
 func forgetfulHarness() Harness {
 	return Harness{
@@ -152,6 +166,8 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 		{"levels ignore AsOf", Harness{New: func(testing.TB) ledger.Store { return lastWriteWins{memstore.New()} }},
 			[]string{"Stock/Levels"}},
 		{"loses data on reopen", forgetfulHarness(), []string{"Reopen"}},
+		{"digests of a version before the last", Harness{New: func(testing.TB) ledger.Store { return staleDigests{memstore.New()} }},
+			[]string{"OrderBatch/Digests"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := suite.NewRecorder(t)
