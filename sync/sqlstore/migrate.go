@@ -111,11 +111,13 @@ func schemaV3(d Dialect, p string) []string {
 // database can (partial indexes: PostgreSQL and SQLite; MySQL has none and keeps version 1's).
 //
 // A settled row then leaves the index instead of staying in it for good, so the index follows
-// open work, not history, and settling a row adds no entry to it. It also keeps PostgreSQL from
-// reading a channel's orders through that index by (merchant, channel) alone, filtering the rest
-// row by row, where the primary key finds each one: a plan it picks for a table it has no
-// statistics of yet (a new store, before autovacuum's first ANALYZE), and at which a page's
-// update read every order of its channel once per record.
+// open work, not history, and settling a row adds no entry to it. The indexes end with the key,
+// in the order the pending listings ask for, so a listing reads its page off the index rather
+// than sorting every pending row of the channel. It also keeps PostgreSQL from reading a
+// channel's orders through that index by (merchant, channel) alone, filtering the rest row by
+// row, where the primary key finds each one: a plan it picks for a table it has no statistics of
+// yet (a new store, before autovacuum's first ANALYZE), and at which a page's update read every
+// order of its channel once per record.
 //
 // The rows stay as they are; only the indexes are built again, and the table takes no writes
 // meanwhile (plain CREATE INDEX). A host with a large ledger that cannot wait may build
@@ -127,9 +129,9 @@ func schemaV4(d Dialect, p string) []string {
 	}
 	return []string{
 		fmt.Sprintf("DROP INDEX IF EXISTS %sorders_pending", p),
-		fmt.Sprintf("CREATE INDEX IF NOT EXISTS %sorders_open ON %sorders (merchant, channel, pending_seq) WHERE pending_seq IS NOT NULL", p, p),
+		fmt.Sprintf("CREATE INDEX IF NOT EXISTS %sorders_open ON %sorders (merchant, channel, pending_seq, order_id) WHERE pending_seq IS NOT NULL", p, p),
 		fmt.Sprintf("DROP INDEX IF EXISTS %sshipments_pending", p),
-		fmt.Sprintf("CREATE INDEX IF NOT EXISTS %sshipments_open ON %sshipments (merchant, pending_seq) WHERE pending_seq IS NOT NULL", p, p),
+		fmt.Sprintf("CREATE INDEX IF NOT EXISTS %sshipments_open ON %sshipments (merchant, pending_seq, id) WHERE pending_seq IS NOT NULL", p, p),
 	}
 }
 
