@@ -240,6 +240,7 @@ func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, t
 		}
 	}
 	var touched []string
+	recorded := res.New + res.Changed
 	if bl, ok := e.store.(ledger.BatchOrderLedger); ok && len(p.Orders) > 1 {
 		touched, err = e.intakePage(ctx, bl, m, ch, p.Orders, res)
 		if err != nil {
@@ -254,10 +255,12 @@ func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, t
 			touched = append(touched, skus...)
 		}
 	}
-	if len(touched) > 0 {
+	if len(touched) > 0 || res.New+res.Changed > recorded {
 		// The page's orders go to the warehouse before its stock fans out, as IngestOrder does:
 		// their reservations are in the pool already, and a channel waiting out its rate limit
-		// must not hold them back.
+		// must not hold them back. A page that recorded orders and moved no stock (none on hand
+		// yet) delivers them now too, while their records are fresh, rather than after the
+		// channel's last page.
 		e.deliverEarly(ctx, m, ch, run)
 		e.pushAffected(ctx, m, touched)
 	}

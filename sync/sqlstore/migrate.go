@@ -20,10 +20,11 @@ var migrations = []migration{
 	{1, schemaV1},
 	{2, schemaV2},
 	{3, schemaV3},
+	{4, schemaV4},
 }
 
 // SchemaVersion is the schema version this build of the package creates and expects.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 type table struct {
 	name    string
@@ -104,6 +105,34 @@ func schemaV3(d Dialect, p string) []string {
 		"merchant " + k + " NOT NULL", "channel " + k + " NOT NULL", "order_id " + k + " NOT NULL",
 		"fingerprint " + k + " NOT NULL", "status " + k + " NOT NULL", "updated_at " + tm + " NOT NULL"}}
 	return t.create(d, p)
+}
+
+// schemaV4 keeps only pending rows in the pending indexes of orders and shipments, where the
+// database can (partial indexes: PostgreSQL and SQLite; MySQL has none and keeps version 1's).
+//
+// A settled row then leaves the index instead of staying in it for good, so the index follows
+// open work, not history, and settling a row adds no entry to it. The indexes end with the key,
+// in the order the pending listings ask for, so a listing reads its page off the index rather
+// than sorting every pending row of the channel. It also keeps PostgreSQL from reading a
+// channel's orders through that index by (merchant, channel) alone, filtering the rest row by
+// row, where the primary key finds each one: a plan it picks for a table it has no statistics of
+// yet (a new store, before autovacuum's first ANALYZE), and at which a page's update read every
+// order of its channel once per record.
+//
+// The rows stay as they are; only the indexes are built again, and the table takes no writes
+// meanwhile (plain CREATE INDEX). A host with a large ledger that cannot wait may build
+// <prefix>orders_open and <prefix>shipments_open beforehand with CREATE INDEX CONCURRENTLY and
+// the same definition: the statements here then find them and only drop the old ones.
+func schemaV4(d Dialect, p string) []string {
+	if d == MySQL {
+		return nil
+	}
+	return []string{
+		fmt.Sprintf("DROP INDEX IF EXISTS %sorders_pending", p),
+		fmt.Sprintf("CREATE INDEX IF NOT EXISTS %sorders_open ON %sorders (merchant, channel, pending_seq, order_id) WHERE pending_seq IS NOT NULL", p, p),
+		fmt.Sprintf("DROP INDEX IF EXISTS %sshipments_pending", p),
+		fmt.Sprintf("CREATE INDEX IF NOT EXISTS %sshipments_open ON %sshipments (merchant, pending_seq, id) WHERE pending_seq IS NOT NULL", p, p),
+	}
 }
 
 // tableNames lists the tables of the current schema, without the prefix.

@@ -73,17 +73,29 @@ func (a *pgArray) String() string {
 	return a.b.String()
 }
 
-// writeIn writes the condition that col is one of ids and appends its arguments: on PostgreSQL
-// one array parameter, elsewhere a placeholder each.
-func (s *Store) writeIn(q *strings.Builder, args []any, col string, ids []string) []any {
-	if s.dialect == Postgres {
-		var a pgArray
-		for _, id := range ids {
-			a.text(id)
-		}
-		q.WriteString(col + " = ANY(?::text[])")
-		return append(args, a.String())
+// pgKeyRows returns a PostgreSQL query for the rows of table (orders or tombstones) of one
+// merchant's channel with the order IDs ids, selecting order_id and then cols, with its
+// arguments. The keys come as a set of rows (unnest) joined on the whole primary key, where
+// "merchant = ? AND channel = ? AND order_id = ANY(?)" lets the planner, for a table it has no
+// statistics of yet, read every row of the channel by the key's prefix and filter each against
+// the array: it takes the constants to narrow the channel to about one row.
+func (s *Store) pgKeyRows(table, cols, merchant, channel string, ids []string) (string, []any) {
+	var m, c, o pgArray
+	m.grow((len(merchant) + 3) * len(ids))
+	c.grow((len(channel) + 3) * len(ids))
+	for _, id := range ids {
+		m.text(merchant)
+		c.text(channel)
+		o.text(id)
 	}
+	q := "SELECT t.order_id, " + cols + " FROM unnest($1::text[], $2::text[], $3::text[]) AS k (merchant, channel, order_id)" +
+		" JOIN " + s.prefix + table + " AS t ON t.merchant = k.merchant AND t.channel = k.channel AND t.order_id = k.order_id"
+	return q, []any{m.String(), c.String(), o.String()}
+}
+
+// writeIn writes the condition that col is one of ids, a placeholder each, and appends its
+// arguments (PostgreSQL takes the keys as an array instead: pgKeyRows).
+func (s *Store) writeIn(q *strings.Builder, args []any, col string, ids []string) []any {
 	q.WriteString(col + " IN (")
 	for i, id := range ids {
 		if i > 0 {
