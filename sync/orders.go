@@ -40,6 +40,9 @@ func (r *OrdersRun) logAttrs() []any {
 type ordersRun struct {
 	OrdersRun
 	deliverErr error
+	// cutShort is set when a window ended before its last page (a source that repeated its
+	// cursor): what it did not list is left to the overlap and the sweep.
+	cutShort bool
 }
 
 // windowCursor is the engine's position in a channel's order listing, kept in the Store as
@@ -144,6 +147,9 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 	// several empty windows (a quiet channel, a long first lookback) writes the cursor once, with
 	// the next page that records orders or at the end, and a crash in between lists them again.
 	dirty := false
+	// A channel's first run lists its whole lookback in this run (a resumed window is not a
+	// first run).
+	first := cur.Mark.IsZero() && cur.To.IsZero()
 	for present := false; ; {
 		if cur.To.IsZero() {
 			from := cur.Mark.Add(-pol.Overlap)
@@ -197,7 +203,16 @@ func (e *Engine) pull(ctx context.Context, m *merchant, ch *Channel, part string
 	// the overlap allows for. It never moves Mark.
 	// A sweep that starts now is saved with its first page: until then there is nothing of it to
 	// resume, and a run that fails before starts it again.
-	if cur.SweepTo.IsZero() && now.Sub(cur.Sweep) >= pol.SweepEvery && !cur.Mark.IsZero() {
+	//
+	// A first run that has just listed the sweep's window whole, every window to its last page,
+	// counts as its sweep: listing it
+	// again at the same moment could find nothing the first listing missed, and would double the
+	// calls a new channel's first run makes (on a mall allowing one call a second, minutes).
+	due := cur.SweepTo.IsZero() && now.Sub(cur.Sweep) >= pol.SweepEvery && !cur.Mark.IsZero()
+	if due && first && !run.cutShort && !now.Add(-e.opt.Lookback).After(until.Add(-pol.SweepSpan)) {
+		cur.Sweep, due, dirty = now, false, true
+	}
+	if due {
 		cur.Sweep, cur.SweepFrom, cur.SweepTo, cur.SweepPage = now, until.Add(-pol.SweepSpan), until, ""
 	} else if dirty {
 		if err := save(); err != nil {
@@ -268,6 +283,7 @@ func (e *Engine) listPage(ctx context.Context, m *merchant, ch *Channel, from, t
 		// A source that hands back the cursor it was given would loop forever; the page's orders
 		// are recorded, so ending the window here loses nothing the overlap and sweep won't see.
 		e.opt.Logger.WarnContext(ctx, "tobira: source returned the same page cursor; ending window", attrMerchant, m.cfg.ID, attrChannel, ch.ID, attrFlow, "orders")
+		run.cutShort = true
 		return "", listed, nil
 	}
 	return p.Next, listed, nil

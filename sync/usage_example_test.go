@@ -70,6 +70,6 @@ func ExampleEngine_Usage() {
 		}
 	}
 	// Output:
-	// warning: mall on course for 652 calls of 50 today
-	// mall (mall-shop-7): 11 calls, 0 throttled, 11 used of 50 today
+	// warning: mall on course for 580 calls of 50 today
+	// mall (mall-shop-7): 10 calls, 0 throttled, 10 used of 50 today
 }
