@@ -73,13 +73,20 @@ func (a *pgArray) String() string {
 	return a.b.String()
 }
 
-// pgKeyRows returns a PostgreSQL query for the rows of table (orders or tombstones) of one
-// merchant's channel with the order IDs ids, selecting order_id and then cols, with its
-// arguments. The keys come as a set of rows (unnest) joined on the whole primary key, where
+// keyRows returns a query for the rows of table (orders or tombstones) of one merchant's channel
+// with the order IDs ids, selecting order_id and then cols, with its arguments. On PostgreSQL
+// the keys come as a set of rows (unnest) joined on the whole primary key, where
 // "merchant = ? AND channel = ? AND order_id = ANY(?)" lets the planner, for a table it has no
 // statistics of yet, read every row of the channel by the key's prefix and filter each against
-// the array: it takes the constants to narrow the channel to about one row.
-func (s *Store) pgKeyRows(table, cols, merchant, channel string, ids []string) (string, []any) {
+// the array: it takes the constants to narrow the channel to about one row. Elsewhere the IDs
+// are a list of placeholders.
+func (s *Store) keyRows(table string, cols []string, merchant, channel string, ids []string) (string, []any) {
+	if s.dialect != Postgres {
+		var q strings.Builder
+		q.WriteString("SELECT order_id, " + strings.Join(cols, ", ") + " FROM " + s.prefix + table + " WHERE merchant = ? AND channel = ? AND ")
+		args := s.writeIn(&q, append(make([]any, 0, len(ids)+2), merchant, channel), "order_id", ids)
+		return s.dialect.rebind(q.String()), args
+	}
 	var m, c, o pgArray
 	m.grow((len(merchant) + 3) * len(ids))
 	c.grow((len(channel) + 3) * len(ids))
@@ -88,13 +95,13 @@ func (s *Store) pgKeyRows(table, cols, merchant, channel string, ids []string) (
 		c.text(channel)
 		o.text(id)
 	}
-	q := "SELECT t.order_id, " + cols + " FROM unnest($1::text[], $2::text[], $3::text[]) AS k (merchant, channel, order_id)" +
+	q := "SELECT t.order_id, t." + strings.Join(cols, ", t.") + " FROM unnest($1::text[], $2::text[], $3::text[]) AS k (merchant, channel, order_id)" +
 		" JOIN " + s.prefix + table + " AS t ON t.merchant = k.merchant AND t.channel = k.channel AND t.order_id = k.order_id"
 	return q, []any{m.String(), c.String(), o.String()}
 }
 
 // writeIn writes the condition that col is one of ids, a placeholder each, and appends its
-// arguments (PostgreSQL takes the keys as an array instead: pgKeyRows).
+// arguments (PostgreSQL takes the keys as an array instead: keyRows).
 func (s *Store) writeIn(q *strings.Builder, args []any, col string, ids []string) []any {
 	q.WriteString(col + " IN (")
 	for i, id := range ids {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/tobira-commerce/tobira/order"
@@ -147,16 +146,7 @@ func (s *Store) Tombstones(ctx context.Context, keys []ledger.OrderKey) (map[led
 }
 
 func (s *Store) tombstones(ctx context.Context, merchant, channel string, ids []string, out map[ledger.OrderKey]ledger.Tombstone) error {
-	var query string
-	var args []any
-	if s.dialect == Postgres {
-		query, args = s.pgKeyRows("tombstones", "t.fingerprint, t.status, t.updated_at", merchant, channel, ids)
-	} else {
-		var q strings.Builder
-		q.WriteString("SELECT order_id, fingerprint, status, updated_at FROM " + s.prefix + "tombstones WHERE merchant = ? AND channel = ? AND ")
-		args = s.writeIn(&q, append(make([]any, 0, len(ids)+2), merchant, channel), "order_id", ids)
-		query = s.dialect.rebind(q.String())
-	}
+	query, args := s.keyRows("tombstones", []string{"fingerprint", "status", "updated_at"}, merchant, channel, ids)
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return wrap("tombstones", err)

@@ -417,16 +417,7 @@ func byChannel(keys []ledger.OrderKey, f func(merchant, channel string, ids []st
 }
 
 func (s *Store) getOrders(ctx context.Context, merchant, channel string, ids []string, out map[ledger.OrderKey]*ledger.OrderRecord) error {
-	var query string
-	var args []any
-	if s.dialect == Postgres {
-		query, args = s.pgKeyRows("orders", "t.version, t.data", merchant, channel, ids)
-	} else {
-		var q strings.Builder
-		q.WriteString("SELECT order_id, version, data FROM " + s.prefix + "orders WHERE merchant = ? AND channel = ? AND ")
-		args = s.writeIn(&q, append(make([]any, 0, len(ids)+2), merchant, channel), "order_id", ids)
-		query = s.dialect.rebind(q.String())
-	}
+	query, args := s.keyRows("orders", []string{"version", "data"}, merchant, channel, ids)
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return wrap("get orders", err)
