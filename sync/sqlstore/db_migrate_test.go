@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -131,4 +132,68 @@ func indexDefs(t *testing.T, db *sql.DB, d sqlstore.Dialect, prefix string) map[
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestMigrateIndexesHeldOrders: a store at version 4 migrates to an index of its held orders
+// (partial, on the held listing's own condition) on PostgreSQL and SQLite, and HeldOrders lists
+// what it listed before.
+func TestMigrateIndexesHeldOrders(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		db := b.open(t)
+		prefix := uniquePrefix()
+		s := newStore(t, db, b.dialect, prefix)
+		for i, state := range []ledger.OrderState{ledger.StateHeld, ledger.StateShipped, ledger.StateHeld, ledger.StateSent} {
+			id := strconv.Itoa(i + 1)
+			rec := &ledger.OrderRecord{Key: ledger.OrderKey{Merchant: "m", Channel: "c", OrderID: id},
+				Order: &order.Order{ID: id, Status: order.StatusOpen}, State: state}
+			if err := s.PutOrder(ctx, rec); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		// Back to version 4.
+		back := []string{"DELETE FROM " + prefix + "migrations WHERE version = 5"}
+		if b.dialect != sqlstore.MySQL {
+			back = append(back, "DROP INDEX "+prefix+"orders_held")
+		}
+		for _, q := range back {
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		if _, ok := indexDefs(t, db, b.dialect, prefix)[prefix+"orders_held"]; ok {
+			t.Fatal("orders_held survived the step back")
+		}
+		again, err := sqlstore.New(db, sqlstore.Options{Dialect: b.dialect, TablePrefix: prefix, RecordCache: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := again.Migrate(ctx); err != nil {
+			t.Fatalf("Migrate: %v", err)
+		}
+
+		held, err := again.HeldOrders(ctx, "m", ledger.OrderKey{}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, r := range held {
+			ids = append(ids, r.Key.OrderID)
+		}
+		if got := strings.Join(ids, ","); got != "1,3" {
+			t.Fatalf("held orders after Migrate = %s, want 1,3", got)
+		}
+		def, ok := indexDefs(t, db, b.dialect, prefix)[prefix+"orders_held"]
+		switch {
+		case b.dialect == sqlstore.MySQL:
+			if ok {
+				t.Errorf("mysql: an index orders_held: %s", def)
+			}
+		case !ok:
+			t.Errorf("no index orders_held")
+		case !strings.Contains(def, `"state":"held"`) && !strings.Contains(def, "'$.state') = 'held'"):
+			t.Errorf("index orders_held is not on held orders: %s", def)
+		}
+	})
 }

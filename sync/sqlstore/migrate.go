@@ -7,6 +7,8 @@ import (
 	"hash/fnv"
 	"strings"
 	"time"
+
+	"github.com/tobira-commerce/tobira/sync/ledger"
 )
 
 // migration is one step of the schema. Steps are only ever appended: a released step never
@@ -21,10 +23,11 @@ var migrations = []migration{
 	{2, schemaV2},
 	{3, schemaV3},
 	{4, schemaV4},
+	{5, schemaV5},
 }
 
 // SchemaVersion is the schema version this build of the package creates and expects.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 type table struct {
 	name    string
@@ -133,6 +136,23 @@ func schemaV4(d Dialect, p string) []string {
 		fmt.Sprintf("DROP INDEX IF EXISTS %sshipments_pending", p),
 		fmt.Sprintf("CREATE INDEX IF NOT EXISTS %sshipments_open ON %sshipments (merchant, pending_seq, id) WHERE pending_seq IS NOT NULL", p, p),
 	}
+}
+
+// schemaV5 indexes held orders on PostgreSQL and SQLite, with a partial index whose condition is
+// the held listing's own (Dialect.jsonIs), so that HeldOrders (the console's holds) reads the
+// merchant's held rows rather than every order it ever had: at ten million settled orders, a
+// merchant of two million took seconds. MySQL has no partial indexes; there the listing still
+// reads the merchant's rows, and compaction keeps them few.
+//
+// Building it reads the whole table once, taking no writes meanwhile; a host with a large
+// ledger that cannot wait may build <prefix>orders_held beforehand with CREATE INDEX
+// CONCURRENTLY and the same definition.
+func schemaV5(d Dialect, p string) []string {
+	if d == MySQL {
+		return nil
+	}
+	return []string{fmt.Sprintf("CREATE INDEX IF NOT EXISTS %sorders_held ON %sorders (merchant, channel, order_id) WHERE %s",
+		p, p, d.jsonIs("data", "state", string(ledger.StateHeld)))}
 }
 
 // tableNames lists the tables of the current schema, without the prefix.

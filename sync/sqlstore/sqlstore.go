@@ -127,7 +127,7 @@ func buildQueries(d Dialect, p string) queries {
 		pendingOrdersLimit: r("SELECT order_id, version, data FROM {p}orders WHERE merchant = ? AND channel = ? AND pending_seq IS NOT NULL" +
 			" ORDER BY pending_seq, order_id LIMIT ?"),
 		heldOrders: r("SELECT version, data FROM {p}orders WHERE merchant = ? AND (channel > ? OR (channel = ? AND order_id > ?))" +
-			" AND " + d.jsonIs("data", "state", "held") + " ORDER BY channel, order_id LIMIT ?"),
+			" AND " + d.jsonIs("data", "state", string(ledger.StateHeld)) + " ORDER BY channel, order_id LIMIT ?"),
 		ordersByNumber: r("SELECT version, data FROM {p}orders WHERE merchant = ? AND channel = ? AND " + d.orderNumberIs("data") +
 			" ORDER BY order_id"),
 
