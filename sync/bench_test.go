@@ -94,10 +94,10 @@ func BenchmarkSyncOrders(b *testing.B) {
 // with no engine: per page, only the calls that recording every order before it is sent, and
 // every stock push before it is made, cannot do without. It reads the page's record digests (all
 // that tells the overlap's orders from new ones, ledger.OrderDigester), computes each order's
-// fingerprint and validates it, writes the records with their requests and
-// their reservations (one atomic batch, as the store allows), submits every order, writes the outcomes, and pushes the
-// page's SKUs to both channels, recording each batch as unknown before the call and acknowledged
-// after. No routing, no stock pool, no events, no pending queue.
+// fingerprint and validates it, writes the records with their requests and their reservations
+// (one atomic batch, as the store allows), submits every order, writes the outcomes, and pushes
+// the page's SKUs to both channels, recording each batch as unknown before the call and
+// acknowledged after. No routing, no stock pool, no events, no pending queue.
 //
 // It is the ceiling BenchmarkSyncOrders cannot pass on the machine it runs on, so the engine's
 // own cost is the difference between the two.
