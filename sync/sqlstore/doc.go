@@ -21,7 +21,9 @@
 //
 // Records (orders, shipments, quarantined items, reservations, levels) are kept whole as JSON, so
 // fields added to them in later versions survive without a migration, beside indexed columns for
-// their keys, their version, whether they are pending and a sequence for "oldest first".
+// their keys, their version, whether they are pending and a sequence for "oldest first". On
+// PostgreSQL and SQLite, partial indexes hold only the pending rows and only the held ones, so
+// the listings of work waiting and of holds follow open work, not the ledger's history.
 //
 // # Concurrency
 //
