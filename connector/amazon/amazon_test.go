@@ -203,7 +203,7 @@ func TestAmazonFeedLifecycle(t *testing.T) {
 func placed(t *testing.T, r *rig, in amazontest.OrderInput) order.Order {
 	t.Helper()
 	var id string
-	r.at(time.Now().Add(-10*time.Minute), func() { id = r.fake.CreateOrder(in) })
+	r.At(time.Now().Add(-10*time.Minute), func() { id = r.fake.CreateOrder(in) })
 	o, err := r.client.ReadOrder(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
@@ -293,7 +293,7 @@ func TestAmazonBuyerCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ids []string
-	r.at(time.Now().Add(-20*time.Minute), func() {
+	r.At(time.Now().Add(-20*time.Minute), func() {
 		for range 2 {
 			ids = append(ids, r.fake.CreateOrder(amazontest.OrderInput{ShipTo: tokyo, Items: []amazontest.ItemInput{{SKU: "SENCHA", Title: "煎茶", Quantity: 2, Price: 1200}}}))
 		}
@@ -313,7 +313,7 @@ func TestAmazonBuyerCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Stamped three minutes ago: past getOrders' two minutes, inside the engine's overlap.
-	r.at(time.Now().Add(-3*time.Minute), func() {
+	r.At(time.Now().Add(-3*time.Minute), func() {
 		r.fake.RequestCancel(ids[0], "BuyerCanceled")
 		r.fake.RequestCancel(ids[1], "BuyerCanceled")
 	})
@@ -355,7 +355,7 @@ func TestAmazonRestrictedData(t *testing.T) {
 	secret := amazontest.Address{Name: "秘密 花子", Phone: "090-9876-5432", PostalCode: "1060032", Prefecture: "東京都", City: "港区",
 		Line1: "六本木6-10-1", Line2: "ヒルズ42F"}
 	var id, bad string
-	r.at(time.Now().Add(-10*time.Minute), func() {
+	r.At(time.Now().Add(-10*time.Minute), func() {
 		id = r.fake.CreateOrder(amazontest.OrderInput{ShipTo: secret, Items: []amazontest.ItemInput{{SKU: "TEA", Quantity: 1, Price: 900}}})
 		broken := secret
 		broken.PostalCode = "06-1234-56789" // fails validation: the reject must not carry it
@@ -578,7 +578,7 @@ func TestOrderMapping(t *testing.T) {
 		t.Errorf("line %+v status %s", o.Lines[0], o.Status)
 	}
 	var afn string
-	r.at(time.Now().Add(-10*time.Minute), func() {
+	r.At(time.Now().Add(-10*time.Minute), func() {
 		afn = r.fake.CreateOrder(amazontest.OrderInput{AFN: true, ShipTo: tokyo, Items: []amazontest.ItemInput{{SKU: "FBA", Quantity: 1, Price: 1}}})
 	})
 	now := time.Now()
@@ -596,7 +596,7 @@ func TestOrderMapping(t *testing.T) {
 	}
 	// The two-minute rule: a window reaching now asks for nothing younger than two minutes.
 	var young string
-	r.at(time.Now().Add(-30*time.Second), func() {
+	r.At(time.Now().Add(-30*time.Second), func() {
 		young = r.fake.CreateOrder(amazontest.OrderInput{ShipTo: tokyo, Items: []amazontest.ItemInput{{SKU: "NEW", Quantity: 1, Price: 1}}})
 	})
 	page, err = r.client.ListOrders(context.Background(), connector.ListOrdersRequest{From: now.Add(-time.Hour), To: time.Now()})
@@ -704,7 +704,7 @@ func TestRefusedNextToken(t *testing.T) {
 	r := newRig(t, rigOptions{})
 	var ids []string
 	for i := range 3 {
-		r.at(time.Now().Add(-time.Duration(30-i)*time.Minute), func() {
+		r.At(time.Now().Add(-time.Duration(30-i)*time.Minute), func() {
 			ids = append(ids, r.fake.CreateOrder(amazontest.OrderInput{ShipTo: tokyo, Items: []amazontest.ItemInput{{SKU: "S", Quantity: 1, Price: 1}}}))
 		})
 	}

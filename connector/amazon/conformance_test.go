@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,13 +23,12 @@ var tokyo = amazontest.Address{Name: "山田 太郎", Phone: "03-1234-5678", Pos
 
 // rig is a fake seller and a client on it; the seeder's clock stamps what it does.
 type rig struct {
+	conformance.SeedClock
 	fake   *amazontest.Server
 	client *amazon.Client
 	models *oas.Models
 
-	mu  sync.Mutex
-	now time.Time // the fake's clock while seeding; zero means real time
-	n   int
+	n int
 }
 
 type rigOptions struct {
@@ -42,7 +40,7 @@ type rigOptions struct {
 func newRig(t testing.TB, o rigOptions) *rig {
 	t.Helper()
 	r := &rig{models: oas.ForTest(t)}
-	o.fake.Now = r.clock
+	o.fake.Now = r.Now
 	o.fake.Validator = r.models
 	if o.fake.RateScale == 0 {
 		o.fake.RateScale = timeScale
@@ -62,25 +60,6 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	return r
 }
 
-func (r *rig) clock() time.Time {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.now.IsZero() {
-		return time.Now()
-	}
-	return r.now
-}
-
-func (r *rig) at(t time.Time, f func()) {
-	r.mu.Lock()
-	r.now = t
-	r.mu.Unlock()
-	f()
-	r.mu.Lock()
-	r.now = time.Time{}
-	r.mu.Unlock()
-}
-
 func (r *rig) input(lines []order.Line) amazontest.OrderInput {
 	in := amazontest.OrderInput{ShipTo: tokyo}
 	for _, l := range lines {
@@ -91,19 +70,19 @@ func (r *rig) input(lines []order.Line) amazontest.OrderInput {
 
 func (r *rig) Place(_ context.Context, at time.Time, lines []order.Line) (string, error) {
 	var id string
-	r.at(at, func() { id = r.fake.CreateOrder(r.input(lines)) })
+	r.At(at, func() { id = r.fake.CreateOrder(r.input(lines)) })
 	return id, nil
 }
 
 func (r *rig) Change(_ context.Context, id string, at time.Time) error {
 	moved := tokyo
 	moved.Line1 = "渋谷9-9-9"
-	r.at(at, func() { r.fake.ChangeAddress(id, moved) })
+	r.At(at, func() { r.fake.ChangeAddress(id, moved) })
 	return nil
 }
 
 func (r *rig) Cancel(_ context.Context, id string, at time.Time) error {
-	r.at(at, func() { r.fake.CancelOrder(id) })
+	r.At(at, func() { r.fake.CancelOrder(id) })
 	return nil
 }
 
@@ -115,7 +94,7 @@ func (r *rig) StallNext()                      { r.fake.StallNext() }
 // returns it as the client reads it.
 func (r *rig) PlaceOrder(ctx context.Context, lines []order.Line) (order.Order, error) {
 	var id string
-	r.at(time.Now().Add(-10*time.Minute), func() { id = r.fake.CreateOrder(r.input(lines)) })
+	r.At(time.Now().Add(-10*time.Minute), func() { id = r.fake.CreateOrder(r.input(lines)) })
 	return r.client.ReadOrder(ctx, id)
 }
 

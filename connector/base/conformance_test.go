@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,31 +16,11 @@ import (
 
 // seeder acts on a fake BASE shop for the conformance suites, at the times the suites choose.
 type seeder struct {
+	conformance.SeedClock
 	fake   *basetest.Server
 	client *base.Client
 
-	mu  sync.Mutex
-	now time.Time // the fake's clock while seeding; zero means real time
-	n   int
-}
-
-func (s *seeder) clock() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.now.IsZero() {
-		return time.Now()
-	}
-	return s.now
-}
-
-func (s *seeder) at(t time.Time, f func()) {
-	s.mu.Lock()
-	s.now = t
-	s.mu.Unlock()
-	f()
-	s.mu.Lock()
-	s.now = time.Time{}
-	s.mu.Unlock()
+	n int
 }
 
 var buyer = basetest.Address{LastName: "山田", FirstName: "太郎", ZipCode: "150-0001", Prefecture: "東京都",
@@ -50,7 +29,7 @@ var buyer = basetest.Address{LastName: "山田", FirstName: "太郎", ZipCode: "
 // newConformance starts a fake whose clock the seeder controls and a client on the real clock.
 func newConformance(t testing.TB) *seeder {
 	s := &seeder{}
-	s.fake = basetest.NewTest(t, basetest.Options{Now: s.clock})
+	s.fake = basetest.NewTest(t, basetest.Options{Now: s.Now})
 	c, err := base.New(base.Config{Shop: "conformance", BaseURL: s.fake.URL(), ClientID: s.fake.ClientID(),
 		ClientSecret: s.fake.ClientSecret(), RedirectURI: s.fake.RedirectURI(), Token: token(s.fake.Token()),
 		CatalogRefresh: time.Nanosecond})
@@ -81,7 +60,7 @@ func (s *seeder) Place(_ context.Context, at time.Time, lines []order.Line) (str
 	var id string
 	var err error
 	in := s.listed(lines)
-	s.at(at, func() { id, err = s.fake.PlaceOrder(basetest.OrderInput{Buyer: buyer, Lines: in}) })
+	s.At(at, func() { id, err = s.fake.PlaceOrder(basetest.OrderInput{Buyer: buyer, Lines: in}) })
 	return id, err
 }
 
@@ -89,13 +68,13 @@ func (s *seeder) Change(_ context.Context, id string, at time.Time) error {
 	moved := buyer
 	moved.Address = "渋谷区神宮前9-9-9"
 	var err error
-	s.at(at, func() { err = s.fake.ChangeReceiver(id, moved) })
+	s.At(at, func() { err = s.fake.ChangeReceiver(id, moved) })
 	return err
 }
 
 func (s *seeder) Cancel(_ context.Context, id string, at time.Time) error {
 	var err error
-	s.at(at, func() { err = s.fake.CancelOrder(id) })
+	s.At(at, func() { err = s.fake.CancelOrder(id) })
 	return err
 }
 

@@ -3,7 +3,6 @@ package colorme_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,31 +16,11 @@ import (
 
 // seeder acts on a fake Color Me Shop for the conformance suites, at the times they choose.
 type seeder struct {
+	conformance.SeedClock
 	fake   *colormetest.Server
 	client *colorme.Client
 
-	mu  sync.Mutex
-	now time.Time // the fake's clock while seeding; zero means real time
-	n   int
-}
-
-func (s *seeder) clock() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.now.IsZero() {
-		return time.Now()
-	}
-	return s.now
-}
-
-func (s *seeder) at(t time.Time, f func()) {
-	s.mu.Lock()
-	s.now = t
-	s.mu.Unlock()
-	f()
-	s.mu.Lock()
-	s.now = time.Time{}
-	s.mu.Unlock()
+	n int
 }
 
 var buyer = colormetest.Address{Name: "山田 太郎", Furigana: "ヤマダ タロウ", Postal: "1500001", PrefID: 13,
@@ -54,7 +33,7 @@ func testHTTP() *httpclient.Client {
 
 func newConformance(t testing.TB) *seeder {
 	s := &seeder{}
-	s.fake = colormetest.NewTest(t, colormetest.Options{Now: s.clock})
+	s.fake = colormetest.NewTest(t, colormetest.Options{Now: s.Now})
 	c, err := colorme.New(colorme.Config{Shop: "conformance", BaseURL: s.fake.URL(), Token: s.fake.Token(),
 		HTTP: testHTTP(), CatalogRefresh: time.Nanosecond})
 	if err != nil {
@@ -88,7 +67,7 @@ func (s *seeder) place(lines []order.Line) (string, error) {
 func (s *seeder) Place(_ context.Context, at time.Time, lines []order.Line) (string, error) {
 	var id string
 	var err error
-	s.at(at, func() { id, err = s.place(lines) })
+	s.At(at, func() { id, err = s.place(lines) })
 	return id, err
 }
 
@@ -99,7 +78,7 @@ func (s *seeder) Change(_ context.Context, id string, at time.Time) error {
 	}
 	moved := buyer
 	moved.Address1 = "渋谷区神宮前9-9-9"
-	s.at(at, func() { err = s.fake.ChangeDestination(saleID, deliveryID, moved) })
+	s.At(at, func() { err = s.fake.ChangeDestination(saleID, deliveryID, moved) })
 	return err
 }
 
@@ -108,7 +87,7 @@ func (s *seeder) Cancel(_ context.Context, id string, at time.Time) error {
 	if err != nil {
 		return err
 	}
-	s.at(at, func() { err = s.fake.CancelSale(saleID, true) })
+	s.At(at, func() { err = s.fake.CancelSale(saleID, true) })
 	return err
 }
 

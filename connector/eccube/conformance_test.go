@@ -3,7 +3,6 @@ package eccube_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,36 +18,16 @@ var tokyo = eccubetest.Address{Name01: "山田", Name02: "花子", Kana01: "ヤ�
 
 // seeder acts on a fake shop for the conformance suites, at the times the suites choose.
 type seeder struct {
+	conformance.SeedClock
 	fake   *eccubetest.Server
 	client *eccube.Client
 
-	mu  sync.Mutex
-	now time.Time // the fake's clock while seeding; zero means real time
-	n   int
-}
-
-func (s *seeder) clock() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.now.IsZero() {
-		return time.Now()
-	}
-	return s.now
-}
-
-func (s *seeder) at(t time.Time, f func()) {
-	s.mu.Lock()
-	s.now = t
-	s.mu.Unlock()
-	f()
-	s.mu.Lock()
-	s.now = time.Time{}
-	s.mu.Unlock()
+	n int
 }
 
 func newConformance(t testing.TB) *seeder {
 	s := &seeder{}
-	s.fake = eccubetest.NewTest(t, eccubetest.Options{Now: s.clock, ClientCredentials: true})
+	s.fake = eccubetest.NewTest(t, eccubetest.Options{Now: s.Now, ClientCredentials: true})
 	c, err := eccube.New(eccube.Config{BaseURL: s.fake.URL(), ClientID: s.fake.ClientID(), ClientSecret: s.fake.ClientSecret(),
 		Rate: 1000}) // the fake needs no politeness
 	if err != nil {
@@ -69,13 +48,13 @@ func (s *seeder) input(lines []order.Line) eccubetest.OrderInput {
 
 func (s *seeder) Place(_ context.Context, at time.Time, lines []order.Line) (string, error) {
 	var id string
-	s.at(at, func() { id = s.fake.PlaceOrder(s.input(lines)) })
+	s.At(at, func() { id = s.fake.PlaceOrder(s.input(lines)) })
 	return id, nil
 }
 
 func (s *seeder) Change(_ context.Context, id string, at time.Time) error {
 	var ok bool
-	s.at(at, func() { ok = s.fake.ChangeAddress(id, "9-9-9 別館") })
+	s.At(at, func() { ok = s.fake.ChangeAddress(id, "9-9-9 別館") })
 	if !ok {
 		return fmt.Errorf("no order %s", id)
 	}
@@ -84,7 +63,7 @@ func (s *seeder) Change(_ context.Context, id string, at time.Time) error {
 
 func (s *seeder) Cancel(_ context.Context, id string, at time.Time) error {
 	var ok bool
-	s.at(at, func() { ok = s.fake.SetStatus(id, eccubetest.StatusCancel) })
+	s.At(at, func() { ok = s.fake.SetStatus(id, eccubetest.StatusCancel) })
 	if !ok {
 		return fmt.Errorf("no order %s", id)
 	}

@@ -53,39 +53,19 @@ func (th *throttle) Requests() int {
 
 // channelSeeder acts on a memory Channel as buyers and staff do, at the suite's times.
 type channelSeeder struct {
+	conformance.SeedClock
 	*throttle
 	ch *memory.Channel
 
-	mu  gosync.Mutex
-	now time.Time
-	n   int
+	mu gosync.Mutex
+	n  int
 }
 
 func newChannel(t testing.TB, pageSize int) (*memory.Channel, *channelSeeder) {
 	s := &channelSeeder{throttle: &throttle{}}
-	s.ch = &memory.Channel{PageSize: pageSize, Limit: 10, CompareStock: true, Now: s.clock}
+	s.ch = &memory.Channel{PageSize: pageSize, Limit: 10, CompareStock: true, Now: s.Now}
 	s.throttle.install(&s.ch.Faults)
 	return s.ch, s
-}
-
-func (s *channelSeeder) clock() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.now.IsZero() {
-		return time.Now()
-	}
-	return s.now
-}
-
-// at runs f with the channel's clock at t.
-func (s *channelSeeder) at(t time.Time, f func()) {
-	s.mu.Lock()
-	s.now = t
-	s.mu.Unlock()
-	f()
-	s.mu.Lock()
-	s.now = time.Time{}
-	s.mu.Unlock()
 }
 
 func (s *channelSeeder) Place(_ context.Context, at time.Time, lines []order.Line) (string, error) {
@@ -94,13 +74,13 @@ func (s *channelSeeder) Place(_ context.Context, at time.Time, lines []order.Lin
 	id := fmt.Sprint(1000 + s.n)
 	s.mu.Unlock()
 	o := order.Order{ID: id, Lines: lines, ShipTo: order.Address{Name: "山田 太郎", PostalCode: "150-0001", Line1: "神宮前1-2-3"}}
-	s.at(at, func() { s.ch.Place(o) })
+	s.At(at, func() { s.ch.Place(o) })
 	return id, nil
 }
 
 func (s *channelSeeder) Change(_ context.Context, id string, at time.Time) error {
 	var ok bool
-	s.at(at, func() { ok = s.ch.Change(id, func(o *order.Order) { o.ShipTo.Line1 = "神宮前9-9-9" }) })
+	s.At(at, func() { ok = s.ch.Change(id, func(o *order.Order) { o.ShipTo.Line1 = "神宮前9-9-9" }) })
 	if !ok {
 		return fmt.Errorf("no order %s", id)
 	}
@@ -109,7 +89,7 @@ func (s *channelSeeder) Change(_ context.Context, id string, at time.Time) error
 
 func (s *channelSeeder) Cancel(_ context.Context, id string, at time.Time) error {
 	var ok bool
-	s.at(at, func() { ok = s.ch.Cancel(id) })
+	s.At(at, func() { ok = s.ch.Cancel(id) })
 	if !ok {
 		return fmt.Errorf("no order %s", id)
 	}

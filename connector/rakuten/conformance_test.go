@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,38 +20,18 @@ var tokyo = rakutentest.Person{FamilyName: "山田", FirstName: "太郎", Family
 
 // seeder acts on a fake shop for the conformance suites, at the times the suites choose.
 type seeder struct {
+	conformance.SeedClock
 	fake   *rakutentest.Server
 	client *rakuten.Client
 
-	mu  sync.Mutex
-	now time.Time // the fake's clock while seeding; zero means real time
-	n   int
-}
-
-func (s *seeder) clock() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.now.IsZero() {
-		return time.Now()
-	}
-	return s.now
-}
-
-func (s *seeder) at(t time.Time, f func()) {
-	s.mu.Lock()
-	s.now = t
-	s.mu.Unlock()
-	f()
-	s.mu.Lock()
-	s.now = time.Time{}
-	s.mu.Unlock()
+	n int
 }
 
 // newConformance starts a fake whose clock the seeder controls and a client paced 1,000 times
 // faster than RMS asks, so the suites take seconds.
 func newConformance(t testing.TB, mod func(*rakuten.Config)) *seeder {
 	s := &seeder{}
-	s.fake = rakutentest.NewTest(t, rakutentest.Options{Now: s.clock})
+	s.fake = rakutentest.NewTest(t, rakutentest.Options{Now: s.Now})
 	cfg := rakuten.Config{Shop: "conformance", BaseURL: s.fake.URL(), ServiceSecret: s.fake.ServiceSecret(),
 		LicenseKey: s.fake.LicenseKey(), KeyExpiresAt: s.fake.KeyExpiry(), RateScale: 1000, Timeout: 5 * time.Second}
 	if mod != nil {
@@ -77,19 +56,19 @@ func input(lines []order.Line) rakutentest.OrderInput {
 
 func (s *seeder) Place(_ context.Context, at time.Time, lines []order.Line) (string, error) {
 	var id string
-	s.at(at, func() { id = s.fake.PlaceOrder(input(lines)) })
+	s.At(at, func() { id = s.fake.PlaceOrder(input(lines)) })
 	return id, nil
 }
 
 func (s *seeder) Change(_ context.Context, id string, at time.Time) error {
 	var err error
-	s.at(at, func() { err = s.fake.ChangeUnits(id, 0, 7) })
+	s.At(at, func() { err = s.fake.ChangeUnits(id, 0, 7) })
 	return err
 }
 
 func (s *seeder) Cancel(_ context.Context, id string, at time.Time) error {
 	var err error
-	s.at(at, func() { err = s.fake.Cancel(id) })
+	s.At(at, func() { err = s.fake.Cancel(id) })
 	return err
 }
 

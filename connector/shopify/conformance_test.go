@@ -3,7 +3,6 @@ package shopify_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,37 +15,17 @@ import (
 
 // seeder acts on a fake shop for the conformance suites, at the times the suites choose.
 type seeder struct {
+	conformance.SeedClock
 	fake   *shopifytest.Server
 	client *shopify.Client
 
-	mu  sync.Mutex
-	now time.Time // the fake's clock while seeding; zero means real time
-	n   int
-}
-
-func (s *seeder) clock() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.now.IsZero() {
-		return time.Now()
-	}
-	return s.now
-}
-
-func (s *seeder) at(t time.Time, f func()) {
-	s.mu.Lock()
-	s.now = t
-	s.mu.Unlock()
-	f()
-	s.mu.Lock()
-	s.now = time.Time{}
-	s.mu.Unlock()
+	n int
 }
 
 // newConformance starts a fake whose clock the seeder controls and a client on the real clock.
 func newConformance(t testing.TB) *seeder {
 	s := &seeder{}
-	s.fake = shopifytest.NewTest(t, shopifytest.Options{Now: s.clock})
+	s.fake = shopifytest.NewTest(t, shopifytest.Options{Now: s.Now})
 	c, err := shopify.New(shopify.Config{Shop: s.fake.Shop(), BaseURL: s.fake.URL(), AccessToken: s.fake.Token(),
 		LocationID: s.fake.LocationID(), LinesPerOrder: 5})
 	if err != nil {
@@ -66,19 +45,19 @@ func (s *seeder) input(lines []order.Line) shopifytest.OrderInput {
 
 func (s *seeder) Place(_ context.Context, at time.Time, lines []order.Line) (string, error) {
 	var id string
-	s.at(at, func() { id = s.fake.CreateOrder(s.input(lines)) })
+	s.At(at, func() { id = s.fake.CreateOrder(s.input(lines)) })
 	return id, nil
 }
 
 func (s *seeder) Change(_ context.Context, id string, at time.Time) error {
 	moved := tokyo
 	moved.Address1 = "渋谷9-9-9"
-	s.at(at, func() { s.fake.ChangeAddress(id, moved) })
+	s.At(at, func() { s.fake.ChangeAddress(id, moved) })
 	return nil
 }
 
 func (s *seeder) Cancel(_ context.Context, id string, at time.Time) error {
-	s.at(at, func() { s.fake.CancelOrder(id, "CUSTOMER") })
+	s.At(at, func() { s.fake.CancelOrder(id, "CUSTOMER") })
 	return nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,37 +20,17 @@ var tokyo = woocommercetest.Address{FirstName: "太郎", LastName: "山田", Add
 
 // seeder acts on a fake shop for the conformance suites, at the times the suites choose.
 type seeder struct {
+	conformance.SeedClock
 	fake   *woocommercetest.Server
 	client *woocommerce.Client
 
-	mu  sync.Mutex
-	now time.Time // the fake's clock while seeding; zero means real time
-	n   int
-}
-
-func (s *seeder) clock() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.now.IsZero() {
-		return time.Now()
-	}
-	return s.now
-}
-
-func (s *seeder) at(t time.Time, f func()) {
-	s.mu.Lock()
-	s.now = t
-	s.mu.Unlock()
-	f()
-	s.mu.Lock()
-	s.now = time.Time{}
-	s.mu.Unlock()
+	n int
 }
 
 // newSeeder starts a fake shop (with the tracking extension when ext) and a client for it.
 func newSeeder(t testing.TB, ext bool) *seeder {
 	s := &seeder{}
-	s.fake = woocommercetest.NewTest(t, woocommercetest.Options{Now: s.clock, TrackingExtension: ext})
+	s.fake = woocommercetest.NewTest(t, woocommercetest.Options{Now: s.Now, TrackingExtension: ext})
 	c, err := woocommerce.New(woocommerce.Config{URL: s.fake.URL(), ConsumerKey: s.fake.ConsumerKey(),
 		ConsumerSecret: s.fake.ConsumerSecret(), WebhookSecret: s.fake.WebhookSecret(), Transport: s.fake.Transport(),
 		Rate: 1000, Burst: 1000})
@@ -74,7 +53,7 @@ func oid(id string) int64 { n, _ := strconv.ParseInt(id, 10, 64); return n }
 
 func (s *seeder) Place(_ context.Context, at time.Time, lines []order.Line) (string, error) {
 	var id int64
-	s.at(at, func() { id = s.fake.CreateOrder(input(lines)) })
+	s.At(at, func() { id = s.fake.CreateOrder(input(lines)) })
 	return strconv.FormatInt(id, 10), nil
 }
 
@@ -82,7 +61,7 @@ func (s *seeder) Change(_ context.Context, id string, at time.Time) error {
 	moved := tokyo
 	moved.Address1 = "神宮前9-9-9"
 	var ok bool
-	s.at(at, func() { ok = s.fake.ChangeShipping(oid(id), moved) })
+	s.At(at, func() { ok = s.fake.ChangeShipping(oid(id), moved) })
 	if !ok {
 		return fmt.Errorf("no order %s", id)
 	}
@@ -91,7 +70,7 @@ func (s *seeder) Change(_ context.Context, id string, at time.Time) error {
 
 func (s *seeder) Cancel(_ context.Context, id string, at time.Time) error {
 	var ok bool
-	s.at(at, func() { ok = s.fake.Cancel(oid(id)) })
+	s.At(at, func() { ok = s.fake.Cancel(oid(id)) })
 	if !ok {
 		return fmt.Errorf("no order %s", id)
 	}

@@ -3,7 +3,6 @@ package yahoo_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,31 +18,11 @@ var tokyo = yahootest.Address{FirstName: "太郎", LastName: "山田", ZipCode: 
 
 // seeder acts on a fake store for the conformance suites, at the times the suites choose.
 type seeder struct {
+	conformance.SeedClock
 	fake   *yahootest.Server
 	client *yahoo.Client
 
-	mu  sync.Mutex
-	now time.Time // the store's clock while seeding; zero means real time
-	n   int
-}
-
-func (s *seeder) clock() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.now.IsZero() {
-		return time.Now()
-	}
-	return s.now
-}
-
-func (s *seeder) at(t time.Time, f func()) {
-	s.mu.Lock()
-	s.now = t
-	s.mu.Unlock()
-	f()
-	s.mu.Lock()
-	s.now = time.Time{}
-	s.mu.Unlock()
+	n int
 }
 
 // config returns a client configuration for fake, with public-key auth when the store has it.
@@ -59,7 +38,7 @@ func config(fake *yahootest.Server, pk bool) yahoo.Config {
 
 func newConformance(t testing.TB) *seeder {
 	s := &seeder{}
-	s.fake = yahootest.NewTest(t, yahootest.Options{Now: s.clock, PublicKeyAuth: true})
+	s.fake = yahootest.NewTest(t, yahootest.Options{Now: s.Now, PublicKeyAuth: true})
 	c, err := yahoo.New(config(s.fake, true))
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +57,7 @@ func (s *seeder) input(lines []order.Line) yahootest.OrderInput {
 
 func (s *seeder) Place(_ context.Context, at time.Time, lines []order.Line) (string, error) {
 	var id string
-	s.at(at, func() { id = s.fake.PlaceOrder(s.input(lines)) })
+	s.At(at, func() { id = s.fake.PlaceOrder(s.input(lines)) })
 	return id, nil
 }
 
@@ -86,7 +65,7 @@ func (s *seeder) Change(_ context.Context, id string, at time.Time) error {
 	moved := tokyo
 	moved.Address1 = "神宮前9-9-9"
 	var ok bool
-	s.at(at, func() { ok = s.fake.ChangeAddress(id, moved) })
+	s.At(at, func() { ok = s.fake.ChangeAddress(id, moved) })
 	if !ok {
 		return fmt.Errorf("no order %s", id)
 	}
@@ -95,7 +74,7 @@ func (s *seeder) Change(_ context.Context, id string, at time.Time) error {
 
 func (s *seeder) Cancel(_ context.Context, id string, at time.Time) error {
 	var ok bool
-	s.at(at, func() { ok = s.fake.Cancel(id) })
+	s.At(at, func() { ok = s.fake.Cancel(id) })
 	if !ok {
 		return fmt.Errorf("no order %s", id)
 	}
