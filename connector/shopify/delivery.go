@@ -19,7 +19,7 @@ import (
 // DefaultAttributeKeys' (gift and のし apps and themes).
 type AttributeKeys struct {
 	// Date and Slot hold the requested delivery date (2026/07/10, 2026-07-10, full-width
-	// digits too) and time slot (ParseSlot).
+	// digits too) and time slot (order.ParseSlot).
 	Date []string
 	Slot []string
 	// Gift marks a gift order: any value but a refusal (なし, 不要, no, false …) makes it one.
@@ -105,13 +105,13 @@ func (k AttributeKeys) read(lists ...[]attribute) wishes {
 			switch {
 			case matchKey(k.Date, a.Key):
 				if w.delivery.Date.IsZero() {
-					if date, err := order.ParseDate(normalizeDigits(v)); err == nil && date.Valid() {
+					if date, err := order.ParseDate(order.FoldWidth(v)); err == nil && date.Valid() {
 						w.delivery.Date = date
 					}
 				}
 			case matchKey(k.Slot, a.Key):
 				if w.delivery.Slot == order.SlotNone {
-					w.delivery.Slot = ParseSlot(v)
+					w.delivery.Slot = order.ParseSlot(v)
 				}
 			case matchKey(k.Wrapping, a.Key):
 				if affirmative(v) {
@@ -152,7 +152,7 @@ func (k AttributeKeys) read(lists ...[]attribute) wishes {
 // affirmative reports whether an attribute's value asks for something: buyers and apps answer
 // "no" in many ways, and a gift flag of "なし" is no gift.
 func affirmative(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(normalizeDigits(v))) {
+	switch strings.ToLower(strings.TrimSpace(order.FoldWidth(v))) {
 	case "", "なし", "無し", "不要", "いいえ", "希望しない", "しない", "無", "no", "none", "false", "0", "off", "指定なし":
 		return false
 	}
@@ -168,83 +168,7 @@ func matchKey(keys []string, k string) bool {
 	return false
 }
 
-// normalizeDigits folds full-width digits and punctuation (２０２６／０７／０１) to ASCII.
-func normalizeDigits(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 0xFF01 && r <= 0xFF5E: // full-width ASCII block
-			return r - 0xFEE0
-		case r == 0x3000: // ideographic space
-			return ' '
-		case r == '〜':
-			return '~'
-		}
-		return r
-	}, s)
-}
-
-// ParseSlot reads a time slot as buyers and apps write it: "午前中", "午前", "AM", "14-16",
-// "14時～16時", "14:00-16:00", "1416", full-width digits too. It returns order.SlotNone for
-// "指定なし" and anything it cannot map to a slot carriers offer.
-func ParseSlot(s string) order.TimeSlot {
-	s = strings.TrimSpace(normalizeDigits(s))
-	switch strings.ToLower(s) {
-	case "", "指定なし", "なし", "none", "希望なし":
-		return order.SlotNone
-	case "午前中", "午前", "am", "morning", "午前中（8時～12時）", "8-12", "08-12":
-		return order.SlotMorning
-	}
-	if strings.HasPrefix(s, "午前") {
-		return order.SlotMorning
-	}
-	// Collect the hours: the first number of each group of digits, minutes dropped.
-	var hours []int
-	n, inNum, afterColon := 0, false, false
-	flush := func() {
-		if inNum && !afterColon {
-			hours = append(hours, n)
-		}
-		n, inNum = 0, false
-	}
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			if n < 100000 { // longer numbers are not hours; stop before they overflow
-				n = n*10 + int(r-'0')
-			}
-			inNum = true
-		case r == ':':
-			flush()
-			afterColon = true
-			continue
-		default:
-			flush()
-		}
-		if r < '0' || r > '9' {
-			afterColon = false
-		}
-	}
-	flush()
-	if len(hours) == 1 && hours[0] >= 800 && hours[0] <= 2121 {
-		// "1416": start and end run together.
-		hours = []int{hours[0] / 100, hours[0] % 100}
-	}
-	if len(hours) != 2 {
-		return order.SlotNone
-	}
-	slot := order.TimeSlot(twoDigits(hours[0]) + twoDigits(hours[1]))
-	if hours[0] == 8 && hours[1] == 12 {
-		return order.SlotMorning
-	}
-	if slot.Valid() {
-		return slot
-	}
-	return order.SlotNone
-}
-
-func twoDigits(n int) string {
-	if n < 0 || n > 99 {
-		return "xx"
-	}
-	return string([]byte{byte('0' + n/10), byte('0' + n%10)})
-}
+// ParseSlot reads a time slot as buyers and apps write it.
+//
+// Deprecated: use order.ParseSlot, which every connector shares.
+func ParseSlot(s string) order.TimeSlot { return order.ParseSlot(s) }

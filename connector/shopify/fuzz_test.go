@@ -125,14 +125,3 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		_ = httpclient.Decode(data, &env, httpclient.DecodeOptions{})
 	})
 }
-
-func FuzzParseSlot(f *testing.F) {
-	for _, s := range []string{"午前中", "14-16", "１４時〜１６時", "18:00-21:00", "1921", "指定なし"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		if slot := ParseSlot(s); !slot.Valid() {
-			t.Fatalf("ParseSlot(%q) = invalid %q", s, slot)
-		}
-	})
-}

@@ -294,7 +294,7 @@ func mapAddress(a *gqlAddress) order.Address {
 // jpPostal writes a Japanese postal code as NNN-NNNN (Shopify keeps what the buyer typed).
 func jpPostal(z string) string {
 	digits := make([]byte, 0, 7)
-	for _, r := range normalizeDigits(z) {
+	for _, r := range order.FoldWidth(z) {
 		if r >= '0' && r <= '9' {
 			digits = append(digits, byte(r))
 		}

@@ -137,21 +137,6 @@ func TestWebhookDedupIsBounded(t *testing.T) {
 	}
 }
 
-func TestParseSlot(t *testing.T) {
-	cases := map[string]order.TimeSlot{
-		"午前中": order.SlotMorning, "午前": order.SlotMorning, "AM": order.SlotMorning, "8-12": order.SlotMorning,
-		"14-16": order.Slot1416, "14時～16時": order.Slot1416, "１４時〜１６時": order.Slot1416, "14:00-16:00": order.Slot1416,
-		"1416": order.Slot1416, "16時-18時": order.Slot1618, "18-20": order.Slot1820, "19時～21時": order.Slot1921,
-		"12-14": order.Slot1214, "20-21": order.Slot2021, "指定なし": order.SlotNone, "": order.SlotNone,
-		"3-5": order.SlotNone, "夜": order.SlotNone, "99999999999999999999": order.SlotNone,
-	}
-	for in, want := range cases {
-		if got := shopify.ParseSlot(in); got != want {
-			t.Errorf("ParseSlot(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestCompanyNames(t *testing.T) {
 	if shopify.Company("yamato") != "Yamato (JA)" || shopify.Company("other") != "" || !strings.Contains(shopify.Company("sagawa"), "Sagawa") {
 		t.Fatal("carrier names")

@@ -106,7 +106,7 @@ func parseMetaDate(v json.RawMessage, loc *time.Location) (order.Date, bool) {
 	if !ok {
 		return order.Date{}, false
 	}
-	s = strings.TrimSpace(normalizeDigits(s))
+	s = strings.TrimSpace(order.FoldWidth(s))
 	if len(s) >= 9 && len(s) <= 11 && strings.Trim(s, "0123456789") == "" {
 		secs, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
@@ -143,83 +143,11 @@ func parseMetaSlot(v json.RawMessage) order.TimeSlot {
 		if json.Unmarshal(v, &frame) != nil || frame.From == "" {
 			return order.SlotNone
 		}
-		return ParseSlot(frame.From + "-" + frame.To)
+		return order.ParseSlot(frame.From + "-" + frame.To)
 	}
 	s, ok := metaString(v)
 	if !ok {
 		return order.SlotNone
 	}
-	return ParseSlot(s)
+	return order.ParseSlot(s)
 }
-
-// normalizeDigits folds full-width digits and punctuation (２０２６／０７／０１) to ASCII.
-func normalizeDigits(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 0xFF01 && r <= 0xFF5E:
-			return r - 0xFEE0
-		case r == 0x3000:
-			return ' '
-		case r == '〜':
-			return '~'
-		}
-		return r
-	}, s)
-}
-
-// ParseSlot reads a time slot as shops and plugins write it: "午前中", "午前", "AM", "14-16",
-// "14時～16時", "14:00-16:00", "1416", full-width digits too. It returns order.SlotNone for
-// "指定なし" and anything that is not a slot carriers offer.
-func ParseSlot(s string) order.TimeSlot {
-	s = strings.TrimSpace(normalizeDigits(s))
-	switch strings.ToLower(s) {
-	case "", "指定なし", "なし", "希望なし", "none":
-		return order.SlotNone
-	case "午前中", "午前", "am", "morning":
-		return order.SlotMorning
-	}
-	if strings.HasPrefix(s, "午前") {
-		return order.SlotMorning
-	}
-	var hours []int
-	n, inNum, afterColon := 0, false, false
-	flush := func() {
-		if inNum && !afterColon {
-			hours = append(hours, n)
-		}
-		n, inNum = 0, false
-	}
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			if n < 100000 {
-				n = n*10 + int(r-'0')
-			}
-			inNum = true
-			continue
-		case r == ':':
-			flush()
-			afterColon = true
-			continue
-		}
-		flush()
-		afterColon = false
-	}
-	flush()
-	if len(hours) == 1 && hours[0] >= 800 && hours[0] <= 2121 {
-		hours = []int{hours[0] / 100, hours[0] % 100}
-	}
-	if len(hours) != 2 || hours[0] > 24 || hours[1] > 24 {
-		return order.SlotNone
-	}
-	if hours[0] == 8 && hours[1] == 12 {
-		return order.SlotMorning
-	}
-	slot := order.TimeSlot(two(hours[0]) + two(hours[1]))
-	if slot.Valid() {
-		return slot
-	}
-	return order.SlotNone
-}
-
-func two(n int) string { return string([]byte{byte('0' + n/10), byte('0' + n%10)}) }

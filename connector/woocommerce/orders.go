@@ -423,7 +423,7 @@ func prefecture(state string) string {
 // jpPostal writes a Japanese postal code as NNN-NNNN.
 func jpPostal(z string) string {
 	digits := make([]byte, 0, 7)
-	for _, r := range normalizeDigits(z) {
+	for _, r := range order.FoldWidth(z) {
 		if r >= '0' && r <= '9' {
 			digits = append(digits, byte(r))
 		}
