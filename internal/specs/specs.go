@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -59,3 +60,34 @@ func Unavailable(tb testing.TB, what, env string, err error) {
 
 // IsMissing reports whether err says a specification was not found.
 func IsMissing(err error) bool { return errors.Is(err, os.ErrNotExist) }
+
+// Once loads one specification once per test binary and hands it to every test that asks. What
+// names it in messages; Env and Name find it (Find); Load reads what Find found.
+type Once[T any] struct {
+	What, Env, Name string
+	Load            func(path string) (T, error)
+
+	once sync.Once
+	v    T
+	err  error
+}
+
+// Get returns the specification, loading it on the first call. A test that cannot have it
+// because it is missing ends through Unavailable; one whose specification is there but does not
+// load fails.
+func (o *Once[T]) Get(tb testing.TB) T {
+	tb.Helper()
+	o.once.Do(func() {
+		var p string
+		if p, o.err = Find(o.Env, o.Name); o.err == nil {
+			o.v, o.err = o.Load(p)
+		}
+	})
+	if IsMissing(o.err) {
+		Unavailable(tb, o.What, o.Env, o.err)
+	}
+	if o.err != nil {
+		tb.Fatalf("%s: %v", o.What, o.err)
+	}
+	return o.v
+}

@@ -37,3 +37,26 @@ func TestFindWalksUpAndHonoursEnv(t *testing.T) {
 		t.Fatalf("Find with the variable set = %q, %v; want %q", got, err, other)
 	}
 }
+
+func TestOnceLoadsOnce(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "api.json")
+	if err := os.WriteFile(p, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TOBIRA_TEST_ACME_SPEC", p)
+	loads := 0
+	o := specs.Once[string]{What: "Acme spec", Env: "TOBIRA_TEST_ACME_SPEC", Name: "acme/api.json",
+		Load: func(path string) (string, error) {
+			loads++
+			b, err := os.ReadFile(path)
+			return string(b), err
+		}}
+	for range 3 {
+		if got := o.Get(t); got != "{}" {
+			t.Fatalf("Get = %q, want the file's content", got)
+		}
+	}
+	if loads != 1 {
+		t.Fatalf("loaded %d times, want once", loads)
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -306,30 +305,17 @@ func (sc *schema) validate(path string, v any) []string {
 
 // FindSpec returns the manifest's path: $TOBIRA_COLORME_SPEC if set, else SpecFile under the
 // nearest directory above the working directory that holds shared/.
-func FindSpec() (string, error) { return specs.Find(SpecEnv, "colormeshop/tools.json") }
+func FindSpec() (string, error) { return specs.Find(spec.Env, spec.Name) }
 
-var (
-	specOnce sync.Once
-	specVal  *Spec
-	specErr  error
-)
+var spec = specs.Once[*Spec]{What: "Color Me Shop tool manifest", Env: SpecEnv, Name: "colormeshop/tools.json",
+	Load: LoadSpec}
 
-// TestSpec loads the manifest once per test binary (FindSpec). When it cannot, the test is
+// TestSpec loads the manifest once per test binary (FindSpec). When it is missing, the test is
 // skipped with the reason, or fails if the CI environment variable is set: CI must never pass
 // by skipping the fake's checks.
 func TestSpec(tb testing.TB) *Spec {
 	tb.Helper()
-	specOnce.Do(func() {
-		var p string
-		p, specErr = FindSpec()
-		if specErr == nil {
-			specVal, specErr = LoadSpec(p)
-		}
-	})
-	if specErr != nil {
-		specs.Unavailable(tb, "Color Me Shop tool manifest", SpecEnv, specErr)
-	}
-	return specVal
+	return spec.Get(tb)
 }
 
 // NewTest starts a fake for a test, validating every request against the manifest from

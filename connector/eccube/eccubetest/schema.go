@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/tobira-commerce/tobira/internal/specs"
@@ -97,30 +96,17 @@ func (s *Schema) Validate(query string) error {
 
 // FindSchema returns the schema page's path: $TOBIRA_ECCUBE_SCHEMA if set, else SchemaFile
 // below the nearest directory above the working directory that holds shared/.
-func FindSchema() (string, error) { return specs.Find(SchemaEnv, "eccube4/schema.md") }
+func FindSchema() (string, error) { return specs.Find(schema.Env, schema.Name) }
 
-var (
-	schemaOnce sync.Once
-	schemaVal  *Schema
-	schemaErr  error
-)
+var schema = specs.Once[*Schema]{What: "EC-CUBE schema", Env: SchemaEnv, Name: "eccube4/schema.md",
+	Load: LoadSchemaFile}
 
-// TestSchema loads the schema once per test binary (FindSchema). When it cannot, the test is
+// TestSchema loads the schema once per test binary (FindSchema). When it is missing, the test is
 // skipped with the reason, or fails if the CI environment variable is set: CI must never pass
 // by skipping the fake.
 func TestSchema(tb testing.TB) *Schema {
 	tb.Helper()
-	schemaOnce.Do(func() {
-		var p string
-		p, schemaErr = FindSchema()
-		if schemaErr == nil {
-			schemaVal, schemaErr = LoadSchemaFile(p)
-		}
-	})
-	if schemaErr != nil {
-		specs.Unavailable(tb, "EC-CUBE schema", SchemaEnv, schemaErr)
-	}
-	return schemaVal
+	return schema.Get(tb)
 }
 
 // NewTest starts a fake for a test with the schema from TestSchema and closes it at the end.

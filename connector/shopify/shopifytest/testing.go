@@ -20,31 +20,18 @@ const SchemaFile = "../shared/specs/shopify/admin_" + APIVersion + ".json.gz"
 // FindSchema returns the schema file's path: $TOBIRA_SHOPIFY_SCHEMA if set, else the schema in
 // shared/specs in the nearest directory above the working directory that holds it.
 func FindSchema() (string, error) {
-	return specs.Find(SchemaEnv, "shopify/admin_"+APIVersion+".json.gz")
+	return specs.Find(schema.Env, schema.Name)
 }
 
-var (
-	schemaOnce sync.Once
-	schemaVal  *Schema
-	schemaErr  error
-)
+var schema = specs.Once[*Schema]{What: "Shopify schema", Env: SchemaEnv,
+	Name: "shopify/admin_" + APIVersion + ".json.gz", Load: LoadSchemaFile}
 
-// TestSchema loads the schema once per test binary (FindSchema). When it cannot, the test is
+// TestSchema loads the schema once per test binary (FindSchema). When it is missing, the test is
 // skipped with the reason, or fails if the CI environment variable is set: CI must never pass
 // by skipping the fake.
 func TestSchema(tb testing.TB) *Schema {
 	tb.Helper()
-	schemaOnce.Do(func() {
-		var p string
-		p, schemaErr = FindSchema()
-		if schemaErr == nil {
-			schemaVal, schemaErr = LoadSchemaFile(p)
-		}
-	})
-	if schemaErr != nil {
-		specs.Unavailable(tb, "Shopify schema", SchemaEnv, schemaErr)
-	}
-	return schemaVal
+	return schema.Get(tb)
 }
 
 // NewTest starts a fake for a test with the schema from TestSchema and closes it at the end.

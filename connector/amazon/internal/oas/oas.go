@@ -23,7 +23,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi2"
@@ -210,29 +209,14 @@ func (m *Models) ValidateResponse(r *http.Request, reqBody []byte, status int, h
 
 // Find returns the models directory, shared/specs/amazon-sp-api in the nearest directory above
 // the working directory that holds it.
-func Find() (string, error) { return specs.Find("", "amazon-sp-api") }
+func Find() (string, error) { return specs.Find(models.Env, models.Name) }
 
-var (
-	once    sync.Once
-	loaded  *Models
-	loadErr error
-)
+var models = specs.Once[*Models]{What: "Amazon SP-API models (shared/specs/amazon-sp-api)", Name: "amazon-sp-api",
+	Load: Load}
 
 // ForTest loads the models once per test binary: it skips the test when they are missing, or
 // fails it when the CI environment variable is set.
 func ForTest(t testing.TB) *Models {
 	t.Helper()
-	once.Do(func() {
-		var dir string
-		if dir, loadErr = Find(); loadErr == nil {
-			loaded, loadErr = Load(dir)
-		}
-	})
-	if specs.IsMissing(loadErr) {
-		specs.Unavailable(t, "Amazon SP-API models (shared/specs/amazon-sp-api)", "", loadErr)
-	}
-	if loadErr != nil {
-		t.Fatal(loadErr)
-	}
-	return loaded
+	return models.Get(t)
 }

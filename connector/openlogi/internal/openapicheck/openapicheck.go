@@ -18,7 +18,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -46,7 +45,7 @@ type Checker struct {
 
 // FindSpec returns the OpenAPI file's path: $TOBIRA_OPENLOGI_SPEC, or SpecFile under the nearest
 // directory above the working directory that holds it.
-func FindSpec() (string, error) { return specs.Find(SpecEnv, "openlogi/openapi.json") }
+func FindSpec() (string, error) { return specs.Find(spec.Env, spec.Name) }
 
 // Load reads the document.
 func Load(path string) (*Checker, error) {
@@ -65,26 +64,14 @@ func Load(path string) (*Checker, error) {
 	return &Checker{doc: doc, router: router}, nil
 }
 
-var (
-	once    sync.Once
-	shared  *Checker
-	loadErr error
-)
+var spec = specs.Once[*Checker]{What: "OpenLogi OpenAPI file", Env: SpecEnv, Name: "openlogi/openapi.json",
+	Load: Load}
 
 // New returns the Checker for a test, loading the document once per test binary. When the file
 // is missing the test is skipped with the reason, or fails when the CI variable is set.
 func New(tb testing.TB) *Checker {
 	tb.Helper()
-	once.Do(func() {
-		var p string
-		if p, loadErr = FindSpec(); loadErr == nil {
-			shared, loadErr = Load(p)
-		}
-	})
-	if loadErr != nil {
-		specs.Unavailable(tb, "OpenLogi OpenAPI file", SpecEnv, loadErr)
-	}
-	return shared
+	return spec.Get(tb)
 }
 
 func (c *Checker) route(r *http.Request, body []byte) (*openapi3filter.RequestValidationInput, error) {

@@ -40,7 +40,7 @@ const SpecFile = "shared/specs/shipbob/shipbob-openapi.json"
 
 // Find returns the spec's path, in shared/ in the nearest directory above the working directory
 // that holds it.
-func Find() (string, error) { return specs.Find("", "shipbob/shipbob-openapi.json") }
+func Find() (string, error) { return specs.Find(spec.Env, spec.Name) }
 
 // Validator checks exchanges against the spec.
 type Validator struct {
@@ -56,26 +56,14 @@ type route struct {
 	fixed int // literal characters, to prefer the most specific template
 }
 
-var (
-	once    sync.Once
-	loaded  *Validator
-	loadErr error
-)
+var spec = specs.Once[*Validator]{What: "ShipBob OpenAPI file (" + SpecFile + ")",
+	Name: "shipbob/shipbob-openapi.json", Load: LoadFile}
 
 // Load returns the validator, loading the spec once per test binary. Without the spec the test
 // is skipped, or fails when the CI environment variable is set.
 func Load(tb testing.TB) *Validator {
 	tb.Helper()
-	once.Do(func() {
-		var p string
-		if p, loadErr = Find(); loadErr == nil {
-			loaded, loadErr = LoadFile(p)
-		}
-	})
-	if loadErr != nil {
-		specs.Unavailable(tb, "ShipBob OpenAPI file ("+SpecFile+")", "", loadErr)
-	}
-	return loaded
+	return spec.Get(tb)
 }
 
 // LoadFile loads and adapts the spec at path.
