@@ -34,7 +34,7 @@ type recordingHarness struct {
 }
 
 func (h *recordingHarness) rig(t testing.TB) *rig {
-	r := newRig(t, rigOptions{})
+	r := conformanceRig(t)
 	h.mu.Lock()
 	h.fakes = append(h.fakes, r.fake)
 	h.mu.Unlock()
@@ -478,9 +478,8 @@ func TestStockABA(t *testing.T) {
 
 // TestTokenRefreshOnce: concurrent calls share one refresh; an expired token is replaced once.
 func TestTokenRefreshOnce(t *testing.T) {
-	// Twenty calls at once are about the token, not the usage plan: under a loaded machine the
-	// compressed plan's bucket can run dry between the client's pacing and the fake's clock.
-	r := newRig(t, rigOptions{fake: amazontest.Options{NoThrottle: true}})
+	// Twenty calls at once are about the token, not the usage plan (see conformanceRig).
+	r := conformanceRig(t)
 	for i := range 5 {
 		r.fake.AddListing(fmt.Sprintf("T%d", i), "PRODUCT", i)
 	}
